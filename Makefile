@@ -1,0 +1,40 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench chat clean help
+
+help:
+	@echo "make demo   create .venv, install Accord and run a whole assessment in the terminal"
+	@echo "make test   install the test extras and run the test suite"
+	@echo "make bench  run the benchmarks and write docs/benchmarks.md"
+	@echo "make chat   play any member of a team in an interactive console"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(STAMP)-test: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+demo: $(STAMP)
+	$(BIN)/accord demo
+
+chat: $(STAMP)
+	$(BIN)/accord chat
+
+test: $(STAMP)-test
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)-test
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) accord-report build *.egg-info

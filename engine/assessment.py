@@ -1,0 +1,621 @@
+"""The assessment: a team working through a framework, one question (round) at a time.
+
+The method, in the team's words:
+
+* The super-user starts the assessment; the first question opens for votes.
+* Every voting member privately gives a current position and an ambition for 18-24 months.
+  A vote can be changed until the round is revealed. Observers watch; they never vote and
+  never count.
+* The super-user reveals the round (or it reveals itself once everyone has voted, when the
+  assessment is set to). The anonymous distribution and the disagreement measures are frozen
+  at that moment, and the engine proposes a consensus: the median current and ambition.
+* The team talks; the super-user records the agreed answer (finalise), or skips the question.
+  The next question then opens.
+* A finalised or skipped question can be reopened: that starts a new round on the question
+  and leaves every earlier round, and every other question's consensus, as it was recorded.
+
+Rounds move only along: open -> revealed -> finalised, and open/revealed -> skipped.
+Every refusal raises a `DomainError` whose message can be shown to the person as it is.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import Enum
+
+from engine.disagreement import Disagreement, Thresholds, Verdict, measure
+from engine.errors import DomainError, InvalidTransition, NotFound, NotPermitted, RatingOffScale
+from engine.framework import Framework, Question
+
+MAX_COMMENT_LENGTH = 1000
+MAX_NOTE_LENGTH = 2000
+
+
+class Role(str, Enum):
+    SUPER_USER = "super-user"
+    MEMBER = "member"
+    OBSERVER = "observer"
+
+
+class RoundState(str, Enum):
+    OPEN = "open"
+    REVEALED = "revealed"
+    FINALISED = "finalised"
+    SKIPPED = "skipped"
+
+
+class AssessmentStatus(str, Enum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+
+
+@dataclass(frozen=True, order=True)
+class Identity:
+    """A person as their platform knows them: platform, workspace (or tenant) and user id.
+
+    Two platforms, or two workspaces, never share an identity even when the ids look alike.
+    """
+
+    platform: str
+    workspace: str
+    user_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.workspace}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The channel an assessment runs in."""
+
+    platform: str
+    workspace: str
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class Member:
+    identity: Identity
+    name: str
+    role: Role = Role.MEMBER
+
+    @property
+    def votes(self) -> bool:
+        return self.role is not Role.OBSERVER
+
+    @property
+    def is_super_user(self) -> bool:
+        return self.role is Role.SUPER_USER
+
+
+@dataclass(frozen=True)
+class Vote:
+    voter: Identity
+    current: int
+    ambition: int
+    comment: str
+    cast_at: datetime
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The consensus the engine suggests at the reveal: the median of the votes."""
+
+    current: int
+    ambition: int
+
+
+@dataclass(frozen=True)
+class Consensus:
+    """What the team agreed for a question, as the super-user recorded it."""
+
+    current: int
+    ambition: int
+    note: str
+    recorded_by: Identity
+    recorded_at: datetime
+
+    @property
+    def gap(self) -> int:
+        return self.ambition - self.current
+
+
+@dataclass(frozen=True)
+class Measures:
+    """The disagreement over current positions and over ambitions, frozen at the reveal."""
+
+    current: Disagreement
+    ambition: Disagreement
+
+    @property
+    def needs_discussion(self) -> bool:
+        return self.current.needs_discussion or self.ambition.needs_discussion
+
+    @property
+    def verdict(self) -> Verdict:
+        """The more worrying of the two verdicts: a split on either deserves the team's time."""
+        order = [Verdict.POLARISED, Verdict.SPREAD, Verdict.AGREED, Verdict.TOO_FEW]
+        return min((self.current.verdict, self.ambition.verdict), key=order.index)
+
+    def to_dict(self) -> dict:
+        return {"current": self.current.to_dict(), "ambition": self.ambition.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Measures:
+        return cls(Disagreement.from_dict(data["current"]), Disagreement.from_dict(data["ambition"]))
+
+
+@dataclass(frozen=True)
+class Progress:
+    voted: int
+    eligible: int
+
+    @property
+    def complete(self) -> bool:
+        return self.eligible > 0 and self.voted >= self.eligible
+
+    def line(self) -> str:
+        return f"{self.voted} of {self.eligible} have voted"
+
+
+@dataclass
+class Round:
+    """One pass of the team over one question."""
+
+    question_id: str
+    number: int
+    state: RoundState
+    opened_at: datetime
+    votes: dict[Identity, Vote] = field(default_factory=dict)
+    revealed_at: datetime | None = None
+    closed_at: datetime | None = None
+    closes_at: datetime | None = None
+    measures: Measures | None = None
+    proposal: Proposal | None = None
+    consensus: Consensus | None = None
+    skip_reason: str = ""
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state in (RoundState.FINALISED, RoundState.SKIPPED)
+
+
+@dataclass(frozen=True)
+class Settings:
+    auto_reveal: bool = False  # reveal by itself once every voting member has voted
+    auto_advance: bool = True  # open the next question once one is finalised or skipped
+    thresholds: Thresholds = Thresholds()
+
+
+@dataclass(frozen=True)
+class VoteOutcome:
+    changed: bool  # an earlier vote of the same person was replaced
+    revealed: bool  # this vote completed the round and it revealed itself
+
+
+@dataclass
+class Assessment:
+    id: str
+    title: str
+    conversation: Conversation
+    framework: Framework
+    settings: Settings
+    created_at: datetime
+    members: dict[Identity, Member] = field(default_factory=dict)
+    rounds: list[Round] = field(default_factory=list)
+    status: AssessmentStatus = AssessmentStatus.ACTIVE
+    completed_at: datetime | None = None
+    focus_question_id: str | None = None
+
+    # ----------------------------------------------------------------- creation
+
+    @classmethod
+    def start(
+        cls,
+        *,
+        assessment_id: str,
+        conversation: Conversation,
+        framework: Framework,
+        starter: Member,
+        members: list[Member],
+        now: datetime,
+        settings: Settings = Settings(),
+        title: str | None = None,
+    ) -> Assessment:
+        """Start an assessment; the starter is its super-user and the first question opens."""
+        assessment = cls(
+            id=assessment_id,
+            title=title or framework.title,
+            conversation=conversation,
+            framework=framework,
+            settings=settings,
+            created_at=now,
+        )
+        for member in members:
+            if member.identity != starter.identity:
+                assessment.members[member.identity] = member
+        assessment.members[starter.identity] = replace(starter, role=Role.SUPER_USER)
+        first = next(framework.questions())
+        assessment._open_round(first.id, now)
+        return assessment
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is AssessmentStatus.ACTIVE
+
+    @property
+    def focus_round(self) -> Round | None:
+        if self.focus_question_id is None:
+            return None
+        return self.latest_round(self.focus_question_id)
+
+    def latest_round(self, question_id: str) -> Round | None:
+        found = None
+        for round_ in self.rounds:
+            if round_.question_id == question_id:
+                found = round_
+        return found
+
+    def rounds_of(self, question_id: str) -> list[Round]:
+        return [r for r in self.rounds if r.question_id == question_id]
+
+    def question(self, ref: str) -> Question:
+        return self.framework.question(ref)
+
+    def member(self, identity: Identity) -> Member:
+        try:
+            return self.members[identity]
+        except KeyError:
+            raise NotPermitted(
+                f"You are not a member of this assessment. Ask {self._super_user_names()} to add you."
+            ) from None
+
+    def super_users(self) -> list[Member]:
+        return [m for m in self.members.values() if m.is_super_user]
+
+    def voters(self) -> list[Member]:
+        return [m for m in self.members.values() if m.votes]
+
+    def counted_votes(self, round_: Round) -> list[Vote]:
+        """Votes of people who vote now; an observer's old vote is never counted."""
+        return [v for who, v in round_.votes.items() if who in self.members and self.members[who].votes]
+
+    def progress(self, round_: Round) -> Progress:
+        return Progress(voted=len(self.counted_votes(round_)), eligible=len(self.voters()))
+
+    def waiting_for(self, actor: Identity, round_: Round) -> list[Member]:
+        """Who has not voted yet: names are for super-users; members see counts only."""
+        self._require_super_user(actor, "see who has not voted yet")
+        return [m for m in self.voters() if m.identity not in round_.votes]
+
+    def individual_votes(self, actor: Identity, round_: Round) -> list[tuple[Member, Vote]]:
+        """Who voted what: for super-users only."""
+        self._require_super_user(actor, "see who voted what")
+        return [(self.members[v.voter], v) for v in self.counted_votes(round_)]
+
+    def own_vote(self, actor: Identity, question_id: str) -> Vote | None:
+        round_ = self.latest_round(question_id)
+        return round_.votes.get(actor) if round_ else None
+
+    def consensus_for(self, question_id: str) -> Consensus | None:
+        """The question's recorded consensus: that of its most recently finalised round."""
+        for round_ in reversed(self.rounds_of(question_id)):
+            if round_.consensus is not None:
+                return round_.consensus
+        return None
+
+    def finalised_round(self, question_id: str) -> Round | None:
+        for round_ in reversed(self.rounds_of(question_id)):
+            if round_.consensus is not None:
+                return round_
+        return None
+
+    def unstarted_questions(self) -> list[Question]:
+        started = {r.question_id for r in self.rounds}
+        return [q for q in self.framework.questions() if q.id not in started]
+
+    # ---------------------------------------------------------------- membership
+
+    def add_member(self, actor: Identity, member: Member) -> None:
+        self._require_active()
+        self._require_super_user(actor, "add members")
+        existing = self.members.get(member.identity)
+        self.members[member.identity] = replace(member, role=existing.role if existing else member.role)
+
+    def join(self, member: Member) -> bool:
+        """A person in the channel joins as a voting member; False when already a member."""
+        self._require_active()
+        if member.identity in self.members:
+            return False
+        self.members[member.identity] = replace(member, role=Role.MEMBER)
+        return True
+
+    def set_role(self, actor: Identity, identity: Identity, role: Role, name: str | None = None) -> Member:
+        self._require_super_user(actor, "change roles")
+        existing = self.members.get(identity)
+        if existing is None:
+            if name is None:
+                raise NotFound("That person is not in this assessment yet.")
+            existing = Member(identity, name, Role.MEMBER)
+        if existing.is_super_user and role is not Role.SUPER_USER and len(self.super_users()) == 1:
+            raise InvalidTransition(
+                f"{existing.name} is the only super-user: make someone else super-user first."
+            )
+        updated = replace(existing, role=role, name=name or existing.name)
+        self.members[identity] = updated
+        return updated
+
+    # ------------------------------------------------------------------- voting
+
+    def cast_vote(
+        self,
+        voter: Identity,
+        question_id: str,
+        current: int,
+        ambition: int,
+        now: datetime,
+        comment: str = "",
+    ) -> VoteOutcome:
+        self._require_active()
+        member = self.member(voter)
+        if not member.votes:
+            raise NotPermitted(
+                f"Observers follow the assessment but do not vote. Ask {self._super_user_names()} "
+                "to make you a member if you should."
+            )
+        question = self.question(question_id)
+        round_ = self.latest_round(question.id)
+        if round_ is None:
+            raise InvalidTransition(f"Question {question.number} is not open for votes yet.")
+        if round_.state is not RoundState.OPEN:
+            raise InvalidTransition(self._closed_for_votes(question, round_))
+        self._check_scores(current, ambition)
+        comment = _clean(comment)
+        if len(comment) > MAX_COMMENT_LENGTH:
+            raise DomainError(f"Keep the comment to {MAX_COMMENT_LENGTH} characters; it has {len(comment)}.")
+        changed = voter in round_.votes
+        round_.votes[voter] = Vote(voter, current, ambition, comment, now)
+        revealed = False
+        if self.settings.auto_reveal and self.progress(round_).complete:
+            self._reveal(round_, now)
+            revealed = True
+        return VoteOutcome(changed=changed, revealed=revealed)
+
+    def withdraw_vote(self, voter: Identity, question_id: str) -> None:
+        self._require_active()
+        question = self.question(question_id)
+        round_ = self.latest_round(question.id)
+        if round_ is None or round_.state is not RoundState.OPEN:
+            raise InvalidTransition(f"Question {question.number} is not open, so there is no vote to withdraw.")
+        if round_.votes.pop(voter, None) is None:
+            raise NotFound(f"You have not voted on question {question.number}.")
+
+    # ------------------------------------------------- the super-user's actions
+
+    def reveal(self, actor: Identity, now: datetime) -> Round:
+        self._require_active()
+        self._require_super_user(actor, "reveal the votes")
+        round_ = self._require_focus()
+        question = self.question(round_.question_id)
+        if round_.state is not RoundState.OPEN:
+            raise InvalidTransition(f"Question {question.number} has already been {round_.state.value}.")
+        voted = self.progress(round_).voted
+        if voted < 2:
+            raise InvalidTransition(
+                f"Only {voted} vote{'s' if voted != 1 else ''} on question {question.number} so far: "
+                "revealing now would show whose vote it is. Wait for at least two, or skip the question."
+            )
+        self._reveal(round_, now)
+        return round_
+
+    def finalise(
+        self,
+        actor: Identity,
+        now: datetime,
+        current: int | None = None,
+        ambition: int | None = None,
+        note: str = "",
+    ) -> Round:
+        """Record the agreed answer; a bare finalise accepts the proposal made at the reveal."""
+        self._require_active()
+        self._require_super_user(actor, "record the consensus")
+        round_ = self._require_focus()
+        question = self.question(round_.question_id)
+        if round_.state is RoundState.OPEN:
+            raise InvalidTransition(
+                f"Reveal question {question.number} first, so the team sees where it stands before agreeing."
+            )
+        if round_.state is not RoundState.REVEALED:
+            raise InvalidTransition(f"Question {question.number} has already been {round_.state.value}.")
+        proposal = round_.proposal
+        if current is None:
+            if proposal is None:
+                raise InvalidTransition("There is no proposal to accept: give the agreed current position and ambition.")
+            current = proposal.current
+        if ambition is None:
+            ambition = max(current, proposal.ambition) if proposal else current
+        self._check_scores(current, ambition)
+        note = _clean(note)
+        if len(note) > MAX_NOTE_LENGTH:
+            raise DomainError(f"Keep the note to {MAX_NOTE_LENGTH} characters; it has {len(note)}.")
+        round_.consensus = Consensus(current, ambition, note, actor, now)
+        round_.state = RoundState.FINALISED
+        round_.closed_at = now
+        self._after_close(now)
+        return round_
+
+    def skip(self, actor: Identity, now: datetime, reason: str = "") -> Round:
+        self._require_active()
+        self._require_super_user(actor, "skip a question")
+        round_ = self._require_focus()
+        if round_.is_closed:
+            question = self.question(round_.question_id)
+            raise InvalidTransition(f"Question {question.number} has already been {round_.state.value}.")
+        round_.state = RoundState.SKIPPED
+        round_.skip_reason = _clean(reason)
+        round_.closed_at = now
+        self._after_close(now)
+        return round_
+
+    def next_question(self, actor: Identity, now: datetime) -> Round:
+        self._require_active()
+        self._require_super_user(actor, "move to the next question")
+        focus = self.focus_round
+        if focus is not None and not focus.is_closed:
+            question = self.question(focus.question_id)
+            raise InvalidTransition(
+                f"Question {question.number} is still {focus.state.value}: finalise it or skip it first."
+            )
+        remaining = self.unstarted_questions()
+        if not remaining:
+            raise InvalidTransition("Every question has been answered or skipped: ask for the summary.")
+        return self._open_round(remaining[0].id, now)
+
+    def reopen(self, actor: Identity, question_ref: str, now: datetime) -> Round:
+        """Start a new round on a finalised or skipped question; earlier rounds stay as recorded."""
+        self._require_super_user(actor, "reopen a question")
+        question = self.question(question_ref)
+        latest = self.latest_round(question.id)
+        if latest is None:
+            raise InvalidTransition(f"Question {question.number} has not been opened yet, so there is nothing to reopen.")
+        if not latest.is_closed:
+            raise InvalidTransition(f"Question {question.number} is already {latest.state.value}.")
+        focus = self.focus_round
+        if focus is not None and not focus.is_closed:
+            other = self.question(focus.question_id)
+            raise InvalidTransition(
+                f"Question {other.number} is still {focus.state.value}: finalise it or skip it before reopening another."
+            )
+        self.status = AssessmentStatus.ACTIVE
+        self.completed_at = None
+        return self._open_round(question.id, now, number=latest.number + 1)
+
+    def close(self, actor: Identity, now: datetime) -> None:
+        """End the assessment now; an open question is skipped, unstarted ones stay unanswered."""
+        self._require_active()
+        self._require_super_user(actor, "close the assessment")
+        focus = self.focus_round
+        if focus is not None and not focus.is_closed:
+            focus.state = RoundState.SKIPPED
+            focus.skip_reason = "the assessment was closed"
+            focus.closed_at = now
+        self._complete(now)
+
+    def set_deadline(self, actor: Identity, closes_at: datetime | None, now: datetime) -> Round:
+        self._require_active()
+        self._require_super_user(actor, "set a deadline")
+        round_ = self._require_focus()
+        if round_.state is not RoundState.OPEN:
+            raise InvalidTransition("Only an open question can have a deadline.")
+        if closes_at is not None and closes_at <= now:
+            raise DomainError("The deadline has to be in the future.")
+        round_.closes_at = closes_at
+        return round_
+
+    def reveal_overdue(self, now: datetime) -> Round | None:
+        """Reveal the focus round when its deadline has passed (a scheduler job calls this)."""
+        round_ = self.focus_round
+        if (
+            self.is_active
+            and round_ is not None
+            and round_.state is RoundState.OPEN
+            and round_.closes_at is not None
+            and round_.closes_at <= now
+        ):
+            self._reveal(round_, now)
+            return round_
+        return None
+
+    # ---------------------------------------------------------------- internals
+
+    def _open_round(self, question_id: str, now: datetime, number: int = 1) -> Round:
+        round_ = Round(question_id=question_id, number=number, state=RoundState.OPEN, opened_at=now)
+        self.rounds.append(round_)
+        self.focus_question_id = question_id
+        return round_
+
+    def _reveal(self, round_: Round, now: datetime) -> None:
+        votes = self.counted_votes(round_)
+        scale = self.framework.scale
+        thresholds = self.settings.thresholds
+        currents = [v.current for v in votes]
+        ambitions = [v.ambition for v in votes]
+        round_.measures = Measures(
+            current=measure(currents, scale.minimum, scale.maximum, thresholds),
+            ambition=measure(ambitions, scale.minimum, scale.maximum, thresholds),
+        )
+        if votes:
+            current = _median_point(currents)
+            round_.proposal = Proposal(current=current, ambition=max(current, _median_point(ambitions)))
+        round_.state = RoundState.REVEALED
+        round_.revealed_at = now
+
+    def _after_close(self, now: datetime) -> None:
+        remaining = self.unstarted_questions()
+        if not remaining:
+            self._complete(now)
+        elif self.settings.auto_advance:
+            self._open_round(remaining[0].id, now)
+
+    def _complete(self, now: datetime) -> None:
+        self.status = AssessmentStatus.COMPLETED
+        self.completed_at = now
+
+    def _require_active(self) -> None:
+        if not self.is_active:
+            raise InvalidTransition(
+                "This assessment is complete. A super-user can reopen a question, or start a new assessment."
+            )
+
+    def _require_focus(self) -> Round:
+        round_ = self.focus_round
+        if round_ is None:
+            raise InvalidTransition("No question is open at the moment.")
+        return round_
+
+    def _require_super_user(self, actor: Identity, action: str) -> None:
+        member = self.members.get(actor)
+        if member is None or not member.is_super_user:
+            raise NotPermitted(f"Only the super-user can {action}; ask {self._super_user_names()}.")
+
+    def _super_user_names(self) -> str:
+        names = sorted(m.name for m in self.super_users())
+        if not names:
+            return "the super-user"
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+    def _check_scores(self, current: int, ambition: int) -> None:
+        scale = self.framework.scale
+        for label, value in (("current position", current), ("ambition", ambition)):
+            if not scale.contains(value):
+                raise RatingOffScale(
+                    f"The {label} {value!r} is off the scale: give a whole number from "
+                    f"{scale.minimum} to {scale.maximum}."
+                )
+        if ambition < current:
+            raise DomainError(
+                f"The ambition ({ambition}) is below the current position ({current}). The ambition is "
+                "where the organisation aims to be in 18-24 months: give a number at least equal to the current."
+            )
+
+    def _closed_for_votes(self, question: Question, round_: Round) -> str:
+        if round_.state is RoundState.REVEALED:
+            return f"Voting on question {question.number} has closed: the votes have been revealed."
+        if round_.state is RoundState.FINALISED:
+            return f"Question {question.number} has been finalised; votes can no longer change."
+        return f"Question {question.number} was skipped."
+
+
+def _median_point(values: list[int]) -> int:
+    """The median as a point on the scale; halves round up (a tie between 2 and 3 proposes 3)."""
+    return math.floor(statistics.median(values) + 0.5)
+
+
+def _clean(text: str) -> str:
+    return " ".join((text or "").split())

@@ -1,0 +1,45 @@
+"""Domain errors.
+
+Every refusal in the engine raises a `DomainError` whose message is written for the person
+who asked, so an adapter can show it as it is ("Only the super-user can finalise; ask Sam").
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refused action, with a message fit to show the person who asked."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class FrameworkError(DomainError):
+    """A framework file that cannot be used: names the source, the key and what is wrong."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        location = f"{source}: {key}" if key else source
+        super().__init__(f"{location}: {problem}")
+        self.source = source
+        self.key = key
+        self.problem = problem
+
+
+class RatingOffScale(DomainError, ValueError):
+    """A score that is not a whole number on the framework's scale."""
+
+
+class NotPermitted(DomainError):
+    """The person's role does not allow the action (only super-users reveal, finalise...)."""
+
+
+class InvalidTransition(DomainError):
+    """The round or assessment is not in a state where the action makes sense."""
+
+
+class NotFound(DomainError):
+    """A question, member or assessment named in a command does not exist."""

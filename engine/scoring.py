@@ -1,0 +1,213 @@
+"""Scoring: what the recorded consensus adds up to.
+
+Every number here comes from the consensus the super-user recorded for each question (and
+the measures frozen at that round's reveal), never from recomputing individual votes, so the
+summary, the export and the digest always agree with what the team agreed.
+
+Per theme: the mean consensus current position and ambition over the theme's finalised
+questions, and the gap between them (ambition minus current). Priorities are the themes with
+the largest gap, then the lowest current position; strengths are the themes with the highest
+current position among the rest, so no theme is called both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from statistics import fmean
+
+from engine.assessment import Assessment, Consensus, Measures, RoundState
+from engine.framework import Question, Resource, Theme
+
+TOP = 3
+RESOURCES_PER_PRIORITY = 3
+
+
+class QuestionStatus(str, Enum):
+    AGREED = "agreed"
+    SKIPPED = "skipped"
+    IN_PROGRESS = "in progress"
+    NOT_REACHED = "not reached"
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    question: Question
+    theme: Theme
+    status: QuestionStatus
+    consensus: Consensus | None
+    measures: Measures | None  # from the round whose consensus was recorded
+    rounds: int
+
+    @property
+    def gap(self) -> int | None:
+        return self.consensus.gap if self.consensus else None
+
+
+@dataclass(frozen=True)
+class ThemeScore:
+    theme: Theme
+    current: float | None
+    ambition: float | None
+    answered: int
+    total: int
+    agreement: float | None  # mean consensus measure over the answered questions' current votes
+
+    @property
+    def gap(self) -> float | None:
+        if self.current is None or self.ambition is None:
+            return None
+        return self.ambition - self.current
+
+    @property
+    def scored(self) -> bool:
+        return self.current is not None
+
+
+@dataclass(frozen=True)
+class Priority:
+    score: ThemeScore
+    focus: QuestionResult | None  # the theme's question with the largest gap: where to start
+    resources: tuple[Resource, ...]
+
+    @property
+    def next_step(self) -> str:
+        score = self.score
+        step = (
+            f"Name a lead for {score.theme.title.lower()} and agree a plan to move from "
+            f"{score.current:.1f} towards {score.ambition:.1f} within 18-24 months"
+        )
+        if self.focus is not None and self.focus.consensus is not None:
+            step += f", starting with question {self.focus.question.number} ({self.focus.question.prompt.rstrip('?')}?)"
+        return step + "."
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    title: str
+    themes: tuple[ThemeScore, ...]
+    questions: tuple[QuestionResult, ...]
+    strengths: tuple[ThemeScore, ...]
+    priorities: tuple[Priority, ...]
+    most_contested: tuple[QuestionResult, ...]
+    scale_min: int
+    scale_max: int
+
+    @property
+    def current(self) -> float | None:
+        return _mean([t.current for t in self.themes])
+
+    @property
+    def ambition(self) -> float | None:
+        return _mean([t.ambition for t in self.themes])
+
+    @property
+    def gap(self) -> float | None:
+        if self.current is None or self.ambition is None:
+            return None
+        return self.ambition - self.current
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for q in self.questions if q.status is QuestionStatus.AGREED)
+
+    def theme(self, theme_id: str) -> ThemeScore:
+        return next(t for t in self.themes if t.theme.id == theme_id)
+
+
+def score(assessment: Assessment) -> Scorecard:
+    framework = assessment.framework
+    questions = tuple(_question_result(assessment, theme, q) for theme in framework.themes for q in theme.questions)
+    themes = tuple(_theme_score(theme, [r for r in questions if r.theme.id == theme.id]) for theme in framework.themes)
+    scored = [t for t in themes if t.scored]
+
+    by_need = sorted(scored, key=lambda t: (-t.gap, t.current, t.theme.number))
+    priority_scores = [t for t in by_need if t.gap > 0][:TOP]
+    priorities = tuple(
+        Priority(
+            score=t,
+            focus=_largest_gap([q for q in questions if q.theme.id == t.theme.id]),
+            resources=recommend(t.theme),
+        )
+        for t in priority_scores
+    )
+    chosen = {p.score.theme.id for p in priorities}
+    strengths = tuple(
+        sorted((t for t in scored if t.theme.id not in chosen), key=lambda t: (-t.current, t.theme.number))[:TOP]
+    )
+    contested = sorted(
+        (q for q in questions if q.measures is not None and q.measures.current.consensus is not None),
+        key=lambda q: (q.measures.current.consensus, q.question.number),
+    )
+    most_contested = tuple(q for q in contested if q.measures.needs_discussion)[:TOP]
+    return Scorecard(
+        title=assessment.title,
+        themes=themes,
+        questions=questions,
+        strengths=strengths,
+        priorities=priorities,
+        most_contested=most_contested,
+        scale_min=framework.scale.minimum,
+        scale_max=framework.scale.maximum,
+    )
+
+
+def recommend(theme: Theme, limit: int = RESOURCES_PER_PRIORITY) -> tuple[Resource, ...]:
+    """Up to `limit` of the theme's resources, preferring different kinds (a case study, a tool...)."""
+    picked: list[Resource] = []
+    kinds: set[str] = set()
+    for resource in theme.resources:
+        if resource.kind not in kinds and len(picked) < limit:
+            picked.append(resource)
+            kinds.add(resource.kind)
+    for resource in theme.resources:
+        if resource not in picked and len(picked) < limit:
+            picked.append(resource)
+    return tuple(picked)
+
+
+def _question_result(assessment: Assessment, theme: Theme, question: Question) -> QuestionResult:
+    rounds = assessment.rounds_of(question.id)
+    finalised = assessment.finalised_round(question.id)
+    latest = rounds[-1] if rounds else None
+    if finalised is not None:
+        status = QuestionStatus.AGREED
+    elif latest is None:
+        status = QuestionStatus.NOT_REACHED
+    elif latest.state is RoundState.SKIPPED:
+        status = QuestionStatus.SKIPPED
+    else:
+        status = QuestionStatus.IN_PROGRESS
+    return QuestionResult(
+        question=question,
+        theme=theme,
+        status=status,
+        consensus=finalised.consensus if finalised else None,
+        measures=finalised.measures if finalised else None,
+        rounds=len(rounds),
+    )
+
+
+def _theme_score(theme: Theme, results: list[QuestionResult]) -> ThemeScore:
+    agreed = [r for r in results if r.consensus is not None]
+    agreement = [r.measures.current.consensus for r in agreed if r.measures and r.measures.current.consensus is not None]
+    return ThemeScore(
+        theme=theme,
+        current=_mean([r.consensus.current for r in agreed]),
+        ambition=_mean([r.consensus.ambition for r in agreed]),
+        answered=len(agreed),
+        total=len(results),
+        agreement=_mean(agreement),
+    )
+
+
+def _largest_gap(results: list[QuestionResult]) -> QuestionResult | None:
+    agreed = [r for r in results if r.consensus is not None]
+    if not agreed:
+        return None
+    return min(agreed, key=lambda r: (-r.consensus.gap, r.consensus.current, r.question.number))
+
+
+def _mean(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return fmean(present) if present else None

@@ -1,0 +1,140 @@
+"""The neutral message model every adapter renders.
+
+A use case answers with `Message`s; the Slack adapter renders them as Block Kit, the Teams
+adapter as Adaptive Cards, the console as text. A message says who may see it (the channel,
+or one person), what it is (`Kind`), and carries its content as headings, text, fields,
+inputs, buttons, links and chart specifications. Charts are data here: pixels are made in
+`bot/`.
+
+A message with a `key` stands for one message in the channel that is updated in place
+(a question's progress line), rather than posted again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from engine.assessment import Identity
+
+
+class Kind(str, Enum):
+    QUESTION = "question"
+    PROGRESS = "progress"
+    VOTE_RECORDED = "vote recorded"
+    REVEAL = "reveal"
+    INDIVIDUAL_VOTES = "individual votes"
+    CONSENSUS = "consensus"
+    SKIPPED = "skipped"
+    SUMMARY = "summary"
+    STATUS = "status"
+    HELP = "help"
+    NOTICE = "notice"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may see a message: the whole channel, or one person only."""
+
+    person: Identity | None = None
+
+    @property
+    def is_channel(self) -> bool:
+        return self.person is None
+
+
+CHANNEL = Audience()
+
+
+def only(person: Identity) -> Audience:
+    return Audience(person)
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Option:
+    value: int
+    label: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ChoiceInput:
+    """A choice of one point on the scale, e.g. the current position."""
+
+    name: str
+    label: str
+    options: tuple[Option, ...]
+    selected: int | None = None
+
+
+@dataclass(frozen=True)
+class TextInput:
+    name: str
+    label: str
+    placeholder: str = ""
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Button:
+    action: str  # the command it stands for: "vote", "reveal", "finalise"...
+    label: str
+    value: str = ""  # what the action applies to, e.g. the question id
+    style: str | None = None  # "primary" or "danger"
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+    kind: str = ""
+    description: str = ""
+
+
+class ChartKind(str, Enum):
+    DISTRIBUTION = "distribution"  # votes per point of the scale, current and ambition
+    RADAR = "radar"  # current against ambition, by theme
+    GAPS = "gaps"  # ambition minus current, by theme
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: ChartKind
+    title: str
+    categories: tuple[str, ...]
+    series: tuple[Series, ...]
+    alt_text: str
+    scale_min: int = 1
+    scale_max: int = 5
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: Kind
+    audience: Audience
+    heading: str
+    text: tuple[str, ...] = ()
+    fields: tuple[Field, ...] = ()
+    inputs: tuple[ChoiceInput | TextInput, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    links: tuple[Link, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    footer: str = ""
+    key: str | None = None  # the channel message this one creates or updates in place
+
+    @property
+    def is_private(self) -> bool:
+        return not self.audience.is_channel
