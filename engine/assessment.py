@@ -14,7 +14,9 @@ The method, in the team's words:
 * A finalised or skipped question can be reopened: that starts a new round on the question
   and leaves every earlier round, and every other question's consensus, as it was recorded.
 
-Rounds move only along: open -> revealed -> finalised, and open/revealed -> skipped.
+Rounds move only along: open -> revealed -> finalised, open/revealed -> skipped, and
+revealed -> superseded (reopened after the discussion, so everyone votes again).
+A reveal always needs at least two counted votes: with one, everyone would know whose it is.
 Every refusal raises a `DomainError` whose message can be shown to the person as it is.
 """
 
@@ -45,6 +47,7 @@ class RoundState(str, Enum):
     REVEALED = "revealed"
     FINALISED = "finalised"
     SKIPPED = "skipped"
+    SUPERSEDED = "superseded"  # reopened after the reveal: a new round replaced it
 
 
 class AssessmentStatus(str, Enum):
@@ -181,7 +184,7 @@ class Round:
 
     @property
     def is_closed(self) -> bool:
-        return self.state in (RoundState.FINALISED, RoundState.SKIPPED)
+        return self.state in (RoundState.FINALISED, RoundState.SKIPPED, RoundState.SUPERSEDED)
 
 
 @dataclass(frozen=True)
@@ -273,7 +276,8 @@ class Assessment:
             return self.members[identity]
         except KeyError:
             raise NotPermitted(
-                f"You are not a member of this assessment. Ask {self._super_user_names()} to add you."
+                f"You are not a member of this assessment yet: say `join` to take part, or ask "
+                f"{self._super_user_names()}."
             ) from None
 
     def super_users(self) -> list[Member]:
@@ -382,7 +386,7 @@ class Assessment:
         changed = voter in round_.votes
         round_.votes[voter] = Vote(voter, current, ambition, comment, now)
         revealed = False
-        if self.settings.auto_reveal and self.progress(round_).complete:
+        if self.settings.auto_reveal and self.progress(round_).complete and self._enough_to_reveal(round_):
             self._reveal(round_, now)
             revealed = True
         return VoteOutcome(changed=changed, revealed=revealed)
@@ -406,7 +410,7 @@ class Assessment:
         if round_.state is not RoundState.OPEN:
             raise InvalidTransition(f"Question {question.number} has already been {round_.state.value}.")
         voted = self.progress(round_).voted
-        if voted < 2:
+        if not self._enough_to_reveal(round_):
             raise InvalidTransition(
                 f"Only {voted} vote{'s' if voted != 1 else ''} on question {question.number} so far: "
                 "revealing now would show whose vote it is. Wait for at least two, or skip the question."
@@ -477,21 +481,36 @@ class Assessment:
             raise InvalidTransition("Every question has been answered or skipped: ask for the summary.")
         return self._open_round(remaining[0].id, now)
 
-    def reopen(self, actor: Identity, question_ref: str, now: datetime) -> Round:
-        """Start a new round on a finalised or skipped question; earlier rounds stay as recorded."""
+    def reopen(self, actor: Identity, question_ref: str | None, now: datetime) -> Round:
+        """Start a new round on a question; every earlier round stays as it was recorded.
+
+        A revealed round that the team wants to vote on again after discussing it is
+        superseded. A next question that opened by itself and has no votes yet steps back, so
+        the team can return to an earlier one; it opens again in its turn.
+        """
         self._require_super_user(actor, "reopen a question")
+        focus = self.focus_round
+        if question_ref is None:
+            if focus is None:
+                raise InvalidTransition("Say which question to reopen, for example `reopen 2.3`.")
+            question_ref = focus.question_id
         question = self.question(question_ref)
         latest = self.latest_round(question.id)
         if latest is None:
             raise InvalidTransition(f"Question {question.number} has not been opened yet, so there is nothing to reopen.")
-        if not latest.is_closed:
-            raise InvalidTransition(f"Question {question.number} is already {latest.state.value}.")
-        focus = self.focus_round
-        if focus is not None and not focus.is_closed:
+        if latest.state is RoundState.OPEN:
+            raise InvalidTransition(f"Question {question.number} is already open for votes.")
+        if focus is not None and focus is not latest and not focus.is_closed:
             other = self.question(focus.question_id)
-            raise InvalidTransition(
-                f"Question {other.number} is still {focus.state.value}: finalise it or skip it before reopening another."
-            )
+            if focus.state is RoundState.OPEN and not focus.votes:
+                self.rounds.remove(focus)
+            else:
+                raise InvalidTransition(
+                    f"Question {other.number} is still {focus.state.value}: finalise it or skip it before reopening another."
+                )
+        if latest.state is RoundState.REVEALED:
+            latest.state = RoundState.SUPERSEDED
+            latest.closed_at = now
         self.status = AssessmentStatus.ACTIVE
         self.completed_at = None
         return self._open_round(question.id, now, number=latest.number + 1)
@@ -527,6 +546,7 @@ class Assessment:
             and round_.state is RoundState.OPEN
             and round_.closes_at is not None
             and round_.closes_at <= now
+            and self._enough_to_reveal(round_)
         ):
             self._reveal(round_, now)
             return round_
@@ -551,10 +571,13 @@ class Assessment:
             ambition=measure(ambitions, scale.minimum, scale.maximum, thresholds),
         )
         if votes:
-            current = _median_point(currents)
-            round_.proposal = Proposal(current=current, ambition=max(current, _median_point(ambitions)))
+            current = _median_point(currents, halves="down")
+            round_.proposal = Proposal(current=current, ambition=max(current, _median_point(ambitions, halves="up")))
         round_.state = RoundState.REVEALED
         round_.revealed_at = now
+
+    def _enough_to_reveal(self, round_: Round) -> bool:
+        return self.progress(round_).voted >= 2
 
     def _after_close(self, now: datetime) -> None:
         remaining = self.unstarted_questions()
@@ -612,9 +635,15 @@ class Assessment:
         return f"Question {question.number} was skipped."
 
 
-def _median_point(values: list[int]) -> int:
-    """The median as a point on the scale; halves round up (a tie between 2 and 3 proposes 3)."""
-    return math.floor(statistics.median(values) + 0.5)
+def _median_point(values: list[int], *, halves: str) -> int:
+    """The median as a point on the scale.
+
+    Halves round down for the current position and up for the ambition: a team torn between
+    2 and 3 is proposed the more cautious view of where it is now and the bolder view of where
+    it could be, and can record either with `finalise`.
+    """
+    middle = statistics.median(values)
+    return math.floor(middle) if halves == "down" else math.ceil(middle)
 
 
 def _clean(text: str) -> str:

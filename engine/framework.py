@@ -104,13 +104,18 @@ class Framework:
 
     def question(self, ref: str) -> Question:
         """A question by id, by number ("2.3") or by position in the whole list ("7")."""
-        ref = ref.strip().lstrip("qQ#")
+        ref = ref.strip()
         ordered = list(self.questions())
         for question in ordered:
-            if ref in (question.id, question.number):
+            if ref == question.id:
                 return question
-        if ref.isdigit() and 1 <= int(ref) <= len(ordered):
-            return ordered[int(ref) - 1]
+        # People write "Q2.3", "q7" or "#7" for a number; only a number loses its prefix.
+        number = ref[1:] if ref[:1] in ("q", "Q", "#") and ref[1:2].isdecimal() else ref
+        for question in ordered:
+            if number == question.number:
+                return question
+        if number.isdecimal() and number.isascii() and 1 <= int(number) <= len(ordered):
+            return ordered[int(number) - 1]
         raise NotFound(
             f"There is no question {ref!r} in {self.title}: use a number such as 2.3 "
             f"(theme 2, question 3) or 1 to {len(ordered)}."
@@ -166,10 +171,29 @@ class Framework:
         }
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a key written twice in one mapping is an error.
+
+    Plain YAML keeps the last value silently, so a pasted second `prompt:` would replace the
+    first without anyone noticing.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is written twice in the same place", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_framework_yaml(text: str, source: str) -> Framework:
     """Parse and validate a framework written in YAML; `source` names it in error messages."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -196,9 +220,10 @@ class _Parser:
     def mapping(self, value: Any, key: str, required: set[str], optional: set[str] = frozenset()) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
             raise self.fail(key or "(top level)", f"should be a mapping of keys, not {_kind(value)}")
-        for name in required:
-            if name not in value or value[name] is None:
-                raise self.fail(_join(key, name), "is missing")
+        missing = [name for name in sorted(required) if name not in value or value[name] is None]
+        if missing:
+            where = ", ".join(_join(key, name) for name in missing)
+            raise self.fail(where, "is missing" if len(missing) == 1 else "are missing")
         unknown = sorted(set(map(str, value)) - required - set(optional))
         if unknown:
             allowed = ", ".join(sorted(required | set(optional)))
@@ -318,7 +343,7 @@ class _Parser:
     def resource(self, raw: Any, key: str) -> Resource:
         doc = self.mapping(raw, key, {"title", "url", "kind"}, {"description"})
         url = self.text(doc["url"], f"{key}.url")
-        if not url.startswith(("https://", "http://")):
+        if not url.startswith("https://"):
             raise self.fail(f"{key}.url", f"{url!r} should be a web address starting with https://")
         kind_text = self.text(doc["kind"], f"{key}.kind").lower()
         try:
@@ -341,8 +366,10 @@ def _join(key: str, name: str) -> str:
 def _as_int(value: Any) -> int | None:
     if type(value) is int:
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+    text = value.strip() if isinstance(value, str) else ""
+    digits = text[1:] if text.startswith("-") else text
+    if digits.isascii() and digits.isdecimal():
+        return int(text)
     return None
 
 

@@ -39,6 +39,14 @@ DISCUSSION_PROMPTS = {
 }
 
 
+VERDICT_WORDS = {
+    Verdict.AGREED: "broad agreement",
+    Verdict.SPREAD: "views spread out",
+    Verdict.POLARISED: "split into two camps",
+    Verdict.TOO_FEW: "too few votes to measure agreement",
+}
+
+
 def round_key(assessment: Assessment, round_: Round) -> str:
     """Identifies the channel message of one round, so its progress line is updated in place."""
     return f"round:{assessment.id}:{round_.question_id}:{round_.number}"
@@ -64,6 +72,7 @@ def question_message(assessment: Assessment, round_: Round) -> Message:
         text.append(question.guidance)
     if round_.number > 1:
         text.append(f"Round {round_.number}: the question was reopened, so everyone votes again.")
+    voting = round_.state is RoundState.OPEN and assessment.is_active
     return Message(
         kind=Kind.QUESTION,
         audience=CHANNEL,
@@ -74,8 +83,10 @@ def question_message(assessment: Assessment, round_: Round) -> Message:
             ChoiceInput("current", "Where are we now?", options),
             ChoiceInput("ambition", "Where should we be in 18-24 months?", options),
             TextInput("comment", "Comment (optional, seen only by the super-user)", "Why you chose these"),
-        ),
-        buttons=(Button("vote", "Vote", question.id, "primary"),),
+        )
+        if voting
+        else (),
+        buttons=(Button("vote", "Vote", question.id, "primary"),) if voting else (),
         footer=_progress_footer(assessment, round_),
         key=round_key(assessment, round_),
     )
@@ -144,7 +155,7 @@ def reveal_message(assessment: Assessment, round_: Round) -> Message:
     return Message(
         kind=Kind.REVEAL,
         audience=CHANNEL,
-        heading=f"Votes revealed: question {question.number} · {_verdict_words(verdict)}",
+        heading=f"Votes revealed: question {question.number} · {_verdict_heading(verdict)}",
         text=tuple(text),
         fields=tuple(fields),
         charts=(distribution_chart(assessment, round_),),
@@ -283,7 +294,8 @@ def summary_message(assessment: Assessment, card: Scorecard | None = None) -> Me
         text.append(
             f"Overall the team places the organisation at {card.current:.1f} now and aims for "
             f"{card.ambition:.1f} in 18-24 months (a gap of {card.gap:.1f}) on a "
-            f"{card.scale_min}-{card.scale_max} scale, from {card.answered} agreed questions."
+            f"{card.scale_min}-{card.scale_max} scale, from {card.answered} agreed "
+            f"question{'' if card.answered == 1 else 's'}."
         )
     else:
         text.append("No question has been agreed yet, so there is nothing to score.")
@@ -378,13 +390,9 @@ def _spread_text(measure: Disagreement) -> str:
     return f"{measure.spread} (from {low} to {low + measure.spread}), IQR {_number(measure.iqr, 1)}"
 
 
-def _verdict_words(verdict: Verdict) -> str:
-    return {
-        Verdict.AGREED: "broad agreement",
-        Verdict.SPREAD: "views spread: worth discussing",
-        Verdict.POLARISED: "split into two camps: discuss before agreeing",
-        Verdict.TOO_FEW: "too few votes to measure agreement",
-    }[verdict]
+def _verdict_heading(verdict: Verdict) -> str:
+    advice = {Verdict.SPREAD: ": worth discussing", Verdict.POLARISED: ": discuss before agreeing"}
+    return VERDICT_WORDS[verdict] + advice.get(verdict, "")
 
 
 def _number(value: float | None, digits: int = 1) -> str:

@@ -7,7 +7,8 @@ summary, the export and the digest always agree with what the team agreed.
 Per theme: the mean consensus current position and ambition over the theme's finalised
 questions, and the gap between them (ambition minus current). Priorities are the themes with
 the largest gap, then the lowest current position; strengths are the themes with the highest
-current position among the rest, so no theme is called both.
+current position among the rest, at or above the overall mean, so no theme is called both and a
+low-rated theme is never called a strength.
 """
 
 from __future__ import annotations
@@ -132,12 +133,19 @@ def score(assessment: Assessment) -> Scorecard:
         for t in priority_scores
     )
     chosen = {p.score.theme.id for p in priorities}
+    # A strength is a theme the team rates at least as highly as the organisation overall, so a
+    # theme at the bottom of the scale is never called one just because it is not a priority.
+    overall = _mean([t.current for t in scored])
     strengths = tuple(
-        sorted((t for t in scored if t.theme.id not in chosen), key=lambda t: (-t.current, t.theme.number))[:TOP]
+        sorted(
+            (t for t in scored if t.theme.id not in chosen and t.current >= overall and t.current > framework.scale.minimum),
+            key=lambda t: (-t.current, t.theme.number),
+        )[:TOP]
     )
+    position = {question_id: index for index, question_id in enumerate(framework.question_ids)}
     contested = sorted(
         (q for q in questions if q.measures is not None and q.measures.current.consensus is not None),
-        key=lambda q: (q.measures.current.consensus, q.question.number),
+        key=lambda q: (q.measures.current.consensus, position[q.question.id]),
     )
     most_contested = tuple(q for q in contested if q.measures.needs_discussion)[:TOP]
     return Scorecard(

@@ -1,0 +1,79 @@
+"""`accord chat`: an interactive console where one person plays every member of a team.
+
+Everything a Slack or Teams channel would show appears here, with private messages marked
+with the one person who would see them. `export` writes the report (Markdown and charts);
+`quit` leaves. The assessment is kept in the configured database, so a later chat in the same
+place carries on where this one stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from adapters.console.render import ConsoleRenderer
+from adapters.console.session import ConsoleSession, ConsoleTeam, console_person
+from bot.charts import ChartRenderer, chart_filename
+from bot.report import write_report
+from bot.service import Accord
+from engine.assessment import Conversation
+from engine.views import Chart
+
+QUIT = {"quit", "exit", ":q", "bye"}
+CONVERSATION = Conversation("console", "local", "chat")
+
+
+def run_chat(
+    accord: Accord,
+    names: list[str],
+    stdin: TextIO,
+    out: TextIO,
+    output_dir: Path,
+    clock: Callable[[], datetime],
+) -> None:
+    team = ConsoleTeam([console_person(name) for name in names])
+    session = ConsoleSession(accord, team, CONVERSATION, clock)
+    charts = ChartRenderer()
+
+    def save_chart(chart: Chart) -> Path:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        path = output_dir / chart_filename(chart)
+        path.write_bytes(charts.render(chart))
+        return path
+
+    renderer = ConsoleRenderer(chart_sink=save_chart, names=session.name_of)
+    interactive = stdin.isatty()
+    print(f"Accord chat. The team: {team.names()}. You are speaking as {session.speaker.name}.", file=out)
+    print("Type `@name command` to speak as someone, e.g. `@sam start`, `@amira vote 3 4`, `@sam reveal`,", file=out)
+    print("`@sam finalise 3 4 agreed after discussion`. `help` lists every command; `quit` leaves.\n", file=out)
+    while True:
+        if interactive:
+            print(f"{session.speaker.name}> ", end="", file=out, flush=True)
+        line = stdin.readline()
+        if not line:
+            break
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.lower() in QUIT:
+            break
+        if not interactive:
+            print(f"» {line}", file=out)
+        reply = session.say(line)
+        for message in reply.messages:
+            text = renderer.render(message)
+            if text:
+                print(text + "\n", file=out)
+        if reply.ok and line.split()[-1:] and _is_export(line) and reply.assessment is not None:
+            files = write_report(reply.assessment, output_dir, renderer=charts)
+            print(f"Report written to {files.markdown} with {len(files.images)} charts.\n", file=out)
+    print("Goodbye. The assessment is saved; `accord chat` again carries on.", file=out)
+
+
+def _is_export(line: str) -> bool:
+    words = line.split()
+    if words and words[0].startswith("@"):
+        words = words[1:]
+    return bool(words) and words[0].lower().lstrip("/") in ("export", "report")

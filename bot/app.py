@@ -1,0 +1,61 @@
+"""Wiring: from a validated `Config` to a ready `Accord` service over a migrated database.
+
+The embedded default (SQLite) is migrated automatically, so `accord demo` and a single-team
+install need nothing else. A server database (PostgreSQL) is migrated only on purpose, with
+`accord db upgrade`, so several workers never race to change the schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from sqlalchemy import Engine
+
+from bot.catalogue import FrameworkCatalogue
+from bot.config import Config
+from bot.service import Accord
+from engine.assessment import Settings
+from engine.disagreement import Thresholds
+from storage import migrate
+from storage.database import create_db_engine
+from storage.unit_of_work import SqlUnitOfWork
+
+
+class NotMigrated(Exception):
+    """The database exists but its tables are older than this version of Accord."""
+
+
+@dataclass
+class Application:
+    config: Config
+    catalogue: FrameworkCatalogue
+    database: Engine
+    accord: Accord
+
+
+def settings_from(config: Config) -> Settings:
+    return Settings(
+        auto_reveal=config.assessment.auto_reveal,
+        auto_advance=config.assessment.auto_advance,
+        thresholds=Thresholds(**config.disagreement.thresholds_kwargs()),
+    )
+
+
+def open_database(url: str) -> Engine:
+    database = create_db_engine(url)
+    if database.dialect.name == "sqlite":
+        migrate.upgrade(database)
+    elif not migrate.is_up_to_date(database):
+        raise NotMigrated(
+            "The database's tables are not up to date with this version of Accord. "
+            "Run `accord db upgrade` once, then start again."
+        )
+    return database
+
+
+def build(config: Config, database_url: str | None = None) -> Application:
+    catalogue = FrameworkCatalogue.load(config.frameworks.paths, config.frameworks.default)
+    database = open_database(database_url or config.database.url)
+    accord = Accord(partial(SqlUnitOfWork, database), catalogue, settings_from(config))
+    return Application(config, catalogue, database, accord)

@@ -1,0 +1,203 @@
+"""The `accord` command line.
+
+    accord demo                 a whole assessment by a simulated team, report written to disk
+    accord chat                 play any member of a team in an interactive console
+    accord db upgrade           apply database migrations
+    accord framework check F    validate a framework file
+    accord framework list       the frameworks available
+
+Every problem with the configuration, a framework or the database is reported as one clear
+message on standard error with exit status 2, before anything starts; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TextIO
+
+from bot.config import ConfigError, load_config
+
+EXIT_USAGE = 2
+
+DESCRIPTION = (
+    "Accord runs a leadership team's self-assessment in the channel it already uses: everyone "
+    "votes privately, the team sees where it disagrees, talks, and records the agreed answer."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="accord", description=DESCRIPTION)
+    parser.add_argument("--config", metavar="PATH", help="configuration file (default: $ACCORD_CONFIG or ./app.yaml)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    demo = commands.add_parser(
+        "demo",
+        help="watch a simulated team of six run a whole assessment",
+        description="A simulated leadership team of six runs a whole assessment on SQLite through the console, "
+        "then the scored summary is printed and the report (Markdown and PNG charts) written to disk.",
+    )
+    demo.add_argument("--seed", type=int, default=2026, help="seed of the simulated votes (default: 2026)")
+    demo.add_argument("--output", metavar="DIR", help="where to write the report (default: report.output_dir in app.yaml)")
+
+    chat = commands.add_parser(
+        "chat",
+        help="play any member of a team in an interactive console",
+        description="Try Accord without Slack or Teams. Type `@name command`, for example `@sam start`, "
+        "`@amira vote 3 4`, `@sam reveal`, `@sam finalise 3 4 agreed after discussion`. "
+        "A line without @name is said by whoever spoke last. `help` lists the commands; `quit` leaves.",
+    )
+    chat.add_argument("--team", default="Sam,Amira,Bea,Chidi,Dev,Erin", help="comma-separated names; the first starts as speaker")
+    chat.add_argument("--database", metavar="URL", help="database URL (default: database.url in app.yaml)")
+
+    db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION")
+    db_commands.required = True
+    upgrade = db_commands.add_parser("upgrade", help="apply every pending migration", description="Apply every pending migration.")
+    upgrade.add_argument("--database", metavar="URL", help="database URL (default: database.url in app.yaml)")
+    current = db_commands.add_parser("current", help="show the schema revision", description="Show the database's schema revision.")
+    current.add_argument("--database", metavar="URL", help="database URL (default: database.url in app.yaml)")
+
+    framework = commands.add_parser("framework", help="check or list frameworks", description="Check or list frameworks.")
+    framework_commands = framework.add_subparsers(dest="framework_command", metavar="ACTION")
+    framework_commands.required = True
+    check = framework_commands.add_parser(
+        "check", help="validate framework YAML files", description="Validate framework files; every problem names the file and the key."
+    )
+    check.add_argument("files", nargs="+", metavar="FILE")
+    framework_commands.add_parser("list", help="the frameworks available", description="List the frameworks available.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "framework" and args.framework_command == "check":
+            return _framework_check(args.files, stdout)
+        config = load_config(args.config)
+        if args.command == "demo":
+            return _demo(config, args, stdout)
+        if args.command == "chat":
+            return _chat(config, args, stdin, stdout)
+        if args.command == "db":
+            return _db(config, args, stdout)
+        if args.command == "framework":
+            return _framework_list(config, stdout)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as problem:  # noqa: BLE001 - every known failure becomes one clear line
+        message = _known_problem(problem)
+        if message is None:
+            raise
+        print(f"accord: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
+def _known_problem(problem: Exception) -> str | None:
+    from bot.app import NotMigrated
+    from engine.errors import DomainError
+    from storage.database import StorageError
+
+    if isinstance(problem, (ConfigError, DomainError, StorageError, NotMigrated)):
+        return str(problem)
+    return None
+
+
+def _demo(config, args, out: TextIO) -> int:
+    from adapters.console.demo import run_demo
+    from bot.app import build
+    from bot.report import write_report
+
+    started = time.perf_counter()
+    output = Path(args.output or config.report.output_dir)
+    output.mkdir(parents=True, exist_ok=True)
+    database = output / "accord-demo.db"
+    for leftover in output.glob("accord-demo.db*"):
+        leftover.unlink()
+    app = build(config, f"sqlite:///{database}")
+    try:
+        final = run_demo(app.accord, out, output, write_report, seed=args.seed)
+    finally:
+        app.database.dispose()
+    print(f"Done in {time.perf_counter() - started:.1f} s. The demo's database is {database}.", file=out)
+    return 0 if final.ok else 1
+
+
+def _chat(config, args, stdin: TextIO, out: TextIO) -> int:
+    from adapters.console.chat import run_chat
+    from bot.app import build
+
+    names = [name.strip() for name in args.team.split(",") if name.strip()]
+    if len(names) < 2:
+        print("accord: a team needs at least two people (--team Sam,Amira)", file=sys.stderr)
+        return EXIT_USAGE
+    app = build(config, args.database)
+    try:
+        run_chat(app.accord, names, stdin, out, Path(config.report.output_dir), clock=lambda: datetime.now(timezone.utc))
+    finally:
+        app.database.dispose()
+    return 0
+
+
+def _db(config, args, out: TextIO) -> int:
+    from storage import migrate
+    from storage.database import create_db_engine
+
+    database = create_db_engine(args.database or config.database.url)
+    try:
+        if args.db_command == "upgrade":
+            before = migrate.current_revision(database)
+            migrate.upgrade(database)
+            after = migrate.current_revision(database)
+            if before == after:
+                print(f"The database is up to date (revision {after}).", file=out)
+            else:
+                print(f"Upgraded the database from {before or 'empty'} to revision {after}.", file=out)
+        else:
+            revision = migrate.current_revision(database)
+            state = "up to date" if migrate.is_up_to_date(database) else "needs `accord db upgrade`"
+            print(f"Revision {revision or 'none (empty database)'}: {state}.", file=out)
+    finally:
+        database.dispose()
+    return 0
+
+
+def _framework_check(files: list[str], out: TextIO) -> int:
+    from bot.catalogue import load_framework_file
+    from engine.errors import FrameworkError
+
+    failed = 0
+    for file in files:
+        try:
+            framework = load_framework_file(file)
+        except FrameworkError as problem:
+            failed += 1
+            print(f"✗ {problem}", file=out)
+            continue
+        questions = len(framework.question_ids)
+        print(f"✓ {file}: {framework.title} ({framework.id}), {len(framework.themes)} themes, {questions} questions, "
+              f"scale {framework.scale.describe()}", file=out)
+    return 1 if failed else 0
+
+
+def _framework_list(config, out: TextIO) -> int:
+    from bot.catalogue import FrameworkCatalogue
+
+    catalogue = FrameworkCatalogue.load(config.frameworks.paths, config.frameworks.default)
+    for framework_id in catalogue.ids():
+        framework = catalogue.get(framework_id)
+        default = " (default)" if framework_id == catalogue.default else ""
+        print(f"{framework_id}{default}: {framework.title}, {len(framework.question_ids)} questions", file=out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,259 @@
+"""The command grammar: one parser for Slack, Teams and the console.
+
+Whatever the platform, a person types the same words: `vote 3 4`, `finalise 3 4 agreed after
+discussion`, `reopen 2.3`. Slack's `/accord status` and `/finalise 3 4`, a Teams @mention and a
+console line all arrive here as text and leave as one `Command` dataclass. A mistake gets a
+message that says what was expected, with an example, and suggests the nearest command.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+
+class CommandError(Exception):
+    """Text that is not a command; the message says what was expected."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Start:
+    framework: str | None = None
+
+
+@dataclass(frozen=True)
+class Status:
+    pass
+
+
+@dataclass(frozen=True)
+class Vote:
+    current: int
+    ambition: int
+    comment: str = ""
+    question: str | None = None  # None: the question under discussion
+
+
+@dataclass(frozen=True)
+class Reveal:
+    pass
+
+
+@dataclass(frozen=True)
+class Who:
+    question: str | None = None
+
+
+@dataclass(frozen=True)
+class Finalise:
+    current: int | None = None
+    ambition: int | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Skip:
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Next:
+    pass
+
+
+@dataclass(frozen=True)
+class Reopen:
+    question: str | None = None  # None: the question under discussion
+
+
+@dataclass(frozen=True)
+class Summary:
+    pass
+
+
+@dataclass(frozen=True)
+class Export:
+    format: str = "markdown"
+
+
+@dataclass(frozen=True)
+class Join:
+    pass
+
+
+@dataclass(frozen=True)
+class SetRole:
+    person: str  # a mention as typed: "@amira" or a platform mention such as "<@U123>"
+    role: str  # "super-user", "member" or "observer"
+
+
+@dataclass(frozen=True)
+class Close:
+    pass
+
+
+@dataclass(frozen=True)
+class Help:
+    topic: str | None = None
+
+
+Command = (
+    Start | Status | Vote | Reveal | Who | Finalise | Skip | Next | Reopen | Summary | Export | Join | SetRole | Close | Help
+)
+
+
+@dataclass(frozen=True)
+class Usage:
+    name: str
+    syntax: str
+    summary: str
+    super_user_only: bool = False
+
+
+USAGES: tuple[Usage, ...] = (
+    Usage("start", "start [framework]", "start an assessment in this channel; you become its super-user"),
+    Usage("vote", "vote <current> <ambition> [comment]", "vote privately on the open question, e.g. `vote 2 4`"),
+    Usage("status", "status", "where the assessment stands (super-users also see who has not voted)"),
+    Usage("reveal", "reveal", "close voting and show the anonymous spread", True),
+    Usage("finalise", "finalise [current [ambition]] [note]", "record the agreed answer; bare `finalise` accepts the proposal", True),
+    Usage("skip", "skip [reason]", "skip the open question", True),
+    Usage("next", "next", "open the next question", True),
+    Usage("reopen", "reopen [question]", "everyone votes again on a question, e.g. `reopen 2.3`", True),
+    Usage("who", "who [question]", "see privately who voted what", True),
+    Usage("superuser", "superuser @name", "make someone a super-user", True),
+    Usage("observer", "observer @name", "let someone follow without voting", True),
+    Usage("member", "member @name", "make someone a voting member", True),
+    Usage("join", "join", "take part in the assessment as a voting member"),
+    Usage("summary", "summary", "the scored summary so far"),
+    Usage("export", "export", "write the report with its charts"),
+    Usage("close", "close", "end the assessment now, leaving unanswered questions out", True),
+    Usage("help", "help [command]", "this list, or how to use one command"),
+)
+
+_ALIASES = {
+    "finalize": "finalise",
+    "final": "finalise",
+    "agree": "finalise",
+    "super-user": "superuser",
+    "super_user": "superuser",
+    "su": "superuser",
+    "votes": "who",
+    "report": "export",
+    "?": "help",
+    "begin": "start",
+    "end": "close",
+}
+
+
+def parse(text: str) -> Command:
+    """Turn what a person typed into a command, or raise CommandError saying what was expected."""
+    words = text.strip().split()
+    if words and words[0].startswith("/"):
+        # Slack's and Teams' slash forms: "/accord status" or "/finalise 3 4".
+        words[0] = words[0][1:]
+        if words[0].lower() == "accord":
+            words = words[1:]
+    if not words:
+        return Help()
+    name = words[0].lower()
+    name = _ALIASES.get(name, name)
+    args = words[1:]
+    rest = " ".join(args)
+    if name == "start":
+        return Start(framework=args[0].lower() if args else None)
+    if name == "status":
+        return Status()
+    if name == "vote":
+        return _vote(args)
+    if name == "reveal":
+        return Reveal()
+    if name == "who":
+        return Who(question=args[0] if args else None)
+    if name == "finalise":
+        return _finalise(args)
+    if name == "skip":
+        return Skip(reason=rest)
+    if name == "next":
+        return Next()
+    if name == "reopen":
+        return Reopen(question=args[0] if args else None)
+    if name == "summary":
+        return Summary()
+    if name == "export":
+        return Export(format=args[0].lower() if args else "markdown")
+    if name == "join":
+        return Join()
+    if name in ("superuser", "observer", "member"):
+        if len(args) != 1:
+            raise CommandError(f"Name one person, for example `{name} @amira`.")
+        role = {"superuser": "super-user"}.get(name, name)
+        return SetRole(person=args[0], role=role)
+    if name == "close":
+        return Close()
+    if name == "help":
+        return Help(topic=_ALIASES.get(args[0].lower(), args[0].lower()) if args else None)
+    raise CommandError(_unknown(words[0]))
+
+
+def usage(name: str) -> Usage | None:
+    return next((u for u in USAGES if u.name == name), None)
+
+
+def _vote(args: list[str]) -> Vote:
+    example = "for example `vote 2 4`: current position 2, ambition 4 in 18-24 months"
+    if len(args) < 2:
+        raise CommandError(f"Give two scores, {example}.")
+    question = None
+    if len(args) >= 3 and not _is_score(args[0]) and _looks_like_question(args[0]):
+        question, args = args[0], args[1:]
+    current, ambition = _score(args[0], "current position", example), _score(args[1], "ambition", example)
+    return Vote(current=current, ambition=ambition, comment=" ".join(args[2:]), question=question)
+
+
+def _finalise(args: list[str]) -> Finalise:
+    numbers: list[int] = []
+    for word in args[:2]:
+        if not _is_score(word):
+            break
+        numbers.append(int(word))
+    if len(args) > len(numbers) and len(numbers) < 2 and _looks_numeric(args[len(numbers)]):
+        raise CommandError(
+            f"{args[len(numbers)]!r} is not a whole number. Use `finalise 3 4 optional note`, "
+            "or a bare `finalise` to accept the proposal."
+        )
+    note = " ".join(args[len(numbers):])
+    current = numbers[0] if numbers else None
+    ambition = numbers[1] if len(numbers) > 1 else None
+    return Finalise(current=current, ambition=ambition, note=note)
+
+
+def _score(word: str, what: str, example: str) -> int:
+    if not _is_score(word):
+        raise CommandError(f"The {what} should be a whole number, not {word!r}: {example}.")
+    return int(word)
+
+
+def _is_score(word: str) -> bool:
+    return word.lstrip("-").isdigit()
+
+
+def _looks_numeric(word: str) -> bool:
+    return any(ch.isdigit() for ch in word) and all(ch.isdigit() or ch in ".,-" for ch in word)
+
+
+def _looks_like_question(word: str) -> bool:
+    word = word.lstrip("qQ#")
+    return bool(word) and all(ch.isdigit() or ch == "." for ch in word)
+
+
+def _unknown(word: str) -> str:
+    names = [u.name for u in USAGES] + list(_ALIASES)
+    close = difflib.get_close_matches(word.lower(), names, n=1, cutoff=0.6)
+    if close:
+        suggestion = _ALIASES.get(close[0], close[0])
+        return f"I don't know the command {word!r}. Did you mean `{suggestion}`? Say `help` for the list."
+    return f"I don't know the command {word!r}. Say `help` for the list of commands."

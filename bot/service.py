@@ -1,0 +1,306 @@
+"""The use cases: one method per command, each inside one unit of work.
+
+An adapter turns a platform event into a `Request` (who, where, when) and a `Command`, and
+calls `Accord.handle`. The use case loads the channel's assessment, calls one method of the
+engine, saves, commits, and only then answers with neutral messages, so nothing is reported
+as saved unless it is. A refused action rolls back and answers the person privately with the
+engine's own words; nothing changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from bot import commands as c
+from bot.catalogue import FrameworkCatalogue
+from engine import presenters as p
+from engine.assessment import Assessment, Conversation, Identity, Member, Role, RoundState, Settings
+from engine.errors import DomainError, NotFound
+from engine.views import Field, Kind, Message, only
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Person:
+    identity: Identity
+    name: str
+
+
+@dataclass(frozen=True)
+class Request:
+    """Who asked, in which channel, and when (time is always passed in)."""
+
+    actor: Person
+    conversation: Conversation
+    now: datetime
+
+
+class Directory(Protocol):
+    """What the platform can tell us about people in a channel."""
+
+    def roster(self, conversation: Conversation) -> list[Person]:
+        """The channel's human members."""
+
+    def find(self, conversation: Conversation, mention: str) -> Person | None:
+        """The person a mention such as "@amira" or "<@U123>" stands for."""
+
+
+class UnitOfWork(Protocol):
+    assessments: object
+
+    def __enter__(self) -> UnitOfWork: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def commit(self) -> None: ...
+
+
+@dataclass
+class Reply:
+    """What a command produced: messages to deliver, and the assessment they concern."""
+
+    messages: list[Message] = field(default_factory=list)
+    assessment: Assessment | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not any(m.kind.value == "error" for m in self.messages)
+
+
+class Accord:
+    def __init__(
+        self,
+        unit_of_work: Callable[[], UnitOfWork],
+        catalogue: FrameworkCatalogue,
+        settings: Settings = Settings(),
+        new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+    ) -> None:
+        self._uow = unit_of_work
+        self._catalogue = catalogue
+        self._settings = settings
+        self._new_id = new_id
+
+    # ----------------------------------------------------------------- entry point
+
+    def handle(self, request: Request, command: c.Command, directory: Directory) -> Reply:
+        handler = getattr(self, "_" + type(command).__name__.lower())
+        try:
+            return handler(request, command, directory)
+        except DomainError as refused:
+            return Reply([p.error_message(request.actor.identity, refused.message)])
+
+    def handle_text(self, request: Request, text: str, directory: Directory) -> Reply:
+        try:
+            command = c.parse(text)
+        except c.CommandError as wrong:
+            return Reply([p.error_message(request.actor.identity, wrong.message)])
+        return self.handle(request, command, directory)
+
+    # --------------------------------------------------------------------- helpers
+
+    @contextmanager
+    def _active(self, request: Request) -> Iterator[tuple[UnitOfWork, Assessment]]:
+        with self._uow() as uow:
+            assessment = uow.assessments.active_in(request.conversation, for_update=True)
+            if assessment is None:
+                raise NotFound("No assessment is running in this channel. Start one with `start`.")
+            yield uow, assessment
+
+    def _commit(self, uow: UnitOfWork, assessment: Assessment) -> None:
+        uow.assessments.save(assessment)
+        uow.commit()
+
+    def _after_close(self, assessment: Assessment, closed: list[Message]) -> list[Message]:
+        """What follows a finalise or skip: the next question, or the end and the summary."""
+        messages = list(closed)
+        if not assessment.is_active:
+            messages += [p.completed_message(assessment), p.summary_message(assessment)]
+        else:
+            focus = assessment.focus_round
+            if focus is not None and focus.state is RoundState.OPEN:
+                messages.append(p.question_message(assessment, focus))
+        return messages
+
+    # ------------------------------------------------------------------- use cases
+
+    def _start(self, request: Request, command: c.Start, directory: Directory) -> Reply:
+        framework = self._catalogue.get(command.framework)
+        with self._uow() as uow:
+            running = uow.assessments.active_in(request.conversation)
+            if running is not None:
+                raise DomainError(
+                    f"{running.title} is already running in this channel. Say `status` to see where it stands, "
+                    "or ask a super-user to `close` it first."
+                )
+            people = {person.identity: person for person in directory.roster(request.conversation)}
+            people[request.actor.identity] = request.actor
+            assessment = Assessment.start(
+                assessment_id=self._new_id(),
+                conversation=request.conversation,
+                framework=framework,
+                starter=Member(request.actor.identity, request.actor.name),
+                members=[Member(person.identity, person.name) for person in people.values()],
+                now=request.now,
+                settings=self._settings,
+            )
+            uow.assessments.add(assessment)
+            uow.commit()
+        themes = len(framework.themes)
+        questions = len(framework.question_ids)
+        intro = p.notice(
+            None,
+            f"{request.actor.name} started {assessment.title}",
+            f"{questions} questions in {themes} themes. For each one, every member votes privately: where we are "
+            f"now and where we aim to be in 18-24 months, on a {framework.scale.describe()} scale "
+            f"({', '.join(framework.scale.label(pt) for pt in framework.scale.points)}).",
+            f"Nobody sees anyone else's vote. Once the votes are revealed the team sees the anonymous spread, "
+            f"discusses, and {request.actor.name} records the agreed answer.",
+            f"Members: {', '.join(sorted(m.name for m in assessment.voters()))}.",
+        )
+        return Reply([intro, p.question_message(assessment, assessment.focus_round)], assessment)
+
+    def _vote(self, request: Request, command: c.Vote, directory: Directory) -> Reply:
+        actor = request.actor.identity
+        with self._active(request) as (uow, assessment):
+            if command.question is not None:
+                question_id = assessment.question(command.question).id
+            elif assessment.focus_round is not None:
+                question_id = assessment.focus_round.question_id
+            else:
+                raise DomainError("No question is open at the moment.")
+            outcome = assessment.cast_vote(actor, question_id, command.current, command.ambition, request.now, command.comment)
+            round_ = assessment.latest_round(question_id)
+            vote = round_.votes[actor]
+            self._commit(uow, assessment)
+        messages = [p.vote_recorded(assessment, question_id, vote, outcome), p.progress_message(assessment, round_)]
+        if outcome.revealed:
+            messages.append(p.reveal_message(assessment, round_))
+        return Reply(messages, assessment)
+
+    def _reveal(self, request: Request, command: c.Reveal, directory: Directory) -> Reply:
+        with self._active(request) as (uow, assessment):
+            round_ = assessment.reveal(request.actor.identity, request.now)
+            self._commit(uow, assessment)
+        return Reply([p.progress_message(assessment, round_), p.reveal_message(assessment, round_)], assessment)
+
+    def _finalise(self, request: Request, command: c.Finalise, directory: Directory) -> Reply:
+        with self._active(request) as (uow, assessment):
+            round_ = assessment.finalise(request.actor.identity, request.now, command.current, command.ambition, command.note)
+            self._commit(uow, assessment)
+        return Reply(self._after_close(assessment, [p.consensus_message(assessment, round_)]), assessment)
+
+    def _skip(self, request: Request, command: c.Skip, directory: Directory) -> Reply:
+        with self._active(request) as (uow, assessment):
+            round_ = assessment.skip(request.actor.identity, request.now, command.reason)
+            self._commit(uow, assessment)
+        return Reply(self._after_close(assessment, [p.skipped_message(assessment, round_)]), assessment)
+
+    def _next(self, request: Request, command: c.Next, directory: Directory) -> Reply:
+        with self._active(request) as (uow, assessment):
+            round_ = assessment.next_question(request.actor.identity, request.now)
+            self._commit(uow, assessment)
+        return Reply([p.question_message(assessment, round_)], assessment)
+
+    def _reopen(self, request: Request, command: c.Reopen, directory: Directory) -> Reply:
+        with self._uow() as uow:
+            assessment = uow.assessments.active_in(request.conversation, for_update=True) or uow.assessments.latest_in(
+                request.conversation
+            )
+            if assessment is None:
+                raise NotFound("There is no assessment in this channel to reopen a question of.")
+            round_ = assessment.reopen(request.actor.identity, command.question, request.now)
+            self._commit(uow, assessment)
+        question = assessment.question(round_.question_id)
+        note = p.notice(None, f"Question {question.number} reopened", "Its earlier answer stays on record; everyone votes again.")
+        return Reply([note, p.question_message(assessment, round_)], assessment)
+
+    def _who(self, request: Request, command: c.Who, directory: Directory) -> Reply:
+        with self._uow() as uow:
+            assessment = self._current(uow, request)
+            if command.question:
+                round_ = assessment.latest_round(assessment.question(command.question).id)
+                if round_ is None:
+                    raise DomainError("That question has not been opened yet.")
+            else:
+                round_ = assessment.focus_round
+        return Reply([p.individual_votes_message(assessment, request.actor.identity, round_)], assessment)
+
+    def _status(self, request: Request, command: c.Status, directory: Directory) -> Reply:
+        with self._uow() as uow:
+            assessment = self._current(uow, request)
+        return Reply([p.status_message(assessment, request.actor.identity)], assessment)
+
+    def _summary(self, request: Request, command: c.Summary, directory: Directory) -> Reply:
+        with self._uow() as uow:
+            assessment = self._current(uow, request)
+        return Reply([p.summary_message(assessment)], assessment)
+
+    def _export(self, request: Request, command: c.Export, directory: Directory) -> Reply:
+        # The adapter writes or uploads the report; the use case finds what to report on.
+        if command.format not in ("markdown", "md"):
+            raise DomainError(f"I can export the report as Markdown with charts; {command.format!r} is not available here yet.")
+        with self._uow() as uow:
+            assessment = self._current(uow, request)
+        return Reply([p.notice(request.actor.identity, "Report", f"The report on {assessment.title} is being written.")], assessment)
+
+    def _join(self, request: Request, command: c.Join, directory: Directory) -> Reply:
+        with self._active(request) as (uow, assessment):
+            joined = assessment.join(Member(request.actor.identity, request.actor.name))
+            self._commit(uow, assessment)
+        if not joined:
+            role = assessment.members[request.actor.identity].role.value
+            return Reply([p.notice(request.actor.identity, "Already taking part", f"You are a {role} of this assessment.")], assessment)
+        return Reply([p.notice(None, f"{request.actor.name} joined the assessment", "They can vote from the open question on.")], assessment)
+
+    def _setrole(self, request: Request, command: c.SetRole, directory: Directory) -> Reply:
+        person = directory.find(request.conversation, command.person)
+        if person is None:
+            raise NotFound(f"I can't find {command.person} in this channel.")
+        with self._active(request) as (uow, assessment):
+            member = assessment.set_role(request.actor.identity, person.identity, Role(command.role), person.name)
+            self._commit(uow, assessment)
+        article = "an" if member.role is Role.OBSERVER else "a"
+        explanation = {
+            Role.SUPER_USER: "They can reveal, finalise, skip and reopen questions, and see who voted what.",
+            Role.MEMBER: "They vote on every question.",
+            Role.OBSERVER: "They follow the assessment without voting; they do not count in the progress.",
+        }[member.role]
+        return Reply([p.notice(None, f"{member.name} is now {article} {member.role.value}", explanation)], assessment)
+
+    def _close(self, request: Request, command: c.Close, directory: Directory) -> Reply:
+        with self._active(request) as (uow, assessment):
+            assessment.close(request.actor.identity, request.now)
+            self._commit(uow, assessment)
+        closed = p.notice(None, "Assessment closed", f"{request.actor.name} closed the assessment. The summary covers the questions agreed.")
+        return Reply([closed, p.summary_message(assessment)], assessment)
+
+    def _help(self, request: Request, command: c.Help, directory: Directory) -> Reply:
+        return Reply([help_message(request.actor.identity, command.topic)])
+
+    def _current(self, uow: UnitOfWork, request: Request) -> Assessment:
+        assessment = uow.assessments.active_in(request.conversation) or uow.assessments.latest_in(request.conversation)
+        if assessment is None:
+            raise NotFound("No assessment has been run in this channel yet. Start one with `start`.")
+        return assessment
+
+
+def help_message(person: Identity, topic: str | None = None) -> Message:
+    if topic:
+        usage = c.usage(topic)
+        if usage is None:
+            raise NotFound(f"There is no command {topic!r}. Say `help` for the list.")
+        who = " Super-users only." if usage.super_user_only else ""
+        return Message(kind=Kind.HELP, audience=only(person), heading=f"`{usage.syntax}`", text=(usage.summary.capitalize() + "." + who,))
+    fields = tuple(Field(f"{u.syntax}", u.summary + (" (super-user)" if u.super_user_only else "")) for u in c.USAGES)
+    return Message(
+        kind=Kind.HELP,
+        audience=only(person),
+        heading="What you can say to Accord",
+        text=("Scores are points on the framework's scale: the current position first, then the ambition for 18-24 months.",),
+        fields=fields,
+    )

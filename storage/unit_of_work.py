@@ -1,0 +1,85 @@
+"""The unit of work: one transaction around one command, rolled back unless committed.
+
+The pattern from cosmicpython (`service_layer/unit_of_work.py`). A use case in `bot/` runs as
+
+    with SqlUnitOfWork(engine) as uow:
+        assessment = uow.assessments.get(assessment_id, for_update=True)
+        outcome = assessment.cast_vote(voter, question_id, current, ambition, now)
+        uow.commit()
+
+and if anything raises before `commit()` (a refused vote, a bug, a lost connection), leaving
+the block rolls the transaction back and nothing is stored: bad input changes nothing.
+
+`commit()` first writes the changes of every assessment loaded or added in this unit of work
+(`AssessmentRepository.save_all`; an unchanged one costs no statement), so a use case cannot
+lose its work by forgetting `save()`. `save()` is still there for writing early, e.g. to see a
+refusal from the database before doing more.
+
+Other tables written by the same command (the outbox of messages to send, later) belong in the
+same transaction: they use `uow.session`.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from storage.database import read_only as read_only_engine
+from storage.repository import AssessmentRepository, refusals_translated
+
+
+class SqlUnitOfWork:
+    """A session and a transaction for one command; `assessments` is its repository.
+
+    `read_only=True` is for commands that only look (status, summaries, lists): on SQLite their
+    transaction does not take the write lock, so they never wait behind a vote, and `commit()`
+    is refused.
+    """
+
+    assessments: AssessmentRepository
+
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+        self._engine = engine
+        self._read_only = read_only
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use it in a `with` block")
+        return self._session
+
+    def __enter__(self) -> SqlUnitOfWork:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already open")
+        bind = read_only_engine(self._engine) if self._read_only else self._engine
+        # No autoflush: the repository decides when rows are written, so a query never sends
+        # half-made changes. No expiry on commit: the rows stay usable for diffing afterwards.
+        self._session = Session(bind, autoflush=False, expire_on_commit=False)
+        self.assessments = AssessmentRepository(self._session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()  # nothing left to undo after a commit; everything otherwise
+        finally:
+            self.session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("this unit of work was opened read-only; open another to change anything")
+        self.assessments.save_all()
+        with refusals_translated():
+            self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self.assessments.forget()

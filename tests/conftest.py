@@ -1,0 +1,74 @@
+"""Database fixtures for every test that touches storage.
+
+`db_engine` is a migrated database, once on SQLite (a WAL file in the test's tmp_path) and once
+on PostgreSQL when ACCORD_TEST_DATABASE_URL is set, e.g.
+
+    ACCORD_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test pytest
+
+Each PostgreSQL test gets a schema of its own, created for it and dropped after it; every
+connection of the test's engine has that schema first on its search_path, so tables, indexes
+and Alembic's version table all live there and tests never see each other's rows.
+`empty_db_engine` is the same database before any migration.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from importlib.resources import files
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from engine.framework import Framework, parse_framework_yaml
+from storage.database import create_db_engine
+from storage.migrate import upgrade
+
+POSTGRES_URL = os.environ.get("ACCORD_TEST_DATABASE_URL", "").strip()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'data' / 'accord.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("set ACCORD_TEST_DATABASE_URL to run the storage tests on PostgreSQL too")
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    admin = create_db_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+@pytest.fixture
+def empty_db_engine(db_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(db_url)
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def db_engine(empty_db_engine: Engine) -> Engine:
+    upgrade(empty_db_engine)
+    return empty_db_engine
+
+
+@pytest.fixture(scope="session")
+def framework() -> Framework:
+    """The framework Accord ships, parsed from its YAML file."""
+    source = files("bot") / "frameworks" / "efficient-councils.yaml"
+    return parse_framework_yaml(source.read_text(encoding="utf-8"), source="efficient-councils.yaml")

@@ -1,0 +1,284 @@
+"""bot.report: the Markdown report and its charts, from the recorded consensus only.
+
+The assessment is the one `build_assessment` plays (see test_charts). Worked by hand from its plan:
+
+    theme 1 agreed (now, ambition): 1.1 (2, 4), 1.2 (3, 4), 1.3 (2, 3), 1.4 (1, 3), 1.5 (3, 5)
+        now (2+3+2+1+3)/5 = 2.2, ambition (4+4+3+3+5)/5 = 3.8, gap 1.6, 5 of 5 agreed;
+        consensus on the current votes: 1, 0 (two camps 1,1,5,5), 1, 1, 1, so agreement 0.80
+    theme 2: 2.1 (3, 3), 2.2 skipped, 2.3 (4, 5), 2.4 (2, 4), 2.5 (3, 4)
+        now 12/4 = 3.0, ambition 16/4 = 4.0, gap 1.0, 4 of 5 agreed, agreement 1.00
+    theme 3: 3.1 (4, 4), 3.2 (4, 4), 3.3 skipped when the assessment was closed, 3.4-3.5 not reached
+        now 4.0, ambition 4.0, gap 0.0, 2 of 5 agreed, agreement 1.00
+    themes 4 and 5: nothing agreed
+    overall (mean of the scored themes): now (2.2+3+4)/3 = 3.0667 -> 3.1,
+        ambition (3.8+4+4)/3 = 3.9333 -> 3.9, gap 0.8667 -> 0.9
+    11 agreed, 2 skipped, 12 not reached; priorities: theme 1 then theme 2; strength: theme 3.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.charts import ChartRenderer
+from bot.report import REPORT_NAME, ReportFiles, report_markdown, write_report
+from engine.scoring import score
+from tests.unit.test_charts import (
+    COMMENT,
+    FRAMEWORK_FILE,
+    NAMES,
+    NOTE_1_2,
+    PLAN,
+    PNG_MAGIC,
+    SKIP_REASON,
+    SUPER_USER,
+    VOTERS,
+    Clock,
+    build_assessment,
+    load_framework,
+)
+
+IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> tuple[ReportFiles, str]:
+    directory = tmp_path_factory.mktemp("report") / "nested" / "out"
+    files = write_report(build_assessment(), directory)
+    return files, files.markdown.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def md(written) -> str:
+    return written[1]
+
+
+def section(md: str, heading: str) -> str:
+    """The text from `heading` to the next heading of the same or a higher level."""
+    level = len(heading) - len(heading.lstrip("#"))
+    start = md.index(heading + "\n")
+    rest = md[start + len(heading) :]
+    ends = [m.start() for m in re.finditer(r"^#{1,%d} " % level, rest, flags=re.M)]
+    return rest[: ends[0]] if ends else rest
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+def test_writes_report_md_and_the_images_into_a_new_directory(written):
+    files, _ = written
+    assert files.markdown.name == REPORT_NAME and files.markdown.is_file()
+    assert [p.name.split("-")[0] for p in files.images] == ["radar", "gaps", "distribution"]
+    for path in files.images:
+        assert path.parent == files.markdown.parent
+        assert path.read_bytes()[:8] == PNG_MAGIC
+
+
+def test_every_image_referenced_exists_and_has_alt_text(written, md):
+    files, _ = written
+    references = IMAGE.findall(md)
+    assert len(references) == 3
+    for alt, target in references:
+        assert len(alt) > 20, alt
+        assert "/" not in target
+        assert (files.markdown.parent / target).is_file()
+    assert {target for _, target in references} == {p.name for p in files.images}
+    radar_alt = references[0][0]
+    assert radar_alt.startswith("Radar chart by theme. Understanding of local place and priority setting: now 2.2")
+
+
+def test_writing_again_overwrites_and_the_renderer_cache_is_used(tmp_path):
+    assessment = build_assessment()
+    (tmp_path / REPORT_NAME).write_text("stale", encoding="utf-8")
+    renderer = ChartRenderer()
+    first = write_report(assessment, tmp_path, renderer=renderer)
+    text = first.markdown.read_text(encoding="utf-8")
+    images = {p: p.read_bytes() for p in first.images}
+    second = write_report(assessment, tmp_path, renderer=renderer)
+    assert second == first
+    assert second.markdown.read_text(encoding="utf-8") == text != "stale"
+    assert {p: p.read_bytes() for p in second.images} == images
+    assert renderer.misses == 3 and renderer.hits == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([REPORT_NAME, *(p.name for p in first.images)])
+
+
+def test_report_markdown_is_what_write_report_writes(written, md):
+    assert report_markdown(build_assessment()) == md
+
+
+# --- content ----------------------------------------------------------------------------------
+
+
+def test_headings(md):
+    assert md.startswith("# Leadership self-assessment 2025\n")
+    for heading in (
+        "## Overall",
+        "## Results by theme",
+        "## Strengths",
+        "## Priorities",
+        "## Charts",
+        "## Most contested questions",
+        "## Question by question",
+        "### 1. Understanding of local place and priority setting",
+        "#### 1.1 How well do we use data and insight about our place to understand need and set our priorities?",
+    ):
+        assert f"\n{heading}\n" in md, heading
+    assert "**Framework:** Efficient and intelligent councils (version 1)" in md
+    assert "**Status:** Completed 12 March 2025" in md
+
+
+def test_overall_paragraph(md):
+    overall = section(md, "## Overall")
+    now, ambition = (2.2 + 3.0 + 4.0) / 3, (3.8 + 4.0 + 4.0) / 3
+    assert f"at **{now:.1f}** now and aims for **{ambition:.1f}** in 18-24 months" in overall
+    assert "**3.1** now and aims for **3.9**" in overall
+    assert "a gap of **0.9** on a scale from 1 (Emerging) to 5 (Leading)" in overall
+    assert "The team agreed 11 of the 25 questions; 2 were skipped and 12 were not reached." in overall
+
+
+def test_theme_table_has_the_hand_worked_numbers(md):
+    now, ambition = (2 + 3 + 2 + 1 + 3) / 5, (4 + 4 + 3 + 3 + 5) / 5
+    agreement = (1 + 0 + 1 + 1 + 1) / 5
+    table = section(md, "## Results by theme")
+    assert (
+        f"| 1. Understanding of local place and priority setting | {now:.1f} | {ambition:.1f} | "
+        f"+{ambition - now:.1f} | 5 of 5 | {agreement:.2f} |"
+    ) in table
+    assert "| 1. Understanding of local place and priority setting | 2.2 | 3.8 | +1.6 | 5 of 5 | 0.80 |" in table
+    assert "| 2. Leadership of place | 3.0 | 4.0 | +1.0 | 4 of 5 | 1.00 |" in table
+    assert "| 3. Financial planning and viability | 4.0 | 4.0 | 0.0 | 2 of 5 | 1.00 |" in table
+    assert "| 4. Organisational leadership and governance | – | – | – | 0 of 5 | – |" in table
+    assert "| 5. Capacity to deliver | – | – | – | 0 of 5 | – |" in table
+
+
+def test_strengths_and_priorities(md):
+    strengths = section(md, "## Strengths")
+    assert "1. **Financial planning and viability**: now 4.0, ambition 4.0." in strengths
+    priorities = section(md, "## Priorities")
+    headings = re.findall(r"^### (.+)$", priorities, flags=re.M)
+    assert headings == ["1. Understanding of local place and priority setting", "2. Leadership of place"]
+    card = score(build_assessment())
+    for priority in card.priorities:
+        assert f"**Next step:** {priority.next_step}" in priorities
+        assert len(priority.resources) == 3
+        for resource in priority.resources:
+            assert f"- [{resource.title}]({resource.url}) ({resource.kind.value})" in priorities
+    assert "starting with question 1.4" in priorities
+    assert "- [LG Inform](https://lginform.local.gov.uk/) (tool): " in priorities
+
+
+def test_most_contested_question_has_its_distribution_chart(written, md):
+    contested = section(md, "## Most contested questions")
+    assert "### Question 1.2: How far do residents' views and lived experience genuinely shape the priorities we set?" in contested
+    assert "Consensus 0.00 on the current position (split into two camps)" in contested
+    assert "the team agreed 3 now and 4 as the ambition" in contested
+    (alt, target), = IMAGE.findall(contested)
+    assert alt == "Votes on question 1.2. Current position: 2 at 1, 2 at 5. Ambition: 2 at 3, 2 at 5."
+    assert target.startswith("distribution-")
+
+
+def test_each_question_shows_its_consensus_spread_verdict_and_note(md):
+    q12 = section(md, "#### 1.2 How far do residents' views and lived experience genuinely shape the priorities we set?")
+    assert "- **Agreed now:** 3 Established. We engage residents early on major priorities" in q12
+    assert "- **Agreed ambition:** 4 Advanced. Residents help frame our priorities" in q12
+    assert "- **Votes on the current position:** `1:2 2:0 3:0 4:0 5:2`" in q12
+    assert "- **Votes on the ambition:** `1:0 2:0 3:2 4:0 5:2`" in q12
+    assert "- **Agreement:** Split into two camps; consensus 0.00 on the current position" in q12
+    assert f"- **Note:** {NOTE_1_2}" in q12
+    q11 = section(md, "#### 1.1 How well do we use data and insight about our place to understand need and set our priorities?")
+    assert "`1:0 2:4 3:0 4:0 5:0`" in q11
+    assert "- **Agreement:** Broad agreement; consensus 1.00 on the current position, 1.00 on the ambition" in q11
+    assert "Note" not in q11
+
+
+def test_skipped_and_not_reached_questions_are_shown_as_such(md):
+    framework = load_framework()
+    prompts = {q.number: q.prompt for q in framework.questions()}
+    assert section(md, f"#### 2.2 {prompts['2.2']}").strip() == f"Skipped. Reason: {SKIP_REASON}."
+    assert section(md, f"#### 3.3 {prompts['3.3']}").strip() == "Skipped. Reason: the assessment was closed."
+    for number in ("3.4", "3.5", "4.1", "5.5"):
+        assert section(md, f"#### {number} {prompts[number]}").strip() == "Not reached."
+    assert md.count("\nNot reached.\n") == 12
+
+
+def test_nothing_personal_appears(md):
+    framework_text = FRAMEWORK_FILE.read_text(encoding="utf-8")
+    for name in NAMES:
+        for part in (name, *name.split()):
+            assert part not in framework_text  # otherwise the check below would prove nothing
+            assert part not in md, part
+    assert "PRIVATE COMMENT" not in md
+    assert "Recorded by" not in md and "u1" not in md and "console:demo" not in md
+
+
+# --- other states -----------------------------------------------------------------------------
+
+
+def test_an_assessment_in_progress(tmp_path):
+    assessment = build_assessment(steps=2)  # 1.1 and 1.2 agreed
+    question = assessment.focus_round.question_id  # 1.3: two votes, revealed, not agreed
+    clock = Clock()
+    for identity in VOTERS[:2]:
+        assessment.cast_vote(identity, question, 2, 3, clock.tick())
+    assessment.reveal(SUPER_USER, clock.tick())
+    files = write_report(assessment, tmp_path)
+    md = files.markdown.read_text(encoding="utf-8")
+    assert "**Status:** In progress (started 12 March 2025)" in md
+    prompt = assessment.question(question).prompt
+    assert section(md, f"#### 1.3 {prompt}").strip() == "In progress: not agreed yet."
+    assert "The team agreed 2 of the 25 questions; 1 is still under discussion and 22 were not reached." in md
+    # theme 1 from 1.1 (2, 4) and 1.2 (3, 4)
+    assert "| 1. Understanding of local place and priority setting | 2.5 | 4.0 | +1.5 | 2 of 5 | 0.50 |" in md
+
+
+def test_nothing_agreed_yet_gives_no_charts(tmp_path):
+    files = write_report(build_assessment(steps=0), tmp_path)
+    md = files.markdown.read_text(encoding="utf-8")
+    assert files.images == ()
+    assert "No question has been agreed yet, so there is nothing to score." in md
+    assert "## Charts" not in md and IMAGE.search(md) is None
+    assert "No theme stands out as a strength yet." in md
+    assert "1.1 How well do we use data" in md
+
+
+def test_a_reopened_question_keeps_the_consensus_that_was_recorded(tmp_path):
+    assessment = build_assessment()
+    clock = Clock()
+    assessment.reopen(SUPER_USER, "1.1", clock.tick())
+    for identity in VOTERS:
+        assessment.cast_vote(identity, "evidence-and-insight", 5, 5, clock.tick(), comment="PRIVATE COMMENT again")
+    assessment.reveal(SUPER_USER, clock.tick())
+    md = write_report(assessment, tmp_path).markdown.read_text(encoding="utf-8")
+    q11 = section(md, "#### 1.1 How well do we use data and insight about our place to understand need and set our priorities?")
+    assert "- **Agreed now:** 2 Developing." in q11
+    assert "`1:0 2:4 3:0 4:0 5:0`" in q11  # the round that was agreed, not the new votes
+    assert "- Reopened: round 2 is under discussion; the answer above is the one agreed in round 1." in q11
+    assert "| 1. Understanding of local place and priority setting | 2.2 | 3.8 | +1.6 | 5 of 5 | 0.80 |" in md
+    assert "PRIVATE COMMENT" not in md
+
+
+def test_pipes_and_markdown_in_text_are_escaped(tmp_path):
+    text = FRAMEWORK_FILE.read_text(encoding="utf-8").replace(
+        "title: Leadership of place", 'title: "Leadership | place *and* [links]"'
+    )
+    assessment = build_assessment(load_framework(text))
+    # Reopen 1.2 to record a note full of Markdown.
+    clock = Clock()
+    assessment.reopen(SUPER_USER, "1.2", clock.tick())
+    for identity in VOTERS[:2]:
+        assessment.cast_vote(identity, "resident-voice", 3, 4, clock.tick())
+    assessment.reveal(SUPER_USER, clock.tick())
+    assessment.finalise(SUPER_USER, clock.tick(), 3, 4, "Agreed | see <script>x</script> and [this](http://x)")
+    md = write_report(assessment, tmp_path).markdown.read_text(encoding="utf-8")
+    row = next(line for line in md.splitlines() if line.startswith("| 2. Leadership"))
+    assert row.startswith(r"| 2. Leadership \| place \*and\* \[links\] | 3.0 | 4.0 | +1.0 | 4 of 5 |")
+    assert len(re.findall(r"(?<!\\)\|", row)) == 7  # six cells, no stray column
+    assert r"- **Note:** Agreed \| see \<script\>x\</script\> and \[this\](http://x)" in md
+    assert "<script>" not in md
+    assert "### 2. Leadership \\| place \\*and\\* \\[links\\]" in md
+
+
+def test_plan_covers_every_kind_of_question():
+    assert {action for _, action, _ in PLAN} == {"finalise", "skip", "close"}
+    assert COMMENT.format(name="x", question="1.1").startswith("PRIVATE COMMENT")

@@ -1,0 +1,155 @@
+"""Scoring: the numbers in the summary, worked out by hand from the recorded consensus."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.assessment import Settings
+from engine.framework import Resource, ResourceKind, Theme, parse_framework
+from engine.scoring import QuestionStatus, recommend, score
+from tests.unit.conftest import AGREED, ANA, BEN, CAI, POLARISED, SAM, UNANIMOUS, agree, at, cast, start
+from tests.unit.conftest import worked as worked_assessment
+
+
+@pytest.fixture
+def worked(tiny):
+    """The tiny framework agreed by hand: see `conftest.worked` for the arithmetic."""
+    return worked_assessment(tiny)
+
+
+def test_theme_scores_are_the_means_of_the_agreed_answers(worked):
+    card = score(worked)
+    money, people = card.theme("money"), card.theme("people")
+    assert (money.current, money.ambition, money.gap) == (2.5, 4.5, 2.0)
+    assert (people.current, people.ambition, people.gap) == (3.5, 3.5, 0.0)
+    assert (money.answered, money.total, people.answered, people.total) == (2, 2, 2, 2)
+    assert (card.current, card.ambition, card.gap) == (3.0, 4.0, 1.0)
+    assert card.answered == 4 and (card.scale_min, card.scale_max) == (1, 5)
+
+
+def test_the_theme_with_a_gap_is_the_priority_and_the_other_a_strength(worked):
+    card = score(worked)
+    assert [p.score.theme.title for p in card.priorities] == ["Money"]
+    assert [s.theme.title for s in card.strengths] == ["People"]
+    priority = card.priorities[0]
+    assert priority.focus.question.number == "1.1"  # gaps tie at 2; 1.1 starts lower (2 < 3)
+    assert priority.next_step == (
+        "Name a lead for money and agree a plan to move from 2.5 towards 4.5 within 18-24 months, "
+        "starting with question 1.1 (How sound is our budget?)."
+    )
+    assert [r.title for r in priority.resources] == ["Case A", "Tool C", "Guide D"]
+
+
+def test_most_contested_lists_only_rounds_that_needed_discussion_lowest_consensus_first(worked):
+    card = score(worked)
+    contested = [(q.question.number, round(q.measures.current.consensus, 2)) for q in card.most_contested]
+    assert contested == [("2.1", 0.0), ("1.1", 0.56)]
+
+
+def _framework(themes):
+    """A framework of one-question themes; `themes` is how many."""
+    base = start().framework.to_dict()
+    question, resources = base["themes"][0]["questions"][0], base["themes"][0]["resources"]
+    base["themes"] = [
+        {
+            "id": f"theme-{n}",
+            "title": f"Theme {n}",
+            "questions": [dict(question, id=f"item-{n}")],
+            "resources": resources,
+        }
+        for n in range(1, themes + 1)
+    ]
+    return parse_framework(base, "test")
+
+
+def test_priorities_are_the_largest_gaps_then_the_lowest_current_positions():
+    # theme:      1     2     3     4     5
+    # now, aim:  3,4   3,5   2,3   4,4   4,5
+    # gap:        1     2     1     0     1
+    agreed = [(3, 4), (3, 5), (2, 3), (4, 4), (4, 5)]
+    a = start(_framework(len(agreed)))
+    for n, (current, ambition) in enumerate(agreed, start=1):
+        agree(a, f"item-{n}", {ANA: (3, 3), BEN: (3, 3)}, current, ambition, minute=10 * n)
+    card = score(a)
+    assert [p.score.theme.title for p in card.priorities] == ["Theme 2", "Theme 3", "Theme 1"]
+    assert [s.theme.title for s in card.strengths] == ["Theme 4", "Theme 5"]
+    assert not {p.score.theme.id for p in card.priorities} & {s.theme.id for s in card.strengths}
+
+
+def test_without_any_gap_there_are_no_priorities_only_strengths(tiny):
+    a = start(tiny)
+    for minute, question in enumerate(["budget", "reserves", "skills", "culture"]):
+        agree(a, question, UNANIMOUS, minute=10 * minute)  # everyone 3, 3
+    card = score(a)
+    assert card.priorities == ()
+    assert [s.theme.title for s in card.strengths] == ["Money", "People"]
+    assert card.most_contested == ()
+
+
+def test_statuses_tell_agreed_skipped_in_progress_and_not_reached(tiny):
+    a = start(tiny)
+    agree(a, "budget", AGREED, 2, 3)
+    a.skip(SAM, at(5), "no data yet")
+    cast(a, "skills", {ANA: (1, 2)}, minute=6)
+    card = score(a)
+    assert [(q.question.number, q.status) for q in card.questions] == [
+        ("1.1", QuestionStatus.AGREED),
+        ("1.2", QuestionStatus.SKIPPED),
+        ("2.1", QuestionStatus.IN_PROGRESS),
+        ("2.2", QuestionStatus.NOT_REACHED),
+    ]
+    money, people = card.theme("money"), card.theme("people")
+    assert (money.current, money.ambition, money.answered, money.total) == (2.0, 3.0, 1, 2)
+    assert (people.scored, people.current, people.gap) == (False, None, None)
+    assert (card.current, card.ambition) == (2.0, 3.0)  # only scored themes count
+
+
+def test_scoring_keeps_the_recorded_consensus_while_a_reopened_round_is_in_progress(tiny):
+    a = start(tiny, settings=Settings(auto_advance=False))
+    first = agree(a, "budget", POLARISED, 2, 4)
+    a.reopen(SAM, "budget", at(10))
+    cast(a, "budget", {ANA: (5, 5), BEN: (5, 5), CAI: (5, 5)}, minute=11)
+    a.reveal(SAM, at(12))  # round 2 revealed, not yet finalised: nothing agreed has changed
+    result = score(a).questions[0]
+    assert result.status is QuestionStatus.AGREED
+    assert (result.consensus.current, result.consensus.ambition, result.rounds) == (2, 4, 2)
+    assert result.measures is first.measures  # the measures of the round that was agreed
+    assert score(a).theme("money").current == 2.0
+
+
+def test_an_empty_assessment_has_nothing_to_score(assessment):
+    card = score(assessment)
+    assert (card.current, card.ambition, card.gap, card.answered) == (None, None, None, 0)
+    assert card.priorities == card.strengths == card.most_contested == ()
+
+
+def _theme(*kinds):
+    resources = tuple(Resource(f"R{i}", f"https://example.org/{i}", kind) for i, kind in enumerate(kinds, start=1))
+    return Theme("t", 1, "T", "", (), resources)
+
+
+CASE, TOOL, GUIDE = ResourceKind.CASE_STUDY, ResourceKind.TOOL, ResourceKind.GUIDANCE
+
+
+@pytest.mark.parametrize(
+    "kinds, picked",
+    [
+        ((CASE, CASE, TOOL, GUIDE), ["R1", "R3", "R4"]),
+        ((CASE, CASE, TOOL, TOOL, CASE), ["R1", "R3", "R2"]),
+        ((CASE, CASE, CASE, CASE), ["R1", "R2", "R3"]),
+        ((TOOL,), ["R1"]),
+    ],
+)
+def test_recommended_resources_prefer_different_kinds_at_most_three(kinds, picked):
+    assert [r.title for r in recommend(_theme(*kinds))] == picked
+
+
+def test_a_theme_at_the_bottom_of_the_scale_is_not_called_a_strength(tiny):
+    a = start(tiny)
+    agree(a, "budget", UNANIMOUS, 1, 1, minute=0)
+    agree(a, "reserves", UNANIMOUS, 1, 1, minute=10)
+    agree(a, "skills", UNANIMOUS, 2, 4, minute=20)
+    agree(a, "culture", UNANIMOUS, 2, 4, minute=30)
+    card = score(a)
+    assert [p.score.theme.title for p in card.priorities] == ["People"]
+    assert "Money" not in [s.theme.title for s in card.strengths]
