@@ -5,6 +5,9 @@
     accord db upgrade           apply database migrations
     accord framework check F    validate a framework file
     accord framework list       the frameworks available
+    accord serve                the HTTP server for Slack and Teams
+    accord manifest slack|teams the app manifest to install Accord
+    accord export ASSESSMENT    the report as HTML, CSV, JSON or Markdown
 
 Every problem with the configuration, a framework or the database is reported as one clear
 message on standard error with exit status 2, before anything starts; never a traceback.
@@ -71,6 +74,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("files", nargs="+", metavar="FILE")
     framework_commands.add_parser("list", help="the frameworks available", description="List the frameworks available.")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the HTTP server for Slack and Teams",
+        description="Serve /slack/events (when Slack is configured), /api/messages (Teams) and /healthz, "
+        "and run the outbox dispatcher and the scheduled reminders and digests.",
+    )
+    serve.add_argument("--host", help="address to listen on (default: server.host in app.yaml)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: server.port in app.yaml)")
+    serve.add_argument("--socket-mode", action="store_true", help="reach Slack over Socket Mode (needs SLACK_APP_TOKEN), for local development")
+
+    manifest = commands.add_parser(
+        "manifest", help="print or write the app manifest for Slack or Teams", description="The app manifest to install Accord."
+    )
+    manifest.add_argument("platform", choices=["slack", "teams"])
+    manifest.add_argument("--url", metavar="BASE", help="the public https address Accord is served at")
+    manifest.add_argument("--output", metavar="PATH", help="where to write the Teams app package (default: accord-teams.zip)")
+
+    export = commands.add_parser(
+        "export",
+        help="export an assessment's report",
+        description="Export an assessment as a self-contained HTML report, CSV (a row per question), JSON or Markdown. "
+        "Individual votes are included only with --individual-votes, which needs --as, a super-user of that assessment.",
+    )
+    export.add_argument("assessment", help="the assessment's id (see `accord export --list`)", nargs="?")
+    export.add_argument("--format", choices=["html", "csv", "json", "markdown"], default="html")
+    export.add_argument("--output", metavar="PATH", help="file to write (default: next to the report directory)")
+    export.add_argument("--list", action="store_true", help="list the assessments in the database")
+    export.add_argument("--individual-votes", action="store_true", help="include who voted what (super-users only)")
+    export.add_argument("--as", dest="as_user", metavar="PLATFORM:WORKSPACE:USER", help="the super-user asking for individual votes")
     return parser
 
 
@@ -90,6 +123,14 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
             return _db(config, args, stdout)
         if args.command == "framework":
             return _framework_list(config, stdout)
+        if args.command == "serve":
+            return _serve(config, args)
+        if args.command == "manifest":
+            return _manifest(config, args, stdout)
+        if args.command == "export":
+            from bot.export import run_export
+
+            return run_export(config, args, stdout)
     except KeyboardInterrupt:
         return 130
     except Exception as problem:  # noqa: BLE001 - every known failure becomes one clear line
@@ -196,6 +237,33 @@ def _framework_list(config, out: TextIO) -> int:
         framework = catalogue.get(framework_id)
         default = " (default)" if framework_id == catalogue.default else ""
         print(f"{framework_id}{default}: {framework.title}, {len(framework.question_ids)} questions", file=out)
+    return 0
+
+
+def _serve(config, args) -> int:
+    import logging
+
+    from bot.app import build
+    from bot.server import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = build(config)
+    serve(app, args.host or config.server.host, args.port or config.server.port, socket_mode=args.socket_mode)
+    return 0
+
+
+def _manifest(config, args, out: TextIO) -> int:
+    if args.platform == "slack":
+        import json
+
+        from adapters.slack.manifest import slack_manifest
+
+        print(json.dumps(slack_manifest(config, args.url), indent=2), file=out)
+        return 0
+    from adapters.teams.manifest import write_teams_package
+
+    path = write_teams_package(config, Path(args.output or "accord-teams.zip"), args.url)
+    print(f"Teams app package written to {path}: upload it in Teams (Apps > Manage your apps > Upload an app).", file=out)
     return 0
 
 

@@ -2,9 +2,12 @@
 
 An adapter turns a platform event into a `Request` (who, where, when) and a `Command`, and
 calls `Accord.handle`. The use case loads the channel's assessment, calls one method of the
-engine, saves, commits, and only then answers with neutral messages, so nothing is reported
-as saved unless it is. A refused action rolls back and answers the person privately with the
-engine's own words; nothing changes.
+engine, builds the messages that report the change, and commits both together: for platforms
+that deliver through the outbox (Slack, Teams) every message not meant for the person who asked
+is written to the outbox in the same transaction, so it exists exactly when the change does.
+Only after the commit does the person get an answer, so nothing is reported as saved unless it
+is. A refused action rolls back and answers the person privately with the engine's own words;
+nothing changes.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from bot import commands as c
 from bot.catalogue import FrameworkCatalogue
 from engine import presenters as p
 from engine.assessment import Assessment, Conversation, Identity, Member, Role, RoundState, Settings
-from engine.errors import DomainError, NotFound
+from engine.errors import ConcurrentChange, DomainError, NotFound
 from engine.views import Field, Kind, Message, only
 
 log = logging.getLogger(__name__)
@@ -54,6 +57,7 @@ class Directory(Protocol):
 
 class UnitOfWork(Protocol):
     assessments: object
+    outbox: object
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...
@@ -62,14 +66,23 @@ class UnitOfWork(Protocol):
 
 @dataclass
 class Reply:
-    """What a command produced: messages to deliver, and the assessment they concern."""
+    """What a command produced: its messages, and the assessment they concern.
+
+    `queued` says the messages for anyone but the asker are already in the outbox: the adapter
+    answers the asker (`answers`) and leaves the rest to the dispatcher.
+    """
 
     messages: list[Message] = field(default_factory=list)
     assessment: Assessment | None = None
+    queued: bool = False
 
     @property
     def ok(self) -> bool:
-        return not any(m.kind.value == "error" for m in self.messages)
+        return not any(m.kind is Kind.ERROR for m in self.messages)
+
+    def answers(self, actor: Identity) -> list[Message]:
+        """The messages for the person who asked, to deliver in the response to their request."""
+        return [m for m in self.messages if m.audience.person == actor]
 
 
 class Accord:
@@ -79,20 +92,31 @@ class Accord:
         catalogue: FrameworkCatalogue,
         settings: Settings = Settings(),
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        queued_platforms: frozenset[str] = frozenset(),
+        attempts: int = 3,
     ) -> None:
         self._uow = unit_of_work
         self._catalogue = catalogue
         self._settings = settings
         self._new_id = new_id
+        self._queued_platforms = queued_platforms
+        self._attempts = attempts
 
     # ----------------------------------------------------------------- entry point
 
     def handle(self, request: Request, command: c.Command, directory: Directory) -> Reply:
         handler = getattr(self, "_" + type(command).__name__.lower())
-        try:
-            return handler(request, command, directory)
-        except DomainError as refused:
-            return Reply([p.error_message(request.actor.identity, refused.message)])
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return handler(request, command, directory)
+            except ConcurrentChange as raced:
+                # Someone else's command landed between our read and our write; nothing of
+                # ours was stored, so running the command again on the new state is safe.
+                if attempt == self._attempts:
+                    return Reply([p.error_message(request.actor.identity, raced.message)])
+            except DomainError as refused:
+                return Reply([p.error_message(request.actor.identity, refused.message)])
+        raise AssertionError("unreachable")
 
     def handle_text(self, request: Request, text: str, directory: Directory) -> Reply:
         try:
@@ -111,9 +135,22 @@ class Accord:
                 raise NotFound("No assessment is running in this channel. Start one with `start`.")
             yield uow, assessment
 
-    def _commit(self, uow: UnitOfWork, assessment: Assessment) -> None:
-        uow.assessments.save(assessment)
+    def _finish(self, uow: UnitOfWork, request: Request, assessment: Assessment | None, messages: list[Message]) -> Reply:
+        """Queue what others should see, save, commit: one transaction. Then answer."""
+        queued = request.conversation.platform in self._queued_platforms
+        if queued:
+            for message in messages:
+                if message.audience.person != request.actor.identity:
+                    uow.outbox.add(
+                        request.conversation,
+                        message,
+                        request.now,
+                        assessment_id=assessment.id if assessment else None,
+                    )
+        if assessment is not None:
+            uow.assessments.save(assessment)
         uow.commit()
+        return Reply(messages, assessment, queued)
 
     def _after_close(self, assessment: Assessment, closed: list[Message]) -> list[Message]:
         """What follows a finalise or skip: the next question, or the end and the summary."""
@@ -149,7 +186,10 @@ class Accord:
                 settings=self._settings,
             )
             uow.assessments.add(assessment)
-            uow.commit()
+            return self._finish(uow, request, assessment, self._started(request, assessment))
+
+    def _started(self, request: Request, assessment: Assessment) -> list[Message]:
+        framework = assessment.framework
         themes = len(framework.themes)
         questions = len(framework.question_ids)
         intro = p.notice(
@@ -162,7 +202,7 @@ class Accord:
             f"discusses, and {request.actor.name} records the agreed answer.",
             f"Members: {', '.join(sorted(m.name for m in assessment.voters()))}.",
         )
-        return Reply([intro, p.question_message(assessment, assessment.focus_round)], assessment)
+        return [intro, p.question_message(assessment, assessment.focus_round)]
 
     def _vote(self, request: Request, command: c.Vote, directory: Directory) -> Reply:
         actor = request.actor.identity
@@ -176,35 +216,33 @@ class Accord:
             outcome = assessment.cast_vote(actor, question_id, command.current, command.ambition, request.now, command.comment)
             round_ = assessment.latest_round(question_id)
             vote = round_.votes[actor]
-            self._commit(uow, assessment)
-        messages = [p.vote_recorded(assessment, question_id, vote, outcome), p.progress_message(assessment, round_)]
-        if outcome.revealed:
-            messages.append(p.reveal_message(assessment, round_))
-        return Reply(messages, assessment)
+            messages = [p.vote_recorded(assessment, question_id, vote, outcome), p.progress_message(assessment, round_)]
+            if outcome.revealed:
+                messages.append(p.reveal_message(assessment, round_))
+            return self._finish(uow, request, assessment, messages)
 
     def _reveal(self, request: Request, command: c.Reveal, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.reveal(request.actor.identity, request.now)
-            self._commit(uow, assessment)
-        return Reply([p.progress_message(assessment, round_), p.reveal_message(assessment, round_)], assessment)
+            messages = [p.progress_message(assessment, round_), p.reveal_message(assessment, round_)]
+            return self._finish(uow, request, assessment, messages)
 
     def _finalise(self, request: Request, command: c.Finalise, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.finalise(request.actor.identity, request.now, command.current, command.ambition, command.note)
-            self._commit(uow, assessment)
-        return Reply(self._after_close(assessment, [p.consensus_message(assessment, round_)]), assessment)
+            messages = self._after_close(assessment, [p.consensus_message(assessment, round_)])
+            return self._finish(uow, request, assessment, messages)
 
     def _skip(self, request: Request, command: c.Skip, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.skip(request.actor.identity, request.now, command.reason)
-            self._commit(uow, assessment)
-        return Reply(self._after_close(assessment, [p.skipped_message(assessment, round_)]), assessment)
+            messages = self._after_close(assessment, [p.skipped_message(assessment, round_)])
+            return self._finish(uow, request, assessment, messages)
 
     def _next(self, request: Request, command: c.Next, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.next_question(request.actor.identity, request.now)
-            self._commit(uow, assessment)
-        return Reply([p.question_message(assessment, round_)], assessment)
+            return self._finish(uow, request, assessment, [p.question_message(assessment, round_)])
 
     def _reopen(self, request: Request, command: c.Reopen, directory: Directory) -> Reply:
         with self._uow() as uow:
@@ -214,10 +252,11 @@ class Accord:
             if assessment is None:
                 raise NotFound("There is no assessment in this channel to reopen a question of.")
             round_ = assessment.reopen(request.actor.identity, command.question, request.now)
-            self._commit(uow, assessment)
-        question = assessment.question(round_.question_id)
-        note = p.notice(None, f"Question {question.number} reopened", "Its earlier answer stays on record; everyone votes again.")
-        return Reply([note, p.question_message(assessment, round_)], assessment)
+            question = assessment.question(round_.question_id)
+            note = p.notice(
+                None, f"Question {question.number} reopened", "Every earlier answer stays on record; everyone votes again."
+            )
+            return self._finish(uow, request, assessment, [note, p.question_message(assessment, round_)])
 
     def _who(self, request: Request, command: c.Who, directory: Directory) -> Reply:
         with self._uow() as uow:
@@ -238,7 +277,7 @@ class Accord:
     def _summary(self, request: Request, command: c.Summary, directory: Directory) -> Reply:
         with self._uow() as uow:
             assessment = self._current(uow, request)
-        return Reply([p.summary_message(assessment)], assessment)
+            return self._finish(uow, request, assessment, [p.summary_message(assessment)])
 
     def _export(self, request: Request, command: c.Export, directory: Directory) -> Reply:
         # The adapter writes or uploads the report; the use case finds what to report on.
@@ -250,12 +289,11 @@ class Accord:
 
     def _join(self, request: Request, command: c.Join, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
-            joined = assessment.join(Member(request.actor.identity, request.actor.name))
-            self._commit(uow, assessment)
-        if not joined:
-            role = assessment.members[request.actor.identity].role.value
-            return Reply([p.notice(request.actor.identity, "Already taking part", f"You are a {role} of this assessment.")], assessment)
-        return Reply([p.notice(None, f"{request.actor.name} joined the assessment", "They can vote from the open question on.")], assessment)
+            if not assessment.join(Member(request.actor.identity, request.actor.name)):
+                role = assessment.members[request.actor.identity].role.value
+                return Reply([p.notice(request.actor.identity, "Already taking part", f"You are a {role} of this assessment.")], assessment)
+            joined = p.notice(None, f"{request.actor.name} joined the assessment", "They can vote from the open question on.")
+            return self._finish(uow, request, assessment, [joined])
 
     def _setrole(self, request: Request, command: c.SetRole, directory: Directory) -> Reply:
         person = directory.find(request.conversation, command.person)
@@ -263,21 +301,22 @@ class Accord:
             raise NotFound(f"I can't find {command.person} in this channel.")
         with self._active(request) as (uow, assessment):
             member = assessment.set_role(request.actor.identity, person.identity, Role(command.role), person.name)
-            self._commit(uow, assessment)
-        article = "an" if member.role is Role.OBSERVER else "a"
-        explanation = {
-            Role.SUPER_USER: "They can reveal, finalise, skip and reopen questions, and see who voted what.",
-            Role.MEMBER: "They vote on every question.",
-            Role.OBSERVER: "They follow the assessment without voting; they do not count in the progress.",
-        }[member.role]
-        return Reply([p.notice(None, f"{member.name} is now {article} {member.role.value}", explanation)], assessment)
+            article = "an" if member.role is Role.OBSERVER else "a"
+            explanation = {
+                Role.SUPER_USER: "They can reveal, finalise, skip and reopen questions, and see who voted what.",
+                Role.MEMBER: "They vote on every question.",
+                Role.OBSERVER: "They follow the assessment without voting; they do not count in the progress.",
+            }[member.role]
+            changed = p.notice(None, f"{member.name} is now {article} {member.role.value}", explanation)
+            return self._finish(uow, request, assessment, [changed])
 
     def _close(self, request: Request, command: c.Close, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             assessment.close(request.actor.identity, request.now)
-            self._commit(uow, assessment)
-        closed = p.notice(None, "Assessment closed", f"{request.actor.name} closed the assessment. The summary covers the questions agreed.")
-        return Reply([closed, p.summary_message(assessment)], assessment)
+            closed = p.notice(
+                None, "Assessment closed", f"{request.actor.name} closed the assessment. The summary covers the questions agreed."
+            )
+            return self._finish(uow, request, assessment, [closed, p.summary_message(assessment)])
 
     def _help(self, request: Request, command: c.Help, directory: Directory) -> Reply:
         return Reply([help_message(request.actor.identity, command.topic)])

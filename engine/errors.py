@@ -43,3 +43,25 @@ class InvalidTransition(DomainError):
 
 class NotFound(DomainError):
     """A question, member or assessment named in a command does not exist."""
+
+
+class ConcurrentChange(DomainError):
+    """The assessment changed underneath this command; nothing of it was saved."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or "Someone else changed this assessment at the same moment, so your action was not "
+            "saved. Please try again."
+        )
+
+
+class ActiveAssessmentExists(InvalidTransition):
+    """A channel runs at most one active assessment: the database refused a second one."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or "This channel already has an assessment under way. Finish or close it before "
+            "starting another."
+        )

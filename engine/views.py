@@ -138,3 +138,81 @@ class Message:
     @property
     def is_private(self) -> bool:
         return not self.audience.is_channel
+
+
+# --------------------------------------------------------------- serialisation
+# Messages wait in the outbox as JSON until a platform takes them, so they must survive the
+# round trip exactly: `message_from_dict(message_to_dict(m)) == m`.
+
+
+def message_to_dict(message: Message) -> dict:
+    person = message.audience.person
+    return {
+        "kind": message.kind.value,
+        "audience": None if person is None else [person.platform, person.workspace, person.user_id],
+        "heading": message.heading,
+        "text": list(message.text),
+        "fields": [[f.label, f.value] for f in message.fields],
+        "inputs": [_input_to_dict(i) for i in message.inputs],
+        "buttons": [[b.action, b.label, b.value, b.style] for b in message.buttons],
+        "links": [[link.title, link.url, link.kind, link.description] for link in message.links],
+        "charts": [
+            {
+                "kind": chart.kind.value,
+                "title": chart.title,
+                "categories": list(chart.categories),
+                "series": [[s.name, list(s.values)] for s in chart.series],
+                "alt_text": chart.alt_text,
+                "scale": [chart.scale_min, chart.scale_max],
+            }
+            for chart in message.charts
+        ],
+        "footer": message.footer,
+        "key": message.key,
+    }
+
+
+def message_from_dict(data: dict) -> Message:
+    audience = CHANNEL if data["audience"] is None else only(Identity(*data["audience"]))
+    return Message(
+        kind=Kind(data["kind"]),
+        audience=audience,
+        heading=data["heading"],
+        text=tuple(data["text"]),
+        fields=tuple(Field(*f) for f in data["fields"]),
+        inputs=tuple(_input_from_dict(i) for i in data["inputs"]),
+        buttons=tuple(Button(*b) for b in data["buttons"]),
+        links=tuple(Link(*link) for link in data["links"]),
+        charts=tuple(
+            Chart(
+                kind=ChartKind(c["kind"]),
+                title=c["title"],
+                categories=tuple(c["categories"]),
+                series=tuple(Series(name, tuple(values)) for name, values in c["series"]),
+                alt_text=c["alt_text"],
+                scale_min=c["scale"][0],
+                scale_max=c["scale"][1],
+            )
+            for c in data["charts"]
+        ),
+        footer=data["footer"],
+        key=data["key"],
+    )
+
+
+def _input_to_dict(item: ChoiceInput | TextInput) -> dict:
+    if isinstance(item, ChoiceInput):
+        return {
+            "type": "choice",
+            "name": item.name,
+            "label": item.label,
+            "options": [[o.value, o.label, o.description] for o in item.options],
+            "selected": item.selected,
+        }
+    return {"type": "text", "name": item.name, "label": item.label, "placeholder": item.placeholder, "value": item.value}
+
+
+def _input_from_dict(data: dict) -> ChoiceInput | TextInput:
+    if data["type"] == "choice":
+        return ChoiceInput(data["name"], data["label"], tuple(Option(*o) for o in data["options"]), data["selected"])
+    return TextInput(data["name"], data["label"], data["placeholder"], data["value"])

@@ -14,7 +14,7 @@ Two kinds of failure come out of `storage/`:
 
 from __future__ import annotations
 
-from engine.errors import DomainError, InvalidTransition
+from engine.errors import ActiveAssessmentExists, ConcurrentChange  # noqa: F401 - re-exported
 
 
 class StorageError(Exception):
@@ -26,25 +26,3 @@ class StorageError(Exception):
 
     def __str__(self) -> str:
         return self.message
-
-
-class ConcurrentChange(DomainError):
-    """The assessment changed underneath this command; nothing of it was saved."""
-
-    def __init__(self, message: str = "") -> None:
-        super().__init__(
-            message
-            or "Someone else changed this assessment at the same moment, so your action was not "
-            "saved. Please try again."
-        )
-
-
-class ActiveAssessmentExists(InvalidTransition):
-    """A channel runs at most one active assessment: the database refused a second one."""
-
-    def __init__(self, message: str = "") -> None:
-        super().__init__(
-            message
-            or "This channel already has an assessment under way. Finish or close it before "
-            "starting another."
-        )

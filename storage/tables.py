@@ -181,3 +181,105 @@ class VoteRow(SQLModel, table=True):
     ambition: int
     comment: str = ""
     cast_at: datetime = Field(sa_type=UtcDateTime)
+
+
+# ---------------------------------------------------------------------- delivery
+# What leaves Accord for a platform, and what a platform told us back. Shared by every adapter
+# and by the scheduler; created by migration 0002.
+
+
+class OutboxRow(SQLModel, table=True):
+    """A message waiting to be delivered, written in the same transaction as the change it reports.
+
+    A platform outage or a rate limit delays it (`next_attempt_at`) but never loses it; a
+    dispatcher claims a batch with a lease (`claimed_until`) so two processes never send one
+    message twice. `dedupe_key` is for messages that must exist at most once whoever decides to
+    send them (a reminder for one member, round and slot; a digest for one week).
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
+        Index("ix_outbox_due", "next_attempt_at", sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
+              postgresql_where=text("sent_at IS NULL AND failed_at IS NULL")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str | None = None
+    platform: str
+    workspace: str
+    channel_id: str
+    assessment_id: str | None = None
+    message: dict[str, Any] = Field(sa_type=JSON)  # engine.views.message_to_dict
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    next_attempt_at: datetime = Field(sa_type=UtcDateTime)
+    claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    attempts: int = 0
+    sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    failed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    last_error: str = ""
+
+
+class PostedMessageRow(SQLModel, table=True):
+    """Where a keyed channel message was posted (Slack's ts, Teams' activity id), to update it in place."""
+
+    __tablename__ = "posted_message"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "channel_id", "key", name="uq_posted_message_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    workspace: str
+    channel_id: str
+    key: str
+    ref: dict[str, Any] = Field(sa_type=JSON)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class ConversationReferenceRow(SQLModel, table=True):
+    """How to reach a channel or a person later, unprompted (Teams' conversation reference)."""
+
+    __tablename__ = "conversation_reference"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "scope", "target_id", name="uq_conversation_reference_target"),
+        CheckConstraint("scope IN ('channel', 'person')", name="ck_conversation_reference_scope"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    workspace: str
+    scope: str  # "channel" or "person"
+    target_id: str  # the channel id, or the person's user id
+    reference: dict[str, Any] = Field(sa_type=JSON)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class PersonProfileRow(SQLModel, table=True):
+    """What a platform tells us about a person that reminders need: time zone and working hours."""
+
+    __tablename__ = "person_profile"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "user_id", name="uq_person_profile_identity"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    workspace: str
+    user_id: str
+    timezone: str | None = None  # an IANA name
+    working_hours: dict[str, Any] | None = Field(default=None, sa_type=NullableJSON)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class OrganisationRow(SQLModel, table=True):
+    """The organisation behind a workspace or tenant: its type, and whether it shares aggregates."""
+
+    __tablename__ = "organisation"
+    __table_args__ = (UniqueConstraint("platform", "workspace", name="uq_organisation_workspace"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    workspace: str
+    name: str
+    type: str | None = None
+    share_for_comparison: bool = False
+    updated_at: datetime = Field(sa_type=UtcDateTime)

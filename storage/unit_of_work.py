@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from storage.database import read_only as read_only_engine
+from storage.outbox import OutboxRepository
 from storage.repository import AssessmentRepository, refusals_translated
 
 
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
     """
 
     assessments: AssessmentRepository
+    outbox: OutboxRepository
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -59,6 +61,7 @@ class SqlUnitOfWork:
         # half-made changes. No expiry on commit: the rows stay usable for diffing afterwards.
         self._session = Session(bind, autoflush=False, expire_on_commit=False)
         self.assessments = AssessmentRepository(self._session)
+        self.outbox = OutboxRepository(self._session)
         return self
 
     def __exit__(

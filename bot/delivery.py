@@ -1,0 +1,168 @@
+"""Delivering what the outbox holds: one dispatcher, one `Deliverer` per platform.
+
+A platform adapter implements `Deliverer.deliver`: post a message to a channel or a person, or
+update the message posted earlier under the same key (a question's progress line), and say
+what it posted so the next update can find it. It raises `RetryLater` for a rate limit or an
+outage (Slack's 429 with Retry-After, a Bot Framework 503) and `Undeliverable` for what will
+never work (a channel the bot was removed from). The dispatcher records every outcome in the
+outbox, so a crash between sending and recording can at worst resend one message, and a
+message is never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import Engine
+
+from engine.assessment import Conversation
+from engine.views import Message
+from storage.unit_of_work import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class RetryLater(Exception):
+    """The platform cannot take the message now; try again after `seconds`."""
+
+    def __init__(self, seconds: float, reason: str = "") -> None:
+        super().__init__(reason or f"retry after {seconds:g} s")
+        self.seconds = max(0.0, seconds)
+
+
+class Undeliverable(Exception):
+    """The message can never be delivered as it is; it is set aside with the reason."""
+
+
+class Deliverer(Protocol):
+    async def deliver(self, conversation: Conversation, message: Message, previous: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Post the message, or update the one `previous` refers to; return a ref for keyed messages."""
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def backoff(attempts: int) -> timedelta:
+    """Waits between retries when the platform gives no Retry-After: 2 s, 4 s, 8 s ... at most 10 min."""
+    return timedelta(seconds=min(600, 2**attempts))
+
+
+class OutboxDispatcher:
+    def __init__(
+        self,
+        database: Engine,
+        deliverers: Mapping[str, Deliverer],
+        clock: Callable[[], datetime],
+        *,
+        batch: int = 50,
+        lease: timedelta = timedelta(minutes=2),
+        max_attempts: int = 12,
+    ) -> None:
+        self._database = database
+        self._deliverers = dict(deliverers)
+        self._clock = clock
+        self._batch = batch
+        self._lease = lease
+        self._max_attempts = max_attempts
+        self._wake = asyncio.Event()
+
+    def register(self, platform: str, deliverer: Deliverer) -> None:
+        self._deliverers[platform] = deliverer
+
+    def wake(self) -> None:
+        """Ask the running loop to drain now (a use case just queued something)."""
+        self._wake.set()
+
+    async def drain(self) -> DrainReport:
+        """Deliver everything due, batch after batch, until nothing due is left."""
+        report = DrainReport()
+        while True:
+            with SqlUnitOfWork(self._database) as uow:
+                items = uow.outbox.claim_due(self._clock(), self._batch, self._lease)
+                uow.commit()
+            if not items:
+                return report
+            blocked: set[Conversation] = set()
+            for item in items:
+                if item.conversation in blocked:
+                    # An earlier message to this channel is waiting: keep the channel's order.
+                    with SqlUnitOfWork(self._database) as uow:
+                        uow.outbox.release(item.id)
+                        uow.commit()
+                    continue
+                outcome = await self._deliver_one(item)
+                if outcome == "sent":
+                    report.sent += 1
+                elif outcome == "retry":
+                    report.retried += 1
+                    blocked.add(item.conversation)
+                else:
+                    report.failed += 1
+            if report.retried and len(items) < self._batch:
+                return report
+
+    async def _deliver_one(self, item) -> str:
+        deliverer = self._deliverers.get(item.conversation.platform)
+        key = item.message.key
+        now = self._clock()
+        if deliverer is None:
+            self._record(item, "failed", f"no deliverer for {item.conversation.platform}")
+            return "failed"
+        with SqlUnitOfWork(self._database) as uow:
+            previous = uow.outbox.posted_ref(item.conversation, key) if key else None
+        try:
+            ref = await deliverer.deliver(item.conversation, item.message, previous)
+        except RetryLater as wait:
+            if item.attempts >= self._max_attempts:
+                self._record(item, "failed", f"gave up after {item.attempts} attempts: {wait}")
+                return "failed"
+            retry_at = now + max(timedelta(seconds=wait.seconds), timedelta(seconds=0))
+            if wait.seconds <= 0:
+                retry_at = now + backoff(item.attempts)
+            self._record(item, "retry", str(wait), retry_at)
+            log.warning("delivery to %s delayed until %s: %s", item.conversation, retry_at, wait)
+            return "retry"
+        except Undeliverable as never:
+            self._record(item, "failed", str(never))
+            log.error("message %s to %s set aside: %s", item.id, item.conversation, never)
+            return "failed"
+        except Exception as broken:  # noqa: BLE001 - an unexpected failure must not lose the message
+            log.exception("delivery of message %s failed", item.id)
+            self._record(item, "retry", f"{type(broken).__name__}: {broken}", now + backoff(item.attempts))
+            return "retry"
+        with SqlUnitOfWork(self._database) as uow:
+            if key and ref is not None:
+                uow.outbox.remember_ref(item.conversation, key, ref, self._clock())
+            uow.outbox.mark_sent(item.id, self._clock())
+            uow.commit()
+        return "sent"
+
+    def _record(self, item, outcome: str, reason: str, at: datetime | None = None) -> None:
+        with SqlUnitOfWork(self._database) as uow:
+            if outcome == "retry":
+                uow.outbox.retry_later(item.id, at or self._clock(), reason)
+            else:
+                uow.outbox.give_up(item.id, self._clock(), reason)
+            uow.commit()
+
+    async def run(self, stop: asyncio.Event, interval: float = 2.0) -> None:
+        """Drain whenever woken, and every `interval` seconds for retries that came due."""
+        while not stop.is_set():
+            try:
+                await self.drain()
+            except Exception:  # noqa: BLE001 - keep the loop alive; the next pass retries
+                log.exception("the outbox dispatcher failed a pass")
+            self._wake.clear()
+            waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
+            await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()

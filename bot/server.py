@@ -1,0 +1,139 @@
+"""`accord serve`: the HTTP server that mounts each configured platform.
+
+One aiohttp application serves `/healthz`, Slack's `/slack/events` (once its signing secret is
+set) and the Bot Framework's `/api/messages` (always; in local mode while no app id is set), so a
+Slack-only or Teams-only organisation needs no settings for the other. Beside the routes it runs
+the outbox dispatcher and the scheduler's sweeps.
+
+A platform plugs in through `Platform`: it mounts its routes, gives the dispatcher its
+`Deliverer`, and may start and stop background work with the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Protocol
+
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.app import Application
+from bot.charts import ChartRenderer
+from bot.delivery import Deliverer, OutboxDispatcher
+
+log = logging.getLogger("accord.server")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Runtime:
+    """What every platform adapter and background job of one server process shares."""
+
+    application: Application
+    dispatcher: OutboxDispatcher
+    clock: Callable[[], datetime] = utc_now
+    charts: ChartRenderer = field(default_factory=ChartRenderer)
+
+
+class Platform(Protocol):
+    name: str  # the platform's name in identities and conversations: "slack", "msteams"
+    deliverer: Deliverer
+
+    def describe(self) -> str:
+        """One line for the start-up log: which routes, which mode."""
+
+    def mount(self, app: web.Application) -> None:
+        """Add the platform's routes."""
+
+    async def startup(self) -> None:
+        """Start background work (e.g. Socket Mode); called once the server is up."""
+
+    async def shutdown(self) -> None:
+        """Stop it again."""
+
+
+def configured_platforms(runtime: Runtime, *, socket_mode: bool = False) -> list[Platform]:
+    """The platforms `app.yaml` and the environment switch on."""
+    config = runtime.application.config
+    platforms: list[Platform] = []
+    if config.slack.enabled:
+        from adapters.slack.platform import SlackPlatform
+
+        platforms.append(SlackPlatform(runtime, socket_mode=socket_mode))
+    from adapters.teams.platform import TeamsPlatform
+
+    platforms.append(TeamsPlatform(runtime))
+    return platforms
+
+
+def create_web_app(runtime: Runtime, platforms: list[Platform], background: list[Callable[[asyncio.Event], object]] = ()) -> web.Application:
+    """The aiohttp application: routes of every platform, health, and the background loops."""
+    app = web.Application()
+    app["runtime"] = runtime
+    app.router.add_get("/healthz", _healthz)
+    for platform in platforms:
+        runtime.dispatcher.register(platform.name, platform.deliverer)
+        platform.mount(app)
+    app["platforms"] = platforms
+
+    async def lifecycle(app: web.Application):
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(runtime.dispatcher.run(stop))]
+        tasks += [asyncio.create_task(job(stop)) for job in background]
+        for platform in platforms:
+            await platform.startup()
+        yield
+        stop.set()
+        for platform in platforms:
+            await platform.shutdown()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    runtime: Runtime = request.app["runtime"]
+    try:
+        with runtime.application.database.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as problem:  # noqa: BLE001 - health reports, it does not raise
+        database = f"unavailable: {type(problem).__name__}"
+    body = {
+        "status": "ok" if database == "ok" else "degraded",
+        "database": database,
+        "platforms": [p.name for p in request.app["platforms"]],
+    }
+    return web.json_response(body, status=200 if database == "ok" else 503)
+
+
+def build_runtime(application: Application, clock: Callable[[], datetime] = utc_now) -> Runtime:
+    return Runtime(application, OutboxDispatcher(application.database, {}, clock), clock)
+
+
+def serve(application: Application, host: str, port: int, *, socket_mode: bool = False, print_line=print) -> None:
+    """Run the server until interrupted, saying at start-up which platforms are live and how."""
+    runtime = build_runtime(application)
+    platforms = configured_platforms(runtime, socket_mode=socket_mode)
+    background = []
+    try:
+        from bot.scheduler import scheduler_job
+    except ImportError:  # the scheduler arrives with its own issue
+        scheduler_job = None
+    if scheduler_job is not None:
+        background.append(scheduler_job(runtime))
+    app = create_web_app(runtime, platforms, background)
+    print_line(f"Accord is listening on http://{host}:{port} (health: /healthz)")
+    for platform in platforms:
+        print_line("  " + platform.describe())
+    if not application.config.slack.enabled:
+        print_line("  Slack is off: set SLACK_SIGNING_SECRET (and SLACK_BOT_TOKEN or OAuth) to switch it on.")
+    web.run_app(app, host=host, port=port, print=None, access_log=None)

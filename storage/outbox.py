@@ -1,0 +1,171 @@
+"""The outbox: messages waiting for a platform, kept in the same transaction as the change.
+
+A use case writes the channel messages it produces here before it commits, so a message exists
+exactly when the change it reports does. A dispatcher (`bot.delivery`) claims what is due,
+delivers it, and records the outcome; a platform outage or a rate limit moves
+`next_attempt_at` on, never loses the message.
+
+Order matters in a channel (the consensus on question 1.1 before question 1.2 opens), so a
+conversation's messages are claimed oldest first and only as an unbroken run: while its oldest
+unsent message waits for a retry, nothing after it in that conversation is sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from engine.assessment import Conversation
+from engine.views import Message, message_from_dict, message_to_dict
+from storage.tables import OutboxRow, PostedMessageRow
+
+# How many unsent messages one claim looks at. The cost of a claim grows with the backlog of
+# unsent messages, never with the number of assessments.
+SCAN_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    conversation: Conversation
+    message: Message
+    attempts: int
+    assessment_id: str | None
+    dedupe_key: str | None
+
+
+class OutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(
+        self,
+        conversation: Conversation,
+        message: Message,
+        now: datetime,
+        *,
+        assessment_id: str | None = None,
+        dedupe_key: str | None = None,
+        not_before: datetime | None = None,
+    ) -> bool:
+        """Queue a message; False when a message with the same `dedupe_key` already exists."""
+        values: dict[str, Any] = {
+            "dedupe_key": dedupe_key,
+            "platform": conversation.platform,
+            "workspace": conversation.workspace,
+            "channel_id": conversation.channel_id,
+            "assessment_id": assessment_id,
+            "message": message_to_dict(message),
+            "created_at": now,
+            "next_attempt_at": not_before or now,
+            "attempts": 0,
+            "last_error": "",
+        }
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(OutboxRow).values(**values)
+        if dedupe_key is not None:
+            # A second process deciding to send the same reminder finds the row already there.
+            statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+        result = self._session.execute(statement)
+        return result.rowcount == 1
+
+    def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxItem]:
+        """Take up to `limit` due messages for this dispatcher for `lease`, in each channel's order."""
+        unsent = and_(OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_(None))
+        rows = self._session.exec(select(OutboxRow).where(unsent).order_by(OutboxRow.id).limit(SCAN_LIMIT)).all()
+        blocked: set[tuple[str, str, str]] = set()
+        claimable: list[OutboxRow] = []
+        for row in rows:
+            where = (row.platform, row.workspace, row.channel_id)
+            if where in blocked:
+                continue
+            free = row.claimed_until is None or row.claimed_until <= now
+            if row.next_attempt_at > now or not free:
+                blocked.add(where)  # keep the channel's order: nothing after a waiting message
+                continue
+            claimable.append(row)
+            if len(claimable) >= limit:
+                break
+        items = []
+        for row in claimable:
+            # The condition makes the claim atomic: of two dispatchers, one updates the row.
+            claimed = self._session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == row.id, or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until <= now))
+                .values(claimed_until=now + lease, attempts=OutboxRow.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount == 1:
+                items.append(
+                    OutboxItem(
+                        id=row.id,
+                        conversation=Conversation(row.platform, row.workspace, row.channel_id),
+                        message=message_from_dict(row.message),
+                        attempts=row.attempts + 1,
+                        assessment_id=row.assessment_id,
+                        dedupe_key=row.dedupe_key,
+                    )
+                )
+        return items
+
+    def mark_sent(self, item_id: int, now: datetime) -> None:
+        self._set(item_id, sent_at=now, claimed_until=None, last_error="")
+
+    def retry_later(self, item_id: int, at: datetime, error: str) -> None:
+        self._set(item_id, next_attempt_at=at, claimed_until=None, last_error=error[:1000])
+
+    def release(self, item_id: int) -> None:
+        """Hand a claimed message back unsent and uncounted (it waits behind an earlier one)."""
+        self._set(item_id, claimed_until=None, attempts=OutboxRow.attempts - 1)
+
+    def give_up(self, item_id: int, now: datetime, error: str) -> None:
+        self._set(item_id, failed_at=now, claimed_until=None, last_error=error[:1000])
+
+    def pending(self, conversation: Conversation | None = None) -> int:
+        statement = select(OutboxRow.id).where(OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_(None))
+        if conversation is not None:
+            statement = statement.where(*_in(OutboxRow, conversation))
+        return len(self._session.exec(statement).all())
+
+    # ----------------------------------------------------------- posted messages
+
+    def posted_ref(self, conversation: Conversation, key: str) -> dict[str, Any] | None:
+        row = self._session.exec(select(PostedMessageRow).where(*_in(PostedMessageRow, conversation), PostedMessageRow.key == key)).first()
+        return dict(row.ref) if row else None
+
+    def remember_ref(self, conversation: Conversation, key: str, ref: dict[str, Any], now: datetime) -> None:
+        row = self._session.exec(select(PostedMessageRow).where(*_in(PostedMessageRow, conversation), PostedMessageRow.key == key)).first()
+        if row is None:
+            row = PostedMessageRow(
+                platform=conversation.platform,
+                workspace=conversation.workspace,
+                channel_id=conversation.channel_id,
+                key=key,
+                ref=ref,
+                updated_at=now,
+            )
+        else:
+            row.ref = ref
+            row.updated_at = now
+        self._session.add(row)
+
+    def _set(self, item_id: int, **values: Any) -> None:
+        self._session.execute(
+            update(OutboxRow).where(OutboxRow.id == item_id).values(**values).execution_options(synchronize_session=False)
+        )
+
+
+def _in(table: type, conversation: Conversation) -> tuple:
+    return (
+        table.platform == conversation.platform,
+        table.workspace == conversation.workspace,
+        table.channel_id == conversation.channel_id,
+    )
+
