@@ -24,13 +24,19 @@ $(STAMP)-test: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $@
 
+# Browser tests need Debian's chromium and the npm packages under tests/e2e; the script installs
+# what it can and the tests that still lack something skip with the reason.
+$(STAMP)-e2e: $(STAMP)-test tests/e2e/install.sh
+	-bash tests/e2e/install.sh
+	@touch $@
+
 demo: $(STAMP)
 	$(BIN)/accord demo
 
 chat: $(STAMP)
 	$(BIN)/accord chat
 
-test: $(STAMP)-test
+test: $(STAMP)-e2e
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)-test

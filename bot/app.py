@@ -22,6 +22,10 @@ from storage.database import create_db_engine
 from storage.unit_of_work import SqlUnitOfWork
 
 
+# Platforms whose channel messages go through the outbox; the console answers in place.
+QUEUED_PLATFORMS = frozenset({"slack", "msteams"})
+
+
 class NotMigrated(Exception):
     """The database exists but its tables are older than this version of Accord."""
 
@@ -57,5 +61,5 @@ def open_database(url: str) -> Engine:
 def build(config: Config, database_url: str | None = None) -> Application:
     catalogue = FrameworkCatalogue.load(config.frameworks.paths, config.frameworks.default)
     database = open_database(database_url or config.database.url)
-    accord = Accord(partial(SqlUnitOfWork, database), catalogue, settings_from(config))
+    accord = Accord(partial(SqlUnitOfWork, database), catalogue, settings_from(config), queued_platforms=QUEUED_PLATFORMS)
     return Application(config, catalogue, database, accord)
