@@ -280,12 +280,17 @@ class Accord:
             return self._finish(uow, request, assessment, [p.summary_message(assessment)])
 
     def _export(self, request: Request, command: c.Export, directory: Directory) -> Reply:
-        # The adapter writes or uploads the report; the use case finds what to report on.
-        if command.format not in ("markdown", "md"):
-            raise DomainError(f"I can export the report as Markdown with charts; {command.format!r} is not available here yet.")
+        # The adapter renders and delivers the file (bot.export); the use case checks the ask.
+        formats = {"markdown": "markdown", "md": "markdown", "html": "html", "csv": "csv", "json": "json"}
+        if command.format not in formats:
+            raise DomainError(f"I can export the report as html, csv, json or markdown, not {command.format!r}.")
         with self._uow() as uow:
             assessment = self._current(uow, request)
-        return Reply([p.notice(request.actor.identity, "Report", f"The report on {assessment.title} is being written.")], assessment)
+        fmt = formats[command.format]
+        return Reply(
+            [p.notice(request.actor.identity, "Report", f"Your {fmt.upper() if fmt != 'markdown' else 'Markdown'} report on {assessment.title} is on its way.")],
+            assessment,
+        )
 
     def _join(self, request: Request, command: c.Join, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):

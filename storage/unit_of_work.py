@@ -28,6 +28,7 @@ from sqlmodel import Session
 
 from storage.database import read_only as read_only_engine
 from storage.outbox import OutboxRepository
+from storage.profiles import ProfileRepository
 from storage.repository import AssessmentRepository, refusals_translated
 
 
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
 
     assessments: AssessmentRepository
     outbox: OutboxRepository
+    profiles: ProfileRepository
 
     def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -62,6 +64,7 @@ class SqlUnitOfWork:
         self._session = Session(bind, autoflush=False, expire_on_commit=False)
         self.assessments = AssessmentRepository(self._session)
         self.outbox = OutboxRepository(self._session)
+        self.profiles = ProfileRepository(self._session)
         return self
 
     def __exit__(

@@ -1,0 +1,65 @@
+"""People's time zones and working hours, as their platform tells them.
+
+Slack's `users.info` gives a time zone; Microsoft Graph's mailbox settings give a time zone and
+working hours. Adapters record what they learn here; the scheduler reads it so that a reminder
+reaches each person in their own working day, falling back to the organisation's time zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from engine.assessment import Identity
+from storage.tables import PersonProfileRow
+
+
+@dataclass(frozen=True)
+class Profile:
+    identity: Identity
+    timezone: str | None
+    working_hours: dict[str, Any] | None
+    updated_at: datetime
+
+
+class ProfileRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, identity: Identity) -> Profile | None:
+        row = self._row(identity)
+        return _profile(row) if row else None
+
+    def get_many(self, identities: list[Identity]) -> dict[Identity, Profile]:
+        found = {}
+        for identity in identities:
+            profile = self.get(identity)
+            if profile is not None:
+                found[identity] = profile
+        return found
+
+    def record(self, identity: Identity, now: datetime, *, timezone: str | None, working_hours: dict[str, Any] | None = None) -> None:
+        row = self._row(identity) or PersonProfileRow(
+            platform=identity.platform, workspace=identity.workspace, user_id=identity.user_id, updated_at=now
+        )
+        row.timezone = timezone
+        row.working_hours = working_hours
+        row.updated_at = now
+        self._session.add(row)
+        self._session.flush()
+
+    def _row(self, identity: Identity) -> PersonProfileRow | None:
+        return self._session.exec(
+            select(PersonProfileRow).where(
+                PersonProfileRow.platform == identity.platform,
+                PersonProfileRow.workspace == identity.workspace,
+                PersonProfileRow.user_id == identity.user_id,
+            )
+        ).first()
+
+
+def _profile(row: PersonProfileRow) -> Profile:
+    return Profile(Identity(row.platform, row.workspace, row.user_id), row.timezone, row.working_hours, row.updated_at)
