@@ -42,6 +42,10 @@ class Runtime:
     charts: ChartRenderer = field(default_factory=ChartRenderer)
 
 
+RUNTIME = web.AppKey("runtime", Runtime)
+PLATFORMS = web.AppKey("platforms", list)
+
+
 class Platform(Protocol):
     name: str  # the platform's name in identities and conversations: "slack", "msteams"
     deliverer: Deliverer
@@ -76,12 +80,12 @@ def configured_platforms(runtime: Runtime, *, socket_mode: bool = False) -> list
 def create_web_app(runtime: Runtime, platforms: list[Platform], background: list[Callable[[asyncio.Event], object]] = ()) -> web.Application:
     """The aiohttp application: routes of every platform, health, and the background loops."""
     app = web.Application()
-    app["runtime"] = runtime
+    app[RUNTIME] = runtime
     app.router.add_get("/healthz", _healthz)
     for platform in platforms:
         runtime.dispatcher.register(platform.name, platform.deliverer)
         platform.mount(app)
-    app["platforms"] = platforms
+    app[PLATFORMS] = platforms
 
     async def lifecycle(app: web.Application):
         stop = asyncio.Event()
@@ -100,7 +104,7 @@ def create_web_app(runtime: Runtime, platforms: list[Platform], background: list
 
 
 async def _healthz(request: web.Request) -> web.Response:
-    runtime: Runtime = request.app["runtime"]
+    runtime = request.app[RUNTIME]
     try:
         with runtime.application.database.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -110,7 +114,7 @@ async def _healthz(request: web.Request) -> web.Response:
     body = {
         "status": "ok" if database == "ok" else "degraded",
         "database": database,
-        "platforms": [p.name for p in request.app["platforms"]],
+        "platforms": [p.name for p in request.app[PLATFORMS]],
     }
     return web.json_response(body, status=200 if database == "ok" else 503)
 

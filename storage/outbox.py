@@ -73,8 +73,8 @@ class OutboxRepository:
         if dedupe_key is not None:
             # A second process deciding to send the same reminder finds the row already there.
             statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-        result = self._session.execute(statement)
-        return result.rowcount == 1
+        inserted = self._session.execute(statement.returning(OutboxRow.id)).scalar()
+        return inserted is not None
 
     def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxItem]:
         """Take up to `limit` due messages for this dispatcher for `lease`, in each channel's order."""

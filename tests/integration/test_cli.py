@@ -1,0 +1,150 @@
+"""The `accord` command as a person runs it: the installed entry point, in a subprocess."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ACCORD = Path(sys.executable).with_name("accord")
+APP_YAML = REPO / "app.yaml"
+
+
+def accord(*args: str, stdin: str | None = None, cwd: Path = REPO, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "PYTHONUTF8": "1"}
+    return subprocess.run(
+        [str(ACCORD), *args], input=stdin, capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout
+    )
+
+
+def test_help_explains_every_command():
+    result = accord("--help")
+    assert result.returncode == 0
+    for command in ("demo", "chat", "db", "framework", "serve", "manifest", "export"):
+        assert command in result.stdout
+    chat = accord("chat", "--help")
+    assert chat.returncode == 0
+    assert "@amira vote 3 4" in chat.stdout
+
+
+def test_the_demo_runs_a_whole_assessment_and_writes_the_report(tmp_path):
+    output = tmp_path / "report"
+    result = accord("--config", str(APP_YAML), "demo", "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    transcript = result.stdout
+    assert result.stderr == ""
+    # Every question of every theme, with its scale, its progress, its reveal and its consensus.
+    for number in [f"{theme}.{question}" for theme in range(1, 6) for question in range(1, 6)]:
+        assert f"Question {number} (" in transcript
+        assert f"Votes revealed: question {number} ·" in transcript
+        assert f"Consensus recorded: question {number}" in transcript
+    assert "4 of 6 have voted." in transcript
+    # The seeded votes make every verdict show up.
+    for verdict in ("broad agreement", "views spread out", "split into two camps"):
+        assert f"· {verdict}" in transcript
+    assert "Summary: Efficient and intelligent councils" in transcript
+    # Who voted what appears once, marked as seen by the super-user alone.
+    assert transcript.count("Who voted what") == 1
+    assert "🔒 only Sam sees this\n── Who voted what" in transcript
+    report = output / "report.md"
+    assert f"Report written to {report}" in transcript
+    markdown = report.read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]+\]\(([^)]+\.png)\)", markdown)
+    assert len(images) >= 3
+    for image in images:
+        assert (output / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_demo_is_reproducible(tmp_path):
+    first = accord("--config", str(APP_YAML), "demo", "--output", str(tmp_path / "a"), "--seed", "7")
+    second = accord("--config", str(APP_YAML), "demo", "--output", str(tmp_path / "b"), "--seed", "7")
+    strip = lambda out: re.sub(r"(Done in [0-9.]+ s|/\S+/[ab]/)", "", out)  # noqa: E731
+    assert strip(first.stdout) == strip(second.stdout)
+
+
+def test_chat_plays_a_team_from_standard_input(tmp_path):
+    lines = "\n".join(
+        ["@sam start", "@amira vote 2 4", "@bea vote 3 4", "@sam status", "@bea finalise 3 4", "@sam reveal", "quit"]
+    )
+    database = f"sqlite:///{tmp_path / 'chat.db'}"
+    result = accord("--config", str(APP_YAML), "chat", "--database", database, stdin=lines + "\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "🔒 only Amira sees this" in out and "We recorded your vote on question 1.1" in out
+    assert "2 of 6 have voted." in out
+    assert "Not voted yet (only you see names): Chidi, Dev, Erin, Sam." in out
+    assert "Only the super-user can record the consensus; ask Sam." in out
+    assert "Votes revealed: question 1.1" in out
+    again = accord("--config", str(APP_YAML), "chat", "--database", database, stdin="@sam status\nquit\n", cwd=tmp_path)
+    assert "Now: question 1.1 is revealed." in again.stdout
+
+
+def test_a_missing_configuration_is_a_clear_error(tmp_path):
+    result = accord("--config", str(tmp_path / "nowhere.yaml"), "demo")
+    assert result.returncode == 2
+    assert f"No configuration at {tmp_path / 'nowhere.yaml'}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("disagreement:\n  min_consensus: 1.5\n", "disagreement.min_consensus"),
+        ("databse:\n  url: sqlite:///x.db\n", "did you mean 'database'"),
+        ("organisation:\n  timezone: Europe/Londn\n", "unknown time zone 'Europe/Londn'"),
+        ("server:\n  port: [1\n", "line"),
+    ],
+)
+def test_a_malformed_configuration_is_reported_before_anything_starts(tmp_path, text, expected):
+    config = tmp_path / "app.yaml"
+    config.write_text(text, encoding="utf-8")
+    result = accord("--config", str(config), "demo", "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_framework_check_names_the_file_and_the_key(tmp_path):
+    good = accord("framework", "check", str(REPO / "bot" / "frameworks" / "efficient-councils.yaml"))
+    assert good.returncode == 0
+    assert "5 themes, 25 questions" in good.stdout
+    broken = tmp_path / "broken.yaml"
+    text = (REPO / "bot" / "frameworks" / "efficient-councils.yaml").read_text(encoding="utf-8")
+    broken.write_text(text.replace("kind: tool", "kind: gadget", 1), encoding="utf-8")
+    result = accord("framework", "check", str(broken))
+    assert result.returncode == 1
+    assert f"✗ {broken}: themes[0].resources[" in result.stdout
+    assert "'gadget' is not a kind of resource" in result.stdout
+
+
+def test_db_upgrade_migrates_once(db_url, tmp_path):
+    first = accord("--config", str(APP_YAML), "db", "upgrade", "--database", db_url, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "Upgraded the database from empty to revision" in first.stdout
+    second = accord("--config", str(APP_YAML), "db", "upgrade", "--database", db_url, cwd=tmp_path)
+    assert "The database is up to date" in second.stdout
+    current = accord("--config", str(APP_YAML), "db", "current", "--database", db_url, cwd=tmp_path)
+    assert "up to date" in current.stdout
+
+
+@pytest.mark.postgres
+def test_a_server_database_must_be_upgraded_on_purpose(db_url, tmp_path):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("about PostgreSQL only: SQLite is migrated automatically")
+    result = accord("--config", str(APP_YAML), "chat", "--database", db_url, stdin="quit\n", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Run `accord db upgrade` once" in result.stderr
+
+
+def test_an_unreachable_database_is_a_clear_error(tmp_path):
+    result = accord(
+        "--config", str(APP_YAML), "chat", "--database", "postgresql+psycopg://postgres@127.0.0.1:1/none", stdin="quit\n", cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "127.0.0.1" in result.stderr or "database" in result.stderr.lower()

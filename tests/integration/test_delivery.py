@@ -1,0 +1,166 @@
+"""The outbox and its dispatcher: delayed by outages, never lost, never sent twice, in order.
+
+The platform is the far side of the wire here, so a recording deliverer stands in for it; the
+outbox, the dispatcher and the database are the real ones (SQLite, and PostgreSQL when set).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.delivery import OutboxDispatcher, RetryLater, Undeliverable
+from engine.assessment import Conversation, Identity
+from engine.views import CHANNEL, Kind, Message, message_from_dict, message_to_dict, only
+from storage.unit_of_work import SqlUnitOfWork
+
+BOARD = Conversation("slack", "T1", "C-board")
+OTHER = Conversation("slack", "T1", "C-other")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class Platform:
+    """Stands in for Slack's Web API: records what arrives; can be told to refuse."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[Conversation, str, dict | None]] = []
+        self.refusals: list[Exception] = []
+
+    async def deliver(self, conversation, message, previous):
+        if self.refusals:
+            raise self.refusals.pop(0)
+        self.received.append((conversation, message.heading, previous))
+        return {"ts": str(len(self.received))}
+
+
+def message(heading: str, key: str | None = None) -> Message:
+    return Message(kind=Kind.NOTICE, audience=CHANNEL, heading=heading, key=key)
+
+
+def queue(database, clock, *items: tuple[Conversation, Message], dedupe_key: str | None = None) -> list[bool]:
+    with SqlUnitOfWork(database) as uow:
+        added = [uow.outbox.add(where, what, clock(), dedupe_key=dedupe_key) for where, what in items]
+        uow.commit()
+    return added
+
+
+def dispatcher(database, platform, clock) -> OutboxDispatcher:
+    return OutboxDispatcher(database, {"slack": platform}, clock)
+
+
+async def test_messages_arrive_in_order_and_keyed_ones_update_in_place(db_engine):
+    clock, platform = Clock(), Platform()
+    queue(db_engine, clock, (BOARD, message("Question 1.1", "round:a:q1:1")), (BOARD, message("Question 1.1", "round:a:q1:1")))
+    queue(db_engine, clock, (BOARD, message("Consensus")))
+    report = await dispatcher(db_engine, platform, clock).drain()
+    assert report.sent == 3
+    assert [(heading, previous) for _, heading, previous in platform.received] == [
+        ("Question 1.1", None),
+        ("Question 1.1", {"ts": "1"}),  # the second is an update of the first
+        ("Consensus", None),
+    ]
+    assert await dispatcher(db_engine, platform, clock).drain() == type(report)()  # nothing twice
+
+
+async def test_a_rate_limit_delays_a_message_and_holds_its_channel_but_not_others(db_engine):
+    clock, platform = Clock(), Platform()
+    queue(db_engine, clock, (BOARD, message("first")), (BOARD, message("second")), (OTHER, message("elsewhere")))
+    platform.refusals.append(RetryLater(30, "429 Too Many Requests"))
+    sender = dispatcher(db_engine, platform, clock)
+    await sender.drain()
+    assert [heading for _, heading, _ in platform.received] == ["elsewhere"]
+    clock.advance(29)
+    await sender.drain()
+    assert [heading for _, heading, _ in platform.received] == ["elsewhere"]
+    clock.advance(2)
+    await sender.drain()
+    assert [heading for _, heading, _ in platform.received] == ["elsewhere", "first", "second"]
+    with SqlUnitOfWork(db_engine) as uow:
+        assert uow.outbox.pending() == 0
+
+
+async def test_an_undeliverable_message_is_set_aside_and_the_rest_go_on(db_engine):
+    clock, platform = Clock(), Platform()
+    queue(db_engine, clock, (BOARD, message("to a channel we left")), (OTHER, message("fine")))
+    platform.refusals.append(Undeliverable("channel_not_found"))
+    report = await dispatcher(db_engine, platform, clock).drain()
+    assert (report.sent, report.failed) == (1, 1)
+    assert [heading for _, heading, _ in platform.received] == ["fine"]
+
+
+async def test_an_unexpected_failure_is_retried_not_lost(db_engine):
+    clock, platform = Clock(), Platform()
+    queue(db_engine, clock, (BOARD, message("important")))
+    platform.refusals.append(ConnectionResetError("peer went away"))
+    sender = dispatcher(db_engine, platform, clock)
+    await sender.drain()
+    assert platform.received == []
+    clock.advance(600)
+    await sender.drain()
+    assert [heading for _, heading, _ in platform.received] == ["important"]
+
+
+def test_a_dedupe_key_keeps_a_message_to_one_copy(db_engine):
+    clock = Clock()
+    assert queue(db_engine, clock, (BOARD, message("reminder")), dedupe_key="reminder:a:q1:1:amira:1") == [True]
+    assert queue(db_engine, clock, (BOARD, message("reminder")), dedupe_key="reminder:a:q1:1:amira:1") == [False]
+    with SqlUnitOfWork(db_engine) as uow:
+        assert uow.outbox.pending(BOARD) == 1
+
+
+async def test_two_dispatchers_never_send_one_message_twice(db_engine):
+    clock, platform = Clock(), Platform()
+    queue(db_engine, clock, *[(Conversation("slack", "T1", f"C{i}"), message(f"m{i}")) for i in range(20)])
+    await asyncio.gather(dispatcher(db_engine, platform, clock).drain(), dispatcher(db_engine, platform, clock).drain())
+    headings = sorted(heading for _, heading, _ in platform.received)
+    assert headings == sorted(f"m{i}" for i in range(20))
+
+
+def test_messages_survive_the_round_trip_through_the_outbox():
+    person = Identity("slack", "T1", "U1")
+    from engine.views import Button, Chart, ChartKind, ChoiceInput, Field, Link, Option, Series, TextInput
+
+    original = Message(
+        kind=Kind.REVEAL,
+        audience=only(person),
+        heading="Votes revealed",
+        text=("one", "two"),
+        fields=(Field("Votes", "6"),),
+        inputs=(ChoiceInput("current", "Now", (Option(1, "1 Emerging", "d"),), 1), TextInput("comment", "Comment")),
+        buttons=(Button("vote", "Vote", "q1", "primary"),),
+        links=(Link("LGA", "https://www.local.gov.uk/", "guidance", "why"),),
+        charts=(Chart(ChartKind.RADAR, "t", ("a", "b"), (Series("Now", (1.0, None)),), "alt", 1, 5),),
+        footer="f",
+        key="k",
+    )
+    assert message_from_dict(message_to_dict(original)) == original
+
+
+async def test_health_reports_the_database(db_engine):
+    from bot.app import Application
+    from bot.catalogue import FrameworkCatalogue
+    from bot.config import parse_config
+    from bot.server import build_runtime, create_web_app
+
+    application = Application(parse_config("", environ={}), FrameworkCatalogue.load(), db_engine, accord=None)
+    app = create_web_app(build_runtime(application), [])
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/healthz")
+        assert response.status == 200
+        assert await response.json() == {"status": "ok", "database": "ok", "platforms": []}
+
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
