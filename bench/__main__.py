@@ -40,10 +40,26 @@ def main(argv: list[str]) -> int:
         f"Python {platform.python_version()}, {platform.machine()}, "
         f"{_cpus()} CPU cores. Figures are from one run on that machine; each section says how it measures.\n"
     )
+    if wanted and OUTPUT.exists():
+        sections = _merge(_sections(OUTPUT.read_text(encoding="utf-8")), sections)
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(header + "\n" + "\n\n".join(sections) + "\n", encoding="utf-8")
     print(f"wrote {OUTPUT}")
     return 0
+
+
+def _sections(markdown: str) -> list[str]:
+    """The `## ` sections of an earlier docs/benchmarks.md, without its header."""
+    parts = markdown.split("\n## ")
+    return ["## " + part.strip() for part in parts[1:]]
+
+
+def _merge(earlier: list[str], fresh: list[str]) -> list[str]:
+    """Keep earlier sections, replacing those measured again (same heading line); new ones last."""
+    heading = lambda section: section.splitlines()[0].strip()  # noqa: E731
+    replaced = {heading(s): s for s in fresh}
+    merged = [replaced.pop(heading(s), s) for s in earlier]
+    return merged + [s for s in fresh if heading(s) in replaced]
 
 
 def _cpus() -> int:
