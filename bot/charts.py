@@ -16,7 +16,9 @@ two charts do not share a figure.
 
 Output is deterministic: the same chart gives the same bytes (no software or date metadata in the
 PNG), so images can be cached and named by their content (`chart_filename`). `ChartRenderer`
-memoises rendered images in a small, thread-safe LRU cache.
+memoises rendered images in a small, thread-safe LRU cache and, given a `cache_dir`, also on disk
+under their content hash, so several processes (workers of `accord serve`, a CLI export) draw
+each chart once between them.
 
 Colours are the Okabe-Ito palette, which readers with the common forms of colour-blindness can
 tell apart; the second series is also hatched (bars) or dashed with square markers (radar), so
@@ -156,13 +158,15 @@ class ChartRenderer:
     outside it, so two different charts render in parallel).
     """
 
-    def __init__(self, *, dpi: int = DEFAULT_DPI, maxsize: int = 64) -> None:
+    def __init__(self, *, dpi: int = DEFAULT_DPI, maxsize: int = 64, cache_dir: Path | None = None) -> None:
         if maxsize < 1:
             raise ValueError(f"maxsize must be at least 1, got {maxsize!r}")
         self.dpi = dpi
         self.maxsize = maxsize
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.hits = 0
         self.misses = 0
+        self.disk_hits = 0
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -175,7 +179,10 @@ class ChartRenderer:
                 self.hits += 1
                 return cached
             self.misses += 1
-        png = render_png(chart, dpi=self.dpi)
+        png = self._from_disk(key)
+        if png is None:
+            png = render_png(chart, dpi=self.dpi)
+            self._to_disk(key, png)
         with self._lock:
             self._cache[key] = png
             self._cache.move_to_end(key)
@@ -197,6 +204,38 @@ class ChartRenderer:
         finally:
             partial.unlink(missing_ok=True)
         return path
+
+    def _disk_path(self, key: str) -> Path | None:
+        return None if self.cache_dir is None else self.cache_dir / f"{key}-{self.dpi}.png"
+
+    def _from_disk(self, key: str) -> bytes | None:
+        path = self._disk_path(key)
+        if path is None:
+            return None
+        try:
+            png = path.read_bytes()
+        except OSError:
+            return None
+        if not png.startswith(b"\x89PNG\r\n\x1a\n") or not png.endswith(b"IEND\xaeB`\x82"):
+            return None  # a damaged file is drawn again and replaced
+        with self._lock:
+            self.disk_hits += 1
+        return png
+
+    def _to_disk(self, key: str, png: bytes) -> None:
+        path = self._disk_path(key)
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            try:
+                partial.write_bytes(png)
+                os.replace(partial, path)
+            finally:
+                partial.unlink(missing_ok=True)
+        except OSError:
+            pass  # the cache is an optimisation: a read-only disk only costs a redraw
 
     @property
     def size(self) -> int:

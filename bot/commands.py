@@ -9,7 +9,12 @@ message that says what was expected, with an example, and suggests the nearest c
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from bot.config import parse_duration
+from engine.reminders import NO_QUIET_HOURS, QuietHours
 
 
 class CommandError(Exception):
@@ -101,8 +106,47 @@ class Help:
     topic: str | None = None
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """Show this assessment's reminder and digest schedule, or change one setting of it."""
+
+    setting: str | None = None  # a field of engine.reminders.ScheduleOverrides, or "reset"
+    value: object = None
+
+
+@dataclass(frozen=True)
+class Remind:
+    pass
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When voting on the open question closes: after a while, at a wall-clock time, or never."""
+
+    after: timedelta | None = None
+    at: datetime | None = None  # naive: read in the asker's time zone, else the organisation's
+    clear: bool = False
+
+
 Command = (
-    Start | Status | Vote | Reveal | Who | Finalise | Skip | Next | Reopen | Summary | Export | Join | SetRole | Close | Help
+    Start
+    | Status
+    | Vote
+    | Reveal
+    | Who
+    | Finalise
+    | Skip
+    | Next
+    | Reopen
+    | Summary
+    | Export
+    | Join
+    | SetRole
+    | Close
+    | Help
+    | Schedule
+    | Remind
+    | Deadline
 )
 
 
@@ -131,6 +175,9 @@ USAGES: tuple[Usage, ...] = (
     Usage("summary", "summary", "the scored summary so far"),
     Usage("export", "export", "write the report with its charts"),
     Usage("close", "close", "end the assessment now, leaving unanswered questions out", True),
+    Usage("deadline", "deadline <when>", "close voting on the open question then, e.g. `deadline 2d`, `deadline 2026-12-01 17:00`, `deadline off`", True),
+    Usage("remind", "remind", "remind everyone who has not voted yet, privately, now", True),
+    Usage("schedule", "schedule [setting value]", "see or change reminders and digests, e.g. `schedule interval 2d`", True),
     Usage("help", "help [command]", "this list, or how to use one command"),
 )
 
@@ -146,6 +193,7 @@ _ALIASES = {
     "?": "help",
     "begin": "start",
     "end": "close",
+    "nudge": "remind",
 }
 
 
@@ -196,6 +244,12 @@ def parse(text: str) -> Command:
         return Close()
     if name == "help":
         return Help(topic=_ALIASES.get(args[0].lower(), args[0].lower()) if args else None)
+    if name == "remind":
+        return Remind()
+    if name == "deadline":
+        return _deadline(args)
+    if name == "schedule":
+        return _schedule(args)
     raise CommandError(_unknown(words[0]))
 
 
@@ -229,6 +283,97 @@ def _finalise(args: list[str]) -> Finalise:
     current = numbers[0] if numbers else None
     ambition = numbers[1] if len(numbers) > 1 else None
     return Finalise(current=current, ambition=ambition, note=note)
+
+
+_DEADLINE_EXAMPLES = "for example `deadline 2d`, `deadline 4h`, `deadline 2026-12-01 17:00` or `deadline off`"
+_DEFAULT_CLOSING = time(17, 0)  # a date alone closes at the end of the working day
+_HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def _deadline(args: list[str]) -> Deadline:
+    if not args:
+        raise CommandError(f"Say when voting closes, {_DEADLINE_EXAMPLES}.")
+    words = [w.lower() for w in args]
+    if words == ["off"] or words == ["none"] or words == ["clear"] or words == ["remove"]:
+        return Deadline(clear=True)
+    try:
+        return Deadline(after=parse_duration(" ".join(words)))
+    except ValueError:
+        pass
+    day: date | None = None
+    at: time | None = None
+    for word in words:
+        if day is None and at is None and re.match(r"^\d{4}-\d{2}-\d{2}$", word):
+            try:
+                day = date.fromisoformat(word)
+            except ValueError:
+                raise CommandError(f"{word!r} is not a date: write it as YYYY-MM-DD, {_DEADLINE_EXAMPLES}.") from None
+        elif at is None and _HH_MM.match(word):
+            hours, minutes = word.split(":")
+            at = time(int(hours), int(minutes))
+        else:
+            raise CommandError(f"I can't read {word!r} as a time: {_DEADLINE_EXAMPLES}.")
+    if day is None:
+        raise CommandError(f"Give the date as well as the time, {_DEADLINE_EXAMPLES}.")
+    return Deadline(at=datetime.combine(day, at or _DEFAULT_CLOSING))
+
+
+_SCHEDULE_EXAMPLES = (
+    "`schedule`, `schedule first 4h`, `schedule interval 2d`, `schedule max 2`, `schedule quiet 19:00-07:30`, "
+    "`schedule quiet off`, `schedule weekends on`, `schedule reminders off`, `schedule digest 0 9 * * fri`, "
+    "`schedule digests off` or `schedule reset`"
+)
+_ON = {"on": True, "yes": True, "true": True, "off": False, "no": False, "false": False}
+
+
+def _schedule(args: list[str]) -> Schedule:
+    if not args:
+        return Schedule()
+    setting, values = args[0].lower(), args[1:]
+    value = " ".join(values)
+    lowered = value.lower()
+    if setting == "reset" and not values:
+        return Schedule("reset", True)
+    if setting in ("reminders", "reminder") and lowered in _ON:
+        return Schedule("reminders", _ON[lowered])
+    if setting in ("first", "interval", "every"):
+        try:
+            duration = parse_duration(lowered)
+        except ValueError:
+            raise CommandError(f"Give a duration such as 30m, 4h or 2d, for example `schedule {setting} 1d`.") from None
+        return Schedule("first_after" if setting == "first" else "interval", duration)
+    if setting in ("max", "most", "count"):
+        if not (len(values) == 1 and values[0].isdigit()):
+            raise CommandError("Give the most reminders one member gets per question, for example `schedule max 2`.")
+        return Schedule("max_count", int(values[0]))
+    if setting == "quiet":
+        return Schedule("quiet_hours", _quiet_hours(lowered))
+    if setting in ("weekends", "weekend"):
+        if lowered in ("on", "allowed", "yes"):
+            return Schedule("weekends_quiet", False)
+        if lowered in ("off", "quiet", "no"):
+            return Schedule("weekends_quiet", True)
+        raise CommandError("Say `schedule weekends on` to allow reminders at weekends, or `schedule weekends off` for none.")
+    if setting in ("digests", "digest") and lowered in _ON:
+        return Schedule("digests", _ON[lowered])
+    if setting == "digest" and len(values) == 5:
+        return Schedule("digest_cron", " ".join(values))
+    if setting == "digest":
+        raise CommandError(
+            "Give the digest's schedule as five cron fields, minute hour day month weekday, for example "
+            "`schedule digest 0 9 * * mon` (09:00 on Mondays), or `schedule digests off`."
+        )
+    raise CommandError(f"I can't read that schedule change. Try {_SCHEDULE_EXAMPLES}.")
+
+
+def _quiet_hours(text: str) -> QuietHours:
+    if text in ("off", "none", "no"):
+        return NO_QUIET_HOURS
+    times = [t for t in re.split(r"\s*(?:-|to|\s)\s*", text) if t]
+    if len(times) == 2 and all(_HH_MM.match(t) for t in times):
+        start, end = (time(*map(int, t.split(":"))) for t in times)
+        return QuietHours(start, end)
+    raise CommandError("Give quiet hours as two 24-hour times, for example `schedule quiet 19:00-07:30`, or `schedule quiet off`.")
 
 
 def _score(word: str, what: str, example: str) -> int:

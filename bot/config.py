@@ -52,6 +52,7 @@ __all__ = [
     "QuietHours",
     "DigestsConfig",
     "ReportConfig",
+    "ComparisonConfig",
     "SlackConfig",
     "TeamsConfig",
     "ServerConfig",
@@ -368,6 +369,14 @@ class ReportConfig(_Section):
     output_dir: Text = "accord-report"
 
 
+class ComparisonConfig(_Section):
+    """Comparison with similar organisations (see engine.comparison)."""
+
+    enabled: bool = True
+    # Never fewer than three: with two, each organisation could work out the other's scores.
+    min_peers: Annotated[int, _at_least(3)] = 5
+
+
 class SlackConfig(_Section):
     signing_secret: OptionalText = Field(default=None, repr=False)
     bot_token: OptionalText = Field(default=None, repr=False)
@@ -409,6 +418,7 @@ class Config(_Section):
     reminders: RemindersConfig = Field(default_factory=RemindersConfig)
     digests: DigestsConfig = Field(default_factory=DigestsConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    comparison: ComparisonConfig = Field(default_factory=ComparisonConfig)
     slack: SlackConfig = Field(default_factory=SlackConfig)
     teams: TeamsConfig = Field(default_factory=TeamsConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)

@@ -91,6 +91,18 @@ class OutboxDispatcher:
                 uow.commit()
             if not items:
                 return report
+            # A question's message is updated on every vote; when several versions wait, only
+            # the newest is worth sending. The older ones are settled without a platform call,
+            # which also keeps a burst of votes well inside the platforms' rate limits.
+            newest = {(i.conversation, i.message.key): i.id for i in items if i.message.key}
+            superseded = [i for i in items if i.message.key and newest[(i.conversation, i.message.key)] != i.id]
+            if superseded:
+                with SqlUnitOfWork(self._database) as uow:
+                    for item in superseded:
+                        uow.outbox.mark_sent(item.id, self._clock())
+                    uow.commit()
+                report.sent += len(superseded)
+                items = [i for i in items if i not in superseded]
             blocked: set[Conversation] = set()
             for item in items:
                 if item.conversation in blocked:

@@ -17,15 +17,18 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Protocol
 
 from bot import commands as c
 from bot.catalogue import FrameworkCatalogue
+from bot.scheduler import check_cron, reminder_key, zone
 from engine import presenters as p
 from engine.assessment import Assessment, Conversation, Identity, Member, Role, RoundState, Settings
 from engine.errors import ConcurrentChange, DomainError, NotFound
+from engine.reminders import SchedulePolicy, add_duration, next_allowed
 from engine.views import Field, Kind, Message, only
+from storage.schedule import Outgoing, Reminded, ScheduleRepository, Sent
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,8 @@ class Directory(Protocol):
 class UnitOfWork(Protocol):
     assessments: object
     outbox: object
+    profiles: object  # people's time zones (storage.profiles), for reminders and deadlines
+    session: object  # for the scheduler's rows (storage.schedule), in the same transaction
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...
@@ -94,7 +99,11 @@ class Accord:
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
         queued_platforms: frozenset[str] = frozenset(),
         attempts: int = 3,
+        schedule_policy: SchedulePolicy = SchedulePolicy(),
     ) -> None:
+        # app.yaml's reminder and digest schedule and the organisation's time zone, for
+        # `remind`, `deadline` and `schedule` (the built-in defaults equal app.yaml's defaults).
+        self.schedule_policy = schedule_policy
         self._uow = unit_of_work
         self._catalogue = catalogue
         self._settings = settings
@@ -326,11 +335,129 @@ class Accord:
     def _help(self, request: Request, command: c.Help, directory: Directory) -> Reply:
         return Reply([help_message(request.actor.identity, command.topic)])
 
+    # ------------------------------------------------- reminders, deadlines, schedule
+
+    def _remind(self, request: Request, command: c.Remind, directory: Directory) -> Reply:
+        """One round of reminders now, privately, to everyone who has not voted.
+
+        Each takes the member's next reminder slot, under the same unique key the scheduler
+        uses, so the scheduler counts it and never repeats it. Anyone in their quiet hours is
+        reminded by the scheduler when those end (a request is recorded, in this transaction).
+        Someone reminded, or asked for, within the last hour is left alone.
+        """
+        actor = request.actor.identity
+        now = request.now
+        with self._active(request) as (uow, assessment):
+            round_, waiting = assessment.to_remind(actor)  # the engine refuses anyone but a super-user
+            policy = assessment.settings.schedule.apply(self.schedule_policy)
+            organisation = zone(policy.timezone)
+            schedule = ScheduleRepository(uow.session)
+            round_id, so_far = schedule.reminders_of(assessment.id, round_.question_id, round_.number)
+            profiles = uow.profiles.get_many([m.identity for m in waiting])
+            outgoing: list[Outgoing] = []
+            records: list[tuple[str, Sent]] = []
+            reminded, later, recently = [], [], []
+            for member in waiting:
+                member_id, past = so_far.get(member.identity, (None, Reminded()))
+                latest = max((t for t in (past.last_sent_at, past.requested_at) if t is not None), default=None)
+                if latest is not None and now - latest < RECENTLY_REMINDED:
+                    recently.append(member)
+                    continue
+                profile = profiles.get(member.identity)
+                where = zone(profile.timezone if profile else None, organisation)
+                when = next_allowed(now, policy.reminders, where)
+                if when > now:
+                    later.append((member, when, where))
+                    continue
+                number = past.sent + 1
+                message = p.reminder_message(assessment, round_, member.identity, number, policy.reminders.max_count, where)
+                key = reminder_key(assessment.id, round_.question_id, round_.number, member.identity, number)
+                outgoing.append(Outgoing(assessment.conversation, message, key, assessment.id))
+                if round_id is not None and member_id is not None:
+                    records.append((key, Sent(round_id, member_id, number, now)))
+                reminded.append(member)
+            if later and round_id is not None:
+                schedule.request(round_id, [so_far[m.identity][0] for m, _, _ in later if m.identity in so_far], now)
+                schedule.remind_by(assessment.id, min(when for _, when, _ in later))
+            confirmation = p.reminders_sent_message(assessment, actor, round_, reminded, recently, later)
+            if request.conversation.platform in self._queued_platforms:
+                added = schedule.queue(outgoing, now)
+                schedule.record_sent(record for key, record in records if key in added)
+                return self._finish(uow, request, assessment, [confirmation])
+            # Answered in place (the console): the reminders are part of the reply.
+            schedule.record_sent(record for _, record in records)
+            return self._finish(uow, request, assessment, [confirmation, *(item.message for item in outgoing)])
+
+    def _deadline(self, request: Request, command: c.Deadline, directory: Directory) -> Reply:
+        actor = request.actor.identity
+        with self._active(request) as (uow, assessment):
+            organisation = zone(assessment.settings.schedule.apply(self.schedule_policy).timezone)
+            profile = uow.profiles.get(actor)
+            theirs = zone(profile.timezone if profile else None, organisation)
+            if command.clear:
+                closes_at = None
+            elif command.after is not None:
+                closes_at = add_duration(request.now, command.after, theirs)
+            else:
+                closes_at = _wall_clock(command.at, theirs)
+            round_ = assessment.set_deadline(actor, closes_at, request.now)
+            question = assessment.question(round_.question_id)
+            if closes_at is None:
+                answer = p.notice(actor, "Deadline removed", f"Voting on question {question.number} stays open until a super-user reveals it.")
+            else:
+                answer = p.notice(
+                    actor,
+                    f"Deadline set for question {question.number}",
+                    f"Voting closes {p.local_time(closes_at, theirs)}. The votes are revealed then if at least two "
+                    "people have voted, and you will be told privately who has not.",
+                )
+            return self._finish(uow, request, assessment, [answer, p.deadline_message(assessment, round_, organisation)])
+
+    def _schedule(self, request: Request, command: c.Schedule, directory: Directory) -> Reply:
+        actor = request.actor.identity
+        with self._uow() as uow:
+            assessment = uow.assessments.active_in(request.conversation, for_update=True) or uow.assessments.latest_in(
+                request.conversation
+            )
+            if assessment is None:
+                raise NotFound("No assessment has been run in this channel yet. Start one with `start`.")
+            if command.setting is None:
+                assessment.member(actor)  # members see the schedule; anyone else is told how to join
+                policy = assessment.settings.schedule.apply(self.schedule_policy)
+                shown = p.schedule_message(actor, assessment, policy, assessment.settings.schedule, zone(policy.timezone))
+                return Reply([shown], assessment)
+            value = command.value
+            if command.setting == "digest_cron":
+                try:
+                    value = check_cron(str(value))
+                except ValueError as wrong:
+                    raise DomainError(str(wrong)) from None
+            if command.setting == "reset":
+                assessment.change_schedule(actor, reset=True)
+            else:
+                assessment.change_schedule(actor, **{command.setting: value})
+            if command.setting in ("digests", "digest_cron", "reset"):
+                # The digest sweep works out the next digest on the changed schedule.
+                ScheduleRepository(uow.session).plan_digest(assessment.id, request.now)
+            policy = assessment.settings.schedule.apply(self.schedule_policy)
+            shown = p.schedule_message(
+                actor, assessment, policy, assessment.settings.schedule, zone(policy.timezone), heading="Schedule changed"
+            )
+            return self._finish(uow, request, assessment, [shown])
+
     def _current(self, uow: UnitOfWork, request: Request) -> Assessment:
         assessment = uow.assessments.active_in(request.conversation) or uow.assessments.latest_in(request.conversation)
         if assessment is None:
             raise NotFound("No assessment has been run in this channel yet. Start one with `start`.")
         return assessment
+
+
+RECENTLY_REMINDED = timedelta(hours=1)  # `remind` leaves alone anyone reminded this recently
+
+
+def _wall_clock(at: datetime, where: tzinfo) -> datetime:
+    """A naive date and time as read on the clock in `where`, as an aware instant."""
+    return at.replace(tzinfo=where).astimezone(timezone.utc).astimezone(where)
 
 
 def help_message(person: Identity, topic: str | None = None) -> Message:

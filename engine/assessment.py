@@ -31,6 +31,7 @@ from enum import Enum
 from engine.disagreement import Disagreement, Thresholds, Verdict, measure
 from engine.errors import DomainError, InvalidTransition, NotFound, NotPermitted, RatingOffScale
 from engine.framework import Framework, Question
+from engine.reminders import ScheduleOverrides
 
 MAX_COMMENT_LENGTH = 1000
 MAX_NOTE_LENGTH = 2000
@@ -192,6 +193,8 @@ class Settings:
     auto_reveal: bool = False  # reveal by itself once every voting member has voted
     auto_advance: bool = True  # open the next question once one is finalised or skipped
     thresholds: Thresholds = Thresholds()
+    # What the super-user changed of app.yaml's reminder and digest schedule for this assessment.
+    schedule: ScheduleOverrides = ScheduleOverrides()
 
 
 @dataclass(frozen=True)
@@ -536,6 +539,24 @@ class Assessment:
             raise DomainError("The deadline has to be in the future.")
         round_.closes_at = closes_at
         return round_
+
+    def to_remind(self, actor: Identity) -> tuple[Round, list[Member]]:
+        """The open round and the voting members who have not voted on it, for a super-user's `remind`."""
+        self._require_super_user(actor, "send reminders")
+        round_ = self.focus_round
+        if not self.is_active or round_ is None or round_.state is not RoundState.OPEN:
+            raise InvalidTransition("No question is open for votes, so there is nobody to remind.")
+        return round_, [m for m in self.voters() if m.identity not in round_.votes]
+
+    def change_schedule(self, actor: Identity, **changes: object) -> ScheduleOverrides:
+        """Change this assessment's reminder or digest schedule; `reset=True` returns to app.yaml's."""
+        self._require_super_user(actor, "change the reminder and digest schedule")
+        if changes.pop("reset", False):
+            overrides = ScheduleOverrides()
+        else:
+            overrides = self.settings.schedule.changed(**changes)
+        self.settings = replace(self.settings, schedule=overrides)
+        return overrides
 
     def reveal_overdue(self, now: datetime) -> Round | None:
         """Reveal the focus round when its deadline has passed (a scheduler job calls this)."""

@@ -7,10 +7,16 @@ have not voted go only to super-users, privately.
 
 from __future__ import annotations
 
-from engine.assessment import Assessment, Identity, Round, RoundState, Vote, VoteOutcome
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from engine.assessment import Assessment, Identity, Member, Round, RoundState, Vote, VoteOutcome
+from engine.comparison import Comparison
 from engine.disagreement import Disagreement, Verdict
 from engine.framework import Question, Theme
-from engine.scoring import Scorecard, score
+from engine.progress import ProgressReport
+from engine.reminders import SchedulePolicy, ScheduleOverrides, describe_duration
+from engine.scoring import BIGGEST_GAP, LEAST_DEVELOPED, MOST_CONTESTED, STRONGEST, Scorecard, score
 from engine.views import (
     CHANNEL,
     Button,
@@ -287,7 +293,18 @@ def completed_message(assessment: Assessment) -> Message:
     )
 
 
-def summary_message(assessment: Assessment, card: Scorecard | None = None) -> Message:
+def summary_message(
+    assessment: Assessment,
+    card: Scorecard | None = None,
+    *,
+    progress: ProgressReport | None = None,
+    comparison: Comparison | None = None,
+) -> Message:
+    """The scored summary for the channel: anonymous, so no name, vote or comment is in it.
+
+    `progress` (since the organisation's earlier assessment) and `comparison` (with similar
+    organisations) are added when the caller has them; see `engine.progress` and `engine.comparison`.
+    """
     card = card or score(assessment)
     text: list[str] = []
     if card.current is not None:
@@ -297,6 +314,14 @@ def summary_message(assessment: Assessment, card: Scorecard | None = None) -> Me
             f"{card.scale_min}-{card.scale_max} scale, from {card.answered} agreed "
             f"question{'' if card.answered == 1 else 's'}."
         )
+        if card.agreement is not None:
+            text.append(
+                f"Agreement before discussion averaged {card.agreement:.1f} ({card.agreement_band}), "
+                "where 1 means everyone gave the same rating and 0 an even split between the ends of the scale."
+            )
+        reading = summary_reading(card)
+        if reading:
+            text.append(reading)
     else:
         text.append("No question has been agreed yet, so there is nothing to score.")
     if card.strengths:
@@ -310,6 +335,10 @@ def summary_message(assessment: Assessment, card: Scorecard | None = None) -> Me
             + "; ".join(f"question {q.question.number} (consensus {q.measures.current.consensus:.2f})" for q in card.most_contested)
             + "."
         )
+    if progress is not None and card.current is not None:
+        text.append(progress_text(progress))
+    if comparison is not None and card.current is not None:
+        text.append(comparison_text(comparison))
     fields = tuple(
         Field(
             t.theme.title,
@@ -408,3 +437,296 @@ def _observer_text(assessment: Assessment) -> str:
 
 def _theme_links(theme: Theme) -> tuple[Link, ...]:
     return tuple(Link(r.title, r.url, r.kind.value, r.description) for r in theme.resources)
+
+
+# ----------------------------------------------------- the summary's extra parts (issue 7)
+
+
+def summary_reading(card: Scorecard) -> str | None:
+    """The themes in plain words: strongest, least developed, biggest ambition gap, most contested."""
+    parts = []
+    for reading, label, figure in (
+        (STRONGEST, "Strongest theme", lambda t: f"now {t.current:.1f}"),
+        (LEAST_DEVELOPED, "Least developed", lambda t: f"now {t.current:.1f}"),
+        (BIGGEST_GAP, "Biggest ambition gap", lambda t: f"{t.gap:+.1f}"),
+        (MOST_CONTESTED, "Most contested theme", lambda t: f"agreement {t.agreement:.1f}, {t.agreement_band}"),
+    ):
+        themes = card.with_reading(reading)
+        if len(themes) == 1:
+            parts.append(f"{label}: {themes[0].theme.title} ({figure(themes[0])}).")
+        elif themes:
+            names = join_words([t.theme.title for t in themes])
+            parts.append(f"{label.removesuffix(' theme')}, jointly: {names} ({figure(themes[0])}).")
+    return " ".join(parts) or None
+
+
+def join_words(words: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def progress_text(progress: ProgressReport) -> str:
+    since = progress.since
+    lead = f"Since {since.title} (completed {long_date(since.completed_at)})"
+    sentence = progress.sentence()
+    if sentence.startswith("The overall"):
+        return f"{lead}, t{sentence[1:]}"
+    return f"{lead}: {sentence}".rstrip(": ")
+
+
+def comparison_text(comparison: Comparison) -> str:
+    if not comparison.shown:
+        return comparison.sentence()
+    return (
+        comparison.sentence()
+        + " "
+        + "; ".join(f"{t.title}: {t.words()}" for t in comparison.themes)
+        + "."
+    )
+
+
+def contested_charts(assessment: Assessment, card: Scorecard | None = None) -> tuple[Chart, ...]:
+    """The distribution of the votes on each of the most contested questions, as revealed."""
+    card = card or score(assessment)
+    charts = []
+    for result in card.most_contested:
+        round_ = assessment.finalised_round(result.question.id)
+        if round_ is not None and round_.measures is not None:
+            charts.append(distribution_chart(assessment, round_))
+    return tuple(charts)
+
+
+@dataclass(frozen=True)
+class QuestionContributions:
+    """Who voted what on one question, in the round whose answer was recorded (or the latest)."""
+
+    question: Question
+    round_number: int
+    state: RoundState
+    votes: tuple[tuple[Member, Vote], ...]
+
+
+def individual_contributions(assessment: Assessment, actor: Identity) -> tuple[QuestionContributions, ...]:
+    """Everyone's votes and comments, question by question: for super-users only.
+
+    The engine decides: `Assessment.individual_votes` raises `NotPermitted` for anyone else.
+    """
+    if assessment.rounds:
+        assessment.individual_votes(actor, assessment.rounds[0])  # the engine's check, before anything is read
+    found = []
+    for question in assessment.framework.questions():
+        round_ = assessment.finalised_round(question.id) or assessment.latest_round(question.id)
+        if round_ is None:
+            continue
+        rows = sorted(assessment.individual_votes(actor, round_), key=lambda row: (row[0].name, row[0].identity))
+        found.append(QuestionContributions(question, round_.number, round_.state, tuple(rows)))
+    return tuple(found)
+
+
+def contributions_message(assessment: Assessment, actor: Identity) -> Message:
+    """Every member's contribution to the whole assessment, privately, for a super-user."""
+    contributions = individual_contributions(assessment, actor)
+    fields = []
+    for item in contributions:
+        votes = "; ".join(
+            f"{member.name} {vote.current}→{vote.ambition}" + (f" “{vote.comment}”" if vote.comment else "")
+            for member, vote in item.votes
+        )
+        fields.append(Field(f"{item.question.number} (round {item.round_number})", votes or "no votes"))
+    return Message(
+        kind=Kind.INDIVIDUAL_VOTES,
+        audience=only(actor),
+        heading=f"Who contributed what: {assessment.title}",
+        text=("Only you can see this: each member's current position → ambition, and their comment.",),
+        fields=tuple(fields) or (Field("Votes", "nobody has voted yet"),),
+    )
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def long_date(moment: datetime) -> str:
+    """12 March 2025: the date as a British board paper writes it."""
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+
+
+# ------------------------------------------- reminders, deadlines and the schedule (issue 6)
+# Reminders go to one member privately; who has not voted is named only to super-users; the
+# channel hears of a deadline and, when it passes, sees the reveal like any other.
+
+
+def local_time(moment: datetime, zone: tzinfo) -> str:
+    """Tue 1 Dec 17:00 (Europe/London): a time as the reader's clock shows it, with the zone named."""
+    local = moment.astimezone(zone)
+    name = getattr(zone, "key", None) or local.tzname() or "UTC"
+    return f"{local:%a} {local.day} {local:%b %H:%M} ({name})"
+
+
+def reminder_message(
+    assessment: Assessment, round_: Round, person: Identity, number: int, of: int, zone: tzinfo
+) -> Message:
+    """A private nudge to a member who has not voted: the question, and the way to vote."""
+    question = assessment.question(round_.question_id)
+    theme = assessment.framework.theme(question.theme_id)
+    options = scale_options(assessment, question)
+    text = [
+        f"{assessment.title}: the team is waiting for your vote on {question_label(assessment, question).lower()} "
+        f"· {theme.title}.",
+        question.prompt,
+    ]
+    if round_.closes_at is not None:
+        text.append(f"Voting closes {local_time(round_.closes_at, zone)}.")
+    text.append(
+        "Choose where we are now and where we should be in 18-24 months, or say `vote <current> <ambition>` "
+        "to Accord, for example `vote 2 4`. Only you and the super-user see your vote."
+    )
+    count = f"Reminder {number} of {of}." if number <= of else "A reminder from the super-user."
+    return Message(
+        kind=Kind.NOTICE,
+        audience=only(person),
+        heading=f"Reminder: your vote on question {question.number}",
+        text=tuple(text),
+        inputs=(
+            ChoiceInput("current", "Where are we now?", options),
+            ChoiceInput("ambition", "Where should we be in 18-24 months?", options),
+            TextInput("comment", "Comment (optional, seen only by the super-user)", "Why you chose these"),
+        ),
+        buttons=(Button("vote", "Vote", question.id, "primary"),),
+        footer=f"{assessment.progress(round_).line()}. {count}",
+    )
+
+
+def reminders_sent_message(
+    assessment: Assessment,
+    actor: Identity,
+    round_: Round,
+    reminded: list[Member],
+    recently: list[Member],
+    later: list[tuple[Member, datetime, tzinfo]],
+) -> Message:
+    """What `remind` did, for the super-user who asked (names are for super-users only)."""
+    question = assessment.question(round_.question_id)
+    text = []
+    if reminded:
+        text.append(f"Reminded privately about question {question.number}: " + ", ".join(sorted(m.name for m in reminded)) + ".")
+    if later:
+        text.append(
+            "In their quiet hours, so reminded when those end: "
+            + ", ".join(f"{m.name} ({local_time(when, where)})" for m, when, where in sorted(later, key=lambda x: x[0].name))
+            + "."
+        )
+    if recently:
+        text.append("Reminded within the last hour, so not again yet: " + ", ".join(sorted(m.name for m in recently)) + ".")
+    if not (reminded or later or recently):
+        text.append(f"Everyone has voted on question {question.number}: there is nobody to remind.")
+    return Message(
+        kind=Kind.NOTICE,
+        audience=only(actor),
+        heading=f"Reminders for question {question.number}",
+        text=tuple(text),
+        footer=assessment.progress(round_).line() + ".",
+    )
+
+
+def deadline_message(assessment: Assessment, round_: Round, zone: tzinfo) -> Message:
+    """For the channel: when voting on the open question closes (or that it no longer does)."""
+    question = assessment.question(round_.question_id)
+    if round_.closes_at is None:
+        return Message(
+            kind=Kind.NOTICE,
+            audience=CHANNEL,
+            heading=f"No deadline for question {question.number}",
+            text=("Voting stays open until a super-user reveals the votes.",),
+        )
+    return Message(
+        kind=Kind.NOTICE,
+        audience=CHANNEL,
+        heading=f"Voting on question {question.number} closes {local_time(round_.closes_at, zone)}",
+        text=(
+            "The votes are revealed then, as long as at least two people have voted. "
+            "If you have not voted yet, now is a good time.",
+        ),
+        footer=assessment.progress(round_).line() + ".",
+    )
+
+
+def deadline_passed_message(assessment: Assessment, round_: Round, super_user: Identity, waiting: list[Member]) -> Message:
+    """For a super-user, privately: the deadline revealed the votes; who had not voted."""
+    question = assessment.question(round_.question_id)
+    text = [f"Voting on question {question.number} closed at its deadline and the votes have been revealed in the channel."]
+    if waiting:
+        text.append("Did not vote (only super-users see this): " + ", ".join(sorted(m.name for m in waiting)) + ".")
+    else:
+        text.append("Everyone had voted.")
+    text.append("When the team has discussed it, record the agreed answer with `finalise`.")
+    return Message(kind=Kind.NOTICE, audience=only(super_user), heading=f"Question {question.number}: deadline passed", text=tuple(text))
+
+
+def deadline_missed_message(assessment: Assessment, round_: Round, super_user: Identity, waiting: list[Member]) -> Message:
+    """For a super-user, privately: the deadline passed but too few voted to reveal."""
+    question = assessment.question(round_.question_id)
+    voted = assessment.progress(round_).voted
+    return Message(
+        kind=Kind.NOTICE,
+        audience=only(super_user),
+        heading=f"Question {question.number}: deadline passed with {voted} vote{'' if voted == 1 else 's'}",
+        text=(
+            "The votes were not revealed: with fewer than two, everyone would know whose vote it is. "
+            "The question stays open for votes.",
+            "Not voted yet (only super-users see this): " + (", ".join(sorted(m.name for m in waiting)) or "nobody") + ".",
+            "You can set a new deadline (`deadline 1d`), remind them (`remind`), or skip the question (`skip`).",
+        ),
+    )
+
+
+def schedule_message(
+    person: Identity,
+    assessment: Assessment,
+    policy: SchedulePolicy,
+    overrides: ScheduleOverrides,
+    zone: tzinfo,
+    *,
+    heading: str = "Reminders and digests",
+) -> Message:
+    """The schedule this assessment follows: app.yaml's, with what its super-user changed marked."""
+    reminders = policy.reminders
+
+    def mark(name: str) -> str:
+        return " (changed for this assessment)" if getattr(overrides, name) is not None else ""
+
+    if reminders.enabled and reminders.max_count > 0:
+        plan = (
+            f"first {describe_duration(reminders.first_after)} after a question opens, then every "
+            f"{describe_duration(reminders.interval)}, at most {reminders.max_count} per question"
+        )
+    else:
+        plan = "off"
+    fields = [
+        Field("Reminders", plan + (mark("reminders") or mark("first_after") or mark("interval") or mark("max_count"))),
+        Field("Quiet hours", reminders.quiet_hours.describe() + ", in each member's own time zone" + mark("quiet_hours")),
+        Field("Weekends", ("no reminders" if reminders.weekends_quiet else "reminders allowed") + mark("weekends_quiet")),
+        Field(
+            "Digests",
+            (f"on the schedule `{policy.digest_cron}`, {policy.timezone} time" if policy.digests else "off")
+            + (mark("digests") or mark("digest_cron")),
+        ),
+    ]
+    round_ = assessment.focus_round
+    if round_ is not None and round_.state is RoundState.OPEN:
+        question = assessment.question(round_.question_id)
+        closes = local_time(round_.closes_at, zone) if round_.closes_at else "none (say `deadline 2d` to set one)"
+        fields.append(Field(f"Deadline for question {question.number}", closes))
+    return Message(
+        kind=Kind.NOTICE,
+        audience=only(person),
+        heading=heading,
+        text=(
+            "Change it for this assessment with, for example, `schedule first 4h`, `schedule interval 2d`, "
+            "`schedule max 2`, `schedule quiet 19:00-07:30`, `schedule weekends on`, `schedule reminders off`, "
+            "`schedule digest 0 9 * * fri` or `schedule digests off`; `schedule reset` goes back to the defaults.",
+        ),
+        fields=tuple(fields),
+    )

@@ -9,11 +9,30 @@ questions, and the gap between them (ambition minus current). Priorities are the
 the largest gap, then the lowest current position; strengths are the themes with the highest
 current position among the rest, at or above the overall mean, so no theme is called both and a
 low-rated theme is never called a strength.
+
+How much the team disagreed is the mean of the Tastle-Wierman consensus measured on the current
+position at each agreed question's reveal (before discussion): per theme over its questions, and
+overall over every agreed question. `agreement_band` puts it in words: high (0.8 or more once
+rounded to one decimal), moderate (0.6 or more) or low.
+
+Plain-words readings (`ThemeScore.readings`), given only when at least two themes are scored and
+the themes differ on the measure in question:
+
+- "strongest": the highest current position; "least developed": the lowest;
+- "biggest ambition gap": the largest gap, when it is above zero;
+- "most contested": the lowest agreement, when that is not high (below 0.8 once rounded).
+
+Themes level on a measure share the reading, as "joint strongest" and so on.
+
+`ThemeFigures` is the same per-theme arithmetic for an assessment known only by its recorded
+consensus (an earlier assessment, a peer organisation's): `figures_from_consensus` gives exactly
+what `score` gives for the same answers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import Enum
 from statistics import fmean
 
@@ -22,6 +41,14 @@ from engine.framework import Question, Resource, Theme
 
 TOP = 3
 RESOURCES_PER_PRIORITY = 3
+
+# Differences smaller than this are floating-point noise when telling themes apart.
+_TOLERANCE = 1e-9
+
+STRONGEST = "strongest"
+LEAST_DEVELOPED = "least developed"
+BIGGEST_GAP = "biggest ambition gap"
+MOST_CONTESTED = "most contested"
 
 
 class QuestionStatus(str, Enum):
@@ -53,6 +80,7 @@ class ThemeScore:
     answered: int
     total: int
     agreement: float | None  # mean consensus measure over the answered questions' current votes
+    readings: tuple[str, ...] = ()  # plain words: "strongest", "biggest ambition gap"...
 
     @property
     def gap(self) -> float | None:
@@ -63,6 +91,10 @@ class ThemeScore:
     @property
     def scored(self) -> bool:
         return self.current is not None
+
+    @property
+    def agreement_band(self) -> str | None:
+        return agreement_band(self.agreement)
 
 
 @dataclass(frozen=True)
@@ -112,14 +144,90 @@ class Scorecard:
     def answered(self) -> int:
         return sum(1 for q in self.questions if q.status is QuestionStatus.AGREED)
 
+    @property
+    def agreement(self) -> float | None:
+        """The mean consensus measure on the current position over every agreed question."""
+        return _mean([q.measures.current.consensus for q in self.questions if q.consensus is not None and q.measures])
+
+    @property
+    def agreement_band(self) -> str | None:
+        return agreement_band(self.agreement)
+
+    def count(self, status: QuestionStatus) -> int:
+        return sum(1 for q in self.questions if q.status is status)
+
     def theme(self, theme_id: str) -> ThemeScore:
         return next(t for t in self.themes if t.theme.id == theme_id)
+
+    def with_reading(self, reading: str) -> tuple[ThemeScore, ...]:
+        """The themes given a reading ("strongest"...), joint ones included, in framework order."""
+        return tuple(t for t in self.themes if reading in t.readings or f"joint {reading}" in t.readings)
+
+    def figures(self) -> tuple[ThemeFigures, ...]:
+        return tuple(
+            ThemeFigures(t.theme.id, t.theme.title, t.current, t.ambition, t.answered) for t in self.themes
+        )
+
+
+@dataclass(frozen=True)
+class ThemeFigures:
+    """A theme's scores without the rest of the assessment: what an earlier or a peer assessment gives."""
+
+    theme_id: str
+    title: str
+    current: float | None
+    ambition: float | None
+    answered: int
+
+    @property
+    def gap(self) -> float | None:
+        if self.current is None or self.ambition is None:
+            return None
+        return self.ambition - self.current
+
+
+def figures_from_consensus(
+    themes: Sequence[tuple[str, str, Sequence[str]]],
+    consensus: Mapping[str, tuple[int, int]],
+) -> tuple[ThemeFigures, ...]:
+    """Theme scores from the recorded consensus alone, exactly as `score` computes them.
+
+    `themes` is (theme id, title, question ids) in framework order; `consensus` maps each agreed
+    question's id to its recorded (current, ambition). Questions not in a theme are ignored.
+    """
+    figures = []
+    for theme_id, title, question_ids in themes:
+        agreed = [consensus[q] for q in question_ids if q in consensus]
+        figures.append(
+            ThemeFigures(
+                theme_id=theme_id,
+                title=title,
+                current=_mean([c for c, _ in agreed]),
+                ambition=_mean([a for _, a in agreed]),
+                answered=len(agreed),
+            )
+        )
+    return tuple(figures)
+
+
+def agreement_band(agreement: float | None) -> str | None:
+    """A mean consensus measure in words, judged on the figure as shown (one decimal)."""
+    if agreement is None:
+        return None
+    shown = round(agreement, 1)
+    if shown >= 0.8:
+        return "high"
+    if shown >= 0.6:
+        return "moderate"
+    return "low"
 
 
 def score(assessment: Assessment) -> Scorecard:
     framework = assessment.framework
     questions = tuple(_question_result(assessment, theme, q) for theme in framework.themes for q in theme.questions)
-    themes = tuple(_theme_score(theme, [r for r in questions if r.theme.id == theme.id]) for theme in framework.themes)
+    themes = _with_readings(
+        tuple(_theme_score(theme, [r for r in questions if r.theme.id == theme.id]) for theme in framework.themes)
+    )
     scored = [t for t in themes if t.scored]
 
     by_need = sorted(scored, key=lambda t: (-t.gap, t.current, t.theme.number))
@@ -207,6 +315,32 @@ def _theme_score(theme: Theme, results: list[QuestionResult]) -> ThemeScore:
         total=len(results),
         agreement=_mean(agreement),
     )
+
+
+def _with_readings(themes: tuple[ThemeScore, ...]) -> tuple[ThemeScore, ...]:
+    scored = [t for t in themes if t.scored]
+    readings: dict[str, list[str]] = {t.theme.id: [] for t in themes}
+    if len(scored) >= 2:
+        _mark(readings, scored, lambda t: t.current, max, STRONGEST)
+        _mark(readings, scored, lambda t: t.current, min, LEAST_DEVELOPED)
+        _mark(readings, scored, lambda t: t.gap, max, BIGGEST_GAP, only_if=lambda v: v > _TOLERANCE)
+        measured = [t for t in scored if t.agreement is not None]
+        if len(measured) >= 2:
+            # Only a theme whose agreement is not high anyway: "most contested" at 0.9 would mislead.
+            _mark(readings, measured, lambda t: t.agreement, min, MOST_CONTESTED, only_if=lambda v: agreement_band(v) != "high")
+    return tuple(replace(t, readings=tuple(readings[t.theme.id])) for t in themes)
+
+
+def _mark(readings, themes, value, pick, word, only_if=lambda v: True) -> None:
+    values = [value(t) for t in themes]
+    if max(values) - min(values) <= _TOLERANCE:
+        return  # every theme is level on this measure: no theme stands out
+    best = pick(values)
+    if not only_if(best):
+        return
+    chosen = [t for t, v in zip(themes, values) if abs(v - best) <= _TOLERANCE]
+    for t in chosen:
+        readings[t.theme.id].append(word if len(chosen) == 1 else f"joint {word}")
 
 
 def _largest_gap(results: list[QuestionResult]) -> QuestionResult | None:

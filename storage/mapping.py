@@ -33,6 +33,7 @@ from engine.assessment import (
 )
 from engine.disagreement import Thresholds
 from engine.framework import parse_framework
+from engine.reminders import ScheduleOverrides
 from storage.tables import AssessmentRow, MemberRow, RoundRow, VoteRow
 
 # ------------------------------------------------------------------- domain -> columns
@@ -110,6 +111,8 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
             "max_spread": thresholds.max_spread,
             "polarisation_share": thresholds.polarisation_share,
         },
+        # Only what the super-user changed; absent means app.yaml's schedule.
+        **({"schedule": settings.schedule.to_dict()} if not settings.schedule.is_empty else {}),
     }
 
 
@@ -128,6 +131,7 @@ def settings_from_json(data: dict[str, Any]) -> Settings:
             max_spread=thresholds.get("max_spread", defaults.thresholds.max_spread),
             polarisation_share=thresholds.get("polarisation_share", defaults.thresholds.polarisation_share),
         ),
+        schedule=ScheduleOverrides.from_dict(data.get("schedule")),
     )
 
 

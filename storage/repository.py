@@ -45,7 +45,7 @@ from sqlmodel.sql.expression import Select
 
 from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity, RoundState, Vote
 from engine.errors import NotFound
-from storage import mapping
+from storage import mapping, schedule
 from storage.errors import ActiveAssessmentExists, ConcurrentChange
 from storage.tables import AssessmentRow, MemberRow, RoundRow, VoteRow
 
@@ -75,6 +75,7 @@ class _Tracked:
     members: dict[Identity, MemberRow] = field(default_factory=dict)
     rounds: dict[RoundKey, RoundRow] = field(default_factory=dict)
     votes: dict[VoteKey, VoteRow] = field(default_factory=dict)
+    schedule: tuple | None = None  # what the scheduler's row was made from (`storage.schedule.signature`)
 
 
 class AssessmentRepository:
@@ -233,7 +234,7 @@ class AssessmentRepository:
             .order_by(VoteRow.id)
         ).all()
         assessment = mapping.assessment_from_rows(row, members, rounds, votes)
-        tracked = _Tracked(assessment, row)
+        tracked = _Tracked(assessment, row, schedule=schedule.signature(assessment))
         identities: dict[int, Identity] = {}
         for member_row in members:
             identities[member_row.id] = mapping.member_identity(member_row)
@@ -330,6 +331,13 @@ class AssessmentRepository:
             tracked.votes[key] = vote_row
             session.add(vote_row)
         session.flush()
+
+        # The scheduler's row for this assessment (when reminders, a deadline or a digest are
+        # due) follows the aggregate in the same transaction; most saves leave it as it is.
+        wanted = schedule.signature(assessment)
+        if wanted != tracked.schedule:
+            schedule.follow(session, assessment)
+            tracked.schedule = wanted
 
 
 def _check_storable(tracked: _Tracked) -> None:

@@ -1,6 +1,221 @@
-"""Tables of one feature: Slack: OAuth installations (issue 4).
+"""Tables of one feature: Slack (issue 4): installations, OAuth states and delivery receipts.
 
-Created by its own migration, which branches from revision 0002.
+Created by migration ``0003_slack``, which branches from revision 0002.
+
+- ``slack_installation``: one row per workspace (or Enterprise Grid organisation) Accord was
+  installed into through "Add to Slack" (OAuth v2): the bot token and what Slack said about it.
+  A reinstall replaces the row. Single-workspace installs (``SLACK_BOT_TOKEN``) need no row.
+- ``slack_oauth_state``: the ``state`` values handed out when an install starts, each usable once
+  and only until it expires (Slack's OAuth guidance: https://api.slack.com/authentication/oauth-v2).
+- ``slack_delivery``: the id of every Slack request that changed something (a slash command's or
+  an interaction's ``trigger_id``). It is written in the same transaction as the change, and it
+  is unique, so a delivery Slack retries (``X-Slack-Retry-Num``) can never be applied twice.
+
+The small repositories below are the only code that reads and writes these rows; the Slack
+adapter uses them through a session, never the tables themselves. Tokens are kept as Slack's own
+SQL installation store keeps them (in the clear); protect the database accordingly.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Index, UniqueConstraint, delete
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Field, Session, SQLModel, select
+
+from storage.tables import UtcDateTime
+
+
+class SlackInstallationRow(SQLModel, table=True):
+    """Accord's bot in one workspace or organisation, as the OAuth install left it."""
+
+    __tablename__ = "slack_installation"
+    __table_args__ = (
+        # "" rather than NULL for an absent enterprise or team, so the constraint holds on both databases.
+        UniqueConstraint("client_id", "enterprise_id", "team_id", name="uq_slack_installation_workspace"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: str
+    app_id: str = ""
+    enterprise_id: str = ""
+    enterprise_name: str = ""
+    team_id: str = ""
+    team_name: str = ""
+    is_enterprise_install: bool = False
+    installer_user_id: str = ""
+    bot_token: str
+    bot_id: str = ""
+    bot_user_id: str = ""
+    bot_scopes: str = ""  # comma-separated, as Slack gives them
+    bot_refresh_token: str | None = None
+    bot_token_expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    installed_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class SlackOAuthStateRow(SQLModel, table=True):
+    """A ``state`` handed to a browser starting an install, redeemable once before it expires."""
+
+    __tablename__ = "slack_oauth_state"
+    __table_args__ = (UniqueConstraint("state", name="uq_slack_oauth_state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    state: str
+    expires_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class SlackDeliveryRow(SQLModel, table=True):
+    """A Slack request whose change is stored: a retry of it is recognised and not applied again."""
+
+    __tablename__ = "slack_delivery"
+    __table_args__ = (
+        UniqueConstraint("team_id", "delivery_id", name="uq_slack_delivery"),
+        Index("ix_slack_delivery_received_at", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str
+    delivery_id: str
+    received_at: datetime = Field(sa_type=UtcDateTime)
+
+
+# ----------------------------------------------------------------------------- repositories
+
+
+@dataclass(frozen=True)
+class SlackInstallation:
+    client_id: str
+    app_id: str
+    enterprise_id: str | None
+    enterprise_name: str | None
+    team_id: str | None
+    team_name: str | None
+    is_enterprise_install: bool
+    installer_user_id: str
+    bot_token: str
+    bot_id: str
+    bot_user_id: str
+    bot_scopes: str
+    bot_refresh_token: str | None
+    bot_token_expires_at: datetime | None
+    installed_at: datetime
+
+
+class SlackInstallations:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def save(self, installation: SlackInstallation) -> None:
+        """Keep the newest install of a workspace: a reinstall (new scopes, new token) replaces it."""
+        row = self._row(installation.client_id, installation.enterprise_id, installation.team_id)
+        if row is None:
+            row = SlackInstallationRow(
+                client_id=installation.client_id,
+                enterprise_id=installation.enterprise_id or "",
+                team_id=installation.team_id or "",
+                bot_token=installation.bot_token,
+                installed_at=installation.installed_at,
+            )
+        row.app_id = installation.app_id
+        row.enterprise_name = installation.enterprise_name or ""
+        row.team_name = installation.team_name or ""
+        row.is_enterprise_install = installation.is_enterprise_install
+        row.installer_user_id = installation.installer_user_id
+        row.bot_token = installation.bot_token
+        row.bot_id = installation.bot_id
+        row.bot_user_id = installation.bot_user_id
+        row.bot_scopes = installation.bot_scopes
+        row.bot_refresh_token = installation.bot_refresh_token
+        row.bot_token_expires_at = installation.bot_token_expires_at
+        row.installed_at = installation.installed_at
+        self._session.add(row)
+        self._session.flush()
+
+    def find(self, client_id: str, enterprise_id: str | None, team_id: str | None) -> SlackInstallation | None:
+        """The workspace's install, or else its organisation's (an org-wide install covers every workspace)."""
+        row = self._row(client_id, enterprise_id, team_id)
+        if row is None and enterprise_id:
+            row = self._row(client_id, enterprise_id, None)
+        return _installation(row) if row else None
+
+    def delete(self, client_id: str, enterprise_id: str | None, team_id: str | None) -> None:
+        self._session.execute(
+            delete(SlackInstallationRow).where(
+                SlackInstallationRow.client_id == client_id,
+                SlackInstallationRow.enterprise_id == (enterprise_id or ""),
+                SlackInstallationRow.team_id == (team_id or ""),
+            )
+        )
+
+    def _row(self, client_id: str, enterprise_id: str | None, team_id: str | None) -> SlackInstallationRow | None:
+        return self._session.exec(
+            select(SlackInstallationRow).where(
+                SlackInstallationRow.client_id == client_id,
+                SlackInstallationRow.enterprise_id == (enterprise_id or ""),
+                SlackInstallationRow.team_id == (team_id or ""),
+            )
+        ).first()
+
+
+class SlackOAuthStates:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def issue(self, state: str, expires_at: datetime) -> None:
+        self._session.add(SlackOAuthStateRow(state=state, expires_at=expires_at))
+        self._session.flush()
+
+    def consume(self, state: str, now: datetime) -> bool:
+        """True once for a state issued here that has not expired; it can never be used again."""
+        deleted = self._session.execute(
+            delete(SlackOAuthStateRow).where(SlackOAuthStateRow.state == state, SlackOAuthStateRow.expires_at > now)
+        )
+        self._session.execute(delete(SlackOAuthStateRow).where(SlackOAuthStateRow.expires_at <= now))
+        return deleted.rowcount == 1
+
+
+class SlackDeliveries:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def record(self, team_id: str, delivery_id: str, now: datetime) -> bool:
+        """Note a delivery as applied; False when it already was (a retry, or a replay)."""
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        table = SlackDeliveryRow.__table__
+        statement = (
+            insert(table)
+            .values(team_id=team_id, delivery_id=delivery_id, received_at=now)
+            .on_conflict_do_nothing(index_elements=["team_id", "delivery_id"])
+            .returning(table.c.id)
+        )
+        # RETURNING rather than rowcount, which psycopg reports as -1 for this statement.
+        return self._session.execute(statement).first() is not None
+
+    def forget_before(self, moment: datetime) -> int:
+        """Drop receipts older than any retry Slack would send (it gives up within minutes)."""
+        result = self._session.execute(delete(SlackDeliveryRow).where(SlackDeliveryRow.received_at < moment))
+        return result.rowcount or 0
+
+
+def _installation(row: SlackInstallationRow) -> SlackInstallation:
+    return SlackInstallation(
+        client_id=row.client_id,
+        app_id=row.app_id,
+        enterprise_id=row.enterprise_id or None,
+        enterprise_name=row.enterprise_name or None,
+        team_id=row.team_id or None,
+        team_name=row.team_name or None,
+        is_enterprise_install=row.is_enterprise_install,
+        installer_user_id=row.installer_user_id,
+        bot_token=row.bot_token,
+        bot_id=row.bot_id,
+        bot_user_id=row.bot_user_id,
+        bot_scopes=row.bot_scopes,
+        bot_refresh_token=row.bot_refresh_token,
+        bot_token_expires_at=row.bot_token_expires_at,
+        installed_at=row.installed_at,
+    )

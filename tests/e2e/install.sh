@@ -16,6 +16,10 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 if [ -f "$here/package.json" ]; then
+    node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+    if [ "$node_major" -lt 18 ] 2>/dev/null; then
+        echo "node 18 or newer is needed for the Agents Playground (found ${node_major}): the Teams browser test will skip."
+    fi
     if command -v npm >/dev/null 2>&1; then
         (cd "$here" && npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error) \
             || echo "npm install failed: the tests that need node packages will skip."
@@ -23,4 +27,8 @@ if [ -f "$here/package.json" ]; then
         echo "npm is not installed: the tests that need node packages will skip."
     fi
 fi
+# What the browser tests will find (each skips with its reason when something is missing).
+command -v chromium >/dev/null 2>&1 && echo "browser tests: chromium $(chromium --version 2>/dev/null | awk '{print $2}')"
+[ -f "$here/node_modules/@microsoft/m365agentsplayground/package.json" ] \
+    && echo "browser tests: Agents Playground $(node -p "require('$here/node_modules/@microsoft/m365agentsplayground/package.json').version" 2>/dev/null)"
 exit 0

@@ -63,16 +63,37 @@ def dispatcher(database, platform, clock) -> OutboxDispatcher:
 
 async def test_messages_arrive_in_order_and_keyed_ones_update_in_place(db_engine):
     clock, platform = Clock(), Platform()
-    queue(db_engine, clock, (BOARD, message("Question 1.1", "round:a:q1:1")), (BOARD, message("Question 1.1", "round:a:q1:1")))
-    queue(db_engine, clock, (BOARD, message("Consensus")))
+    queue(db_engine, clock, (BOARD, message("Question 1.1", "round:a:q1:1")))
+    first = await dispatcher(db_engine, platform, clock).drain()
+    queue(db_engine, clock, (BOARD, message("Question 1.1", "round:a:q1:1")), (BOARD, message("Consensus")))
     report = await dispatcher(db_engine, platform, clock).drain()
-    assert report.sent == 3
+    assert (first.sent, report.sent) == (1, 2)
     assert [(heading, previous) for _, heading, previous in platform.received] == [
         ("Question 1.1", None),
         ("Question 1.1", {"ts": "1"}),  # the second is an update of the first
         ("Consensus", None),
     ]
     assert await dispatcher(db_engine, platform, clock).drain() == type(report)()  # nothing twice
+
+
+async def test_only_the_newest_version_of_a_keyed_message_is_sent(db_engine):
+    clock, platform = Clock(), Platform()
+    queue(db_engine, clock, (BOARD, message("Question 1.1", "round:a:q1:1")))
+    await dispatcher(db_engine, platform, clock).drain()
+    versions = [(BOARD, Message(kind=Kind.QUESTION, audience=CHANNEL, heading="Question 1.1", footer=f"{n} of 6 have voted.", key="round:a:q1:1")) for n in range(1, 6)]
+    queue(db_engine, clock, *versions)
+    sent = []
+    platform.deliver_original = platform.deliver
+
+    async def recording(conversation, message, previous):
+        sent.append((message.footer, previous))
+        return await platform.deliver_original(conversation, message, previous)
+
+    platform.deliver = recording
+    await dispatcher(db_engine, platform, clock).drain()
+    assert sent == [("5 of 6 have voted.", {"ts": "1"})]  # one update, of the message posted first
+    with SqlUnitOfWork(db_engine) as uow:
+        assert uow.outbox.pending() == 0
 
 
 async def test_a_rate_limit_delays_a_message_and_holds_its_channel_but_not_others(db_engine):

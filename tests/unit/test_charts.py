@@ -374,3 +374,20 @@ def test_threads_can_share_a_renderer(specs):
         shared = list(pool.map(lambda kind: (kind, renderer.render(specs[kind])), jobs))
     for kind, data in got + shared:
         assert data == expected[kind]
+
+
+# --- the disk cache (issue 7): several processes draw each chart once ------------------------
+
+
+def test_a_disk_cache_lets_another_renderer_skip_drawing(specs, counted, tmp_path):
+    spec = specs[ChartKind.GAPS]
+    first = ChartRenderer(cache_dir=tmp_path / "cache").render(spec)
+    assert len(counted) == 1
+    (cached,) = (tmp_path / "cache").iterdir()
+    assert cached.name.endswith("-144.png") and cached.read_bytes() == first
+    second = ChartRenderer(cache_dir=tmp_path / "cache")  # as another process would
+    assert second.render(spec) == first and len(counted) == 1 and second.disk_hits == 1
+    cached.write_bytes(b"damaged")
+    third = ChartRenderer(cache_dir=tmp_path / "cache")
+    assert third.render(spec) == first and len(counted) == 2  # drawn again and the file replaced
+    assert cached.read_bytes() == first

@@ -4,15 +4,18 @@ The assessment is the one `build_assessment` plays (see test_charts). Worked by 
 
     theme 1 agreed (now, ambition): 1.1 (2, 4), 1.2 (3, 4), 1.3 (2, 3), 1.4 (1, 3), 1.5 (3, 5)
         now (2+3+2+1+3)/5 = 2.2, ambition (4+4+3+3+5)/5 = 3.8, gap 1.6, 5 of 5 agreed;
-        consensus on the current votes: 1, 0 (two camps 1,1,5,5), 1, 1, 1, so agreement 0.80
+        consensus on the current votes: 1, 0 (two camps 1,1,5,5), 1, 1, 1, so agreement 0.80 (0.8, high)
     theme 2: 2.1 (3, 3), 2.2 skipped, 2.3 (4, 5), 2.4 (2, 4), 2.5 (3, 4)
-        now 12/4 = 3.0, ambition 16/4 = 4.0, gap 1.0, 4 of 5 agreed, agreement 1.00
+        now 12/4 = 3.0, ambition 16/4 = 4.0, gap 1.0, 4 of 5 agreed, agreement 1.00 (1.0, high)
     theme 3: 3.1 (4, 4), 3.2 (4, 4), 3.3 skipped when the assessment was closed, 3.4-3.5 not reached
         now 4.0, ambition 4.0, gap 0.0, 2 of 5 agreed, agreement 1.00
     themes 4 and 5: nothing agreed
     overall (mean of the scored themes): now (2.2+3+4)/3 = 3.0667 -> 3.1,
         ambition (3.8+4+4)/3 = 3.9333 -> 3.9, gap 0.8667 -> 0.9
     11 agreed, 2 skipped, 12 not reached; priorities: theme 1 then theme 2; strength: theme 3.
+    readings (three themes scored): theme 3 strongest (4.0), theme 1 least developed (2.2) and the
+        biggest ambition gap (1.6); no theme is "most contested", because the lowest agreement
+        (theme 1, 0.8) is still high.
 """
 
 from __future__ import annotations
@@ -99,8 +102,10 @@ def test_writing_again_overwrites_and_the_renderer_cache_is_used(tmp_path):
     assert second == first
     assert second.markdown.read_text(encoding="utf-8") == text != "stale"
     assert {p: p.read_bytes() for p in second.images} == images
-    assert renderer.misses == 3 and renderer.hits == 3
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([REPORT_NAME, *(p.name for p in first.images)])
+    assert renderer.misses == 3 and renderer.hits == 9  # 3 for the second Markdown, 3 for each HTML page
+    assert renderer.misses == 3  # the HTML page beside it takes its images from the cache
+    assert first.html == tmp_path / "report.html" and first.html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([REPORT_NAME, "report.html", *(p.name for p in first.images)])
 
 
 def test_report_markdown_is_what_write_report_writes(written, md):
@@ -143,13 +148,16 @@ def test_theme_table_has_the_hand_worked_numbers(md):
     table = section(md, "## Results by theme")
     assert (
         f"| 1. Understanding of local place and priority setting | {now:.1f} | {ambition:.1f} | "
-        f"+{ambition - now:.1f} | 5 of 5 | {agreement:.2f} |"
+        f"+{ambition - now:.1f} | {agreement:.1f} high | 5 of 5 |"
     ) in table
-    assert "| 1. Understanding of local place and priority setting | 2.2 | 3.8 | +1.6 | 5 of 5 | 0.80 |" in table
-    assert "| 2. Leadership of place | 3.0 | 4.0 | +1.0 | 4 of 5 | 1.00 |" in table
-    assert "| 3. Financial planning and viability | 4.0 | 4.0 | 0.0 | 2 of 5 | 1.00 |" in table
-    assert "| 4. Organisational leadership and governance | – | – | – | 0 of 5 | – |" in table
-    assert "| 5. Capacity to deliver | – | – | – | 0 of 5 | – |" in table
+    assert (
+        "| 1. Understanding of local place and priority setting | 2.2 | 3.8 | +1.6 | 0.8 high | 5 of 5 "
+        "| least developed, biggest ambition gap |"
+    ) in table
+    assert "| 2. Leadership of place | 3.0 | 4.0 | +1.0 | 1.0 high | 4 of 5 |   |" in table
+    assert "| 3. Financial planning and viability | 4.0 | 4.0 | 0.0 | 1.0 high | 2 of 5 | strongest |" in table
+    assert "| 4. Organisational leadership and governance | – | – | – | – | 0 of 5 |   |" in table
+    assert "| 5. Capacity to deliver | – | – | – | – | 0 of 5 |   |" in table
 
 
 def test_strengths_and_priorities(md):
@@ -171,7 +179,7 @@ def test_strengths_and_priorities(md):
 def test_most_contested_question_has_its_distribution_chart(written, md):
     contested = section(md, "## Most contested questions")
     assert "### Question 1.2: How far do residents' views and lived experience genuinely shape the priorities we set?" in contested
-    assert "Consensus 0.00 on the current position (split into two camps)" in contested
+    assert "Agreement 0.0 on the current position when the votes were revealed (split into two camps)" in contested
     assert "the team agreed 3 now and 4 as the ambition" in contested
     (alt, target), = IMAGE.findall(contested)
     assert alt == "Votes on question 1.2. Current position: 2 at 1, 2 at 5. Ambition: 2 at 3, 2 at 5."
@@ -184,11 +192,11 @@ def test_each_question_shows_its_consensus_spread_verdict_and_note(md):
     assert "- **Agreed ambition:** 4 Advanced. Residents help frame our priorities" in q12
     assert "- **Votes on the current position:** `1:2 2:0 3:0 4:0 5:2`" in q12
     assert "- **Votes on the ambition:** `1:0 2:0 3:2 4:0 5:2`" in q12
-    assert "- **Agreement:** Split into two camps; consensus 0.00 on the current position" in q12
+    assert "- **Agreement:** Split into two camps; 0.0 on the current position, 0.6 on the ambition" in q12  # 3 3 5 5: 1 + log2(0.75) = 0.58
     assert f"- **Note:** {NOTE_1_2}" in q12
     q11 = section(md, "#### 1.1 How well do we use data and insight about our place to understand need and set our priorities?")
     assert "`1:0 2:4 3:0 4:0 5:0`" in q11
-    assert "- **Agreement:** Broad agreement; consensus 1.00 on the current position, 1.00 on the ambition" in q11
+    assert "- **Agreement:** Broad agreement; 1.0 on the current position, 1.0 on the ambition" in q11
     assert "Note" not in q11
 
 
@@ -229,7 +237,7 @@ def test_an_assessment_in_progress(tmp_path):
     assert section(md, f"#### 1.3 {prompt}").strip() == "In progress: not agreed yet."
     assert "The team agreed 2 of the 25 questions; 1 is still under discussion and 22 were not reached." in md
     # theme 1 from 1.1 (2, 4) and 1.2 (3, 4)
-    assert "| 1. Understanding of local place and priority setting | 2.5 | 4.0 | +1.5 | 2 of 5 | 0.50 |" in md
+    assert "| 1. Understanding of local place and priority setting | 2.5 | 4.0 | +1.5 | 0.5 low | 2 of 5 |" in md
 
 
 def test_nothing_agreed_yet_gives_no_charts(tmp_path):
@@ -254,7 +262,7 @@ def test_a_reopened_question_keeps_the_consensus_that_was_recorded(tmp_path):
     assert "- **Agreed now:** 2 Developing." in q11
     assert "`1:0 2:4 3:0 4:0 5:0`" in q11  # the round that was agreed, not the new votes
     assert "- Reopened: round 2 is under discussion; the answer above is the one agreed in round 1." in q11
-    assert "| 1. Understanding of local place and priority setting | 2.2 | 3.8 | +1.6 | 5 of 5 | 0.80 |" in md
+    assert "| 1. Understanding of local place and priority setting | 2.2 | 3.8 | +1.6 | 0.8 high | 5 of 5 |" in md
     assert "PRIVATE COMMENT" not in md
 
 
@@ -272,8 +280,8 @@ def test_pipes_and_markdown_in_text_are_escaped(tmp_path):
     assessment.finalise(SUPER_USER, clock.tick(), 3, 4, "Agreed | see <script>x</script> and [this](http://x)")
     md = write_report(assessment, tmp_path).markdown.read_text(encoding="utf-8")
     row = next(line for line in md.splitlines() if line.startswith("| 2. Leadership"))
-    assert row.startswith(r"| 2. Leadership \| place \*and\* \[links\] | 3.0 | 4.0 | +1.0 | 4 of 5 |")
-    assert len(re.findall(r"(?<!\\)\|", row)) == 7  # six cells, no stray column
+    assert row.startswith(r"| 2. Leadership \| place \*and\* \[links\] | 3.0 | 4.0 | +1.0 | 1.0 high | 4 of 5 |")
+    assert len(re.findall(r"(?<!\\)\|", row)) == 8  # seven cells, no stray column
     assert r"- **Note:** Agreed \| see \<script\>x\</script\> and \[this\](http://x)" in md
     assert "<script>" not in md
     assert "### 2. Leadership \\| place \\*and\\* \\[links\\]" in md
@@ -282,3 +290,40 @@ def test_pipes_and_markdown_in_text_are_escaped(tmp_path):
 def test_plan_covers_every_kind_of_question():
     assert {action for _, action, _ in PLAN} == {"finalise", "skip", "close"}
     assert COMMENT.format(name="x", question="1.1").startswith("PRIVATE COMMENT")
+
+
+# --- what a board paper needs besides the numbers (issue 7) ----------------------------------
+
+
+def test_the_report_says_how_to_read_it_who_took_part_and_that_it_is_anonymous(md):
+    assert "## How to read this report\n\n- **Now and ambition:**" in md
+    assert "- **Agreement:** how far the members' private votes on the current position agreed" in md
+    assert "**Team:** 4 voting members" in md
+    assert "This report is anonymous." in md
+    assert md.index("## How to read this report") < md.index("## Overall")
+
+
+def test_the_context_adds_the_organisation_and_the_date_in_its_time_zone():
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from bot.report import ReportContext
+
+    context = ReportContext(
+        organisation="Northshire District Council",
+        timezone=ZoneInfo("Europe/London"),
+        generated_at=datetime(2025, 6, 30, 23, 30, tzinfo=timezone.utc),  # 1 July in London (BST)
+    )
+    md = report_markdown(build_assessment(), context)
+    assert "**Organisation:** Northshire District Council" in md
+    assert "**Report produced:** 1 July 2025" in md
+
+
+def test_individual_contributions_appear_only_when_given_and_are_marked_confidential():
+    from engine.presenters import individual_contributions
+
+    assessment = build_assessment()
+    md = report_markdown(assessment, contributions=individual_contributions(assessment, SUPER_USER))
+    contributions = section(md, "## Individual contributions (confidential)")
+    assert "| Amira Quennell | 1 | 3 | PRIVATE COMMENT from Amira Quennell on 1.2 |" in contributions
+    assert "This copy is confidential" in md

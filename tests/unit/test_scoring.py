@@ -153,3 +153,45 @@ def test_a_theme_at_the_bottom_of_the_scale_is_not_called_a_strength(tiny):
     card = score(a)
     assert [p.score.theme.title for p in card.priorities] == ["People"]
     assert "Money" not in [s.theme.title for s in card.strengths]
+
+
+# --- plain-words readings and agreement (issue 7) ------------------------------------------
+
+
+def test_readings_in_plain_words(worked):
+    card = score(worked)
+    # Money: now 2.5, gap 2.0, agreement (0.56 + 0.86) / 2 = 0.71; People: now 3.5, gap 0, agreement (0 + 1) / 2
+    assert card.theme("money").readings == ("least developed", "biggest ambition gap")
+    assert card.theme("people").readings == ("strongest", "most contested")
+    assert [t.theme.id for t in card.with_reading("strongest")] == ["people"]
+
+
+def test_level_themes_share_a_joint_reading_and_a_level_measure_gives_none():
+    a = start(_framework(3))
+    for n, (current, ambition) in enumerate([(3, 4), (3, 5), (2, 3)], start=1):
+        agree(a, f"item-{n}", {ANA: (3, 3), BEN: (3, 3)}, current, ambition, minute=10 * n)
+    card = score(a)
+    assert card.theme("theme-1").readings == ("joint strongest",)
+    assert card.theme("theme-2").readings == ("joint strongest", "biggest ambition gap")
+    assert card.theme("theme-3").readings == ("least developed",)
+    # Everyone agreed everywhere: agreement is 1.0 on every theme, so none is "most contested".
+    assert card.with_reading("most contested") == ()
+
+
+def test_no_reading_with_a_single_scored_theme(tiny):
+    a = start(tiny)
+    agree(a, "budget", POLARISED, 2, 4)
+    card = score(a)
+    assert card.theme("money").readings == () and card.theme("people").readings == ()
+
+
+def test_most_contested_only_when_agreement_is_not_high(tiny):
+    a = start(tiny)
+    agree(a, "budget", AGREED, 3, 4, minute=0)  # 3 3 3 4: 0.86
+    agree(a, "reserves", UNANIMOUS, 3, 4, minute=10)
+    agree(a, "skills", UNANIMOUS, 3, 4, minute=20)
+    agree(a, "culture", UNANIMOUS, 3, 4, minute=30)
+    card = score(a)
+    assert card.theme("money").agreement < card.theme("people").agreement == 1.0
+    assert card.with_reading("most contested") == ()  # 0.93 is high: nothing is "contested"
+    assert card.agreement_band == "high"

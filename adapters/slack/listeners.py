@@ -1,0 +1,348 @@
+"""The bolt listeners: each turns one Slack interaction into one Accord command.
+
+Every listener acknowledges first and keeps slow work for after the acknowledgement
+(https://api.slack.com/interactivity/handling#acknowledgment_response): the app runs with
+``process_before_response=True``, so Slack gets its answer the moment a listener returns, and
+what needs the Web API (fetching a channel's members, opening a modal, answering privately,
+uploading a report) runs as a background task the platform keeps track of.
+
+- ``/accord ...`` and ``/finalise ...``: the text goes to `Accord.handle_text`, the one grammar.
+  The answer for the person who asked comes back privately (``response_url``, ephemeral); what
+  the channel sees is already in the outbox, written with the change, and the dispatcher is
+  woken to send it.
+- The **Vote** button opens the vote modal (``views.open``); its submission is the one thing
+  done inside the request, because a refusal has to come back in the response as
+  ``response_action: errors`` on the field at fault. A vote is one small database write.
+- **Accept proposal** finalises the question with the proposed numbers (super-users only).
+- ``app_home_opened`` publishes the member's App Home.
+
+People are ``Identity("slack", team_id, user_id)`` and channels
+``Conversation("slack", team_id, channel_id)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import blocks as b
+from adapters.slack.delivery import SlackDeliverer, slack_error
+from adapters.slack.directory import NO_ONE, FetchedDirectory, SlackPeople, conversation, has_plain_mention, identity
+from adapters.slack.home import home_for
+from adapters.slack.receipts import Receipt, Replayed
+from bot import commands as c
+from bot.service import Accord, Person, Reply, Request
+from engine import presenters as p
+from engine.assessment import Assessment, Identity, RoundState
+from engine.errors import DomainError
+from engine.views import Kind, Message
+from storage.unit_of_work import SqlUnitOfWork
+
+log = logging.getLogger("accord.slack")
+
+SLASH_COMMANDS = ("/accord", "/finalise")
+
+NOT_IN_CHANNEL = (
+    "I can't see this channel's members. Invite me first with `/invite @Accord`, then try again."
+)
+SLACK_UNAVAILABLE = "Slack did not answer me just now, so nothing was changed. Please try again in a minute."
+BROKEN = "Something went wrong on Accord's side, so nothing was changed. Please try again; if it keeps happening, tell your Slack admin."
+STALE_FORM = "This form is out of date. Close it and press *Vote* on the question again."
+
+
+@dataclass
+class Wiring:
+    """What the listeners need from the platform that owns them."""
+
+    database: Any  # sqlalchemy Engine
+    service: Callable[[Receipt | None], Accord]
+    blocking: Callable[..., Awaitable[Any]]
+    spawn: Callable[[Awaitable[Any]], None]
+    wake: Callable[[], None]
+    clock: Callable[[], Any]
+    deliverer: SlackDeliverer
+    people: SlackPeople
+    export: Callable[[AsyncWebClient, Identity, Assessment], Awaitable[None]]
+
+
+class Listeners:
+    def __init__(self, wiring: Wiring) -> None:
+        self.w = wiring
+
+    def register(self, app: AsyncApp) -> None:
+        for name in SLASH_COMMANDS:
+            app.command(name)(self.on_command)
+        app.action(b.ACTION_PREFIX + "vote")(self.on_vote_button)
+        app.action(b.ACTION_PREFIX + "finalise")(self.on_finalise_button)
+        app.view(b.VOTE_CALLBACK)(self.on_vote_submission)
+        app.event("app_home_opened")(self.on_home_opened)
+
+    # ------------------------------------------------------------------ slash commands
+
+    async def on_command(self, ack, body: dict, client: AsyncWebClient, respond, request) -> None:
+        team_id, user_id, channel_id = body.get("team_id"), body.get("user_id"), body.get("channel_id")
+        if not (team_id and user_id and channel_id):
+            await ack(text="Accord could not read this command (it names no workspace, person or channel). Nothing was changed.")
+            return
+        await ack()
+        self.w.spawn(self._command(body, client, respond, _receipt(request, body, self.w.clock())))
+
+    async def _command(self, body: dict, client: AsyncWebClient, respond, receipt: Receipt | None) -> None:
+        team_id, user_id, channel_id = body["team_id"], body["user_id"], body["channel_id"]
+        text = f"{body.get('command', '/accord')} {body.get('text') or ''}".strip()
+        actor = identity(team_id, user_id)
+        where = conversation(team_id, channel_id)
+        try:
+            command: c.Command | None = c.parse(text)
+        except c.CommandError:
+            command = None  # handle_text answers with the grammar's own words
+        try:
+            directory = await self._directory_for(client, team_id, channel_id, command, text)
+            person = await self._person(client, team_id, user_id, body.get("user_name"))
+            request = Request(person, where, self.w.clock())
+            reply: Reply = await self.w.blocking(self.w.service(receipt).handle_text, request, text, directory)
+        except Replayed:
+            log.info("ignored a repeated delivery of %r from %s (retry %s)", text, user_id, receipt.retry if receipt else "?")
+            return
+        except SlackApiError as refused:
+            error = slack_error(refused)
+            log.warning("Slack refused a lookup for %r: %s", text, error)
+            message = NOT_IN_CHANNEL if error in ("not_in_channel", "channel_not_found") else SLACK_UNAVAILABLE
+            await self._answer(respond, client, channel_id, user_id, [p.error_message(actor, message)])
+            return
+        except Exception:  # noqa: BLE001 - the person gets an answer; the log gets the details
+            log.exception("the command %r failed", text)
+            await self._answer(respond, client, channel_id, user_id, [p.error_message(actor, BROKEN)])
+            return
+        await self._after(reply, actor, client, respond, channel_id)
+        if isinstance(command, c.Export) and reply.ok and reply.assessment is not None:
+            await self.w.export(client, actor, reply.assessment)
+
+    async def _directory_for(
+        self, client: AsyncWebClient, team_id: str, channel_id: str, command: c.Command | None, text: str
+    ) -> FetchedDirectory:
+        """Fetch what the command will ask the directory, before the service runs."""
+        if isinstance(command, c.Start):
+            members = await self.w.people.channel(client, team_id, channel_id)
+            await self.w.blocking(self._record_profiles, members)
+            return FetchedDirectory(roster=members)
+        if isinstance(command, c.SetRole):
+            mentioned = await self.w.people.mentioned(client, team_id, text)
+            if has_plain_mention(command.person):
+                return FetchedDirectory(mentioned, roster=await self.w.people.channel(client, team_id, channel_id))
+            return FetchedDirectory(mentioned)
+        return NO_ONE
+
+    def _record_profiles(self, members) -> None:
+        now = self.w.clock()
+        with SqlUnitOfWork(self.w.database) as uow:
+            for member in members:
+                if member.human:
+                    uow.profiles.record(member.person.identity, now, timezone=member.timezone)
+            uow.commit()
+
+    async def _person(self, client: AsyncWebClient, team_id: str, user_id: str, fallback: str | None) -> Person:
+        try:
+            return (await self.w.people.person(client, team_id, user_id)).person
+        except SlackApiError:
+            return Person(identity(team_id, user_id), fallback or user_id)
+
+    # ------------------------------------------------------------------------ voting
+
+    async def on_vote_button(self, ack, body: dict, action: dict, client: AsyncWebClient, respond) -> None:
+        await ack()
+        self.w.spawn(self._open_vote(body, action, client, respond))
+
+    async def _open_vote(self, body: dict, action: dict, client: AsyncWebClient, respond) -> None:
+        team_id = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+        user_id = (body.get("user") or {}).get("id")
+        target = b.parse_button_value(action.get("value"))
+        channel_id = (target.channel_id if target else None) or (body.get("channel") or {}).get("id")
+        trigger_id = body.get("trigger_id")
+        if not (team_id and user_id and channel_id and target and trigger_id):
+            log.warning("a Vote button press could not be read: %s", action.get("value"))
+            if user_id and channel_id:
+                await self._answer(respond, client, channel_id, user_id, [p.error_message(identity(team_id or "", user_id), STALE_FORM)])
+            return
+        form = b.VoteForm(channel_id, target.value)
+        view = await self.w.blocking(self._vote_view, conversation(team_id, channel_id), identity(team_id, user_id), form)
+        try:
+            await client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as refused:
+            log.warning("views.open failed: %s", slack_error(refused))
+
+    def _vote_view(self, where, voter: Identity, form: b.VoteForm) -> dict:
+        with SqlUnitOfWork(self.w.database, read_only=True) as uow:
+            assessment = uow.assessments.active_in(where)
+            if assessment is None:
+                return b.closed_modal("Voting has closed", "No assessment is running in this channel any more.")
+            try:
+                question = assessment.question(form.question_id)
+                member = assessment.member(voter)
+            except DomainError as refused:
+                return b.closed_modal("You can't vote on this", refused.message)
+            if not member.votes:
+                return b.closed_modal("You are observing", "Observers follow the assessment but do not vote.")
+            round_ = assessment.latest_round(question.id)
+            if round_ is None or round_.state is not RoundState.OPEN:
+                return b.closed_modal(f"Voting on question {question.number} has closed", "Look at the channel for where the team is now.")
+            own = round_.votes.get(voter)
+            message = p.question_message(assessment, round_)
+        return b.vote_modal(
+            message,
+            form,
+            current=own.current if own else None,
+            ambition=own.ambition if own else None,
+            comment=own.comment if own else "",
+        )
+
+    async def on_vote_submission(self, ack, body: dict, view: dict, client: AsyncWebClient, request) -> None:
+        team_id = (body.get("team") or {}).get("id") or view.get("team_id")
+        user = body.get("user") or {}
+        form = b.VoteForm.loads(view.get("private_metadata"))
+        if not (team_id and user.get("id") and form):
+            await ack(response_action="errors", errors={b.CURRENT_BLOCK: "This form is out of date. Close it and press Vote on the question again."})
+            return
+        values = (view.get("state") or {}).get("values") or {}
+        current, ambition, comment, errors = _read_vote(values)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        voter = identity(team_id, user["id"])
+        asked = Request(Person(voter, user.get("name") or user["id"]), conversation(team_id, form.channel_id), self.w.clock())
+        vote = c.Vote(current=current, ambition=ambition, comment=comment, question=form.question_id)
+        try:
+            reply: Reply = await self.w.blocking(self.w.service(_receipt(request, body, asked.now)).handle, asked, vote, NO_ONE)
+        except Replayed:
+            await ack()
+            return
+        if not reply.ok:
+            refusal = next(m for m in reply.messages if m.kind is Kind.ERROR)
+            text = " ".join(refusal.text) or refusal.heading
+            await ack(response_action="errors", errors={_field_at_fault(text): b.clip(text, 1000)})
+            return
+        await ack()
+        self.w.wake()
+        answers = reply.answers(voter)
+        if answers:
+            self.w.spawn(self._answer(None, client, form.channel_id, user["id"], answers))
+        if not reply.queued:
+            self.w.spawn(self._post_to_channel(reply, voter, form.channel_id))
+
+    # ---------------------------------------------------------------------- finalise
+
+    async def on_finalise_button(self, ack, body: dict, action: dict, client: AsyncWebClient, respond, request) -> None:
+        await ack()
+        self.w.spawn(self._finalise(body, action, client, respond, _receipt(request, body, self.w.clock())))
+
+    async def _finalise(self, body: dict, action: dict, client: AsyncWebClient, respond, receipt: Receipt | None) -> None:
+        team_id = (body.get("team") or {}).get("id")
+        user_id = (body.get("user") or {}).get("id")
+        target = b.parse_button_value(action.get("value"))
+        channel_id = (target.channel_id if target else None) or (body.get("channel") or {}).get("id")
+        if not (team_id and user_id and channel_id):
+            return
+        actor = identity(team_id, user_id)
+        person = await self._person(client, team_id, user_id, (body.get("user") or {}).get("name"))
+        request = Request(person, conversation(team_id, channel_id), self.w.clock())
+        try:
+            reply = await self.w.blocking(self.w.service(receipt).handle, request, c.Finalise(), NO_ONE)
+        except Replayed:
+            return
+        await self._after(reply, actor, client, respond, channel_id)
+
+    # ----------------------------------------------------------------------- App Home
+
+    async def on_home_opened(self, body: dict, event: dict, client: AsyncWebClient) -> None:
+        if event.get("tab") not in (None, "home") or not event.get("user"):
+            return
+        team_id = body.get("team_id") or (body.get("authorizations") or [{}])[0].get("team_id")
+        if not team_id:
+            return
+        self.w.spawn(self._publish_home(client, identity(team_id, event["user"])))
+
+    async def _publish_home(self, client: AsyncWebClient, person: Identity) -> None:
+        view = await self.w.blocking(home_for, self.w.database, person)
+        await client.views_publish(user_id=person.user_id, view=view)
+
+    # ------------------------------------------------------------------------ answers
+
+    async def _after(self, reply: Reply, actor: Identity, client: AsyncWebClient, respond, channel_id: str) -> None:
+        """The asker's answer, privately; the rest is queued (wake the dispatcher) or posted now."""
+        if reply.queued:
+            self.w.wake()
+        answers = reply.answers(actor)
+        if answers:
+            await self._answer(respond, client, channel_id, actor.user_id, answers)
+        if not reply.queued:
+            await self._post_to_channel(reply, actor, channel_id)
+
+    async def _answer(self, respond, client: AsyncWebClient, channel_id: str, user_id: str, messages: list[Message]) -> None:
+        blocks = b.messages_blocks(messages, channel_id)
+        text = b.fallback_text(messages[0])
+        try:
+            if respond is not None and getattr(respond, "response_url", None):
+                await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+            else:
+                await client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
+        except Exception:  # noqa: BLE001 - a lost private answer must not break anything else
+            log.exception("could not answer %s privately", user_id)
+
+    async def _post_to_channel(self, reply: Reply, actor: Identity, channel_id: str) -> None:
+        where = conversation(actor.workspace, channel_id)
+        for message in reply.messages:
+            if message.audience.person != actor:
+                await self.w.deliverer.deliver(where, message, None)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _receipt(request: Any, body: dict, now) -> Receipt | None:
+    """The delivery's identity, to recognise Slack's retries of it (see `receipts`)."""
+    team_id = body.get("team_id") or (body.get("team") or {}).get("id")
+    delivery = body.get("trigger_id")
+    if not delivery:
+        view = body.get("view") or {}
+        action = (body.get("actions") or [{}])[0]
+        delivery = f"{view.get('id', '')}:{view.get('hash', '')}:{action.get('action_ts', '')}".strip(":") or None
+    if not (team_id and delivery):
+        return None
+    headers = getattr(request, "headers", {}) or {}
+    retry = (headers.get("x-slack-retry-num") or ["0"])[0]
+    if retry != "0":
+        reason = (headers.get("x-slack-retry-reason") or ["?"])[0]
+        log.info("Slack retried delivery %s (attempt %s, %s)", delivery, retry, reason)
+    return Receipt(team_id, delivery, now, int(retry) if str(retry).isdigit() else 0)
+
+
+def _read_vote(values: dict) -> tuple[int, int, str, dict[str, str]]:
+    errors: dict[str, str] = {}
+    chosen: dict[str, int] = {}
+    for block, missing in ((b.CURRENT_BLOCK, "Choose where we are now."), (b.AMBITION_BLOCK, "Choose where we should be in 18-24 months.")):
+        option = ((values.get(block) or {}).get(b.CHOICE_ACTION) or {}).get("selected_option") or {}
+        raw = option.get("value")
+        if raw is None:
+            errors[block] = missing
+        elif not str(raw).lstrip("-").isdigit():
+            errors[block] = f"{raw!r} is not a point on the scale."
+        else:
+            chosen[block] = int(raw)
+    comment = ((values.get(b.COMMENT_BLOCK) or {}).get(b.TEXT_ACTION) or {}).get("value") or ""
+    return chosen.get(b.CURRENT_BLOCK, 0), chosen.get(b.AMBITION_BLOCK, 0), str(comment), errors
+
+
+def _field_at_fault(text: str) -> str:
+    """Which input a refusal is about, so Slack shows it there (the engine's words say which)."""
+    lowered = text.lower()
+    if lowered.startswith("the ambition") or "ambition (" in lowered:
+        return b.AMBITION_BLOCK
+    if "comment" in lowered:
+        return b.COMMENT_BLOCK
+    return b.CURRENT_BLOCK

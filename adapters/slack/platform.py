@@ -1,0 +1,364 @@
+"""`SlackPlatform`: Slack mounted in `accord serve` (see `bot.server.Platform`).
+
+It builds one slack-bolt `AsyncApp` and serves it at ``/slack/events`` on the server's aiohttp
+application (or over Socket Mode with ``--socket-mode``), gives the outbox dispatcher its
+`SlackDeliverer`, and owns the background work the listeners start after acknowledging.
+
+Settings (``slack:`` in app.yaml, from the environment):
+
+- ``SLACK_SIGNING_SECRET``: every request's signature and timestamp are checked by bolt
+  (https://api.slack.com/authentication/verifying-requests-from-slack); a forged, stale or
+  unsigned request gets 401 before any listener runs.
+- ``SLACK_BOT_TOKEN``: one workspace. Or ``SLACK_CLIENT_ID`` and ``SLACK_CLIENT_SECRET``: the
+  "Add to Slack" OAuth flow at ``/slack/install`` and ``/slack/oauth_redirect``, installations kept
+  in Accord's database (`installations`), any number of workspaces.
+- ``SLACK_APP_TOKEN``: Socket Mode, for development without a public URL.
+- ``SLACK_API_URL``: another base URL for the Web API (the tests' stand-in for Slack).
+
+The app runs with ``process_before_response=True``: bolt then answers Slack as soon as a
+listener returns, instead of polling for the acknowledgement in 10 ms steps, and every listener
+keeps its slow work for `spawn`ed tasks. Database work runs on a small thread pool so the event
+loop never waits on it: one thread for SQLite, whose writers take turns anyway, more for
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import tempfile
+from collections.abc import Awaitable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.client import Clients, api_base_url, fixed_token, web_client
+from adapters.slack.delivery import SlackDeliverer, slack_error
+from adapters.slack.directory import SlackPeople
+from adapters.slack.installations import DatabaseInstallationStore, DatabaseOAuthStateStore
+from adapters.slack.listeners import Listeners, Wiring
+from adapters.slack.manifest import BOT_SCOPES
+from adapters.slack.receipts import Receipt, ReceiptUnitOfWork
+from bot.app import QUEUED_PLATFORMS, settings_from
+from bot.config import ConfigError
+from bot.report import write_report
+from bot.server import Runtime
+from bot.service import Accord
+from engine.assessment import Assessment, Identity
+from storage.slack_tables import SlackDeliveries
+from storage.unit_of_work import SqlUnitOfWork
+
+log = logging.getLogger("accord.slack")
+
+EVENTS_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+RECEIPTS_KEPT = timedelta(days=1)  # Slack stops retrying within minutes
+UNREADABLE = "Accord could not read this request. Nothing was changed."
+SHUTDOWN_GRACE = 10.0  # seconds background work gets to finish when the server stops
+
+
+class SlackPlatform:
+    name = "slack"
+
+    def __init__(self, runtime: Runtime, *, socket_mode: bool = False) -> None:
+        self.runtime = runtime
+        application = runtime.application
+        settings = application.config.slack
+        self.socket_mode = socket_mode
+        self.oauth = bool(settings.client_id or settings.client_secret)
+        _check(settings, socket_mode, self.oauth)
+        database = application.database
+        self._database = database
+        self._inline = database.dialect.name == "sqlite"
+        self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="accord-slack-db")
+        self._tasks: set[asyncio.Task] = set()
+        self._stop = asyncio.Event()
+        self._settings = settings_from(application.config)
+        self.api_url = api_base_url(settings.api_url)
+        client = web_client(self.api_url, None if self.oauth else settings.bot_token)
+
+        oauth_settings = authorize = None
+        if self.oauth:
+            self.installations = DatabaseInstallationStore(database, settings.client_id, self.db)
+            oauth_settings = AsyncOAuthSettings(
+                client_id=settings.client_id,
+                client_secret=settings.client_secret,
+                scopes=list(BOT_SCOPES),
+                user_scopes=[],
+                installation_store=self.installations,
+                installation_store_bot_only=True,
+                state_store=DatabaseOAuthStateStore(database, self.db),
+                install_path=INSTALL_PATH,
+                redirect_uri_path=REDIRECT_PATH,
+                logger=log,
+            )
+            # bolt's default authorizer asks Slack's auth.test on every request; remember the answer.
+            authorize = AsyncInstallationStoreAuthorize(
+                logger=log,
+                installation_store=self.installations,
+                client_id=settings.client_id,
+                client_secret=settings.client_secret,
+                bot_only=True,
+                cache_enabled=True,
+                client=client,
+            )
+            tokens = self.installations.token_for
+        else:
+            self.installations = None
+            tokens = fixed_token(settings.bot_token)
+        self.bolt = AsyncApp(
+            name="accord",
+            logger=log,
+            signing_secret=settings.signing_secret,
+            client=client,
+            process_before_response=True,
+            oauth_settings=oauth_settings,
+            authorize=authorize,
+            installation_store=self.installations,
+            installation_store_bot_only=True if self.oauth else None,
+        )
+        if self.oauth:
+            self.bolt.enable_token_revocation_listeners()
+        else:
+            # The manifest subscribes to these; unanswered, Slack would retry them and warn the admin.
+            self.bolt.event("app_uninstalled")(_uninstalled)
+            self.bolt.event("tokens_revoked")(_uninstalled)
+        self.clients = Clients(self.api_url, tokens)
+        self.deliverer = SlackDeliverer(self.clients.for_team, runtime.charts)
+        self.people = SlackPeople()
+        self.listeners = Listeners(
+            Wiring(
+                database=database,
+                service=self.service,
+                blocking=self.db,
+                spawn=self.spawn,
+                wake=runtime.dispatcher.wake,
+                clock=runtime.clock,
+                deliverer=self.deliverer,
+                people=self.people,
+                export=self.export,
+            )
+        )
+        self.listeners.register(self.bolt)
+        self._verifier = SignatureVerifier(settings.signing_secret)
+        self._app_token = settings.app_token
+        self._socket_handler: Any = None
+        self._housekeeping: asyncio.Task | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    # ---------------------------------------------------------------- bot.server.Platform
+
+    def describe(self) -> str:
+        if self.socket_mode:
+            how = "over Socket Mode (no public URL needed)"
+        else:
+            how = f"at {EVENTS_PATH}, every request's signature checked"
+        who = f"OAuth installs at {INSTALL_PATH}" if self.oauth else "one workspace (bot token)"
+        where = "" if self.api_url == "https://slack.com/api/" else f", Web API at {self.api_url}"
+        return f"Slack: {how}; {who}{where}"
+
+    def mount(self, app: web.Application) -> None:
+        app.router.add_post(EVENTS_PATH, self.handle)
+        if self.oauth:
+            app.router.add_get(INSTALL_PATH, self.handle_oauth)
+            app.router.add_get(REDIRECT_PATH, self.handle_oauth)
+
+    async def startup(self) -> None:
+        self._stop.clear()
+        # One connection pool for every Web API call (slack_sdk opens one per call otherwise).
+        self._session = aiohttp.ClientSession()
+        self.bolt.client.session = self._session
+        self.clients.session = self._session
+        self._housekeeping = asyncio.create_task(self._forget_old_receipts())
+        if self.socket_mode:
+            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+            # Made here, in the running loop: its aiohttp session belongs to that loop.
+            self._socket_handler = AsyncSocketModeHandler(self.bolt, self._app_token, logger=log)
+            await self._socket_handler.connect_async()
+
+    async def shutdown(self) -> None:
+        self._stop.set()
+        if self._housekeeping is not None:
+            await asyncio.gather(self._housekeeping, return_exceptions=True)
+        if self._socket_handler is not None:
+            await self._socket_handler.close_async()
+        await self.settle(SHUTDOWN_GRACE)
+        self._executor.shutdown(wait=True)
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # ------------------------------------------------------------------------- HTTP
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """POST /slack/events: every slash command, interaction and event, through bolt."""
+        try:
+            bolt_request = await to_bolt_request(request)
+            unreadable = _malformed(bolt_request.body)
+        except Exception:  # noqa: BLE001 - bolt could not parse the body
+            unreadable = True
+        if unreadable:
+            body = await request.text()
+            if not self._verifier.is_valid_request(body, dict(request.headers)):
+                return web.json_response({"error": "invalid request"}, status=401)
+            log.warning("a signed request from Slack could not be read (%d bytes)", len(body))
+            return web.Response(status=400, text=UNREADABLE)
+        response = await self.bolt.async_dispatch(bolt_request)
+        return await to_aiohttp_response(response)
+
+    async def handle_oauth(self, request: web.Request) -> web.Response:
+        flow = self.bolt.oauth_flow
+        bolt_request = await to_bolt_request(request)
+        if request.path == INSTALL_PATH:
+            response = await flow.handle_installation(bolt_request)
+        else:
+            response = await flow.handle_callback(bolt_request)
+        return await to_aiohttp_response(response)
+
+    # ----------------------------------------------------------------- shared services
+
+    def service(self, receipt: Receipt | None) -> Accord:
+        """The use cases, with units of work that keep this delivery's receipt (see `receipts`)."""
+        application = self.runtime.application
+        return Accord(
+            partial(ReceiptUnitOfWork, self._database, receipt),
+            application.catalogue,
+            self._settings,
+            queued_platforms=QUEUED_PLATFORMS,
+        )
+
+    async def db(self, function, *args: Any) -> Any:
+        """Run blocking database work: on the loop for SQLite, on the thread pool for PostgreSQL.
+
+        SQLite has one writer at a time. The outbox dispatcher already writes from the event
+        loop's thread, and a second thread writing beside it would meet the lock and wait in
+        SQLite's busy handler, which sleeps in steps of milliseconds; measured, that tripled a
+        vote's latency. A vote's transaction is a few milliseconds, so on SQLite it simply runs
+        in turn on the loop. PostgreSQL lets transactions run side by side, so there it runs on
+        the pool and the loop stays free.
+        """
+        if self._inline:
+            return function(*args)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, partial(function, *args))
+
+    def spawn(self, work: Awaitable[Any]) -> None:
+        """Start work that follows an acknowledgement; it is awaited at shutdown, never lost silently."""
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background Slack work failed", exc_info=task.exception())
+
+    async def settle(self, timeout: float | None = None) -> None:
+        """Wait for the work started after acknowledgements (tests, shutdown)."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while True:
+            pending = [t for t in self._tasks if not t.done()]
+            if not pending:
+                return
+            remaining = None if deadline is None else deadline - loop.time()
+            if remaining is not None and remaining <= 0:
+                log.warning("%d Slack tasks still running at shutdown", len(pending))
+                return
+            await asyncio.wait(pending, timeout=remaining)
+
+    async def export(self, client: AsyncWebClient, person: Identity, assessment: Assessment) -> None:
+        """`/accord export`: the Markdown report and its charts, uploaded to the asker alone.
+
+        The one place that makes the report: when `bot.export` offers HTML, CSV and JSON, the
+        format the person asked for is chosen here.
+        """
+        markdown, images = await asyncio.to_thread(_markdown_report, assessment, self.runtime.charts)
+        try:
+            opened = await client.conversations_open(users=person.user_id)
+            uploads = [{"content": markdown.read_bytes(), "filename": "report.md", "title": f"{assessment.title}: report"}]
+            uploads += [{"content": image.read_bytes(), "filename": image.name, "title": image.stem} for image in images]
+            await client.files_upload_v2(
+                channel=opened["channel"]["id"],
+                file_uploads=uploads,
+                initial_comment=f"The report on {assessment.title}, with its charts. Only you received it.",
+            )
+        except SlackApiError as refused:
+            log.warning("the report could not be sent to %s: %s", person.user_id, slack_error(refused))
+        finally:
+            shutil.rmtree(Path(markdown).parent, ignore_errors=True)
+
+    async def _forget_old_receipts(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.db(self._prune)
+            except Exception:  # noqa: BLE001 - pruning is housekeeping; try again later
+                log.exception("could not prune old Slack delivery receipts")
+            try:
+                await asyncio.wait_for(self._stop.wait(), timeout=3600)
+            except asyncio.TimeoutError:
+                pass
+
+    def _prune(self) -> None:
+        with SqlUnitOfWork(self._database) as uow:
+            SlackDeliveries(uow.session).forget_before(self.runtime.clock() - RECEIPTS_KEPT)
+            uow.commit()
+
+
+async def _uninstalled(body: dict) -> None:
+    log.warning(
+        "Slack says Accord was uninstalled from workspace %s, or its token revoked: messages there will be set aside "
+        "until it is reinstalled and SLACK_BOT_TOKEN updated",
+        body.get("team_id"),
+    )
+
+
+def _malformed(body: Any) -> bool:
+    """A body bolt itself would trip over (it indexes some fields without looking first)."""
+    if not isinstance(body, dict):
+        return True
+    if body.get("type") == "view_submission":
+        view = body.get("view")
+        return not (isinstance(view, dict) and isinstance(view.get("type"), str) and isinstance(body.get("user"), dict))
+    if body.get("type") == "block_actions":
+        return not (isinstance(body.get("actions"), list) and isinstance(body.get("user"), dict))
+    return False
+
+
+def _markdown_report(assessment: Assessment, charts) -> tuple[Path, list[Path]]:
+    files = write_report(assessment, Path(tempfile.mkdtemp(prefix="accord-export-")), renderer=charts)
+    return files.markdown, list(files.images)
+
+
+def _check(settings, socket_mode: bool, oauth: bool) -> None:
+    problems = []
+    if not settings.signing_secret:
+        problems.append("slack.signing_secret: set SLACK_SIGNING_SECRET (Basic Information > App Credentials)")
+    if oauth and not (settings.client_id and settings.client_secret):
+        problems.append("slack: OAuth installs need both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    if not oauth and not settings.bot_token:
+        problems.append(
+            "slack.bot_token: set SLACK_BOT_TOKEN (xoxb-..., OAuth & Permissions) for one workspace, "
+            "or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install Accord in several"
+        )
+    if socket_mode and not settings.app_token:
+        problems.append(
+            "slack.app_token: --socket-mode needs SLACK_APP_TOKEN, an app-level token (xapp-...) with the "
+            "connections:write scope (Basic Information > App-Level Tokens)"
+        )
+    if problems:
+        raise ConfigError("Slack is not set up completely:\n" + "\n".join(f"  - {p}" for p in problems), problems)

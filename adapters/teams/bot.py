@@ -1,0 +1,362 @@
+"""The Teams activity handler: every `on_*` method translates an activity and delegates to Accord.
+
+- A message (the bot is @mentioned in a channel, or spoken to in a one-to-one chat) is a
+  command in Accord's one grammar: the bot's mention is removed with botbuilder's
+  `remove_recipient_mention`, other people's mentions become opaque tokens the directory
+  resolves (`superuser @<id>`), and the text goes to `accord.handle_text`. `start` first fetches
+  the channel's roster from Teams' members API (paged).
+- An `adaptiveCard/action` invoke is a Universal Action on a card: verb "vote" casts the vote
+  with `accord.handle(..., Vote(...))` and answers with the voter's own view of the card;
+  verb "refresh" answers with that view without changing anything; other verbs ("finalise",
+  "reveal", ...) are the commands of the same name. A submission with a missing or non-numeric
+  score is answered with the card again and the problem on top; an off-scale score is refused
+  by the engine; either way nothing is stored.
+- installationUpdate / conversationUpdate only record where the bot is (conversation
+  references, in `on_turn` for every activity) and say hello once when installed.
+
+Answers for the person who asked: errors and help reply in the thread (they only repeat what
+the person typed); anything else private (a status with names of non-voters, who voted what)
+goes to the person's one-to-one chat with Accord, never to the channel. What the channel
+should see is already in the outbox, written in the same transaction as the change; the
+dispatcher is woken to post it.
+
+Pitfall avoided: `ActivityHandler.on_invoke_activity` serialises an `AdaptiveCardInvokeResponse`
+to a dict and `CloudAdapter` serialises the body again, which fails (HTTP 500). Here the
+adaptiveCard/action invoke is answered with an `InvokeResponse` whose body is the model, and
+the platform serialises it exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import partial
+from http import HTTPStatus
+from typing import Any
+
+from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import AdaptiveCardInvokeResponse, ChannelAccount
+
+from adapters.teams import cards
+from adapters.teams.delivery import TeamsDeliverer
+from adapters.teams.directory import (
+    Account,
+    TeamsDirectory,
+    account_of,
+    conversation_of,
+    fetch_roster,
+    is_personal,
+    person_of,
+    tenant_of,
+)
+from adapters.teams.graph import GraphProfiles
+from adapters.teams.references import ReferenceBook
+from adapters.teams.views import OwnView
+from bot import commands as c
+from bot.service import Accord, Reply, Request
+from engine import presenters as p
+from engine.assessment import Conversation, Identity
+from engine.views import Kind, Link, Message
+
+log = logging.getLogger("accord.teams")
+
+ERROR_TYPE = "application/vnd.microsoft.error"
+# Answers that only repeat what the person typed in the channel: fine to reply in the thread.
+PUBLIC_ANSWERS = frozenset({Kind.ERROR, Kind.HELP})
+CARD_COMMANDS: dict[str, Callable[[], c.Command]] = {
+    "finalise": c.Finalise,
+    "reveal": c.Reveal,
+    "skip": c.Skip,
+    "next": c.Next,
+}
+NEW_CONVERSATION = "accord.new_conversation"
+WELCOME = (
+    "Hello, I'm Accord. I run your team's self-assessment here: question by question, everyone votes "
+    "privately on a card, then you see where you disagree, talk, and record the agreed answer. "
+    "Mention me with **start** to begin, or **help** for everything I understand."
+)
+
+
+@dataclass
+class Services:
+    """What the handler delegates to."""
+
+    accord: Accord
+    references: ReferenceBook
+    deliverer: TeamsDeliverer
+    graph: GraphProfiles | None
+    own_view: Callable[[Conversation, Identity, str | None], OwnView | None]
+    clock: Callable[[], datetime]
+    wake: Callable[[], None]
+    executor: Executor | None = None
+    images: cards.Images | None = None
+    report_url: Callable[[str, str], str] | None = None  # (assessment id, format) -> download address
+
+
+class AccordTeamsBot(TeamsActivityHandler):
+    def __init__(self, services: Services) -> None:
+        self._s = services
+
+    # ------------------------------------------------------------------ turns
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        turn_context.turn_state[NEW_CONVERSATION] = await self._s.references.remember(turn_context.activity)
+        await super().on_turn(turn_context)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        # Some clients (the Agents Playground) send this every time a chat is opened: greet once.
+        if turn_context.turn_state.get(NEW_CONVERSATION):
+            await turn_context.send_activity(MessageFactory.text(WELCOME))
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        request = self._request(turn_context)
+        if isinstance(activity.value, dict) and not (activity.text or "").strip():
+            # An older client's Action.Submit, the fallback of every Action.Execute on Accord's cards.
+            verb = str(activity.value.get("verb") or cards.VOTE_VERB)
+            if verb == cards.VOTE_VERB:
+                reply = (await self._vote(request, activity.value)).reply
+            elif verb in CARD_COMMANDS:
+                reply = await self._run(self._s.accord.handle, request, CARD_COMMANDS[verb](), TeamsDirectory())
+            else:
+                reply = Reply([p.error_message(request.actor.identity, f"Accord does not know the card action {verb!r}.")])
+            await self._answer(turn_context, request, reply)
+            return
+        text, mentioned = await self._command_text(turn_context)
+        directory = TeamsDirectory(mentioned=mentioned)
+        starting = _is_start(text)
+        if starting:
+            directory.accounts = await fetch_roster(turn_context)
+            if directory.accounts:
+                await self._s.references.remember_members(activity, directory.accounts)
+        reply = await self._run(self._s.accord.handle_text, request, text, directory)
+        if starting and reply.ok and self._s.graph is not None:
+            self._s.graph.refresh_later(tenant_of(activity), directory.accounts)
+        command = _parsed(text)
+        if isinstance(command, c.Export) and reply.ok and reply.assessment is not None and self._s.report_url:
+            reply = _with_download(reply, self._s.report_url(reply.assessment.id, command.format))
+        await self._answer(turn_context, request, reply)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        if turn_context.activity.name == "adaptiveCard/action":
+            try:
+                return await self._card_action(turn_context)
+            except Exception:  # noqa: BLE001 - a clear answer to the card, the details in the log
+                log.exception("a card action failed")
+                return _invoke_error(
+                    HTTPStatus.INTERNAL_SERVER_ERROR, "InternalError", "Something went wrong on Accord's side. Please try again."
+                )
+        return await super().on_invoke_activity(turn_context)
+
+    # ------------------------------------------------------------ card actions
+
+    async def _card_action(self, turn_context: TurnContext) -> InvokeResponse:
+        value = turn_context.activity.value
+        action = value.get("action") if isinstance(value, dict) else None
+        if not isinstance(action, dict) or action.get("type") != "Action.Execute":
+            return _invoke_error(HTTPStatus.BAD_REQUEST, "BadRequest", "Accord expected an Action.Execute from one of its cards.")
+        verb = str(action.get("verb") or "")
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        request = self._request(turn_context)
+        if verb == cards.REFRESH_VERB:
+            return _card(await self._own_card(request, _text(data.get("question")) or None))
+        if verb == cards.VOTE_VERB:
+            outcome = await self._vote(request, data)
+            if outcome.reply.queued:
+                self._s.wake()
+            return _card(outcome.card)
+        command = CARD_COMMANDS.get(verb)
+        if command is None:
+            return _card(cards.render(p.error_message(request.actor.identity, f"Accord does not know the card action {verb!r}.")))
+        reply = await self._run(self._s.accord.handle, request, command(), TeamsDirectory())
+        if reply.queued:
+            self._s.wake()
+        answers = reply.answers(request.actor.identity)
+        shown = answers[0] if answers else next((m for m in reply.messages if m.audience.is_channel), None)
+        if shown is None:
+            shown = p.notice(request.actor.identity, "Done")
+        return _card(cards.render(shown, self._s.images))
+
+    async def _vote(self, request: Request, data: dict[str, Any]) -> _VoteOutcome:
+        question = _text(data.get("question")) or None
+        comment = _text(data.get("comment"))[:2000]
+        current, wrong_current = _score(data.get("current"), "where we are now")
+        ambition, wrong_ambition = _score(data.get("ambition"), "where we should be in 18-24 months")
+        problem = wrong_current or wrong_ambition
+        submitted = cards.OwnVote(current, ambition, comment)
+        actor = request.actor.identity
+        if problem:
+            return _VoteOutcome(await self._own_card(request, question, problem=problem, submitted=submitted),
+                                Reply([p.error_message(actor, problem)]))
+        reply = await self._run(
+            self._s.accord.handle, request, c.Vote(current, ambition, comment, question=question), TeamsDirectory()
+        )
+        if not reply.ok:
+            refusal = " ".join(" ".join(m.text) for m in reply.answers(actor) if m.kind is Kind.ERROR)
+            return _VoteOutcome(await self._own_card(request, question, problem=refusal, submitted=submitted), reply)
+        shared = next((m for m in reply.messages if m.kind is Kind.QUESTION), None)
+        recorded = next((m for m in reply.answers(actor) if m.kind is Kind.VOTE_RECORDED), None)
+        if shared is None:
+            return _VoteOutcome(await self._own_card(request, question), reply)
+        ids = await self._s.references.member_ids(request.conversation)
+        card = cards.render(cards.own_view(shared, submitted), self._s.images, refresh_user_ids=ids, notice=recorded)
+        return _VoteOutcome(card, reply)
+
+    async def _own_card(
+        self, request: Request, question: str | None, *, problem: str | None = None, submitted: cards.OwnVote | None = None
+    ) -> dict:
+        """The question card as this person sees it: their own vote selected, or what they just tried."""
+        view = await self._call(self._s.own_view, request.conversation, request.actor.identity, question)
+        if view is None:
+            text = problem or "There is no such question in this channel's assessment any more."
+            return cards.render(p.error_message(request.actor.identity, text))
+        ids = await self._s.references.member_ids(request.conversation)
+        if submitted is not None and view.voting:
+            mine = submitted
+        elif view.current is not None:
+            mine = cards.OwnVote(view.current, view.ambition, view.comment)
+        else:
+            mine = None
+        notice = None
+        if problem is None and view.current is not None:
+            state = "You can change it until the votes are revealed." if view.voting else "Voting on this question has closed."
+            notice = p.notice(
+                request.actor.identity,
+                "Your vote",
+                f"Current position {view.current}, ambition {view.ambition}. Only you and the super-user can see it. {state}",
+            )
+        elif problem is None and not view.member:
+            notice = p.notice(request.actor.identity, "You are not taking part yet", "Mention Accord with `join` to vote.")
+        return cards.render(cards.own_view(view.question, mine), self._s.images, refresh_user_ids=ids, notice=notice, problem=problem)
+
+    # ----------------------------------------------------------------- answers
+
+    async def _answer(self, turn_context: TurnContext, request: Request, reply: Reply) -> None:
+        activity = turn_context.activity
+        personal = is_personal(activity)
+        for message in reply.answers(request.actor.identity):
+            if personal or message.kind in PUBLIC_ANSWERS:
+                await turn_context.send_activity(self._s.deliverer.activity_for(message))
+                continue
+            try:
+                await self._s.deliverer.send_to_person(request.actor.identity, message)
+            except Exception as failed:  # noqa: BLE001 - say so in the channel, never show the private message there
+                log.warning("private answer to %s not delivered: %s", request.actor.identity.key, failed)
+                await turn_context.send_activity(
+                    MessageFactory.text(
+                        f"{request.actor.name}, I could not message you privately. Open a chat with me and ask again there."
+                    )
+                )
+        if reply.queued:
+            self._s.wake()
+        else:
+            for message in reply.messages:
+                if message.audience.is_channel:
+                    await turn_context.send_activity(self._s.deliverer.activity_for(message))
+
+    # ----------------------------------------------------------------- helpers
+
+    def _request(self, turn_context: TurnContext) -> Request:
+        activity = turn_context.activity
+        tenant = tenant_of(activity)
+        sender = activity.from_property or ChannelAccount(id="unknown", name="Someone")
+        return Request(actor=person_of(sender, tenant), conversation=conversation_of(activity), now=self._s.clock())
+
+    async def _command_text(self, turn_context: TurnContext) -> tuple[str, dict[str, Account]]:
+        """The command typed, without the bot's mention; other mentions as `@<token>`."""
+        activity = turn_context.activity
+        original = activity.text or ""
+        text = TurnContext.remove_recipient_mention(activity) or ""
+        activity.text = original
+        tenant = tenant_of(activity)
+        conversation = conversation_of(activity)
+        known = {m.get("id"): m for m in ((await self._s.references.channel(conversation)) or {}).get("members", [])}
+        mentioned: dict[str, Account] = {}
+        for mention in TurnContext.get_mentions(activity):
+            who = mention.additional_properties.get("mentioned") or {}
+            if not who.get("id") or (activity.recipient is not None and who["id"] == activity.recipient.id):
+                continue
+            token = f"@{who['id']}"
+            member = known.get(who["id"], {})
+            account = account_of(
+                ChannelAccount(id=who["id"], name=who.get("name") or member.get("name"), aad_object_id=member.get("aadObjectId")),
+                tenant,
+            )
+            mentioned[token] = account
+            raw = mention.additional_properties.get("text") or f"<at>{who.get('name', '')}</at>"
+            text = text.replace(raw, f" {token} ")
+        text = re.sub(r"<[^>]+>", " ", text)
+        text = html.unescape(text).replace("\xa0", " ")
+        return " ".join(text.split()), mentioned
+
+    async def _run(self, function, *args):
+        return await self._call(function, *args)
+
+    async def _call(self, function, *args):
+        if self._s.executor is None:
+            return function(*args)
+        return await asyncio.get_running_loop().run_in_executor(self._s.executor, partial(function, *args))
+
+
+@dataclass
+class _VoteOutcome:
+    card: dict
+    reply: Reply
+
+
+def _card(card: dict) -> InvokeResponse:
+    # The body stays a model: the platform serialises it once (see the module docstring).
+    return InvokeResponse(
+        status=int(HTTPStatus.OK),
+        body=AdaptiveCardInvokeResponse(status_code=int(HTTPStatus.OK), type=cards.CONTENT_TYPE, value=card),
+    )
+
+
+def _invoke_error(status: HTTPStatus, code: str, message: str) -> InvokeResponse:
+    return InvokeResponse(
+        status=int(status),
+        body=AdaptiveCardInvokeResponse(status_code=int(status), type=ERROR_TYPE, value={"code": code, "message": message}),
+    )
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _score(value: Any, what: str) -> tuple[int | None, str | None]:
+    """A whole number from a card's choice set, or what is wrong with it."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, f"Choose {what} before voting."
+    if isinstance(value, bool):
+        return None, f"Choose {what} from the list."
+    if isinstance(value, int):
+        return value, None
+    text = str(value).strip()
+    if text.lstrip("-").isdigit():
+        return int(text), None
+    return None, f"{text!r} is not a point on the scale: choose {what} from the list."
+
+
+def _parsed(text: str) -> c.Command | None:
+    try:
+        return c.parse(text)
+    except c.CommandError:
+        return None
+
+
+def _is_start(text: str) -> bool:
+    return isinstance(_parsed(text), c.Start)
+
+
+def _with_download(reply: Reply, url: str) -> Reply:
+    """The export's answer with the link to the file (Teams has no file upload for bots in channels)."""
+    link = Link("Download the report", url, "report", "The link is yours and works for 7 days.")
+    messages = [replace(m, links=m.links + (link,)) if m.kind is Kind.NOTICE else m for m in reply.messages]
+    return Reply(messages, reply.assessment, reply.queued)

@@ -1,0 +1,227 @@
+"""Accord's neutral messages as Adaptive Cards (schema 1.5), built for botbuilder's CardFactory.
+
+One function renders any `engine.views.Message`: heading, text, fields, inputs, buttons,
+links, charts and footer. A question becomes the card a team votes on: theme and question,
+the descriptor of every level, a choice set for the current position and one for the
+ambition, a comment box, and a Vote button that is a Universal Action (`Action.Execute`,
+verb "vote"). Every other button (Accept proposal, ...) is an `Action.Execute` with the
+command as its verb, so one invoke handler serves them all.
+
+The question card posted to the channel is the *shared* view: progress only. Its `refresh`
+names the channel's members (`userIds`, at most 60, Teams' limit), so Teams asks the bot
+(verb "refresh") for each of those people's own view as they look at it: the same card with
+their vote selected and a line saying what they voted, changeable until the reveal.
+Reference: "Universal Actions for Adaptive Cards" and "User Specific Views" in the Teams
+platform documentation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from botbuilder.core import CardFactory
+from botbuilder.schema import Attachment
+
+from engine.views import Button, ChoiceInput, Kind, Message, TextInput
+
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.5"
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+VOTE_VERB = "vote"
+REFRESH_VERB = "refresh"
+MAX_REFRESH_USERS = 60  # Teams refreshes automatically for at most 60 named people
+
+
+class Images(Protocol):
+    def url(self, chart) -> str: ...
+    def inline(self, chart) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class OwnVote:
+    """What one person voted, shown on their own view of the question card."""
+
+    current: int | None
+    ambition: int | None
+    comment: str = ""
+
+
+def attachment(card: dict) -> Attachment:
+    return CardFactory.adaptive_card(card)
+
+
+def render(
+    message: Message,
+    images: Images | None = None,
+    *,
+    refresh_user_ids: Sequence[str] = (),
+    notice: Message | None = None,
+    problem: str | None = None,
+) -> dict:
+    """The Adaptive Card for a message.
+
+    `notice` (e.g. "we recorded your vote") and `problem` (what was wrong with a submission)
+    are shown above a personal view of a question card.
+    """
+    body: list[dict] = []
+    if problem:
+        body.append(_container([_text(problem, wrap=True, color="attention", weight="bolder")], style="attention"))
+    if notice is not None:
+        body.append(_container([_text(notice.heading, weight="bolder")] + [_text(t) for t in notice.text], style="good"))
+    heading_colour = "attention" if message.kind is Kind.ERROR else None
+    body.append(_text(message.heading, size="medium", weight="bolder", color=heading_colour, style="heading"))
+    for paragraph in message.text:
+        body.append(_text(paragraph))
+    if message.fields:
+        body.extend(_fields(message))
+    for chart in message.charts:
+        body.append(_image(chart, images))
+    for item in message.inputs:
+        body.append(_input(item))
+    if message.links:
+        body.append(_text("Resources", weight="bolder", spacing="medium"))
+        for link in message.links:
+            line = f"[{_escape_link(link.title)}]({link.url})"
+            if link.description:
+                line += f": {link.description}"
+            body.append(_text(line, spacing="small"))
+    if message.footer:
+        body.append(_text(message.footer, size="small", subtle=True, spacing="medium"))
+    card: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
+    actions = [_action(button) for button in message.buttons]
+    if actions:
+        card["actions"] = actions
+    question = _question_id(message)
+    if message.kind is Kind.QUESTION and question:
+        card["refresh"] = {
+            "action": {"type": "Action.Execute", "verb": REFRESH_VERB, "title": "Refresh", "data": {"question": question}},
+            "userIds": list(dict.fromkeys(refresh_user_ids))[:MAX_REFRESH_USERS],
+        }
+    return card
+
+
+def own_view(message: Message, vote: OwnVote | None) -> Message:
+    """A question message as one member sees it: their vote selected in the inputs."""
+    if vote is None:
+        return message
+    inputs = []
+    for item in message.inputs:
+        if isinstance(item, ChoiceInput) and item.name in ("current", "ambition"):
+            value = vote.current if item.name == "current" else vote.ambition
+            valid = value if value is not None and any(o.value == value for o in item.options) else None
+            item = replace(item, selected=valid)
+        elif isinstance(item, TextInput) and item.name == "comment":
+            item = replace(item, value=vote.comment)
+        inputs.append(item)
+    return replace(message, inputs=tuple(inputs))
+
+
+def question_id_of(message: Message) -> str | None:
+    return _question_id(message)
+
+
+def invoke_card_response_body(card: dict) -> dict:
+    """The `value` of an adaptiveCard/action response that replaces the card."""
+    return {"statusCode": 200, "type": CONTENT_TYPE, "value": card}
+
+
+# ---------------------------------------------------------------------- elements
+
+
+def _text(text: str, **options: Any) -> dict:
+    block: dict[str, Any] = {"type": "TextBlock", "text": text, "wrap": True}
+    for name, value in options.items():
+        if value is None:
+            continue
+        if name == "subtle":
+            block["isSubtle"] = value
+        else:
+            block[name] = value
+    return block
+
+
+def _container(items: list[dict], style: str) -> dict:
+    return {"type": "Container", "style": style, "items": items, "bleed": False}
+
+
+def _fields(message: Message) -> list[dict]:
+    if message.kind is Kind.QUESTION:
+        # The descriptor of every level: too long for a fact's title column, so one block each.
+        return [_text(f"**{f.label}**: {f.value}", spacing="small") for f in message.fields]
+    return [{"type": "FactSet", "facts": [{"title": f.label, "value": f.value} for f in message.fields]}]
+
+
+def _image(chart, images: Images | None) -> dict:
+    if images is None:
+        return _text(chart.alt_text, subtle=True)
+    full = images.url(chart)
+    inline = images.inline(chart)
+    return {
+        "type": "Image",
+        "url": inline or full,
+        "altText": chart.alt_text,
+        "size": "stretch",
+        "selectAction": {"type": "Action.OpenUrl", "title": "Open the chart", "url": full},
+    }
+
+
+def _input(item: ChoiceInput | TextInput) -> dict:
+    if isinstance(item, ChoiceInput):
+        element: dict[str, Any] = {
+            "type": "Input.ChoiceSet",
+            "id": item.name,
+            "label": item.label,
+            "style": "compact",
+            "isRequired": True,
+            "errorMessage": f"Choose one: {item.label.lower().rstrip('?')}",
+            "choices": [{"title": o.label, "value": str(o.value)} for o in item.options],
+        }
+        if item.selected is not None:
+            element["value"] = str(item.selected)
+        return element
+    element = {
+        "type": "Input.Text",
+        "id": item.name,
+        "label": item.label,
+        "isMultiline": True,
+        "maxLength": 1000,
+    }
+    if item.placeholder:
+        element["placeholder"] = item.placeholder
+    if item.value:
+        element["value"] = item.value
+    return element
+
+
+def _action(button: Button) -> dict:
+    action: dict[str, Any] = {
+        "type": "Action.Execute",
+        "title": button.label,
+        "verb": button.action,
+        "data": {"question": button.value},
+        # For clients older than Universal Actions: the same data as a plain submit.
+        "fallback": {"type": "Action.Submit", "title": button.label, "data": {"question": button.value, "verb": button.action}},
+    }
+    if button.style == "primary":
+        action["style"] = "positive"
+    elif button.style == "danger":
+        action["style"] = "destructive"
+    return action
+
+
+def _question_id(message: Message) -> str | None:
+    for button in message.buttons:
+        if button.action == VOTE_VERB and button.value:
+            return button.value
+    if message.key and message.key.startswith("round:"):
+        # The key is Accord's own (engine.presenters.round_key), never a platform id.
+        parts = message.key.split(":")
+        if len(parts) >= 4:
+            return ":".join(parts[2:-1])
+    return None
+
+
+def _escape_link(title: str) -> str:
+    return title.replace("[", "(").replace("]", ")")

@@ -1,0 +1,126 @@
+"""The Teams app package: manifest.json and its two icons, zipped, ready to upload.
+
+`accord manifest teams --url https://accord.example.org` writes `accord-teams.zip`. An admin
+uploads it in Teams (Apps > Manage your apps > Upload an app) or in the Teams admin centre;
+docs/teams.md walks through the whole installation.
+
+The manifest follows the Teams app manifest schema 1.17: the bot (its id is the Azure Bot's
+Microsoft App ID) in team, group chat and personal scope, its command list (Teams shows at
+most 10 commands per list, so the ten a team uses most), the two icons (192x192 colour,
+32x32 white outline on transparent) and the domain Accord is served from.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from PIL import Image, ImageDraw, ImageFont
+
+from bot import commands as c
+from bot.config import Config, ConfigError
+
+SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
+MANIFEST_VERSION = "1.17"
+APP_VERSION = "1.0.0"
+ACCENT = "#0072B2"
+MENU = ("start", "status", "reveal", "finalise", "skip", "next", "reopen", "summary", "join", "help")
+
+
+def teams_manifest(config: Config, base_url: str) -> dict:
+    app_id = config.teams.app_id
+    if not app_id:
+        raise ConfigError(
+            "teams.app_id (MicrosoftAppId) is not set: register the bot in Azure first (docs/teams.md, step 1) "
+            "and set MicrosoftAppId, then write the package again."
+        )
+    base = base_url.rstrip("/")
+    host = urlsplit(base).hostname
+    if not base.startswith("https://") or not host:
+        raise ConfigError(f"The public address must start with https:// (got {base_url!r}): Teams only talks to bots over https.")
+    scopes = ["team", "groupChat", "personal"]
+    commands = []
+    for name in MENU:
+        usage = c.usage(name)
+        if usage is not None:
+            commands.append({"title": name, "description": usage.summary[:128]})
+    organisation = config.organisation.name
+    return {
+        "$schema": SCHEMA,
+        "manifestVersion": MANIFEST_VERSION,
+        "version": APP_VERSION,
+        "id": app_id,
+        "developer": {
+            "name": organisation[:32],
+            "websiteUrl": base,
+            "privacyUrl": base,  # replace with your organisation's privacy notice before publishing widely
+            "termsOfUseUrl": base,
+        },
+        "name": {"short": "Accord", "full": "Accord: consensus self-assessment"},
+        "description": {
+            "short": "Your leadership team's self-assessment, in the channel.",
+            "full": (
+                "Accord runs a leadership team's consensus self-assessment in its channel: question by question, "
+                "everyone votes privately on a card, Accord shows where the team disagrees, the team talks, and the "
+                "super-user records the agreed answer. At the end Accord posts a scored summary with charts, strengths, "
+                "priorities and resources."
+            ),
+        },
+        "icons": {"color": "color.png", "outline": "outline.png"},
+        "accentColor": ACCENT,
+        "bots": [
+            {
+                "botId": app_id,
+                "scopes": scopes,
+                "isNotificationOnly": False,
+                "supportsFiles": False,
+                "commandLists": [{"scopes": scopes, "commands": commands}],
+            }
+        ],
+        "permissions": ["identity", "messageTeamMembers"],
+        "validDomains": [host],
+    }
+
+
+def write_teams_package(config: Config, output: Path, base_url: str | None) -> Path:
+    base = base_url or config.teams.public_url
+    if not base:
+        raise ConfigError(
+            "Give the public https address Accord is served at: `accord manifest teams --url https://accord.example.org`, "
+            "or set teams.public_url in app.yaml."
+        )
+    manifest = teams_manifest(config, base)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as package:
+        for name, data in (
+            ("manifest.json", json.dumps(manifest, indent=2).encode("utf-8")),
+            ("color.png", _icon(192, colour=True)),
+            ("outline.png", _icon(32, colour=False)),
+        ):
+            info = zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            package.writestr(info, data)
+    return output
+
+
+def _icon(size: int, *, colour: bool) -> bytes:
+    """A round "A": white on Accord's blue (colour), or white on transparent (outline)."""
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    margin = max(1, size // 16)
+    if colour:
+        draw.ellipse((margin, margin, size - margin, size - margin), fill=ACCENT)
+    else:
+        draw.ellipse((margin, margin, size - margin, size - margin), outline=(255, 255, 255, 255), width=max(1, size // 16))
+    try:
+        font = ImageFont.load_default(size=int(size * 0.55))
+    except TypeError:  # Pillow older than 10.1
+        font = ImageFont.load_default()
+    draw.text((size / 2, size / 2), "A", fill=(255, 255, 255, 255), font=font, anchor="mm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()

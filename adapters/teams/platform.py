@@ -1,0 +1,291 @@
+"""`TeamsPlatform`: Microsoft Teams on `accord serve`.
+
+Mounts `POST /api/messages` (the Bot Framework endpoint) and `GET /api/teams/charts/...png`
+(chart images at unguessable, expiring addresses), gives the outbox dispatcher its
+`TeamsDeliverer`, and closes what it opened when the server stops.
+
+Two modes, said at start-up (`describe()`):
+
+- authenticated: `teams.app_id` (MicrosoftAppId) is set; every activity must carry a Bot
+  Framework JWT, validated by botbuilder against the Bot Framework's OpenID keys; a request
+  without one, or with a forged one, gets 401 and reaches nothing;
+- local mode: no app id; authentication is off, for the Agents Playground or the Bot Framework
+  Emulator on this machine, so only loopback clients are accepted (403 for anyone else).
+
+The HTTP handler does what `CloudAdapter.process` does, with clear 4xx answers for what is
+not an activity (not JSON, no type, no conversation) instead of a 500, authentication before
+anything else, and an invoke response serialised exactly once (botbuilder's own path
+serialises an `AdaptiveCardInvokeResponse` twice; see `bot.py`).
+
+Where commands run: on SQLite, on the event loop itself, like the outbox dispatcher's own
+database work: SQLite writes are serial anyway, a vote takes a few milliseconds, and one
+thread means the dispatcher and the commands never wait on each other's file lock (with a
+thread of their own they did, and SQLite's busy handler sleeps for up to 100 ms at a time).
+On PostgreSQL, on a pool of four threads, keeping the loop free while the server answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from datetime import timedelta
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import TurnContext, serializer_helper
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
+from botframework.connector.auth import ServiceClientCredentialsFactory
+from msrest.serialization import Model
+
+from adapters.teams import images as chart_links
+from adapters.teams.bot import AccordTeamsBot, Services
+from adapters.teams.connector import build_authentication
+from adapters.teams.delivery import TeamsDeliverer
+from adapters.teams.directory import PLATFORM
+from adapters.teams.graph import GraphProfiles, MsalTokenProvider, TokenProvider, graph_scope
+from adapters.teams.references import ReferenceBook
+from adapters.teams.views import own_view
+from bot.config import ConfigError
+from bot.server import Runtime
+
+log = logging.getLogger("accord.teams")
+
+REPORT_ROUTE = "/api/teams/reports/{token}"
+REPORT_LIFETIME = timedelta(days=7)
+MAX_BODY = 256 * 1024  # an activity is a few KB; Teams' own limit for a message is 28 KB
+
+
+@dataclass
+class TeamsOptions:
+    """Stand-ins for what lives outside this machine; tests set them, production leaves them."""
+
+    openid_metadata_url: str | None = None  # the Bot Framework's OpenID metadata
+    token_issuer: str | None = None  # who signs the Bot Framework's tokens
+    credentials_factory: ServiceClientCredentialsFactory | None = None  # outbound tokens
+    graph_tokens: TokenProvider | None = None  # tokens for Microsoft Graph
+    authority_host: str | None = None  # msal's authority host
+    msal_http_client: Any = None  # msal's HTTP client
+    command_threads: int | None = None  # None: 0 (the event loop) on SQLite, 4 on PostgreSQL
+
+
+class TeamsPlatform:
+    name = PLATFORM
+
+    def __init__(self, runtime: Runtime, options: TeamsOptions | None = None) -> None:
+        options = options or TeamsOptions()
+        application = runtime.application
+        self.runtime = runtime
+        self.config = application.config.teams
+        self.local_mode = self.config.local_mode
+        if self.config.app_id and not self.config.app_password:
+            raise ConfigError(
+                "teams.app_password (MicrosoftAppPassword) must be set when teams.app_id (MicrosoftAppId) is: "
+                "create a client secret for the bot's app registration (docs/teams.md, step 1)."
+            )
+        self.authentication = build_authentication(
+            self.config,
+            openid_metadata_url=options.openid_metadata_url,
+            token_issuer=options.token_issuer,
+            credentials_factory=options.credentials_factory,
+        )
+        self.adapter = CloudAdapter(self.authentication)
+        self.adapter.on_turn_error = self._on_turn_error
+        database = application.database
+        threads = options.command_threads
+        if threads is None:
+            threads = 0 if database.dialect.name == "sqlite" else 4
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="accord-teams") if threads else None
+        self._origin: str | None = None
+        self.images = chart_links.ChartImages(
+            chart_links.signing_key(self.config.app_password), self.base_url, runtime.clock, runtime.charts
+        )
+        self.references = ReferenceBook(database, runtime.clock, self.executor)
+        self.deliverer = TeamsDeliverer(self.adapter, self.config.app_id, self.references, self.images)
+        tokens = options.graph_tokens
+        if tokens is None and self.config.app_id and self.config.app_password:
+            tokens = MsalTokenProvider(
+                self.config.app_id,
+                self.config.app_password,
+                graph_scope(self.config.graph_url),
+                authority_host=options.authority_host or "https://login.microsoftonline.com",
+                http_client=options.msal_http_client,
+            )
+        self.graph = GraphProfiles(self.config, database, runtime.clock, tokens)
+        self.bot = AccordTeamsBot(
+            Services(
+                accord=application.accord,
+                references=self.references,
+                deliverer=self.deliverer,
+                graph=self.graph,
+                own_view=partial(own_view, database),
+                clock=runtime.clock,
+                wake=runtime.dispatcher.wake,
+                executor=self.executor,
+                images=self.images,
+                report_url=self.report_url,
+            )
+        )
+
+    # ------------------------------------------------------------- Platform
+
+    def describe(self) -> str:
+        if self.local_mode:
+            return (
+                "Teams: /api/messages in LOCAL MODE: authentication is off and only clients on this machine are "
+                "accepted (Agents Playground, Bot Framework Emulator); set MicrosoftAppId and MicrosoftAppPassword to go live."
+            )
+        tenant = f", single tenant {self.config.tenant_id}" if self.config.tenant_id else ""
+        graph = "Graph time zones on" if self.graph.enabled else "Graph off"
+        return f"Teams: /api/messages, authenticated as app {self.config.app_id}{tenant} (every activity's JWT is checked); {graph}."
+
+    def mount(self, app: web.Application) -> None:
+        app.router.add_post("/api/messages", self.messages)
+        app.router.add_get(chart_links.ROUTE, self.chart)
+        app.router.add_get(REPORT_ROUTE, self.report)
+
+    async def startup(self) -> None:
+        log.info(self.describe())
+
+    async def shutdown(self) -> None:
+        await self.graph.close()
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=False)
+
+    # ------------------------------------------------------------------ HTTP
+
+    def base_url(self) -> str:
+        """Where clients reach this server: `teams.public_url`, else the address it was reached at."""
+        if self.config.public_url:
+            return self.config.public_url
+        if self._origin:
+            return self._origin
+        server = self.runtime.application.config.server
+        host = "127.0.0.1" if server.host in ("0.0.0.0", "::", "") else server.host
+        return f"http://{host}:{server.port}"
+
+    async def messages(self, request: web.Request) -> web.StreamResponse:
+        if self.local_mode and not _loopback(request.remote):
+            return _problem(403, "Accord's Teams endpoint is in local mode (no app id), so it only accepts clients on this machine.")
+        auth_header = request.headers.get("Authorization", "")
+        if not self.local_mode and not auth_header:
+            return _problem(401, "This request has no Bot Framework token.")
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return _problem(413, "That request is too large to be an activity.")
+        if "json" not in (request.content_type or ""):
+            return _problem(415, "An activity is JSON: send it with Content-Type: application/json.")
+        try:
+            body = await request.json()
+        except ValueError:
+            return _problem(400, "The body is not valid JSON.")
+        problem = _not_an_activity(body)
+        if problem:
+            return _problem(400, problem)
+        try:
+            activity = Activity().deserialize(body)
+        except Exception:  # noqa: BLE001 - msrest raises several kinds for a malformed field
+            return _problem(400, "The body is not a Bot Framework activity.")
+        try:
+            authenticated = await self.authentication.authenticate_request(activity, auth_header)
+        except Exception as refused:  # noqa: BLE001 - PermissionError, or the JWT library's own errors
+            log.warning("refused an activity: %s", refused)
+            return _problem(401, "The Bot Framework token is missing or not valid.")
+        if not self.config.public_url:
+            self._origin = f"{request.scheme}://{request.host}"
+        response = await self.adapter.process_activity(authenticated, activity, self.bot.on_turn)
+        if response is None:
+            return web.Response(status=201)
+        payload = response.body
+        if isinstance(payload, Model):
+            payload = serializer_helper(payload)
+        return web.json_response(payload, status=response.status or 200)
+
+    def report_url(self, assessment_id: str, fmt: str) -> str:
+        token = self.images.seal("report", {"a": assessment_id, "f": fmt}, REPORT_LIFETIME)
+        return self.base_url().rstrip("/") + REPORT_ROUTE.format(token=token)
+
+    async def report(self, request: web.Request) -> web.StreamResponse:
+        """An exported report, at the unguessable, expiring address given to the member who asked."""
+        try:
+            wanted = self.images.unseal("report", request.match_info["token"])
+        except chart_links.ChartLinkError as wrong:
+            return web.Response(status=410 if wrong.expired else 404, text=str(wrong))
+        database = self.runtime.application.database
+        charts = self.runtime.charts
+
+        def render():
+            from bot.export import render_export
+            from storage.unit_of_work import SqlUnitOfWork
+
+            with SqlUnitOfWork(database, read_only=True) as uow:
+                assessment = uow.assessments.get(wanted["a"])
+            return render_export(assessment, wanted["f"], renderer=charts)
+
+        try:
+            exported = await asyncio.get_running_loop().run_in_executor(None, render)
+        except Exception as failed:  # noqa: BLE001 - a deleted assessment, a format no longer known
+            log.warning("report download failed: %s", failed)
+            return web.Response(status=404, text="That report is no longer available.")
+        return web.Response(
+            body=exported.content,
+            headers={
+                "Content-Type": exported.media_type,
+                "Content-Disposition": f'attachment; filename="{exported.filename}"',
+                "Cache-Control": "private, no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    async def chart(self, request: web.Request) -> web.StreamResponse:
+        try:
+            chart = self.images.chart_for(request.match_info["token"])
+        except chart_links.ChartLinkError as wrong:
+            return web.Response(status=410 if wrong.expired else 404, text=str(wrong))
+        png = await asyncio.get_running_loop().run_in_executor(None, self.images.render, chart)
+        return web.Response(
+            body=png, content_type="image/png", headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
+        )
+
+    # ---------------------------------------------------------------- errors
+
+    async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
+        log.exception("a Teams turn failed", exc_info=error)
+        if turn_context.activity.type == "message":
+            try:
+                await turn_context.send_activity("Sorry, something went wrong on my side and nothing was changed. Please try again.")
+            except Exception:  # noqa: BLE001 - the connector may be what failed
+                log.warning("could not tell the person about the failure")
+
+
+def _loopback(remote: str | None) -> bool:
+    if not remote:
+        return False
+    try:
+        return ipaddress.ip_address(remote.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _problem(status: int, message: str) -> web.Response:
+    return web.json_response({"error": {"code": status, "message": message}}, status=status)
+
+
+def _not_an_activity(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return "The body is not an activity (a JSON object)."
+    if not isinstance(body.get("type"), str) or not body["type"]:
+        return "An activity needs a type."
+    conversation = body.get("conversation")
+    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str) or not conversation["id"]:
+        return "An activity needs a conversation with an id."
+    if not isinstance(body.get("serviceUrl"), str) or not body["serviceUrl"].startswith(("http://", "https://")):
+        return "An activity needs a serviceUrl to answer to."
+    sender = body.get("from")
+    if body["type"] in ("message", "invoke") and (not isinstance(sender, dict) or not isinstance(sender.get("id"), str)):
+        return "A message or invoke needs a sender (from.id)."
+    return None
+

@@ -1,0 +1,78 @@
+"""What a report says beyond its own assessment: the organisation, progress over time, peers.
+
+`report_context` gathers, for one assessment, the `bot.report.ReportContext` every rendering of
+the summary can use (the HTML, CSV, JSON and Markdown exports, and the channel summary through
+`summary_context`):
+
+- the organisation's name and type: its `organisation` row if there is one, otherwise (and for a
+  row without a type) the ``organisation`` section of ``app.yaml`` (the single-organisation install);
+- progress: the organisation's latest earlier completed assessment on the same framework,
+  compared theme by theme (`engine.progress`);
+- comparison: opted-in organisations of the same type with a completed assessment on the same
+  framework, as anonymous aggregates (`engine.comparison`), when ``comparison.enabled`` and the
+  organisation has a type. Below ``comparison.min_peers`` peers it says only that there are too few.
+
+Everything is read through `storage.reports.ReportQueries`, which never reads a vote.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.config import Config, OrganisationConfig
+from bot.report import ReportContext
+from engine.assessment import Assessment
+from engine.comparison import Comparison, compare
+from engine.progress import ProgressReport, progress_since
+from engine.scoring import score
+from storage.reports import ReportQueries
+from storage.unit_of_work import SqlUnitOfWork
+
+_PLACEHOLDER_NAME = OrganisationConfig().name  # "Your organisation": not worth printing on a report
+
+
+def report_context(session: Session, assessment: Assessment, config: Config, *, now: datetime | None = None) -> ReportContext:
+    """The context of a report on `assessment`, read in the caller's session."""
+    queries = ReportQueries(session)
+    conversation = assessment.conversation
+    organisation = queries.organisation(conversation.platform, conversation.workspace)
+    if organisation is not None:
+        name, organisation_type = organisation.name, organisation.type or config.organisation.type
+    else:
+        name = config.organisation.name if config.organisation.name != _PLACEHOLDER_NAME else None
+        organisation_type = config.organisation.type
+    card = score(assessment)
+    progress: ProgressReport | None = None
+    baseline = queries.baseline_for(assessment)
+    if baseline is not None:
+        progress = progress_since(card, baseline)
+    comparison: Comparison | None = None
+    if config.comparison.enabled and organisation_type:
+        peers = queries.peer_scores(
+            framework_id=assessment.framework.id,
+            organisation_type=organisation_type,
+            exclude=(conversation.platform, conversation.workspace),
+        )
+        comparison = compare(card, peers, organisation_type=organisation_type, min_peers=config.comparison.min_peers)
+    return ReportContext(
+        organisation=name,
+        progress=progress,
+        comparison=comparison,
+        timezone=config.organisation.tzinfo,
+        generated_at=now,
+    )
+
+
+def report_context_for(database: Engine, assessment: Assessment, config: Config, *, now: datetime | None = None) -> ReportContext:
+    """The same, in a read-only unit of work of its own (for adapters that hold an assessment)."""
+    with SqlUnitOfWork(database, read_only=True) as uow:
+        return report_context(uow.session, assessment, config, now=now)
+
+
+def summary_context(database: Engine, assessment: Assessment, config: Config) -> dict:
+    """Keyword arguments for `engine.presenters.summary_message`: progress and comparison."""
+    context = report_context_for(database, assessment, config)
+    return {"progress": context.progress, "comparison": context.comparison}

@@ -1,0 +1,535 @@
+"""Exports: the report as HTML, CSV, JSON or Markdown, for `/accord export` and `accord export`.
+
+`render_export` is what the Slack and Teams adapters call with the assessment a use case gave
+them; `run_export` is the `accord export` subcommand. Each format is one file (`ExportFile`):
+
+- **html**: the self-contained report (`bot.report.report_html`): charts inline as data URIs,
+  no external fetch, laid out to print on A4.
+- **csv**: one row per question, for spreadsheets (UTF-8 with a byte-order mark so Excel reads
+  the accents; text that a spreadsheet would take for a formula is prefixed with ').
+- **json**: for other systems; the shape is versioned (`JSON_VERSION`) and documented in
+  ``docs/reports.md``.
+- **markdown**: the Markdown report with its charts inline as data URIs.
+
+Individual votes appear only with ``include_individual_votes=True`` *and* a `requested_by` who is
+a super-user of that assessment: the engine checks (`engine.presenters.individual_contributions`
+raises `NotPermitted` for anyone else), before anything is rendered. Without them, no output
+carries a name, a comment or an identity.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import sys
+import threading
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.charts import ChartRenderer
+from bot.report import ReportContext, data_uri, default_renderer, report_html, report_markdown
+from engine.assessment import Assessment, Identity
+from engine.errors import DomainError, NotFound, NotPermitted
+from engine.presenters import VERDICT_WORDS, QuestionContributions, individual_contributions
+from engine.scoring import QuestionResult, QuestionStatus, score
+
+JSON_FORMAT = "accord-report"
+JSON_VERSION = 1
+
+FORMATS = ("html", "csv", "json", "markdown")
+_ALIASES = {"md": "markdown", "htm": "html"}
+_MEDIA_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "markdown": "text/markdown; charset=utf-8",
+}
+_EXTENSIONS = {"html": "html", "csv": "csv", "json": "json", "markdown": "md"}
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    filename: str
+    content: bytes
+    media_type: str
+
+
+def render_export(
+    assessment: Assessment,
+    fmt: str,
+    *,
+    requested_by: Identity | None = None,
+    include_individual_votes: bool = False,
+    context: ReportContext | None = None,
+    renderer: ChartRenderer | None = None,
+) -> ExportFile:
+    """The assessment's report as one file in `fmt` (html, csv, json or markdown)."""
+    fmt = _ALIASES.get(fmt.lower().strip(), fmt.lower().strip())
+    if fmt not in FORMATS:
+        raise DomainError(f"I can export the report as html, csv, json or markdown, not {fmt!r}.")
+    contributions: tuple[QuestionContributions, ...] | None = None
+    if include_individual_votes:
+        if requested_by is None:
+            raise NotPermitted(
+                "Individual votes are exported only for a super-user of the assessment, who must say who they are."
+            )
+        contributions = individual_contributions(assessment, requested_by)  # NotPermitted for anyone else
+    context = context or ReportContext()
+    renderer = renderer or default_renderer()
+    if fmt == "html":
+        text = report_html(assessment, context, contributions=contributions, renderer=renderer)
+        content = text.encode("utf-8")
+    elif fmt == "markdown":
+        text = report_markdown(assessment, context, contributions=contributions, image=lambda c: data_uri(renderer.render(c)))
+        content = text.encode("utf-8")
+    elif fmt == "csv":
+        content = ("\ufeff" + report_csv(assessment, contributions=contributions)).encode("utf-8")
+    else:
+        data = report_json(assessment, context, contributions=contributions)
+        content = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return ExportFile(export_filename(assessment, fmt, confidential=contributions is not None), content, _MEDIA_TYPES[fmt])
+
+
+def export_filename(assessment: Assessment, fmt: str, *, confidential: bool = False) -> str:
+    """e.g. ``leadership-self-assessment-2025-2025-03-12.html``: the title and the date it refers to."""
+    moment = assessment.completed_at or assessment.created_at
+    stem = _slug(assessment.title) or "accord-report"
+    suffix = "-individual-votes" if confidential else ""
+    return f"{stem}-{moment:%Y-%m-%d}{suffix}.{_EXTENSIONS[fmt]}"
+
+
+# --------------------------------------------------------------------------- CSV
+
+CSV_COLUMNS = (
+    "Theme number",
+    "Theme",
+    "Question number",
+    "Question",
+    "Status",
+    "Agreed now",
+    "Agreed now (label)",
+    "Agreed ambition",
+    "Agreed ambition (label)",
+    "Gap",
+    "Votes",
+    # then "Now: votes at P" and "Ambition: votes at P" for every point P of the scale
+    "Now: median",
+    "Now: agreement",
+    "Ambition: agreement",
+    "Now: rwg",
+    "Now: spread",
+    "Now: IQR",
+    "Verdict",
+    "Needed discussion",
+    "Note",
+    "Skip reason",
+    "Rounds",
+    "Agreed in round",
+    "Agreed on",
+)
+
+
+def report_csv(assessment: Assessment, *, contributions: Sequence[QuestionContributions] | None = None) -> str:
+    """One row per question, in framework order; with `contributions`, each voter's columns too."""
+    card = score(assessment)
+    scale = assessment.framework.scale
+    points = list(scale.points)
+    header = list(CSV_COLUMNS[:11])
+    header += [f"Now: votes at {p}" for p in points] + [f"Ambition: votes at {p}" for p in points]
+    header += list(CSV_COLUMNS[11:])
+    voters: list[tuple[Identity, str]] = []
+    by_question: dict[str, QuestionContributions] = {}
+    if contributions is not None:
+        seen: dict[Identity, str] = {}
+        for item in contributions:
+            by_question[item.question.id] = item
+            for member, _ in item.votes:
+                seen.setdefault(member.identity, member.name)
+        voters = sorted(seen.items(), key=lambda pair: (pair[1], pair[0]))
+        for _, name in voters:
+            header += [f"{name}: now", f"{name}: ambition", f"{name}: comment"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_cell(h) for h in header])
+    for result in card.questions:
+        writer.writerow(_csv_row(result, assessment, points, voters, by_question.get(result.question.id)))
+    return buffer.getvalue()
+
+
+def _csv_row(
+    result: QuestionResult,
+    assessment: Assessment,
+    points: list[int],
+    voters: list[tuple[Identity, str]],
+    contribution: QuestionContributions | None,
+) -> list[Any]:
+    scale = assessment.framework.scale
+    consensus, measures = result.consensus, result.measures
+    agreed_in = assessment.finalised_round(result.question.id)
+    latest = assessment.latest_round(result.question.id)
+    row: list[Any] = [
+        result.theme.number,
+        _cell(result.theme.title),
+        result.question.number,
+        _cell(result.question.prompt),
+        result.status.value,
+        consensus.current if consensus else "",
+        _cell(scale.label(consensus.current)) if consensus else "",
+        consensus.ambition if consensus else "",
+        _cell(scale.label(consensus.ambition)) if consensus else "",
+        consensus.gap if consensus else "",
+        measures.current.n if measures else "",
+    ]
+    row += list(measures.current.distribution) if measures else [""] * len(points)
+    row += list(measures.ambition.distribution) if measures else [""] * len(points)
+    row += [
+        _number(measures.current.median) if measures else "",
+        _number(measures.current.consensus, 3) if measures else "",
+        _number(measures.ambition.consensus, 3) if measures else "",
+        _number(measures.current.rwg, 3) if measures else "",
+        _number(measures.current.spread) if measures else "",
+        _number(measures.current.iqr) if measures else "",
+        VERDICT_WORDS[measures.verdict] if measures else "",
+        ("yes" if measures.needs_discussion else "no") if measures else "",
+        _cell(consensus.note) if consensus else "",
+        _cell(latest.skip_reason) if result.status is QuestionStatus.SKIPPED and latest else "",
+        result.rounds,
+        agreed_in.number if agreed_in else "",
+        consensus.recorded_at.date().isoformat() if consensus else "",
+    ]
+    if voters:
+        votes = {member.identity: vote for member, vote in (contribution.votes if contribution else ())}
+        for identity, _ in voters:
+            vote = votes.get(identity)
+            row += [vote.current, vote.ambition, _cell(vote.comment)] if vote else ["", "", ""]
+    return row
+
+
+def _cell(text: str) -> str:
+    """Text as a spreadsheet shows it: a leading = + - @ would start a formula, so it is quoted."""
+    text = " ".join(str(text).split())
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _number(value: float | int | None, digits: int = 2) -> str | int | float:
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return value
+    return round(float(value), digits)
+
+
+# -------------------------------------------------------------------------- JSON
+
+
+def report_json(
+    assessment: Assessment,
+    context: ReportContext | None = None,
+    *,
+    contributions: Sequence[QuestionContributions] | None = None,
+) -> dict[str, Any]:
+    """The report as plain data: see ``docs/reports.md`` for every key (format version 1)."""
+    context = context or ReportContext()
+    card = score(assessment)
+    framework = assessment.framework
+    voters = len(assessment.voters())
+    data: dict[str, Any] = {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "generated_at": _iso(context.generated_at),
+        "organisation": context.organisation,
+        "assessment": {
+            "id": assessment.id,
+            "title": assessment.title,
+            "status": assessment.status.value,
+            "started_at": _iso(assessment.created_at),
+            "completed_at": _iso(assessment.completed_at),
+            "team": {"voting_members": voters, "observers": len(assessment.members) - voters},
+        },
+        "framework": {
+            "id": framework.id,
+            "title": framework.title,
+            "version": framework.version,
+            "scale": {
+                "min": framework.scale.minimum,
+                "max": framework.scale.maximum,
+                "labels": {str(p): framework.scale.label(p) for p in framework.scale.points},
+            },
+        },
+        "overall": {
+            "current": _round(card.current),
+            "ambition": _round(card.ambition),
+            "gap": _round(card.gap),
+            "agreement": _round(card.agreement),
+            "agreement_band": card.agreement_band,
+            "questions": {
+                "total": len(card.questions),
+                **{status.name.lower(): card.count(status) for status in QuestionStatus},
+            },
+        },
+        "themes": [
+            {
+                "id": t.theme.id,
+                "number": t.theme.number,
+                "title": t.theme.title,
+                "current": _round(t.current),
+                "ambition": _round(t.ambition),
+                "gap": _round(t.gap),
+                "agreement": _round(t.agreement),
+                "agreement_band": t.agreement_band,
+                "answered": t.answered,
+                "questions": t.total,
+                "readings": list(t.readings),
+            }
+            for t in card.themes
+        ],
+        "strengths": [s.theme.id for s in card.strengths],
+        "priorities": [
+            {
+                "theme": p.score.theme.id,
+                "next_step": p.next_step,
+                "focus_question": p.focus.question.id if p.focus else None,
+                "resources": [
+                    {"title": r.title, "url": r.url, "kind": r.kind.value, "description": r.description} for r in p.resources
+                ],
+            }
+            for p in card.priorities
+        ],
+        "most_contested": [q.question.id for q in card.most_contested],
+        "questions": [_json_question(result, assessment) for result in card.questions],
+        "progress": _json_progress(context),
+        "comparison": _json_comparison(context),
+    }
+    if contributions is not None:
+        data["individual_votes"] = [
+            {
+                "question": item.question.id,
+                "round": item.round_number,
+                "votes": [
+                    {
+                        "member": member.name,
+                        "current": vote.current,
+                        "ambition": vote.ambition,
+                        "comment": vote.comment,
+                        "cast_at": _iso(vote.cast_at),
+                    }
+                    for member, vote in item.votes
+                ],
+            }
+            for item in contributions
+        ]
+    return data
+
+
+def _json_question(result: QuestionResult, assessment: Assessment) -> dict[str, Any]:
+    consensus, measures = result.consensus, result.measures
+    agreed_in = assessment.finalised_round(result.question.id)
+    latest = assessment.latest_round(result.question.id)
+    return {
+        "id": result.question.id,
+        "number": result.question.number,
+        "theme": result.theme.id,
+        "prompt": result.question.prompt,
+        "status": result.status.name.lower(),
+        "rounds": result.rounds,
+        "consensus": None
+        if consensus is None
+        else {
+            "current": consensus.current,
+            "ambition": consensus.ambition,
+            "gap": consensus.gap,
+            "note": consensus.note,
+            "recorded_at": _iso(consensus.recorded_at),
+            "round": agreed_in.number if agreed_in else None,
+        },
+        "votes": None
+        if measures is None
+        else {
+            "n": measures.current.n,
+            "verdict": measures.verdict.value,
+            "needs_discussion": measures.needs_discussion,
+            "current": _json_measure(measures.current),
+            "ambition": _json_measure(measures.ambition),
+        },
+        "skip_reason": (latest.skip_reason or None) if result.status is QuestionStatus.SKIPPED and latest else None,
+    }
+
+
+def _json_measure(measure) -> dict[str, Any]:
+    return {
+        "distribution": list(measure.distribution),
+        "mean": _round(measure.mean),
+        "median": _round(measure.median),
+        "consensus": _round(measure.consensus),
+        "rwg": _round(measure.rwg),
+        "iqr": _round(measure.iqr),
+        "spread": measure.spread,
+        "polarised": measure.polarised,
+    }
+
+
+def _json_progress(context: ReportContext) -> dict[str, Any] | None:
+    progress = context.progress
+    if progress is None:
+        return None
+    return {
+        "since": {"title": progress.since.title, "completed_at": _iso(progress.since.completed_at)},
+        "current_before": _round(progress.since.current),
+        "current_now": _round(progress.current),
+        "themes": [
+            {
+                "theme": m.theme_id,
+                "title": m.title,
+                "current_before": _round(m.before.current) if m.before else None,
+                "current_now": _round(m.now.current) if m.now else None,
+                "ambition_before": _round(m.before.ambition) if m.before else None,
+                "ambition_now": _round(m.now.ambition) if m.now else None,
+                "change": _round(m.current_change),
+                "direction": m.direction,
+            }
+            for m in progress.themes
+        ],
+    }
+
+
+def _json_comparison(context: ReportContext) -> dict[str, Any] | None:
+    comparison = context.comparison
+    if comparison is None:
+        return None
+    return {
+        "organisation_type": comparison.organisation_type,
+        "shown": comparison.shown,
+        "min_peers": comparison.min_peers,
+        "peers": comparison.peers,
+        "themes": [
+            {
+                "theme": t.theme_id,
+                "ours": _round(t.ours),
+                "peers": t.peers,
+                "lower_quartile": _round(t.lower_quartile),
+                "median": _round(t.median),
+                "upper_quartile": _round(t.upper_quartile),
+                "position": t.position,
+            }
+            for t in comparison.themes
+        ],
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].rstrip("-")
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def run_export(config, args, out: TextIO) -> int:
+    """`accord export ASSESSMENT --format F [--output PATH] [--individual-votes --as P:W:U]`, or `--list`."""
+    from bot.app import open_database
+    from bot.comparison import report_context
+    from storage.reports import ReportQueries
+    from storage.unit_of_work import SqlUnitOfWork
+
+    requested_by = _identity(args.as_user) if args.as_user else None
+    if args.individual_votes and requested_by is None:
+        print(
+            "accord: --individual-votes needs --as PLATFORM:WORKSPACE:USER, a super-user of the assessment.",
+            file=sys.stderr,
+        )
+        return 2
+    if not args.list and not args.assessment:
+        print("accord: name the assessment to export; `accord export --list` shows them.", file=sys.stderr)
+        return 2
+    database = open_database(config.database.url)
+    try:
+        with SqlUnitOfWork(database, read_only=True) as uow:
+            if args.list:
+                return _list(ReportQueries(uow.session), requested_by, out)
+            try:
+                assessment = uow.assessments.get(args.assessment)
+            except NotFound:
+                print(f"accord: there is no assessment {args.assessment!r}; `accord export --list` shows them.", file=sys.stderr)
+                return 2
+            context = report_context(uow.session, assessment, config, now=datetime.now(timezone.utc))
+    finally:
+        database.dispose()
+    try:
+        file = render_export(
+            assessment,
+            args.format,
+            requested_by=requested_by,
+            include_individual_votes=args.individual_votes,
+            context=context,
+        )
+    except NotPermitted as refused:
+        print(f"accord: {refused}", file=sys.stderr)
+        return 2
+    if args.output == "-":
+        out.write(file.content.decode("utf-8").lstrip("\ufeff"))
+        out.flush()
+        return 0
+    path = _output_path(args.output, Path(config.report.output_dir), file.filename)
+    _write_bytes(path, file.content)
+    note = " It contains individual votes: keep it confidential." if args.individual_votes else ""
+    print(f"Wrote {path} ({_size(len(file.content))}).{note}", file=out)
+    return 0
+
+
+def _list(queries, requested_by: Identity | None, out: TextIO) -> int:
+    listing = queries.list_assessments(
+        requested_by.platform if requested_by else None, requested_by.workspace if requested_by else None
+    )
+    if not listing:
+        print("No assessments yet.", file=out)
+        return 0
+    for item in listing:
+        when = item.completed_at or item.created_at
+        state = f"completed {when:%Y-%m-%d}" if item.completed_at else f"started {when:%Y-%m-%d}, {item.status.value}"
+        print(f"{item.id}  {item.title} ({item.framework_id}; {state}; {item.platform}:{item.workspace}, channel {item.channel_id})", file=out)
+    return 0
+
+
+def _identity(text: str) -> Identity:
+    parts = text.split(":")
+    if len(parts) != 3 or not all(part.strip() for part in parts):
+        raise DomainError(f"--as takes PLATFORM:WORKSPACE:USER, e.g. slack:T0123:U0456, not {text!r}.")
+    return Identity(*(part.strip() for part in parts))
+
+
+def _output_path(output: str | None, default_dir: Path, filename: str) -> Path:
+    if not output:
+        return default_dir / filename
+    path = Path(output)
+    if path.is_dir() or output.endswith(("/", os.sep)):
+        return path / filename
+    return path
+
+
+def _write_bytes(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        partial.write_bytes(content)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _size(n: int) -> str:
+    return f"{n} bytes" if n < 1024 else f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
