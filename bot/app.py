@@ -13,7 +13,9 @@ from functools import partial
 from sqlalchemy import Engine
 
 from bot.catalogue import FrameworkCatalogue
+from bot.comparison import report_context
 from bot.config import Config
+from bot.scheduler import schedule_policy
 from bot.service import Accord
 from engine.assessment import Settings
 from engine.disagreement import Thresholds
@@ -58,8 +60,20 @@ def open_database(url: str) -> Engine:
     return database
 
 
+def _summary_context(uow: SqlUnitOfWork, assessment, config: Config) -> dict:
+    context = report_context(uow.session, assessment, config)
+    return {"progress": context.progress, "comparison": context.comparison}
+
+
 def build(config: Config, database_url: str | None = None) -> Application:
     catalogue = FrameworkCatalogue.load(config.frameworks.paths, config.frameworks.default)
     database = open_database(database_url or config.database.url)
-    accord = Accord(partial(SqlUnitOfWork, database), catalogue, settings_from(config), queued_platforms=QUEUED_PLATFORMS)
+    accord = Accord(
+        partial(SqlUnitOfWork, database),
+        catalogue,
+        settings_from(config),
+        queued_platforms=QUEUED_PLATFORMS,
+        schedule_policy=schedule_policy(config),
+        summary_context=lambda uow, assessment: _summary_context(uow, assessment, config),
+    )
     return Application(config, catalogue, database, accord)

@@ -102,6 +102,14 @@ class Close:
 
 
 @dataclass(frozen=True)
+class Organisation:
+    """Show or set what kind of council this is and whether it shares anonymised results."""
+
+    type: str | None = None
+    share: bool | None = None
+
+
+@dataclass(frozen=True)
 class Help:
     topic: str | None = None
 
@@ -175,6 +183,13 @@ USAGES: tuple[Usage, ...] = (
     Usage("summary", "summary", "the scored summary so far"),
     Usage("export", "export", "write the report with its charts"),
     Usage("close", "close", "end the assessment now, leaving unanswered questions out", True),
+    Usage(
+        "organisation",
+        "organisation [type <kind>] [share|private]",
+        "what kind of council this is (e.g. `organisation type unitary`), and whether it shares anonymised "
+        "results to compare with similar councils",
+        True,
+    ),
     Usage("deadline", "deadline <when>", "close voting on the open question then, e.g. `deadline 2d`, `deadline 2026-12-01 17:00`, `deadline off`", True),
     Usage("remind", "remind", "remind everyone who has not voted yet, privately, now", True),
     Usage("schedule", "schedule [setting value]", "see or change reminders and digests, e.g. `schedule interval 2d`", True),
@@ -242,6 +257,8 @@ def parse(text: str) -> Command:
         return SetRole(person=args[0], role=role)
     if name == "close":
         return Close()
+    if name in ("organisation", "organization", "org"):
+        return _organisation(args)
     if name == "help":
         return Help(topic=_ALIASES.get(args[0].lower(), args[0].lower()) if args else None)
     if name == "remind":
@@ -266,6 +283,22 @@ def _vote(args: list[str]) -> Vote:
         question, args = args[0], args[1:]
     current, ambition = _score(args[0], "current position", example), _score(args[1], "ambition", example)
     return Vote(current=current, ambition=ambition, comment=" ".join(args[2:]), question=question)
+
+
+def _organisation(args: list[str]) -> Organisation:
+    words = [w.lower() for w in args]
+    share = None
+    if words and words[-1] in ("share", "private"):
+        share = words.pop() == "share"
+    kind = None
+    if words:
+        if words[0] != "type" or len(words) < 2:
+            raise CommandError(
+                "Say `organisation type unitary` (or district, county, metropolitan borough, london borough...), "
+                "`organisation share` or `organisation private`."
+            )
+        kind = " ".join(words[1:])
+    return Organisation(type=kind, share=share)
 
 
 def _finalise(args: list[str]) -> Finalise:

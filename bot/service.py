@@ -100,6 +100,7 @@ class Accord:
         queued_platforms: frozenset[str] = frozenset(),
         attempts: int = 3,
         schedule_policy: SchedulePolicy = SchedulePolicy(),
+        summary_context: Callable[[UnitOfWork, Assessment], dict] | None = None,
     ) -> None:
         # app.yaml's reminder and digest schedule and the organisation's time zone, for
         # `remind`, `deadline` and `schedule` (the built-in defaults equal app.yaml's defaults).
@@ -110,6 +111,9 @@ class Accord:
         self._new_id = new_id
         self._queued_platforms = queued_platforms
         self._attempts = attempts
+        # What the summary adds from outside the assessment (progress since the last one, the
+        # comparison with similar organisations), read in the command's own transaction.
+        self._summary_context = summary_context or (lambda uow, assessment: {})
 
     # ----------------------------------------------------------------- entry point
 
@@ -161,11 +165,14 @@ class Accord:
         uow.commit()
         return Reply(messages, assessment, queued)
 
-    def _after_close(self, assessment: Assessment, closed: list[Message]) -> list[Message]:
+    def _summary_of(self, uow: UnitOfWork, assessment: Assessment) -> Message:
+        return p.summary_message(assessment, **self._summary_context(uow, assessment))
+
+    def _after_close(self, uow: UnitOfWork, assessment: Assessment, closed: list[Message]) -> list[Message]:
         """What follows a finalise or skip: the next question, or the end and the summary."""
         messages = list(closed)
         if not assessment.is_active:
-            messages += [p.completed_message(assessment), p.summary_message(assessment)]
+            messages += [p.completed_message(assessment), self._summary_of(uow, assessment)]
         else:
             focus = assessment.focus_round
             if focus is not None and focus.state is RoundState.OPEN:
@@ -239,13 +246,13 @@ class Accord:
     def _finalise(self, request: Request, command: c.Finalise, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.finalise(request.actor.identity, request.now, command.current, command.ambition, command.note)
-            messages = self._after_close(assessment, [p.consensus_message(assessment, round_)])
+            messages = self._after_close(uow, assessment, [p.consensus_message(assessment, round_)])
             return self._finish(uow, request, assessment, messages)
 
     def _skip(self, request: Request, command: c.Skip, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.skip(request.actor.identity, request.now, command.reason)
-            messages = self._after_close(assessment, [p.skipped_message(assessment, round_)])
+            messages = self._after_close(uow, assessment, [p.skipped_message(assessment, round_)])
             return self._finish(uow, request, assessment, messages)
 
     def _next(self, request: Request, command: c.Next, directory: Directory) -> Reply:
@@ -286,7 +293,7 @@ class Accord:
     def _summary(self, request: Request, command: c.Summary, directory: Directory) -> Reply:
         with self._uow() as uow:
             assessment = self._current(uow, request)
-            return self._finish(uow, request, assessment, [p.summary_message(assessment)])
+            return self._finish(uow, request, assessment, [self._summary_of(uow, assessment)])
 
     def _export(self, request: Request, command: c.Export, directory: Directory) -> Reply:
         # The adapter renders and delivers the file (bot.export); the use case checks the ask.
@@ -330,7 +337,30 @@ class Accord:
             closed = p.notice(
                 None, "Assessment closed", f"{request.actor.name} closed the assessment. The summary covers the questions agreed."
             )
-            return self._finish(uow, request, assessment, [closed, p.summary_message(assessment)])
+            return self._finish(uow, request, assessment, [closed, self._summary_of(uow, assessment)])
+
+    def _organisation(self, request: Request, command: c.Organisation, directory: Directory) -> Reply:
+        from storage.reports import ReportQueries  # the organisation belongs to the workspace, not one assessment
+
+        where = request.conversation
+        with self._uow() as uow:
+            assessment = self._current(uow, request)
+            queries = ReportQueries(uow.session)
+            known = queries.organisation(where.platform, where.workspace)
+            if command.type is None and command.share is None:
+                return Reply([_organisation_notice(request.actor.identity, known)], assessment)
+            member = assessment.members.get(request.actor.identity)
+            if member is None or not member.is_super_user:
+                raise DomainError(f"Only a super-user can change the organisation's details; ask {assessment.super_user_names()}.")
+            updated = queries.record_organisation(
+                where.platform,
+                where.workspace,
+                name=known.name if known else assessment.title,
+                type=command.type if command.type is not None else (known.type if known else None),
+                share_for_comparison=command.share if command.share is not None else (known.share_for_comparison if known else False),
+                now=request.now,
+            )
+            return self._finish(uow, request, None, [_organisation_notice(None, updated)])
 
     def _help(self, request: Request, command: c.Help, directory: Directory) -> Reply:
         return Reply([help_message(request.actor.identity, command.topic)])
@@ -458,6 +488,24 @@ RECENTLY_REMINDED = timedelta(hours=1)  # `remind` leaves alone anyone reminded 
 def _wall_clock(at: datetime, where: tzinfo) -> datetime:
     """A naive date and time as read on the clock in `where`, as an aware instant."""
     return at.replace(tzinfo=where).astimezone(timezone.utc).astimezone(where)
+
+
+def _organisation_notice(person: Identity | None, organisation) -> Message:
+    if organisation is None:
+        return p.notice(
+            person,
+            "Organisation",
+            "Not set yet. A super-user can say what kind of council this is (`organisation type unitary`) and "
+            "choose to compare anonymised results with similar councils (`organisation share`).",
+        )
+    kind = f"a {organisation.type} council" if organisation.type else "type not set"
+    sharing = (
+        "Shares anonymised theme scores with similar councils: others see only medians and quartiles, and only "
+        "once enough councils of the same type have completed an assessment."
+        if organisation.share_for_comparison
+        else "Does not share results with other councils (say `organisation share` to take part in comparisons)."
+    )
+    return p.notice(person, f"Organisation: {kind}", sharing)
 
 
 def help_message(person: Identity, topic: str | None = None) -> Message:

@@ -628,6 +628,10 @@ class Assessment:
         if member is None or not member.is_super_user:
             raise NotPermitted(f"Only the super-user can {action}; ask {self._super_user_names()}.")
 
+    def super_user_names(self) -> str:
+        """Who to ask, in words: "Sam", or "Sam or Amira"."""
+        return self._super_user_names()
+
     def _super_user_names(self) -> str:
         names = sorted(m.name for m in self.super_users())
         if not names:

@@ -13,6 +13,8 @@ framework's file, so an edited or deleted YAML file cannot change what a team an
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,9 +34,31 @@ from engine.assessment import (
     Vote,
 )
 from engine.disagreement import Thresholds
-from engine.framework import parse_framework
+from engine.framework import Framework, parse_framework
 from engine.reminders import ScheduleOverrides
 from storage.tables import AssessmentRow, MemberRow, RoundRow, VoteRow
+
+# An assessment's framework snapshot is written once, when it starts, and never changes, so a
+# parsed snapshot can be kept by assessment. Parsing one (25 questions, 125 descriptors) is a
+# fifth of the cost of a vote; a bounded cache keeps the busiest assessments parsed.
+_SNAPSHOTS: OrderedDict[tuple[str, str, int], Framework] = OrderedDict()
+_SNAPSHOTS_LOCK = threading.Lock()
+_SNAPSHOTS_KEPT = 512
+
+
+def _snapshot(row: AssessmentRow) -> Framework:
+    key = (row.id, row.framework_id, row.framework_version)
+    with _SNAPSHOTS_LOCK:
+        framework = _SNAPSHOTS.get(key)
+        if framework is not None:
+            _SNAPSHOTS.move_to_end(key)
+            return framework
+    framework = parse_framework(row.framework_snapshot, source=f"the framework snapshot of assessment {row.id}")
+    with _SNAPSHOTS_LOCK:
+        _SNAPSHOTS[key] = framework
+        while len(_SNAPSHOTS) > _SNAPSHOTS_KEPT:
+            _SNAPSHOTS.popitem(last=False)
+    return framework
 
 # ------------------------------------------------------------------- domain -> columns
 
@@ -146,7 +170,7 @@ def assessment_from_rows(
     votes: Iterable[VoteRow],
 ) -> Assessment:
     """The aggregate as stored; `members`, `rounds` and `votes` come in the order to keep."""
-    framework = parse_framework(row.framework_snapshot, source=f"the framework snapshot of assessment {row.id}")
+    framework = _snapshot(row)
     identities: dict[int, Identity] = {}
     people: dict[Identity, Member] = {}
     for member_row in members:

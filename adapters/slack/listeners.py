@@ -122,7 +122,7 @@ class Listeners:
             return
         await self._after(reply, actor, client, respond, channel_id)
         if isinstance(command, c.Export) and reply.ok and reply.assessment is not None:
-            await self.w.export(client, actor, reply.assessment)
+            await self.w.export(client, actor, reply.assessment, command.format)
 
     async def _directory_for(
         self, client: AsyncWebClient, team_id: str, channel_id: str, command: c.Command | None, text: str

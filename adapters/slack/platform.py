@@ -281,12 +281,26 @@ class SlackPlatform:
                 return
             await asyncio.wait(pending, timeout=remaining)
 
-    async def export(self, client: AsyncWebClient, person: Identity, assessment: Assessment) -> None:
-        """`/accord export`: the Markdown report and its charts, uploaded to the asker alone.
+    async def export(self, client: AsyncWebClient, person: Identity, assessment: Assessment, fmt: str = "markdown") -> None:
+        """`/accord export [html|csv|json]`: the report uploaded to the asker alone.
 
-        The one place that makes the report: when `bot.export` offers HTML, CSV and JSON, the
-        format the person asked for is chosen here.
+        Markdown comes with its charts as separate images; HTML is one self-contained file
+        (charts inline) for a board paper; CSV and JSON are one file each.
         """
+        if fmt not in ("markdown", "md"):
+            export = await asyncio.to_thread(self._export_file, assessment, fmt, person)
+            try:
+                opened = await client.conversations_open(users=person.user_id)
+                await client.files_upload_v2(
+                    channel=opened["channel"]["id"],
+                    content=export.content,
+                    filename=export.filename,
+                    title=f"{assessment.title}: report",
+                    initial_comment=f"The report on {assessment.title}. Only you received it.",
+                )
+            except SlackApiError as refused:
+                log.warning("the report could not be sent to %s: %s", person.user_id, slack_error(refused))
+            return
         markdown, images = await asyncio.to_thread(_markdown_report, assessment, self.runtime.charts)
         try:
             opened = await client.conversations_open(users=person.user_id)
@@ -301,6 +315,14 @@ class SlackPlatform:
             log.warning("the report could not be sent to %s: %s", person.user_id, slack_error(refused))
         finally:
             shutil.rmtree(Path(markdown).parent, ignore_errors=True)
+
+    def _export_file(self, assessment: Assessment, fmt: str, person: Identity):
+        from bot.comparison import report_context_for
+        from bot.export import render_export
+
+        application = self.runtime.application
+        context = report_context_for(application.database, assessment, application.config)
+        return render_export(assessment, fmt, requested_by=person, context=context, renderer=self.runtime.charts)
 
     async def _forget_old_receipts(self) -> None:
         while not self._stop.is_set():
@@ -339,7 +361,7 @@ def _malformed(body: Any) -> bool:
     return False
 
 
-def _markdown_report(assessment: Assessment, charts) -> tuple[Path, list[Path]]:
+def _markdown_report(assessment: Assessment, charts) -> tuple[Path, list[Path]]:  # noqa: D103
     files = write_report(assessment, Path(tempfile.mkdtemp(prefix="accord-export-")), renderer=charts)
     return files.markdown, list(files.images)
 

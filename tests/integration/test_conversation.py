@@ -293,3 +293,17 @@ def test_a_round_that_stepped_back_is_forgotten_cleanly(team):
         ("evidence-and-insight", 1, RoundState.FINALISED.value),
         ("evidence-and-insight", 2, RoundState.OPEN.value),
     ]
+
+
+def test_the_organisation_is_set_by_a_super_user_and_shown_to_anyone(team):
+    assert "Not set yet." in team.private("bea", team.say("@bea organisation"))
+    before = team.stored()
+    refused = team.say("@bea organisation type unitary share")
+    assert "Only a super-user can change the organisation's details; ask Sam." in team.private("bea", refused)
+    assert team.stored() == before
+    changed = team.channel(team.say("@sam organisation type unitary share"))
+    assert "Organisation: a unitary council" in changed
+    assert "Shares anonymised theme scores with similar councils" in changed
+    assert "Organisation: a unitary council" in team.private("dev", team.say("@dev organisation"))
+    kept = team.channel(team.say("@sam organisation private"))
+    assert "Organisation: a unitary council" in kept and "Does not share results" in kept

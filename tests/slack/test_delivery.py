@@ -94,3 +94,15 @@ async def test_export_sends_the_report_to_the_asker_alone(accord):
     report = upload["files"][0]
     assert report["filename"] == "report.md" and b"# A short council self-assessment" in report["bytes"]
     assert not any(p for p in accord.slack.posted if p.channel.startswith("D"))
+
+
+async def test_export_as_html_is_one_self_contained_file_for_the_asker(accord):
+    await accord.command(SAM, "start mini-council")
+    await accord.command(SAM, "export html")
+    assert "HTML report on A short council self-assessment is on its way" in accord.slack.ephemeral_to(SAM)[-1]
+    (upload,) = accord.slack.uploads
+    assert upload["channel"] == "D" + SAM
+    (report,) = upload["files"]
+    assert report["filename"].endswith(".html")
+    assert report["bytes"].startswith(b"<!DOCTYPE html>")
+    assert b"A short council self-assessment" in report["bytes"]

@@ -11,6 +11,7 @@ from bot.commands import (
     Help,
     Join,
     Next,
+    Organisation,
     Reopen,
     Reveal,
     SetRole,
@@ -55,6 +56,10 @@ from bot.commands import (
         ("observer <@U123>", SetRole("<@U123>", "observer")),
         ("member @dev", SetRole("@dev", "member")),
         ("close", Close()),
+        ("organisation", Organisation()),
+        ("organisation type metropolitan borough", Organisation("metropolitan borough")),
+        ("organisation type unitary share", Organisation("unitary", True)),
+        ("organization private", Organisation(share=False)),
         ("help", Help()),
         ("help finalize", Help("finalise")),
         ("", Help()),
@@ -91,6 +96,7 @@ def test_unknown_command_without_a_near_miss_points_to_help():
         ("vote 3 four", "The ambition should be a whole number, not 'four'"),
         ("finalise 3.5 4", "'3.5' is not a whole number"),
         ("superuser", "Name one person, for example `superuser @amira`."),
+        ("organisation unitary", "Say `organisation type unitary`"),
     ],
 )
 def test_malformed_commands_say_what_was_expected(text, expected):
