@@ -1,4 +1,5 @@
 # Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+SHELL  := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -39,7 +40,10 @@ chat: $(STAMP)
 test: $(STAMP)-e2e
 	$(BIN)/python -m pytest
 
+# Benchmarks measure PostgreSQL too when the local server answers, as CI's tests do.
 bench: $(STAMP)-test
+	@if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
+	    export ACCORD_TEST_DATABASE_URL="$${ACCORD_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"; fi; \
 	$(BIN)/python -m bench
 
 clean:

@@ -360,7 +360,7 @@ def summary_message(
         text=tuple(text),
         fields=fields,
         links=links,
-        charts=summary_charts(card) if card.current is not None else (),
+        charts=summary_charts(card) + contested_charts(assessment, card) if card.current is not None else (),
     )
 
 

@@ -39,20 +39,41 @@ from engine.reminders import ScheduleOverrides
 from storage.tables import AssessmentRow, MemberRow, RoundRow, VoteRow
 
 # An assessment's framework snapshot is written once, when it starts, and never changes, so a
-# parsed snapshot can be kept by assessment. Parsing one (25 questions, 125 descriptors) is a
-# fifth of the cost of a vote; a bounded cache keeps the busiest assessments parsed.
-_SNAPSHOTS: OrderedDict[tuple[str, str, int], Framework] = OrderedDict()
+# parsed snapshot can be kept. Parsing one (25 questions, 125 descriptors) is a fifth of the cost
+# of a command. Most assessments share a framework version, so a parse is also reused across
+# assessments whose stored snapshot is equal to one already parsed (comparing two dicts is far
+# cheaper than parsing one); an edited framework file makes a different snapshot and its own parse.
+_BY_ASSESSMENT: OrderedDict[tuple[str, str, int], Framework] = OrderedDict()
+_BY_VERSION: OrderedDict[tuple[str, int], list[tuple[dict, Framework]]] = OrderedDict()
 _SNAPSHOTS_LOCK = threading.Lock()
-_SNAPSHOTS_KEPT = 512
+_KEPT = 512
 
 
 def _snapshot(row: AssessmentRow) -> Framework:
     key = (row.id, row.framework_id, row.framework_version)
+    version = (row.framework_id, row.framework_version)
     with _SNAPSHOTS_LOCK:
-        framework = _SNAPSHOTS.get(key)
+        framework = _BY_ASSESSMENT.get(key)
         if framework is not None:
-            _SNAPSHOTS.move_to_end(key)
+            _BY_ASSESSMENT.move_to_end(key)
             return framework
+        for raw, parsed in _BY_VERSION.get(version, ()):
+            if raw == row.framework_snapshot:
+                framework = parsed
+                break
+    if framework is None:
+        framework = parse_framework(row.framework_snapshot, source=f"the framework snapshot of assessment {row.id}")
+        with _SNAPSHOTS_LOCK:
+            variants = _BY_VERSION.setdefault(version, [])
+            if len(variants) < 8:
+                variants.append((row.framework_snapshot, framework))
+            while len(_BY_VERSION) > _KEPT:
+                _BY_VERSION.popitem(last=False)
+    with _SNAPSHOTS_LOCK:
+        _BY_ASSESSMENT[key] = framework
+        while len(_BY_ASSESSMENT) > _KEPT:
+            _BY_ASSESSMENT.popitem(last=False)
+    return framework
     framework = parse_framework(row.framework_snapshot, source=f"the framework snapshot of assessment {row.id}")
     with _SNAPSHOTS_LOCK:
         _SNAPSHOTS[key] = framework

@@ -272,8 +272,10 @@ def test_the_summary_states_the_overall_picture_strengths_priorities_and_contest
 
 
 def test_the_summary_charts_carry_their_numbers_in_alt_text(summary):
-    radar, gaps = summary.charts
+    radar, gaps, *contested = summary.charts
     assert (radar.kind, gaps.kind) == (ChartKind.RADAR, ChartKind.GAPS)
+    # Then how the team voted on each of the most contested questions, if any was contested.
+    assert all(chart.kind is ChartKind.DISTRIBUTION for chart in contested)
     assert radar.categories == gaps.categories == ("Money", "People")
     assert [s.values for s in radar.series] == [(2.5, 3.5), (4.5, 3.5)]
     assert gaps.series[0].values == (2.0, 0.0)
@@ -287,3 +289,15 @@ def test_a_summary_with_nothing_agreed_says_so_and_draws_no_chart(assessment):
     assert message.text == ("No question has been agreed yet, so there is nothing to score.",)
     assert message.charts == () and message.links == ()
     assert [f.value for f in message.fields] == ["not scored yet (0 of 2 agreed)"] * 2
+
+
+def test_the_summary_shows_how_the_team_voted_on_the_most_contested_question(assessment):
+    agree(assessment, "budget", POLARISED, current=3, ambition=5)  # currents 1 5 1 5: split
+    for question in ("reserves", "skills", "culture"):
+        agree(assessment, question, AGREED)
+    summary = summary_message(assessment)
+    kinds = [chart.kind for chart in summary.charts]
+    assert kinds == [ChartKind.RADAR, ChartKind.GAPS, ChartKind.DISTRIBUTION]
+    contested = summary.charts[2]
+    assert contested.title == "Question 1.1: how the team voted"
+    assert contested.alt_text.startswith("Votes on question 1.1. Current position: 2 at 1, 2 at 5.")
