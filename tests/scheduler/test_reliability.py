@@ -152,6 +152,13 @@ def test_on_postgresql_one_process_holds_the_lock_and_another_takes_over(db_url,
         with db_engine.connect() as connection:
             pid = b._connection.execute(text("SELECT pg_backend_pid()")).scalar()
             connection.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+            # Termination is asynchronous: the lock goes when the backend has gone.
+            for _ in range(500):
+                gone = connection.exec_driver_sql(f"SELECT count(*) FROM pg_stat_activity WHERE pid = {pid}").scalar() == 0
+                if gone:
+                    break
+                connection.exec_driver_sql("SELECT pg_sleep(0.01)")
+            assert gone
         assert a.holds()
         assert not b.holds()
     finally:

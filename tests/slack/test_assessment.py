@@ -101,9 +101,14 @@ async def test_a_team_runs_a_whole_assessment_in_its_channel(accord):
     assert any("Assessment complete" in t for t in texts)
     summary = texts[-1]
     assert "Summary: A short council self-assessment" in summary
-    titles = [f["title"] for upload in slack.uploads[-2:] for f in upload["files"]]
-    assert titles == ["Where we are and where we aim to be, by theme", "Ambition gap by theme"]
-    assert all(f["alt_txt"] and f["bytes"].startswith(b"\x89PNG") for u in slack.uploads[-2:] for f in u["files"])
+    titles = [f["title"] for upload in slack.uploads for f in upload["files"]]
+    start = titles.index("Where we are and where we aim to be, by theme")
+    summary_charts = titles[start:]
+    assert summary_charts[:2] == ["Where we are and where we aim to be, by theme", "Ambition gap by theme"]
+    # then how the team voted on the most contested question(s)
+    assert summary_charts[2:] and all(t.endswith(": how the team voted") for t in summary_charts[2:])
+    uploaded = [f for u in slack.uploads for f in u["files"]][start:]
+    assert all(f["alt_txt"] and f["bytes"].startswith(b"\x89PNG") for f in uploaded)
     assert "LG Inform" in "\n".join(texts)  # a theme's resources come with its consensus
 
     with SqlUnitOfWork(accord.application.database) as uow:
