@@ -175,7 +175,7 @@ USAGES: tuple[Usage, ...] = (
     Usage("skip", "skip [reason]", "skip the open question", True),
     Usage("next", "next", "open the next question", True),
     Usage("reopen", "reopen [question]", "everyone votes again on a question, e.g. `reopen 2.3`", True),
-    Usage("who", "who [question]", "see privately who voted what", True),
+    Usage("who", "who [question|all]", "see privately who voted what, on one question or all of them", True),
     Usage("superuser", "superuser @name", "make someone a super-user", True),
     Usage("observer", "observer @name", "let someone follow without voting", True),
     Usage("member", "member @name", "make someone a voting member", True),

@@ -277,6 +277,8 @@ class Accord:
     def _who(self, request: Request, command: c.Who, directory: Directory) -> Reply:
         with self._uow() as uow:
             assessment = self._current(uow, request)
+            if command.question and command.question.lower() == "all":
+                return Reply([p.contributions_message(assessment, request.actor.identity)], assessment)
             if command.question:
                 round_ = assessment.latest_round(assessment.question(command.question).id)
                 if round_ is None:

@@ -307,3 +307,15 @@ def test_the_organisation_is_set_by_a_super_user_and_shown_to_anyone(team):
     assert "Organisation: a unitary council" in team.private("dev", team.say("@dev organisation"))
     kept = team.channel(team.say("@sam organisation private"))
     assert "Organisation: a unitary council" in kept and "Does not share results" in kept
+
+
+def test_the_super_user_alone_sees_every_contribution_to_the_assessment(team):
+    team.everyone_votes(3, 4)
+    team.say("@amira vote 2 4 the data is old")  # changed before the reveal
+    team.say("@sam reveal")
+    team.say("@sam finalise")
+    refused = team.say("@amira who all")
+    assert "Only the super-user" in team.private("amira", refused)
+    seen = team.private("sam", team.say("@sam who all"))
+    assert "1.1 (round 1)  Amira 2→4 “the data is old”; Bea 3→4" in seen
+    assert team.channel() == ""
