@@ -69,6 +69,18 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class OwnView:
+    """A question as one member sees it: the channel's message, plus their own vote only."""
+
+    question: Message  # the channel's question message, as it stands now
+    current: int | None = None  # the member's own vote, if they have voted in this round
+    ambition: int | None = None
+    comment: str = ""
+    member: bool = True  # False: not (yet) a member of the assessment
+    voting: bool = False  # the round is open for votes
+
+
 @dataclass
 class Reply:
     """What a command produced: its messages, and the assessment they concern.
@@ -137,6 +149,36 @@ class Accord:
         except c.CommandError as wrong:
             return Reply([p.error_message(request.actor.identity, wrong.message)])
         return self.handle(request, command, directory)
+
+    # ---------------------------------------------------------------------- queries
+
+    def own_view(self, conversation: Conversation, actor: Identity, question_ref: str | None) -> OwnView | None:
+        """The question as `actor` sees it (a card refreshed for one member), or None if there is none.
+
+        A read, not a command: nothing changes and nothing is queued. The privacy rules stay the
+        engine's: the member gets the channel's question message plus their own vote only.
+        """
+        with self._uow(read_only=True) as uow:  # a read never waits behind a vote
+            assessment = uow.assessments.active_in(conversation) or uow.assessments.latest_in(conversation)
+            if assessment is None:
+                return None
+            try:
+                question_id = assessment.question(question_ref).id if question_ref else assessment.focus_question_id
+            except DomainError:  # an unknown question on a forged or stale card
+                return None
+            round_ = assessment.latest_round(question_id) if question_id else None
+            if round_ is None:
+                return None
+            message = p.question_message(assessment, round_)
+            vote = round_.votes.get(actor)
+            return OwnView(
+                question=message,
+                current=vote.current if vote else None,
+                ambition=vote.ambition if vote else None,
+                comment=vote.comment if vote else "",
+                member=actor in assessment.members,
+                voting=bool(message.inputs),
+            )
 
     # --------------------------------------------------------------------- helpers
 

@@ -58,9 +58,8 @@ from adapters.teams.directory import (
 )
 from adapters.teams.graph import GraphProfiles
 from adapters.teams.references import ReferenceBook
-from adapters.teams.views import OwnView
 from bot import commands as c
-from bot.service import Accord, Reply, Request
+from bot.service import Accord, OwnView, Reply, Request
 from engine import presenters as p
 from engine.assessment import Conversation, Identity
 from engine.views import Kind, Link, Message

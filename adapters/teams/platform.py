@@ -32,7 +32,6 @@ from datetime import timedelta
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -49,7 +48,6 @@ from adapters.teams.delivery import TeamsDeliverer
 from adapters.teams.directory import PLATFORM
 from adapters.teams.graph import GraphProfiles, MsalTokenProvider, TokenProvider, graph_scope
 from adapters.teams.references import ReferenceBook
-from adapters.teams.views import own_view
 from bot.config import ConfigError
 from bot.server import Runtime
 
@@ -122,7 +120,7 @@ class TeamsPlatform:
                 references=self.references,
                 deliverer=self.deliverer,
                 graph=self.graph,
-                own_view=partial(own_view, database),
+                own_view=runtime.application.accord.own_view,
                 clock=runtime.clock,
                 wake=runtime.dispatcher.wake,
                 executor=self.executor,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from functools import partial
 
 import pytest
 from botbuilder.core.adapters import TestAdapter
@@ -19,7 +18,6 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, Ent
 from adapters.teams.bot import AccordTeamsBot, Services
 from adapters.teams.delivery import TeamsDeliverer
 from adapters.teams.references import ReferenceBook
-from adapters.teams.views import own_view
 from bot.app import build
 from bot.config import parse_config
 from engine.assessment import Conversation
@@ -52,7 +50,7 @@ def team(db_url):
             references=ReferenceBook(application.database, lambda: NOW),
             deliverer=deliverer,
             graph=None,
-            own_view=partial(own_view, application.database),
+            own_view=application.accord.own_view,
             clock=lambda: NOW,
             wake=lambda: woken.append(1),
         )
