@@ -181,7 +181,7 @@ USAGES: tuple[Usage, ...] = (
     Usage("member", "member @name", "make someone a voting member", True),
     Usage("join", "join", "take part in the assessment as a voting member"),
     Usage("summary", "summary", "the scored summary so far"),
-    Usage("export", "export", "write the report with its charts"),
+    Usage("export", "export [html|csv|json]", "the report as a file: HTML for a board paper, CSV, JSON, or Markdown with charts"),
     Usage("close", "close", "end the assessment now, leaving unanswered questions out", True),
     Usage(
         "organisation",

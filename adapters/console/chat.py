@@ -16,6 +16,7 @@ from typing import TextIO
 from adapters.console.render import ConsoleRenderer
 from adapters.console.session import ConsoleSession, ConsoleTeam, console_person
 from bot.charts import ChartRenderer, chart_filename
+from bot.export import render_export
 from bot.report import write_report
 from bot.service import Accord
 from engine.assessment import Conversation
@@ -66,14 +67,25 @@ def run_chat(
             text = renderer.render(message)
             if text:
                 print(text + "\n", file=out)
-        if reply.ok and line.split()[-1:] and _is_export(line) and reply.assessment is not None:
-            files = write_report(reply.assessment, output_dir, renderer=charts)
-            print(f"Report written to {files.markdown} with {len(files.images)} charts.\n", file=out)
+        fmt = _export_format(line)
+        if reply.ok and fmt is not None and reply.assessment is not None:
+            if fmt in ("markdown", "md"):
+                files = write_report(reply.assessment, output_dir, renderer=charts)
+                print(f"Report written to {files.markdown} with {len(files.images)} charts.\n", file=out)
+            else:
+                export = render_export(reply.assessment, fmt, requested_by=session.speaker.identity, renderer=charts)
+                output_dir.mkdir(parents=True, exist_ok=True)
+                path = output_dir / export.filename
+                path.write_bytes(export.content)
+                print(f"Report written to {path}.\n", file=out)
     print("Goodbye. The assessment is saved; `accord chat` again carries on.", file=out)
 
 
-def _is_export(line: str) -> bool:
+def _export_format(line: str) -> str | None:
+    """The format asked for when the line is an export, else None."""
     words = line.split()
     if words and words[0].startswith("@"):
         words = words[1:]
-    return bool(words) and words[0].lower().lstrip("/") in ("export", "report")
+    if not words or words[0].lower().lstrip("/") not in ("export", "report"):
+        return None
+    return words[1].lower() if len(words) > 1 else "markdown"
