@@ -148,3 +148,18 @@ def test_an_unreachable_database_is_a_clear_error(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "127.0.0.1" in result.stderr or "database" in result.stderr.lower()
+
+
+def test_chat_exports_the_format_asked_for(tmp_path):
+    lines = ["@sam start", "@amira vote 2 4", "@bea vote 3 4", "@sam reveal", "@sam finalise", "@sam export csv", "@sam export", "quit"]
+    database = f"sqlite:///{tmp_path / 'chat.db'}"
+    result = accord("--config", str(APP_YAML), "chat", "--database", database, stdin="\n".join(lines) + "\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = tmp_path / "accord-report"
+    (csv_file,) = report.glob("*.csv")
+    assert f"Report written to {csv_file.relative_to(tmp_path)}." in result.stdout
+    rows = csv_file.read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("Theme number,Theme,Question number,Question,Status,Agreed now")
+    assert len(rows) == 1 + 25  # a row per question
+    assert "Amira" not in csv_file.read_text(encoding="utf-8-sig")  # no names without asking
+    assert (report / "report.md").exists() and "Report written to accord-report/report.md" in result.stdout
