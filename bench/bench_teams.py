@@ -22,7 +22,6 @@ breakdown times the msrest retry policy, and the vote through `Accord.handle` al
 from __future__ import annotations
 
 import asyncio
-import json
 import multiprocessing
 import os
 import statistics
@@ -116,8 +115,6 @@ def _serve_bare(kind: str, ready, port_out) -> None:
 
 
 def _serve_accord(database: str, ready, port_out) -> None:
-    from aiohttp import web  # noqa: F401
-
     from adapters.teams.platform import TeamsPlatform
     from bot.app import build
     from bot.config import parse_config

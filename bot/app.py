@@ -7,6 +7,7 @@ install need nothing else. A server database (PostgreSQL) is migrated only on pu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -39,6 +40,10 @@ class Application:
     database: Engine
     accord: Accord
 
+    def service(self, unit_of_work: Callable[[], SqlUnitOfWork]) -> Accord:
+        """The same use cases over other units of work (Slack's keep a delivery receipt in each)."""
+        return make_accord(self.config, self.catalogue, unit_of_work)
+
 
 def settings_from(config: Config) -> Settings:
     return Settings(
@@ -65,15 +70,19 @@ def _summary_context(uow: SqlUnitOfWork, assessment, config: Config) -> dict:
     return {"progress": context.progress, "comparison": context.comparison}
 
 
-def build(config: Config, database_url: str | None = None) -> Application:
-    catalogue = FrameworkCatalogue.load(config.frameworks.paths, config.frameworks.default)
-    database = open_database(database_url or config.database.url)
-    accord = Accord(
-        partial(SqlUnitOfWork, database),
+def make_accord(config: Config, catalogue: FrameworkCatalogue, unit_of_work: Callable[[], SqlUnitOfWork]) -> Accord:
+    """The use cases as app.yaml configures them: the one place they are wired."""
+    return Accord(
+        unit_of_work,
         catalogue,
         settings_from(config),
         queued_platforms=QUEUED_PLATFORMS,
         schedule_policy=schedule_policy(config),
         summary_context=lambda uow, assessment: _summary_context(uow, assessment, config),
     )
-    return Application(config, catalogue, database, accord)
+
+
+def build(config: Config, database_url: str | None = None) -> Application:
+    catalogue = FrameworkCatalogue.load(config.frameworks.paths, config.frameworks.default)
+    database = open_database(database_url or config.database.url)
+    return Application(config, catalogue, database, make_accord(config, catalogue, partial(SqlUnitOfWork, database)))

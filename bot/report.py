@@ -41,6 +41,7 @@ from engine.presenters import (
     QuestionContributions,
     contested_charts,
     join_words,
+    long_date,
     summary_charts,
     summary_reading,
 )
@@ -61,11 +62,6 @@ from engine.views import Chart
 
 REPORT_NAME = "report.md"
 HTML_NAME = "report.html"
-
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 _ROUND_WORDS = {
     RoundState.OPEN: "is open for votes",
@@ -125,7 +121,7 @@ class _Report:
     def date(self, moment: datetime) -> str:
         tz = self.context.timezone or timezone.utc
         local = moment.astimezone(tz) if moment.tzinfo else moment
-        return f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
+        return long_date(local)
 
 
 def write_report(

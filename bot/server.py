@@ -19,11 +19,11 @@ from datetime import datetime, timezone
 from typing import Protocol
 
 from aiohttp import web
-from sqlalchemy import text
 
 from bot.app import Application
 from bot.charts import ChartRenderer
 from bot.delivery import Deliverer, OutboxDispatcher
+from storage.database import ping
 
 log = logging.getLogger("accord.server")
 
@@ -106,8 +106,7 @@ def create_web_app(runtime: Runtime, platforms: list[Platform], background: list
 async def _healthz(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     try:
-        with runtime.application.database.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        ping(runtime.application.database)
         database = "ok"
     except Exception as problem:  # noqa: BLE001 - health reports, it does not raise
         database = f"unavailable: {type(problem).__name__}"

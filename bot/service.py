@@ -24,7 +24,7 @@ from bot import commands as c
 from bot.catalogue import FrameworkCatalogue
 from bot.scheduler import check_cron, reminder_key, zone
 from engine import presenters as p
-from engine.assessment import Assessment, Conversation, Identity, Member, Role, RoundState, Settings
+from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity, Member, Role, RoundState, Settings
 from engine.errors import ConcurrentChange, DomainError, NotFound
 from engine.reminders import SchedulePolicy, add_duration, next_allowed
 from engine.views import Field, Kind, Message, only
@@ -74,11 +74,35 @@ class OwnView:
     """A question as one member sees it: the channel's message, plus their own vote only."""
 
     question: Message  # the channel's question message, as it stands now
+    number: str = ""  # the question's number, "2.3"
     current: int | None = None  # the member's own vote, if they have voted in this round
     ambition: int | None = None
     comment: str = ""
     member: bool = True  # False: not (yet) a member of the assessment
+    observer: bool = False  # a member who follows without voting
     voting: bool = False  # the round is open for votes
+
+
+@dataclass(frozen=True)
+class WaitingVote:
+    """An open question still waiting for one person's vote."""
+
+    channel_id: str
+    assessment_title: str
+    question_id: str
+    question_heading: str
+    prompt: str
+
+
+@dataclass(frozen=True)
+class AssessmentLine:
+    """One assessment of a workspace, in a line: where, whether it is under way, and where it stands."""
+
+    title: str
+    channel_id: str
+    status: str  # "under way" or "complete"
+    started: str
+    detail: str = ""
 
 
 @dataclass
@@ -171,14 +195,45 @@ class Accord:
                 return None
             message = p.question_message(assessment, round_)
             vote = round_.votes.get(actor)
+            member = assessment.members.get(actor)
             return OwnView(
                 question=message,
+                number=assessment.question(question_id).number,
                 current=vote.current if vote else None,
                 ambition=vote.ambition if vote else None,
                 comment=vote.comment if vote else "",
-                member=actor in assessment.members,
+                member=member is not None,
+                observer=member is not None and not member.votes,
                 voting=bool(message.inputs),
             )
+
+    def overview(self, person: Identity) -> tuple[list[WaitingVote], list[AssessmentLine]]:
+        """A person's workspace at a glance: the votes waiting for them, and every assessment.
+
+        Only the person's own state and counts are given, never anyone's vote.
+        """
+        waiting: list[WaitingVote] = []
+        lines: list[AssessmentLine] = []
+        with self._uow(read_only=True) as uow:  # a read never waits behind a vote
+            for summary in uow.assessments.list_for_workspace(person.platform, person.workspace):
+                started = p.long_date(summary.created_at)
+                if summary.status is not AssessmentStatus.ACTIVE:
+                    lines.append(AssessmentLine(summary.title, summary.channel_id, "complete", started))
+                    continue
+                assessment = uow.assessments.get(summary.id)
+                round_ = assessment.focus_round
+                detail = ""
+                if round_ is not None:
+                    question = assessment.question(round_.question_id)
+                    detail = f"Question {question.number} is {round_.state.value}"
+                    if round_.state is RoundState.OPEN:
+                        detail += f": {assessment.progress(round_).line()}"
+                        member = assessment.members.get(person)
+                        if member is not None and member.votes and person not in round_.votes:
+                            heading = p.question_label(assessment, question)
+                            waiting.append(WaitingVote(summary.channel_id, assessment.title, question.id, heading, question.prompt))
+                lines.append(AssessmentLine(summary.title, summary.channel_id, "under way", started, detail + "." if detail else ""))
+        return waiting, lines
 
     # --------------------------------------------------------------------- helpers
 

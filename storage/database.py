@@ -212,3 +212,9 @@ def _first_line(error: Exception) -> str:
     text = str(error).strip()
     line = text.splitlines()[0] if text else type(error).__name__
     return line.rstrip(".")
+
+
+def ping(engine: Engine) -> None:
+    """Ask the database for one trivial answer; raises if it cannot give one (for /healthz)."""
+    with read_only(engine).connect() as connection:
+        connection.exec_driver_sql("SELECT 1")

@@ -74,12 +74,7 @@ def _snapshot(row: AssessmentRow) -> Framework:
         while len(_BY_ASSESSMENT) > _KEPT:
             _BY_ASSESSMENT.popitem(last=False)
     return framework
-    framework = parse_framework(row.framework_snapshot, source=f"the framework snapshot of assessment {row.id}")
-    with _SNAPSHOTS_LOCK:
-        _SNAPSHOTS[key] = framework
-        while len(_SNAPSHOTS) > _SNAPSHOTS_KEPT:
-            _SNAPSHOTS.popitem(last=False)
-    return framework
+
 
 # ------------------------------------------------------------------- domain -> columns
 

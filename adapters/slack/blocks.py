@@ -36,6 +36,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.service import AssessmentLine, WaitingVote
 from engine.views import ChoiceInput, Kind, Message, TextInput
 
 # Slack's limits (Block Kit reference).
@@ -300,24 +301,6 @@ def closed_modal(heading: str, text: str) -> dict:
 
 
 # ---------------------------------------------------------------------------- App Home
-
-
-@dataclass(frozen=True)
-class WaitingVote:
-    channel_id: str
-    assessment_title: str
-    question_id: str
-    question_heading: str
-    prompt: str
-
-
-@dataclass(frozen=True)
-class AssessmentLine:
-    title: str
-    channel_id: str
-    status: str
-    started: str
-    detail: str = ""
 
 
 def home_view(waiting: Iterable[WaitingVote], assessments: Iterable[AssessmentLine]) -> dict:

@@ -34,13 +34,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import blocks as b
 from adapters.slack.delivery import SlackDeliverer, slack_error
 from adapters.slack.directory import NO_ONE, FetchedDirectory, SlackPeople, conversation, has_plain_mention, identity
-from adapters.slack.home import home_for
 from adapters.slack.receipts import Receipt, Replayed
 from bot import commands as c
 from bot.service import Accord, Person, Reply, Request
 from engine import presenters as p
-from engine.assessment import Assessment, Identity, RoundState
-from engine.errors import DomainError
+from engine.assessment import Assessment, Identity
 from engine.views import Kind, Message
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -178,29 +176,16 @@ class Listeners:
             log.warning("views.open failed: %s", slack_error(refused))
 
     def _vote_view(self, where, voter: Identity, form: b.VoteForm) -> dict:
-        with SqlUnitOfWork(self.w.database, read_only=True) as uow:
-            assessment = uow.assessments.active_in(where)
-            if assessment is None:
-                return b.closed_modal("Voting has closed", "No assessment is running in this channel any more.")
-            try:
-                question = assessment.question(form.question_id)
-                member = assessment.member(voter)
-            except DomainError as refused:
-                return b.closed_modal("You can't vote on this", refused.message)
-            if not member.votes:
-                return b.closed_modal("You are observing", "Observers follow the assessment but do not vote.")
-            round_ = assessment.latest_round(question.id)
-            if round_ is None or round_.state is not RoundState.OPEN:
-                return b.closed_modal(f"Voting on question {question.number} has closed", "Look at the channel for where the team is now.")
-            own = round_.votes.get(voter)
-            message = p.question_message(assessment, round_)
-        return b.vote_modal(
-            message,
-            form,
-            current=own.current if own else None,
-            ambition=own.ambition if own else None,
-            comment=own.comment if own else "",
-        )
+        view = self.w.service(None).own_view(where, voter, form.question_id)
+        if view is None:
+            return b.closed_modal("Voting has closed", "This question is no longer open in this channel's assessment.")
+        if not view.member:
+            return b.closed_modal("You can't vote on this", "You are not a member of this assessment yet: say `/accord join` to take part.")
+        if view.observer:
+            return b.closed_modal("You are observing", "Observers follow the assessment but do not vote.")
+        if not view.voting:
+            return b.closed_modal(f"Voting on question {view.number} has closed", "Look at the channel for where the team is now.")
+        return b.vote_modal(view.question, form, current=view.current, ambition=view.ambition, comment=view.comment)
 
     async def on_vote_submission(self, ack, body: dict, view: dict, client: AsyncWebClient, request) -> None:
         team_id = (body.get("team") or {}).get("id") or view.get("team_id")
@@ -268,7 +253,7 @@ class Listeners:
         self.w.spawn(self._publish_home(client, identity(team_id, event["user"])))
 
     async def _publish_home(self, client: AsyncWebClient, person: Identity) -> None:
-        view = await self.w.blocking(home_for, self.w.database, person)
+        view = await self.w.blocking(lambda: b.home_view(*self.w.service(None).overview(person)))
         await client.views_publish(user_id=person.user_id, view=view)
 
     # ------------------------------------------------------------------------ answers

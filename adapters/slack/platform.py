@@ -52,7 +52,6 @@ from adapters.slack.installations import DatabaseInstallationStore, DatabaseOAut
 from adapters.slack.listeners import Listeners, Wiring
 from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.receipts import Receipt, ReceiptUnitOfWork
-from bot.app import QUEUED_PLATFORMS, settings_from
 from bot.config import ConfigError
 from bot.report import write_report
 from bot.server import Runtime
@@ -87,7 +86,6 @@ class SlackPlatform:
         self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="accord-slack-db")
         self._tasks: set[asyncio.Task] = set()
         self._stop = asyncio.Event()
-        self._settings = settings_from(application.config)
         self.api_url = api_base_url(settings.api_url)
         client = web_client(self.api_url, None if self.oauth else settings.bot_token)
 
@@ -234,13 +232,7 @@ class SlackPlatform:
 
     def service(self, receipt: Receipt | None) -> Accord:
         """The use cases, with units of work that keep this delivery's receipt (see `receipts`)."""
-        application = self.runtime.application
-        return Accord(
-            partial(ReceiptUnitOfWork, self._database, receipt),
-            application.catalogue,
-            self._settings,
-            queued_platforms=QUEUED_PLATFORMS,
-        )
+        return self.runtime.application.service(partial(ReceiptUnitOfWork, self._database, receipt))
 
     async def db(self, function, *args: Any) -> Any:
         """Run blocking database work: on the loop for SQLite, on the thread pool for PostgreSQL.

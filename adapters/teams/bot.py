@@ -62,7 +62,7 @@ from bot import commands as c
 from bot.service import Accord, OwnView, Reply, Request
 from engine import presenters as p
 from engine.assessment import Conversation, Identity
-from engine.views import Kind, Link, Message
+from engine.views import Kind, Link
 
 log = logging.getLogger("accord.teams")
 

@@ -13,7 +13,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from bot.scheduler import Leadership, Sweeper
+from bot.scheduler import Sweeper
+from storage.leadership import Leadership
 from engine.assessment import Conversation
 from engine.reminders import SchedulePolicy
 from storage.database import create_db_engine

@@ -110,7 +110,7 @@ async def slack():
         await runner.cleanup()
 
 
-def slack_config(api_url: str, **settings: str):
+def slack_config(api_url: str, extra_yaml: str = "", **settings: str):
     environ = {
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_BOT_TOKEN": "xoxb-northshire",
@@ -127,7 +127,7 @@ slack:
   client_secret: ${{SLACK_CLIENT_SECRET:-}}
   app_token: ${{SLACK_APP_TOKEN:-}}
   api_url: ${{SLACK_API_URL:-}}
-"""
+""" + extra_yaml
     return parse_config(text, environ={k: v for k, v in environ.items() if v is not None})
 
 
@@ -301,8 +301,8 @@ class Accord:
             return [row.model_dump() for row in uow.session.exec(select(OutboxRow).order_by(OutboxRow.id)).all()]
 
 
-async def start_accord(slack: FakeSlack, db_url: str, *, socket_mode: bool = False, **settings: str):
-    config = slack_config(slack.base_url, **settings)
+async def start_accord(slack: FakeSlack, db_url: str, *, socket_mode: bool = False, extra_yaml: str = "", **settings: str):
+    config = slack_config(slack.base_url, extra_yaml, **settings)
     migrate.upgrade(db_url)
     application = build(config, db_url)
     clock = Clock()

@@ -188,3 +188,16 @@ async def test_uninstall_events_are_acknowledged_in_single_workspace_mode(accord
     raw = json.dumps(event)
     status, _ = await accord.post(raw, {**accord.headers(raw), "Content-Type": "application/json"})
     assert status == 200  # answered, so Slack does not retry it
+
+
+async def test_slack_commands_follow_the_schedule_in_app_yaml(slack, db_url):
+    # Slack runs the same use cases as every other entry point, wired from app.yaml in one place.
+    harness, runner = await start_accord(slack, db_url, extra_yaml="reminders:\n  interval: 3d\n")
+    try:
+        await harness.command(SAM, "start mini-council")
+        await harness.command(SAM, "schedule")
+        assert "then every 3 days" in slack.ephemeral_to(SAM)[-1]
+    finally:
+        await harness.http.close()
+        await runner.cleanup()
+        harness.application.database.dispose()
