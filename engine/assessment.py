@@ -22,6 +22,7 @@ Every refusal raises a `DomainError` whose message can be shown to the person as
 
 from __future__ import annotations
 
+import copy
 import math
 import statistics
 from dataclasses import dataclass, field, replace
@@ -248,6 +249,21 @@ class Assessment:
         first = next(framework.questions())
         assessment._open_round(first.id, now)
         return assessment
+
+    def copy(self) -> Assessment:
+        """A copy that can be changed without changing this one.
+
+        Only the assessment and its rounds change in place; members, votes, the framework and
+        the rest are immutable values, so they are shared rather than copied.
+        """
+        twin = copy.copy(self)
+        twin.members = dict(self.members)
+        twin.rounds = []
+        for round_ in self.rounds:
+            round_twin = copy.copy(round_)
+            round_twin.votes = dict(round_.votes)
+            twin.rounds.append(round_twin)
+        return twin
 
     # ------------------------------------------------------------------ queries
 

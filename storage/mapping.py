@@ -16,6 +16,8 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime, timezone
 from typing import Any
 
 from engine.assessment import (
@@ -154,6 +156,34 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
         # Only what the super-user changed; absent means app.yaml's schedule.
         **({"schedule": settings.schedule.to_dict()} if not settings.schedule.is_empty else {}),
     }
+
+
+def as_loaded(assessment: Assessment) -> None:
+    """Make a private copy of an aggregate equal to what loading it back would give.
+
+    The engine keeps the times it is given; the database gives them back in UTC
+    (`storage.tables.UtcDateTime`). Every other column comes back as it went in. Only for the
+    cache of committed assessments (`storage.tracking`), on a copy nobody else holds; a
+    production clock already gives UTC, so this usually changes nothing.
+    """
+    assessment.created_at = _utc(assessment.created_at)
+    assessment.completed_at = _utc(assessment.completed_at)
+    for round_ in assessment.rounds:
+        round_.opened_at = _utc(round_.opened_at)
+        round_.revealed_at = _utc(round_.revealed_at)
+        round_.closed_at = _utc(round_.closed_at)
+        round_.closes_at = _utc(round_.closes_at)
+        if round_.consensus is not None and round_.consensus.recorded_at.tzinfo is not timezone.utc:
+            round_.consensus = replace(round_.consensus, recorded_at=_utc(round_.consensus.recorded_at))
+        for voter, vote in round_.votes.items():
+            if vote.cast_at.tzinfo is not timezone.utc:
+                round_.votes[voter] = replace(vote, cast_at=_utc(vote.cast_at))
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is timezone.utc:
+        return moment
+    return moment.astimezone(timezone.utc)
 
 
 # ------------------------------------------------------------------- rows -> domain

@@ -12,6 +12,7 @@ unsent message waits for a retry, nothing after it in that conversation is sent.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from sqlmodel import Session, select
 
 from engine.assessment import Conversation
 from engine.views import Message, message_from_dict, message_to_dict
+from storage import statements
 from storage.tables import OutboxRow, PostedMessageRow
 
 # How many unsent messages one claim looks at. The cost of a claim grows with the backlog of
@@ -67,14 +69,9 @@ class OutboxRepository:
             "attempts": 0,
             "last_error": "",
         }
-        dialect = self._session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(OutboxRow).values(**values)
-        if dedupe_key is not None:
-            # A second process deciding to send the same reminder finds the row already there.
-            statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-        inserted = self._session.execute(statement.returning(OutboxRow.id)).scalar()
-        return inserted is not None
+        connection = self._session.connection()
+        statement = _insert_statement(connection.dialect.name, dedupe_key is not None)
+        return connection.execute(statement, values).scalar() is not None
 
     def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxItem]:
         """Take up to `limit` due messages for this dispatcher for `lease`, in each channel's order."""
@@ -156,10 +153,26 @@ class OutboxRepository:
             row.updated_at = now
         self._session.add(row)
 
-    def _set(self, item_id: int, **values: Any) -> None:
-        self._session.execute(
-            update(OutboxRow).where(OutboxRow.id == item_id).values(**values).execution_options(synchronize_session=False)
+    def _set(self, item_id: int, **changes: Any) -> None:
+        if "attempts" in changes:  # an expression, not a value: built each time (rare)
+            self._session.execute(
+                update(OutboxRow).where(OutboxRow.id == item_id).values(**changes).execution_options(synchronize_session=False)
+            )
+            return
+        self._session.connection().execute(
+            statements.update_where("outbox", tuple(changes), ("id",)), {**statements.values(changes), "k_id": item_id}
         )
+
+
+@functools.lru_cache(maxsize=None)
+def _insert_statement(dialect: str, deduplicated: bool) -> Any:
+    """INSERT ... RETURNING id, built once per database kind; bound with each message's values."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(OutboxRow.__table__)
+    if deduplicated:
+        # A second process deciding to send the same reminder finds the row already there.
+        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return statement.returning(OutboxRow.__table__.c.id)
 
 
 def _in(table: type, conversation: Conversation) -> tuple:

@@ -5,10 +5,16 @@ assessment and get the domain object; they never see a row. It lives inside a un
 (`storage.unit_of_work.SqlUnitOfWork`), which owns the session and the transaction.
 
 Saving writes the difference, not the aggregate. Every assessment loaded or added here is kept
-in an identity map together with the rows it came from, keyed by natural keys: a member by its
-platform identity, a round by (question, number), a vote by (question, number, voter). `save`
-compares the aggregate with those rows and inserts new members, rounds and votes, updates the
-columns that changed and deletes withdrawn votes, so one vote is one small INSERT (or UPDATE).
+in an identity map together with the state of the rows that store it (`storage.tracking`), keyed
+by natural keys: a member by its platform identity, a round by (question, number), a vote by
+(question, number, voter). `save` compares the aggregate with that state and inserts new
+members, rounds and votes, updates the columns that changed and deletes withdrawn votes, so one
+vote is one small INSERT (or UPDATE) plus the version bump. The statements are SQLAlchemy Core,
+built once: the ORM's unit of work and statement building cost more than the SQL itself here.
+
+Loading asks the database for the assessment's id and version; when this process committed
+that very version last, the copy kept in `storage.tracking.AggregateCache` is used instead of
+reading the four tables again.
 
 Concurrency, on two levels:
 
@@ -34,25 +40,66 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint
+from sqlalchemy import PrimaryKeyConstraint, Table, UniqueConstraint, bindparam, delete, insert, select
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, SQLModel, select
-from sqlmodel.sql.expression import Select
+from sqlalchemy.sql import Select
+from sqlmodel import Session, SQLModel
 
-from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity, RoundState, Vote
+from engine.assessment import Assessment, AssessmentStatus, Conversation, RoundState
 from engine.errors import NotFound
-from storage import mapping, schedule
+from storage import mapping, schedule, statements
 from storage.errors import ActiveAssessmentExists, ConcurrentChange
 from storage.tables import AssessmentRow, MemberRow, RoundRow, VoteRow
+from storage.tracking import AggregateCache, Columns, Stored, Tracked, VoteKey
 
 ACTIVE_CONVERSATION_INDEX = "uq_assessment_active_conversation"
 
-RoundKey = tuple[str, int]  # (question id, round number)
-VoteKey = tuple[str, int, Identity]  # (question id, round number, voter)
+# Core tables and statements, built once: the repository runs the same few statements again and
+# again, and building a statement costs more than running a small one on SQLite.
+_assessment: Table = AssessmentRow.__table__
+_member: Table = MemberRow.__table__
+_round: Table = RoundRow.__table__
+_vote: Table = VoteRow.__table__
+
+_VERSION_BY_ID = select(_assessment.c.id, _assessment.c.version).where(_assessment.c.id == bindparam("b_id"))
+_IN_CONVERSATION = (
+    _assessment.c.platform == bindparam("b_platform"),
+    _assessment.c.workspace == bindparam("b_workspace"),
+    _assessment.c.channel_id == bindparam("b_channel"),
+)
+_VERSION_OF_ACTIVE = select(_assessment.c.id, _assessment.c.version).where(
+    *_IN_CONVERSATION, _assessment.c.status == AssessmentStatus.ACTIVE.value
+)
+_VERSION_OF_LATEST = (
+    select(_assessment.c.id, _assessment.c.version)
+    .where(*_IN_CONVERSATION)
+    .order_by(_assessment.c.created_at.desc(), _assessment.c.id.desc())
+    .limit(1)
+)
+_LOCKED = {statement: statement.with_for_update() for statement in (_VERSION_BY_ID, _VERSION_OF_ACTIVE)}
+
+_LOAD_ASSESSMENT = select(_assessment).where(_assessment.c.id == bindparam("b_id"))
+_LOAD_MEMBERS = select(_member).where(_member.c.assessment_id == bindparam("b_id")).order_by(_member.c.id)
+_LOAD_ROUNDS = select(_round).where(_round.c.assessment_id == bindparam("b_id")).order_by(_round.c.position)
+_LOAD_VOTES = (
+    select(_vote)
+    .join(_round, _round.c.id == _vote.c.round_id)
+    .where(_round.c.assessment_id == bindparam("b_id"))
+    .order_by(_vote.c.id)
+)
+
+_INSERT_ASSESSMENT = insert(_assessment)
+_INSERT_MEMBER = insert(_member)
+_INSERT_ROUND = insert(_round)
+_INSERT_VOTE = insert(_vote)
+_DELETE_VOTE = delete(_vote).where(_vote.c.round_id == bindparam("b_round"), _vote.c.member_id == bindparam("b_member"))
+_DELETE_ROUND = delete(_round).where(_round.c.id == bindparam("b_id"))
 
 
 @dataclass(frozen=True)
@@ -66,24 +113,14 @@ class AssessmentSummary:
     channel_id: str
 
 
-@dataclass
-class _Tracked:
-    """An aggregate in the identity map, with the rows that currently store it."""
-
-    assessment: Assessment
-    row: AssessmentRow | None = None  # None until an added assessment is first written
-    members: dict[Identity, MemberRow] = field(default_factory=dict)
-    rounds: dict[RoundKey, RoundRow] = field(default_factory=dict)
-    votes: dict[VoteKey, VoteRow] = field(default_factory=dict)
-    schedule: tuple | None = None  # what the scheduler's row was made from (`storage.schedule.signature`)
-
-
 class AssessmentRepository:
     """Assessments in one session: loaded whole, tracked, and saved as a difference."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, cache: AggregateCache | None = None) -> None:
         self._session = session
-        self._seen: dict[str, _Tracked] = {}
+        self._cache = cache
+        self._seen: dict[str, Tracked] = {}
+        self._added: set[str] = set()  # new in this unit of work: loaded back once before being cached
 
     @property
     def seen(self) -> list[Assessment]:
@@ -101,7 +138,7 @@ class AssessmentRepository:
         """
         if assessment.id in self._seen:
             raise ValueError(f"assessment {assessment.id} is already in this unit of work")
-        tracked = _Tracked(assessment)
+        tracked = Tracked(assessment)
         self._seen[assessment.id] = tracked
         try:
             with refusals_translated(), self._session.begin_nested():
@@ -109,15 +146,13 @@ class AssessmentRepository:
         except BaseException:
             del self._seen[assessment.id]
             raise
+        self._added.add(assessment.id)
 
     # ---------------------------------------------------------------------- loading
 
     def get(self, assessment_id: str, *, for_update: bool = False) -> Assessment:
         """The whole assessment; `for_update` locks it until the end of the transaction."""
-        found = self._find(
-            select(AssessmentRow.id, AssessmentRow.version).where(AssessmentRow.id == assessment_id),
-            for_update,
-        )
+        found = self._find(_VERSION_BY_ID, {"b_id": assessment_id}, for_update)
         if found is None:
             raise NotFound(
                 "That assessment no longer exists; it may have been deleted. Start a new one if you need to."
@@ -126,35 +161,24 @@ class AssessmentRepository:
 
     def active_in(self, conversation: Conversation, *, for_update: bool = False) -> Assessment | None:
         """The channel's assessment under way, if there is one."""
-        return self._find(
-            select(AssessmentRow.id, AssessmentRow.version).where(
-                *_in(conversation), AssessmentRow.status == AssessmentStatus.ACTIVE.value
-            ),
-            for_update,
-        )
+        return self._find(_VERSION_OF_ACTIVE, _where(conversation), for_update)
 
     def latest_in(self, conversation: Conversation) -> Assessment | None:
         """The channel's most recently started assessment, active or completed."""
-        return self._find(
-            select(AssessmentRow.id, AssessmentRow.version)
-            .where(*_in(conversation))
-            .order_by(AssessmentRow.created_at.desc(), AssessmentRow.id.desc())
-            .limit(1),
-            False,
-        )
+        return self._find(_VERSION_OF_LATEST, _where(conversation), False)
 
     def list_for_workspace(self, platform: str, workspace: str) -> list[AssessmentSummary]:
         """Every assessment of one workspace (or tenant), newest first; no other workspace's."""
-        rows = self._session.exec(
+        rows = self._connection().execute(
             select(
-                AssessmentRow.id,
-                AssessmentRow.title,
-                AssessmentRow.status,
-                AssessmentRow.created_at,
-                AssessmentRow.channel_id,
+                _assessment.c.id,
+                _assessment.c.title,
+                _assessment.c.status,
+                _assessment.c.created_at,
+                _assessment.c.channel_id,
             )
-            .where(AssessmentRow.platform == platform, AssessmentRow.workspace == workspace)
-            .order_by(AssessmentRow.created_at.desc(), AssessmentRow.id.desc())
+            .where(_assessment.c.platform == platform, _assessment.c.workspace == workspace)
+            .order_by(_assessment.c.created_at.desc(), _assessment.c.id.desc())
         )
         return [
             AssessmentSummary(r.id, r.title, AssessmentStatus(r.status), r.created_at, r.channel_id) for r in rows
@@ -165,17 +189,17 @@ class AssessmentRepository:
 
         Reads the index on round.closes_at, so the sweep costs what is due, not what is stored.
         """
-        rows = self._session.exec(
-            select(RoundRow.assessment_id)
-            .join(AssessmentRow, AssessmentRow.id == RoundRow.assessment_id)
+        rows = self._connection().execute(
+            select(_round.c.assessment_id)
+            .join(_assessment, _assessment.c.id == _round.c.assessment_id)
             .where(
-                RoundRow.closes_at <= now,
-                RoundRow.state == RoundState.OPEN.value,
-                AssessmentRow.status == AssessmentStatus.ACTIVE.value,
+                _round.c.closes_at <= now,
+                _round.c.state == RoundState.OPEN.value,
+                _assessment.c.status == AssessmentStatus.ACTIVE.value,
             )
-            .order_by(RoundRow.closes_at)
+            .order_by(_round.c.closes_at)
         )
-        return list(dict.fromkeys(rows))
+        return list(dict.fromkeys(row[0] for row in rows))
 
     # ----------------------------------------------------------------------- saving
 
@@ -196,151 +220,214 @@ class AssessmentRepository:
             for tracked in self._seen.values():
                 self._write(tracked)
 
+    def committed(self) -> None:
+        """The transaction committed: what this unit of work wrote is now what is stored."""
+        # A new assessment still holds the framework it was started with; the next load gives
+        # the one rebuilt from its stored snapshot, and that is the one worth keeping.
+        if self._cache is not None:
+            for assessment_id, tracked in self._seen.items():
+                if assessment_id not in self._added:
+                    self._cache.put(tracked)
+
     def forget(self) -> None:
-        """Drop the identity map: after a rollback the rows in it no longer say what is stored."""
+        """Drop the identity map: after a rollback the state in it no longer says what is stored."""
         self._seen.clear()
+        self._added.clear()
 
     # -------------------------------------------------------------------- internals
 
-    def _find(self, statement: Select, for_update: bool) -> Assessment | None:
+    def _connection(self) -> Connection:
+        return self._session.connection()
+
+    def _find(self, statement: Select, parameters: dict[str, Any], for_update: bool) -> Assessment | None:
         if for_update:
-            statement = statement.with_for_update()  # left out of the SQL on SQLite
-        hit = self._session.exec(statement).first()
+            statement = _LOCKED[statement]  # FOR UPDATE is left out of the SQL on SQLite
+        hit = self._connection().execute(statement, parameters).first()
         if hit is None:
             return None
         assessment_id, version = hit
         tracked = self._seen.get(assessment_id)
         if tracked is None:
-            return self._load(assessment_id)
-        if tracked.row is not None and tracked.row.version != version:
+            tracked = self._cache.get(assessment_id, version) if self._cache is not None else None
+            if tracked is None:
+                tracked = self._load(assessment_id)
+            self._seen[assessment_id] = tracked
+            return tracked.assessment
+        if tracked.version is not None and tracked.version != version:
             # Someone committed a change since this unit of work loaded it: the object in hand
             # is stale, and saving it would fail anyway. Say so now.
             raise ConcurrentChange()
         return tracked.assessment
 
-    def _load(self, assessment_id: str) -> Assessment:
-        session = self._session
-        row = session.exec(select(AssessmentRow).where(AssessmentRow.id == assessment_id)).one()
-        members = session.exec(
-            select(MemberRow).where(MemberRow.assessment_id == assessment_id).order_by(MemberRow.id)
-        ).all()
-        rounds = session.exec(
-            select(RoundRow).where(RoundRow.assessment_id == assessment_id).order_by(RoundRow.position)
-        ).all()
-        votes = session.exec(
-            select(VoteRow)
-            .join(RoundRow, RoundRow.id == VoteRow.round_id)
-            .where(RoundRow.assessment_id == assessment_id)
-            .order_by(VoteRow.id)
-        ).all()
+    def _load(self, assessment_id: str) -> Tracked:
+        connection = self._connection()
+        key = {"b_id": assessment_id}
+        row = connection.execute(_LOAD_ASSESSMENT, key).one()
+        members = connection.execute(_LOAD_MEMBERS, key).all()
+        rounds = connection.execute(_LOAD_ROUNDS, key).all()
+        votes = connection.execute(_LOAD_VOTES, key).all()
         assessment = mapping.assessment_from_rows(row, members, rounds, votes)
-        tracked = _Tracked(assessment, row, schedule=schedule.signature(assessment))
-        identities: dict[int, Identity] = {}
+        # The row state is taken from the aggregate just built, so a later save compares like
+        # with like (the same mapping both ways).
+        tracked = Tracked(
+            assessment, row.version, mapping.assessment_columns(assessment), schedule=schedule.signature(assessment)
+        )
         for member_row in members:
-            identities[member_row.id] = mapping.member_identity(member_row)
-            tracked.members[identities[member_row.id]] = member_row
-        round_keys: dict[int, RoundKey] = {}
-        for round_row in rounds:
-            round_keys[round_row.id] = (round_row.question_id, round_row.number)
-            tracked.rounds[round_keys[round_row.id]] = round_row
-        for vote_row in votes:
-            tracked.votes[(*round_keys[vote_row.round_id], identities[vote_row.member_id])] = vote_row
-        self._seen[assessment_id] = tracked
-        return assessment
+            identity = mapping.member_identity(member_row)
+            tracked.members[identity] = Stored(member_row.id, mapping.member_columns(assessment.members[identity]))
+        round_ids = {round_row.position: round_row.id for round_row in rounds}
+        for position, round_ in enumerate(assessment.rounds):
+            tracked.rounds[(round_.question_id, round_.number)] = Stored(
+                round_ids[position], mapping.round_columns(round_, position)
+            )
+            for voter, vote in round_.votes.items():
+                tracked.votes[(round_.question_id, round_.number, voter)] = Stored(None, mapping.vote_columns(vote))
+        return tracked
 
-    def _write(self, tracked: _Tracked) -> None:
+    def _write(self, tracked: Tracked) -> None:
         """Bring the rows in line with the aggregate, touching only what differs.
 
-        Three flushes, parents before children, because a new row's id is known only once it
-        is inserted: first the assessment row (with its version check) and the changes to rows
-        that already exist, then new members and rounds, then new votes. A flush with nothing
-        to do sends nothing.
+        The assessment row goes first, with its version check, so a lost race is found before
+        anything else is written; then deletions, updates, and new rows parents first, because
+        a vote needs its round's and member's ids.
         """
         _check_storable(tracked)
-        session = self._session
+        connection = self._connection()
         assessment = tracked.assessment
-        changed = False
 
-        if tracked.row is None:
-            tracked.row = AssessmentRow(
-                **mapping.assessment_fixed_columns(assessment), **mapping.assessment_columns(assessment), version=1
+        columns = mapping.assessment_columns(assessment)
+        if tracked.version is None:
+            connection.execute(
+                _INSERT_ASSESSMENT, {**mapping.assessment_fixed_columns(assessment), **columns, "version": 1}
             )
-            session.add(tracked.row)
+            tracked.version, tracked.columns = 1, columns
             inserted = True
         else:
-            changed |= _assign(tracked.row, mapping.assessment_columns(assessment))
             inserted = False
+        assessment_changes = {} if inserted else _changes(tracked.columns, columns)
 
-        new_members: list[MemberRow] = []
+        new_members: list[tuple[Any, Columns]] = []
+        member_updates: list[tuple[Any, Stored, Columns]] = []
         for identity, member in assessment.members.items():
-            member_row = tracked.members.get(identity)
-            if member_row is None:
-                member_row = MemberRow(
-                    assessment_id=assessment.id, **mapping.identity_columns(identity), **mapping.member_columns(member)
-                )
-                tracked.members[identity] = member_row
-                new_members.append(member_row)
-            else:
-                changed |= _assign(member_row, mapping.member_columns(member))
+            wanted = mapping.member_columns(member)
+            stored = tracked.members.get(identity)
+            if stored is None:
+                new_members.append((identity, wanted))
+            elif stored.columns != wanted:
+                member_updates.append((identity, stored, wanted))
 
-        new_rounds: list[RoundRow] = []
-        wanted_votes: dict[VoteKey, Vote] = {}
+        new_rounds: list[tuple[Any, Columns]] = []
+        round_updates: list[tuple[Any, Stored, Columns]] = []
+        new_votes: list[tuple[VoteKey, Columns]] = []
+        vote_updates: list[tuple[VoteKey, Stored, Columns]] = []
+        wanted_votes: set[VoteKey] = set()
         for position, round_ in enumerate(assessment.rounds):
             key = (round_.question_id, round_.number)
-            round_row = tracked.rounds.get(key)
-            columns = mapping.round_columns(round_, position)
-            if round_row is None:
-                round_row = RoundRow(
-                    assessment_id=assessment.id, question_id=round_.question_id, number=round_.number, **columns
-                )
-                tracked.rounds[key] = round_row
-                new_rounds.append(round_row)
-            else:
-                changed |= _assign(round_row, columns)
+            wanted = mapping.round_columns(round_, position)
+            stored = tracked.rounds.get(key)
+            if stored is None:
+                new_rounds.append((key, wanted))
+            elif stored.columns != wanted:
+                round_updates.append((key, stored, wanted))
             for voter, vote in round_.votes.items():
-                wanted_votes[(*key, voter)] = vote
-
-        new_votes: list[tuple[VoteKey, VoteRow]] = []
-        for key, vote in wanted_votes.items():
-            vote_row = tracked.votes.get(key)
-            if vote_row is None:
-                new_votes.append((key, VoteRow(**mapping.vote_columns(vote))))
-            else:
-                changed |= _assign(vote_row, mapping.vote_columns(vote))
+                vote_key = (*key, voter)
+                wanted_votes.add(vote_key)
+                wanted_vote = mapping.vote_columns(vote)
+                stored_vote = tracked.votes.get(vote_key)
+                if stored_vote is None:
+                    new_votes.append((vote_key, wanted_vote))
+                elif stored_vote.columns != wanted_vote:
+                    vote_updates.append((vote_key, stored_vote, wanted_vote))
         withdrawn = [key for key in tracked.votes if key not in wanted_votes]
-        for key in withdrawn:
-            session.delete(tracked.votes.pop(key))
         kept = {(round_.question_id, round_.number) for round_ in assessment.rounds}
         stepped_back = [key for key in tracked.rounds if key not in kept]
-        for key in stepped_back:
-            session.delete(tracked.rounds.pop(key))
 
-        changed = changed or bool(new_members or new_rounds or new_votes or withdrawn or stepped_back)
+        changed = bool(
+            assessment_changes or new_members or member_updates or new_rounds or round_updates
+            or new_votes or vote_updates or withdrawn or stepped_back
+        )
         if changed and not inserted:
-            # The optimistic check: the UPDATE carries WHERE version = <loaded version>.
-            tracked.row.version += 1
-        session.flush()
+            # The optimistic check: of two commands that loaded the same version, one writes.
+            old = tracked.version
+            result = connection.execute(
+                statements.update_where("assessment", tuple(assessment_changes) + ("version",), ("id", "version")),
+                {**statements.values(assessment_changes), "v_version": old + 1, "k_id": assessment.id, "k_version": old},
+            )
+            if result.rowcount != 1:
+                raise ConcurrentChange()
+            tracked.version, tracked.columns = old + 1, columns
 
-        session.add_all(new_members)
-        session.add_all(new_rounds)
-        session.flush()
+        for key in withdrawn:
+            question_id, number, voter = key
+            connection.execute(
+                _DELETE_VOTE, {"b_round": tracked.rounds[(question_id, number)].id, "b_member": tracked.members[voter].id}
+            )
+            del tracked.votes[key]
+        for key in stepped_back:
+            connection.execute(_DELETE_ROUND, {"b_id": tracked.rounds.pop(key).id})
 
-        for key, vote_row in new_votes:
-            vote_row.round_id = tracked.rounds[(key[0], key[1])].id
-            vote_row.member_id = tracked.members[key[2]].id
-            tracked.votes[key] = vote_row
-            session.add(vote_row)
-        session.flush()
+        for identity, stored, wanted in member_updates:
+            _update_row(connection, "member", stored, wanted)
+            tracked.members[identity] = Stored(stored.id, wanted)
+        for key, stored, wanted in round_updates:
+            _update_row(connection, "round", stored, wanted)
+            tracked.rounds[key] = Stored(stored.id, wanted)
+        for vote_key, stored, wanted in vote_updates:
+            changes = _changes(stored.columns, wanted)
+            connection.execute(
+                statements.update_where("vote", tuple(changes), ("round_id", "member_id")),
+                {
+                    **statements.values(changes),
+                    "k_round_id": tracked.rounds[vote_key[:2]].id,
+                    "k_member_id": tracked.members[vote_key[2]].id,
+                },
+            )
+            tracked.votes[vote_key] = Stored(None, wanted)
+
+        for identity, wanted in new_members:
+            result = connection.execute(
+                _INSERT_MEMBER, {"assessment_id": assessment.id, **mapping.identity_columns(identity), **wanted}
+            )
+            tracked.members[identity] = Stored(result.inserted_primary_key[0], wanted)
+        for key, wanted in new_rounds:
+            result = connection.execute(
+                _INSERT_ROUND, {"assessment_id": assessment.id, "question_id": key[0], "number": key[1], **wanted}
+            )
+            tracked.rounds[key] = Stored(result.inserted_primary_key[0], wanted)
+        if new_votes:
+            connection.execute(
+                _INSERT_VOTE,
+                [
+                    {"round_id": tracked.rounds[key[:2]].id, "member_id": tracked.members[key[2]].id, **wanted}
+                    for key, wanted in new_votes
+                ],
+            )
+            for key, wanted in new_votes:
+                tracked.votes[key] = Stored(None, wanted)
 
         # The scheduler's row for this assessment (when reminders, a deadline or a digest are
         # due) follows the aggregate in the same transaction; most saves leave it as it is.
-        wanted = schedule.signature(assessment)
-        if wanted != tracked.schedule:
-            schedule.follow(session, assessment)
-            tracked.schedule = wanted
+        wanted_schedule = schedule.signature(assessment)
+        if wanted_schedule != tracked.schedule:
+            schedule.follow(self._session, assessment)
+            tracked.schedule = wanted_schedule
 
 
-def _check_storable(tracked: _Tracked) -> None:
+def _where(conversation: Conversation) -> dict[str, str]:
+    """The parameters every lookup by channel takes: platform, workspace and channel together."""
+    return {"b_platform": conversation.platform, "b_workspace": conversation.workspace, "b_channel": conversation.channel_id}
+
+
+def _changes(stored: Columns, wanted: Columns) -> Columns:
+    return {name: value for name, value in wanted.items() if stored.get(name) != value}
+
+
+def _update_row(connection: Connection, table: str, stored: Stored, wanted: Columns) -> None:
+    changes = _changes(stored.columns, wanted)
+    connection.execute(statements.update_where(table, tuple(changes), ("id",)), {**statements.values(changes), "k_id": stored.id})
+
+
+def _check_storable(tracked: Tracked) -> None:
     """Refuse, before writing anything, what the tables cannot hold.
 
     The engine never removes a member (an observer is a member who does not vote) nor a round
@@ -363,25 +450,6 @@ def _check_storable(tracked: _Tracked) -> None:
             raise ValueError(
                 f"votes by non-members cannot be stored (assessment {assessment.id}: {', '.join(strangers)})"
             )
-
-
-def _in(conversation: Conversation) -> tuple:
-    """The filter every lookup by channel goes through: platform, workspace and channel together."""
-    return (
-        AssessmentRow.platform == conversation.platform,
-        AssessmentRow.workspace == conversation.workspace,
-        AssessmentRow.channel_id == conversation.channel_id,
-    )
-
-
-def _assign(row: SQLModel, columns: dict[str, object]) -> bool:
-    """Set the columns that differ; the ORM then updates exactly those. True when any did."""
-    changed = False
-    for name, value in columns.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-            changed = True
-    return changed
 
 
 # --------------------------------------------------------- the database's refusals

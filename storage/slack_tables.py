@@ -18,8 +18,10 @@ SQL installation store keeps them (in the clear); protect the database according
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Index, UniqueConstraint, delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -183,22 +185,24 @@ class SlackDeliveries:
 
     def record(self, team_id: str, delivery_id: str, now: datetime) -> bool:
         """Note a delivery as applied; False when it already was (a retry, or a replay)."""
-        dialect = self._session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        table = SlackDeliveryRow.__table__
-        statement = (
-            insert(table)
-            .values(team_id=team_id, delivery_id=delivery_id, received_at=now)
-            .on_conflict_do_nothing(index_elements=["team_id", "delivery_id"])
-            .returning(table.c.id)
-        )
-        # RETURNING rather than rowcount, which psycopg reports as -1 for this statement.
-        return self._session.execute(statement).first() is not None
+        connection = self._session.connection()
+        statement = _record_statement(connection.dialect.name)
+        parameters = {"team_id": team_id, "delivery_id": delivery_id, "received_at": now}
+        return connection.execute(statement, parameters).first() is not None
 
     def forget_before(self, moment: datetime) -> int:
         """Drop receipts older than any retry Slack would send (it gives up within minutes)."""
         result = self._session.execute(delete(SlackDeliveryRow).where(SlackDeliveryRow.received_at < moment))
         return result.rowcount or 0
+
+
+@functools.lru_cache(maxsize=None)
+def _record_statement(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, built once (it runs with every change)."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = SlackDeliveryRow.__table__
+    # RETURNING rather than rowcount, which psycopg reports as -1 for this statement.
+    return insert(table).on_conflict_do_nothing(index_elements=["team_id", "delivery_id"]).returning(table.c.id)
 
 
 def _installation(row: SlackInstallationRow) -> SlackInstallation:

@@ -12,7 +12,9 @@ the block rolls the transaction back and nothing is stored: bad input changes no
 
 `commit()` first writes the changes of every assessment loaded or added in this unit of work
 (`AssessmentRepository.save_all`; an unchanged one costs no statement), so a use case cannot
-lose its work by forgetting `save()`. `save()` is still there for writing early, e.g. to see a
+lose its work by forgetting `save()`. Once the database has committed, those assessments are
+kept in the process's cache (`storage.tracking`), so the next command on one of them skips
+reading it again; a rolled-back unit of work leaves the cache as it was. `save()` is still there for writing early, e.g. to see a
 refusal from the database before doing more.
 
 Other tables written by the same command (the outbox of messages to send, later) belong in the
@@ -30,6 +32,7 @@ from storage.database import read_only as read_only_engine
 from storage.outbox import OutboxRepository
 from storage.profiles import ProfileRepository
 from storage.repository import AssessmentRepository, refusals_translated
+from storage.tracking import cache_for
 
 
 class SqlUnitOfWork:
@@ -62,7 +65,7 @@ class SqlUnitOfWork:
         # No autoflush: the repository decides when rows are written, so a query never sends
         # half-made changes. No expiry on commit: the rows stay usable for diffing afterwards.
         self._session = Session(bind, autoflush=False, expire_on_commit=False)
-        self.assessments = AssessmentRepository(self._session)
+        self.assessments = AssessmentRepository(self._session, cache_for(self._engine))
         self.outbox = OutboxRepository(self._session)
         self.profiles = ProfileRepository(self._session)
         return self
@@ -85,6 +88,7 @@ class SqlUnitOfWork:
         self.assessments.save_all()
         with refusals_translated():
             self.session.commit()
+        self.assessments.committed()
 
     def rollback(self) -> None:
         self.session.rollback()

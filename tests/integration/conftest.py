@@ -17,6 +17,7 @@ from sqlalchemy import Engine, event
 
 from engine.assessment import Assessment, Conversation, Identity, Member, Role, Settings
 from engine.framework import Framework
+from storage.tracking import cache_for
 from storage.unit_of_work import SqlUnitOfWork
 
 T0 = datetime(2025, 3, 3, 9, 30, 15, 123456, tzinfo=timezone.utc)
@@ -88,6 +89,12 @@ def stored(db_engine: Engine, start: Callable[..., Assessment]) -> Callable[...,
 def load(engine: Engine, assessment_id: str) -> Assessment:
     with SqlUnitOfWork(engine, read_only=True) as uow:
         return uow.assessments.get(assessment_id)
+
+
+def load_from_tables(engine: Engine, assessment_id: str) -> Assessment:
+    """The assessment read from its tables, not from the process's cache of committed ones."""
+    cache_for(engine).clear()
+    return load(engine, assessment_id)
 
 
 @contextmanager

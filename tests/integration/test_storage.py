@@ -47,6 +47,7 @@ from tests.integration.conftest import (
     T0,
     at,
     load,
+    load_from_tables,
     member,
     person,
     recorded_statements,
@@ -201,7 +202,8 @@ def test_a_whole_assessment_round_trips_at_every_step(db_engine, start):
             action(stored)
             uow.assessments.save(stored)
             uow.commit()
-        assert load(db_engine, expected.id) == expected
+        assert load(db_engine, expected.id) == expected  # the copy this process keeps
+        assert load_from_tables(db_engine, expected.id) == expected  # what the tables hold
 
     london = ZoneInfo("Europe/London")
     step(lambda a: a.set_deadline(SAM, at(2 * 24 * 60), now=at(1)))
@@ -232,7 +234,7 @@ def test_a_whole_assessment_round_trips_at_every_step(db_engine, start):
     step(lambda a: a.cast_vote(CHLOE, q4, 4, 4, at(23)))
     step(lambda a: a.close(AMIRA, at(24)))
 
-    final = load(db_engine, expected.id)
+    final = load_from_tables(db_engine, expected.id)
     assert final.status is AssessmentStatus.COMPLETED and final.completed_at == at(24)
     assert [(r.question_id, r.number, r.state) for r in final.rounds] == [
         (q1, 1, RoundState.FINALISED),
@@ -263,12 +265,78 @@ def test_times_come_back_aware_in_utc(db_engine, start):
         uow.assessments.add(assessment)
         uow.commit()
 
-    back = load(db_engine, assessment.id)
+    back = load_from_tables(db_engine, assessment.id)
     vote = back.rounds[0].votes[AMIRA]
     for moment in (back.created_at, back.rounds[0].opened_at, vote.cast_at):
         assert moment.tzinfo is timezone.utc
     assert back.created_at == summer and back.created_at.hour == summer.hour - 1
     assert vote.cast_at == summer + timedelta(microseconds=7)
+
+
+# ------------------------------------------------- the cache of committed assessments
+
+
+def vote_and_commit(engine: Engine, assessment_id: str, voter, current: int, when) -> Assessment:
+    with SqlUnitOfWork(engine) as uow:
+        mine = uow.assessments.get(assessment_id, for_update=True)
+        mine.cast_vote(voter, mine.focus_question_id, current, 5, when)
+        uow.commit()
+    return mine
+
+
+def test_after_a_commit_the_next_command_reads_only_the_version(db_engine, stored):
+    assessment = stored()
+    vote_and_commit(db_engine, assessment.id, AMIRA, 2, at(1))
+    with recorded_statements(db_engine) as statements:
+        again = load(db_engine, assessment.id)
+    assert again.rounds[0].votes[AMIRA].current == 2
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+
+
+def test_a_change_committed_by_another_process_is_read_from_the_tables(db_engine, stored):
+    assessment = stored()
+    vote_and_commit(db_engine, assessment.id, AMIRA, 2, at(1))
+    # Another process (its own cache) changes the vote and a name, and bumps the version.
+    with db_engine.begin() as connection:
+        connection.execute(text("UPDATE vote SET current = 4"))
+        connection.execute(text("UPDATE member SET name = 'Amira Q.' WHERE user_id = :u"), {"u": AMIRA.user_id})
+        connection.execute(text("UPDATE assessment SET version = version + 1 WHERE id = :id"), {"id": assessment.id})
+    again = load(db_engine, assessment.id)
+    assert again.rounds[0].votes[AMIRA].current == 4
+    assert again.members[AMIRA].name == "Amira Q."
+
+
+def test_a_command_rolled_back_leaves_no_trace_in_the_next_one(db_engine, stored):
+    assessment = stored()
+    vote_and_commit(db_engine, assessment.id, AMIRA, 2, at(1))
+    with pytest.raises(RuntimeError), SqlUnitOfWork(db_engine) as uow:
+        mine = uow.assessments.get(assessment.id, for_update=True)
+        mine.cast_vote(BEN, mine.focus_question_id, 1, 1, at(2))
+        mine.cast_vote(AMIRA, mine.focus_question_id, 5, 5, at(2))
+        raise RuntimeError("the platform call after the vote failed")
+    again = load(db_engine, assessment.id)
+    assert set(again.rounds[0].votes) == {AMIRA} and again.rounds[0].votes[AMIRA].current == 2
+
+
+def test_changing_an_assessment_after_its_commit_changes_nobody_elses(db_engine, stored):
+    """A reply keeps the committed object; what anyone does to it later is theirs alone."""
+    assessment = stored()
+    replied = vote_and_commit(db_engine, assessment.id, AMIRA, 2, at(1))
+    replied.cast_vote(BEN, replied.focus_question_id, 1, 1, at(2))  # never committed
+    first = load(db_engine, assessment.id)
+    first.cast_vote(CHLOE, first.focus_question_id, 1, 1, at(3))  # a read's copy, changed in memory
+    second = load(db_engine, assessment.id)
+    assert set(second.rounds[0].votes) == {AMIRA}
+    assert second == load_from_tables(db_engine, assessment.id)
+
+
+def test_a_kept_assessment_gives_its_times_in_utc_as_the_tables_do(db_engine, stored):
+    london = ZoneInfo("Europe/London")
+    assessment = stored()
+    vote_and_commit(db_engine, assessment.id, AMIRA, 2, (T0 + timedelta(days=120)).astimezone(london))
+    kept = load(db_engine, assessment.id)
+    assert kept.rounds[0].votes[AMIRA].cast_at.tzinfo is timezone.utc
+    assert kept == load_from_tables(db_engine, assessment.id)
 
 
 def test_a_naive_time_is_refused_rather_than_guessed(db_engine, start):

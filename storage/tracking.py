@@ -1,0 +1,126 @@
+"""What the repository knows of a stored assessment, and the process's cache of committed ones.
+
+`Tracked` pairs an `Assessment` with the state of its rows as last written: the assessment
+row's version and columns, and for every member, round and vote its columns (and, for members
+and rounds, the row id that votes point to). The repository saves by comparing the aggregate
+with that state, so it never reads a row back to find out what changed.
+
+`AggregateCache` keeps, per database, the assessments this process committed last, each with
+the version it committed. Loading an assessment always asks the database for its current
+version first (one indexed read, under the row lock when the command will write); only when
+the cached version is that version is the cached copy used instead of four more queries and
+the hydration. Any other process's change bumps the version, so a stale copy is never used. The
+cache holds copies that nobody changes: every use gets its own copy, and a command's changes
+enter the cache only after its transaction committed.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from engine.assessment import Assessment, Identity
+from storage import mapping
+
+RoundKey = tuple[str, int]  # (question id, round number)
+VoteKey = tuple[str, int, Identity]  # (question id, round number, voter)
+Columns = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One child row as written: its id (members and rounds; None for votes) and its columns."""
+
+    id: int | None
+    columns: Columns
+
+
+@dataclass
+class Tracked:
+    """An aggregate in a unit of work, with the state of the rows that currently store it."""
+
+    assessment: Assessment
+    version: int | None = None  # None until an added assessment is first written
+    columns: Columns = field(default_factory=dict)
+    members: dict[Identity, Stored] = field(default_factory=dict)
+    rounds: dict[RoundKey, Stored] = field(default_factory=dict)
+    votes: dict[VoteKey, Stored] = field(default_factory=dict)
+    schedule: tuple | None = None  # what the scheduler's row was made from (`storage.schedule.signature`)
+
+    def copy(self) -> Tracked:
+        """A copy whose aggregate and row state can change without changing this one.
+
+        `Stored` values and column dicts are replaced, never changed in place, so they are shared.
+        """
+        return Tracked(
+            self.assessment.copy(),
+            self.version,
+            self.columns,
+            dict(self.members),
+            dict(self.rounds),
+            dict(self.votes),
+            self.schedule,
+        )
+
+
+class AggregateCache:
+    """The assessments last committed by this process, each at the version it committed."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, Tracked] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, assessment_id: str, version: int) -> Tracked | None:
+        """A private copy of the assessment at `version`, or None if that is not what is kept."""
+        with self._lock:
+            entry = self._entries.get(assessment_id)
+            if entry is None:
+                return None
+            if entry.version != version:
+                del self._entries[assessment_id]  # someone else committed since: useless now
+                return None
+            self._entries.move_to_end(assessment_id)
+        return entry.copy()
+
+    def put(self, tracked: Tracked) -> None:
+        """Keep a copy of an assessment just committed (never an older version than the one kept)."""
+        if tracked.version is None:
+            return
+        kept = tracked.copy()
+        mapping.as_loaded(kept.assessment)
+        with self._lock:
+            entry = self._entries.get(kept.assessment.id)
+            if entry is not None and entry.version is not None and entry.version > kept.version:
+                return
+            self._entries[kept.assessment.id] = kept
+            self._entries.move_to_end(kept.assessment.id)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+# One cache per database: an engine and its read-only twin (`storage.database.read_only`) share
+# a connection pool, and so share a cache; two engines on the same file do not, which only costs
+# a reload.
+_CACHES: weakref.WeakKeyDictionary[Any, AggregateCache] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def cache_for(engine: Engine) -> AggregateCache:
+    with _CACHES_LOCK:
+        cache = _CACHES.get(engine.pool)
+        if cache is None:
+            cache = _CACHES[engine.pool] = AggregateCache()
+        return cache
