@@ -66,6 +66,7 @@ class OutboxDispatcher:
         batch: int = 50,
         lease: timedelta = timedelta(minutes=2),
         max_attempts: int = 12,
+        gather: float = 0.0,
     ) -> None:
         self._database = database
         self._deliverers = dict(deliverers)
@@ -73,6 +74,7 @@ class OutboxDispatcher:
         self._batch = batch
         self._lease = lease
         self._max_attempts = max_attempts
+        self._gather = gather
         self._wake = asyncio.Event()
 
     def register(self, platform: str, deliverer: Deliverer) -> None:
@@ -167,7 +169,13 @@ class OutboxDispatcher:
             uow.commit()
 
     async def run(self, stop: asyncio.Event, interval: float = 2.0) -> None:
-        """Drain whenever woken, and every `interval` seconds for retries that came due."""
+        """Drain whenever woken, and every `interval` seconds for retries that came due.
+
+        Once woken it first waits `gather` seconds, so that what a burst of commands queues is
+        sent together: when eight members vote within a second, the question's progress line is
+        updated once or twice rather than eight times (see `drain`), which keeps the channel calm,
+        stays well inside Slack's and Teams' rate limits, and leaves the votes the machine.
+        """
         while not stop.is_set():
             try:
                 await self.drain()
@@ -178,3 +186,7 @@ class OutboxDispatcher:
             await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
+            if self._gather and self._wake.is_set() and not stop.is_set():
+                stopping = asyncio.create_task(stop.wait())
+                await asyncio.wait([stopping], timeout=self._gather)
+                stopping.cancel()

@@ -27,6 +27,10 @@ from storage.database import ping
 
 log = logging.getLogger("accord.server")
 
+# How long the outbox dispatcher lets a burst of commands gather before sending what they queued
+# (`OutboxDispatcher.run`): short enough that a reveal or a progress line seems immediate.
+GATHER_SECONDS = 0.25
+
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
@@ -119,7 +123,7 @@ async def _healthz(request: web.Request) -> web.Response:
 
 
 def build_runtime(application: Application, clock: Callable[[], datetime] = utc_now) -> Runtime:
-    return Runtime(application, OutboxDispatcher(application.database, {}, clock), clock)
+    return Runtime(application, OutboxDispatcher(application.database, {}, clock, gather=GATHER_SECONDS), clock)
 
 
 def serve(application: Application, host: str, port: int, *, socket_mode: bool = False, print_line=print) -> None:

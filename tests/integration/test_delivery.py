@@ -96,6 +96,31 @@ async def test_only_the_newest_version_of_a_keyed_message_is_sent(db_engine):
         assert uow.outbox.pending() == 0
 
 
+async def test_a_burst_of_votes_gathers_into_one_update_of_the_progress_line(db_engine):
+    """The running dispatcher waits a moment once woken, so a burst of changes is sent once."""
+    clock, platform = Clock(), Platform()
+    running = OutboxDispatcher(db_engine, {"slack": platform}, clock, gather=0.3)
+    stop = asyncio.Event()
+    task = asyncio.create_task(running.run(stop, interval=60))
+    try:
+        await asyncio.sleep(0.05)  # its first pass finds nothing
+        for voted in range(1, 6):  # five votes, each waking it, a few milliseconds apart
+            queue(db_engine, clock, (BOARD, Message(kind=Kind.QUESTION, audience=CHANNEL, heading="Question 1.1", footer=f"{voted} of 6 have voted.", key="round:a:q1:1")))
+            running.wake()
+            await asyncio.sleep(0.01)
+        for _ in range(100):
+            if platform.received:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await task
+    assert len(platform.received) == 1  # one post, showing the newest count
+    with SqlUnitOfWork(db_engine) as uow:
+        assert uow.outbox.pending() == 0
+
+
 async def test_a_rate_limit_delays_a_message_and_holds_its_channel_but_not_others(db_engine):
     clock, platform = Clock(), Platform()
     queue(db_engine, clock, (BOARD, message("first")), (BOARD, message("second")), (OTHER, message("elsewhere")))
