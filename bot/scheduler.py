@@ -5,7 +5,8 @@
 are due, read through an index (`storage.schedule`):
 
     deadlines   every 30 s   reveal open rounds whose closing time has passed; tell super-users
-    reminders   every 60 s   remind members who have not voted, privately, by the policy
+    reminders   every 60 s   remind members who have not voted, privately, by the policy, in
+                             their working hours where their platform tells us them
     digests     every 60 s   and at the digest's cron time: the digest to the channel and super-users
 
 The outbox dispatcher (`bot.delivery`) already runs beside them and delivers what they queue;
@@ -43,7 +44,7 @@ from engine import presenters as p
 from engine.assessment import Assessment, Identity, RoundState
 from engine.digests import digest_messages, wants_digest
 from engine.errors import NotFound
-from engine.reminders import QuietHours, ReminderPolicy, SchedulePolicy, Waiting, plan
+from engine.reminders import QuietHours, ReminderPolicy, SchedulePolicy, Waiting, WorkingHours, plan, working_hours
 from engine.views import Message, only
 from storage.schedule import OpenRound, Outgoing, Reminded, ScheduleRepository, Sent
 from storage.leadership import Leadership
@@ -89,6 +90,17 @@ def zone(name: str | None, fallback: tzinfo | None = None) -> tzinfo:
         except (ZoneInfoNotFoundError, ValueError):
             log.warning("unknown time zone %r in a profile; using the organisation's", name)
     return fallback or ZoneInfo("Europe/London")
+
+
+def own_clock(timezone_name: str | None, hours: Any, organisation: tzinfo) -> tuple[tzinfo, WorkingHours | None]:
+    """A member's zone and working hours from what their platform told us (`person_profile`).
+
+    The organisation's zone stands in for a zone we were not told or cannot use; working hours
+    that make no sense are None, so the member is reminded by quiet hours alone. The reminder
+    sweep and the `remind` command both read a member's clock here, so they agree.
+    """
+    where = zone(timezone_name, organisation)
+    return where, working_hours(hours, where)
 
 
 _CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
@@ -277,11 +289,12 @@ class Sweeper:
         zones: dict[Identity, tzinfo] = {}
         waiting = []
         for member in assessment.voters():
-            if member.identity in round_.votes:
+            who = member.identity
+            if who in round_.votes:
                 continue  # never to someone who has voted
-            zones[member.identity] = zone(item.zones.get(member.identity), organisation)
-            so_far = item.reminders.get(member.identity, Reminded())
-            waiting.append(Waiting(member.identity, zones[member.identity], so_far.sent, so_far.last_sent_at, so_far.requested_at))
+            zones[who], hours = own_clock(item.zones.get(who), item.working_hours.get(who), organisation)
+            so_far = item.reminders.get(who, Reminded())
+            waiting.append(Waiting(who, zones[who], so_far.sent, so_far.last_sent_at, so_far.requested_at, hours))
         decided = plan(policy.reminders, round_.opened_at, waiting, now)
         worded: dict[tuple[int, str], Message] = {}  # members with the same count and zone read the same words
         for due in decided.send:
@@ -478,6 +491,7 @@ __all__ = [
     "Sweeper",
     "check_cron",
     "digest_trigger",
+    "own_clock",
     "reminder_key",
     "schedule_policy",
     "scheduler_job",

@@ -22,11 +22,11 @@ from typing import Protocol
 
 from bot import commands as c
 from bot.catalogue import FrameworkCatalogue
-from bot.scheduler import check_cron, reminder_key, zone
+from bot.scheduler import check_cron, own_clock, reminder_key, zone
 from engine import presenters as p
 from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity, Member, Role, RoundState, Settings
 from engine.errors import ConcurrentChange, DomainError, NotFound
-from engine.reminders import SchedulePolicy, add_duration, next_allowed
+from engine.reminders import SchedulePolicy, add_duration, next_allowed, outside_working_hours
 from engine.views import Field, Kind, Message, only
 from storage.schedule import Outgoing, Reminded, ScheduleRepository, Sent
 
@@ -470,9 +470,10 @@ class Accord:
         """One round of reminders now, privately, to everyone who has not voted.
 
         Each takes the member's next reminder slot, under the same unique key the scheduler
-        uses, so the scheduler counts it and never repeats it. Anyone in their quiet hours is
-        reminded by the scheduler when those end (a request is recorded, in this transaction).
-        Someone reminded, or asked for, within the last hour is left alone.
+        uses, so the scheduler counts it and never repeats it. Anyone a reminder may not reach
+        now (their quiet hours, a weekend, outside their working hours) is reminded by the
+        scheduler at the first moment it may, by the same rule (a request is recorded, in this
+        transaction). Someone reminded, or asked for, within the last hour is left alone.
         """
         actor = request.actor.identity
         now = request.now
@@ -486,6 +487,7 @@ class Accord:
             outgoing: list[Outgoing] = []
             records: list[tuple[str, Sent]] = []
             reminded, later, recently = [], [], []
+            off_work: list[Identity] = []  # of those later, the ones waiting for their working day
             for member in waiting:
                 member_id, past = so_far.get(member.identity, (None, Reminded()))
                 latest = max((t for t in (past.last_sent_at, past.requested_at) if t is not None), default=None)
@@ -493,10 +495,13 @@ class Accord:
                     recently.append(member)
                     continue
                 profile = profiles.get(member.identity)
-                where = zone(profile.timezone if profile else None, organisation)
-                when = next_allowed(now, policy.reminders, where)
+                told = (profile.timezone, profile.working_hours) if profile else (None, None)
+                where, hours = own_clock(*told, organisation)  # the sweep's rule, so it honours the request
+                when = next_allowed(now, policy.reminders, where, hours)
                 if when > now:
                     later.append((member, when, where))
+                    if outside_working_hours(now, policy.reminders, where, hours):
+                        off_work.append(member.identity)
                     continue
                 number = past.sent + 1
                 message = p.reminder_message(assessment, round_, member.identity, number, policy.reminders.max_count, where)
@@ -508,7 +513,7 @@ class Accord:
             if later and round_id is not None:
                 schedule.request(round_id, [so_far[m.identity][0] for m, _, _ in later if m.identity in so_far], now)
                 schedule.remind_by(assessment.id, min(when for _, when, _ in later))
-            confirmation = p.reminders_sent_message(assessment, actor, round_, reminded, recently, later)
+            confirmation = p.reminders_sent_message(assessment, actor, round_, reminded, recently, later, off_work)
             if request.conversation.platform in self._queued_platforms:
                 added = schedule.queue(outgoing, now)
                 schedule.record_sent(record for key, record in records if key in added)

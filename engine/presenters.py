@@ -7,6 +7,7 @@ have not voted go only to super-users, privately.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -606,18 +607,24 @@ def reminders_sent_message(
     reminded: list[Member],
     recently: list[Member],
     later: list[tuple[Member, datetime, tzinfo]],
+    off_work: Collection[Identity] = (),
 ) -> Message:
-    """What `remind` did, for the super-user who asked (names are for super-users only)."""
+    """What `remind` did, for the super-user who asked (names are for super-users only).
+
+    `later` are those a reminder may not reach yet, with when it will, on their clock; of them,
+    `off_work` wait for their working hours (as their platform told us them) to start, the rest
+    for the end of quiet hours or a weekend.
+    """
     question = assessment.question(round_.question_id)
     text = []
     if reminded:
         text.append(f"Reminded privately about question {question.number}: " + ", ".join(sorted(m.name for m in reminded)) + ".")
-    if later:
-        text.append(
-            "In their quiet hours, so reminded when those end: "
-            + ", ".join(f"{m.name} ({local_time(when, where)})" for m, when, where in sorted(later, key=lambda x: x[0].name))
-            + "."
-        )
+    quiet = [item for item in later if item[0].identity not in off_work]
+    away = [item for item in later if item[0].identity in off_work]
+    if quiet:
+        text.append("In their quiet hours, so reminded when those end: " + _waiting_until(quiet) + ".")
+    if away:
+        text.append("Outside their working hours, so reminded when those start: " + _waiting_until(away) + ".")
     if recently:
         text.append("Reminded within the last hour, so not again yet: " + ", ".join(sorted(m.name for m in recently)) + ".")
     if not (reminded or later or recently):
@@ -629,6 +636,11 @@ def reminders_sent_message(
         text=tuple(text),
         footer=assessment.progress(round_).line() + ".",
     )
+
+
+def _waiting_until(later: list[tuple[Member, datetime, tzinfo]]) -> str:
+    """Amira (Tue 3 Mar 08:00 (Europe/London)), Ben (...): who, and when on their own clock."""
+    return ", ".join(f"{m.name} ({local_time(when, where)})" for m, when, where in sorted(later, key=lambda x: x[0].name))
 
 
 def deadline_message(assessment: Assessment, round_: Round, zone: tzinfo) -> Message:
@@ -708,6 +720,11 @@ def schedule_message(
         Field("Reminders", plan + (mark("reminders") or mark("first_after") or mark("interval") or mark("max_count"))),
         Field("Quiet hours", reminders.quiet_hours.describe() + ", in each member's own time zone" + mark("quiet_hours")),
         Field("Weekends", ("no reminders" if reminders.weekends_quiet else "reminders allowed") + mark("weekends_quiet")),
+        Field(
+            "Working hours",
+            "where a member's platform tells us theirs (Microsoft Teams can), reminders come only within them, "
+            "on their working days, and still never in quiet hours",
+        ),
         Field(
             "Digests",
             (f"on the schedule `{policy.digest_cron}`, {policy.timezone} time" if policy.digests else "off")

@@ -7,11 +7,16 @@ The policy, from `app.yaml` and overridable per assessment by its super-user:
 * never during quiet hours, nor at weekends when `weekends_quiet` is set, both judged on the
   member's own wall clock: their time zone where the platform tells it, else the
   organisation's. A reminder that falls due in quiet time waits for the first moment that is not;
+* where the platform tells us a member's working hours (Microsoft Graph's mailbox settings),
+  only inside those, on their working days, and still never in the policy's quiet hours: their
+  working days take the place of the Saturday-and-Sunday weekend. Working hours that make no
+  sense (no days, an end before the start) or that would never leave a moment to remind are
+  ignored, so nobody goes unreminded because of what their calendar says;
 * never to someone who has voted (the caller passes only those who have not).
 
-A super-user's `remind` sends at once to everyone not in quiet hours; for the others it leaves a
-request (`Waiting.requested_at`), and their reminder goes at the end of their quiet hours,
-whatever the count and interval say.
+A super-user's `remind` sends at once to everyone a reminder may reach now; for the others it
+leaves a request (`Waiting.requested_at`), and their reminder goes at the end of their quiet
+hours, or when their working day starts, whatever the count and interval say.
 
 Durations are added on the member's wall clock for whole days and in absolute time for the
 rest, so "every day" stays at the same local time across a change of the clocks (a reminder sent
@@ -25,10 +30,11 @@ anything left as None follows the organisation's `SchedulePolicy` (app.yaml).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.errors import DomainError
 
@@ -87,6 +93,113 @@ class SchedulePolicy:
     timezone: str = "Europe/London"
 
 
+# ----------------------------------------------------------------------- working hours
+
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MIDNIGHT = time(0, 0)
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """When a member works, on the clock of `zone`: the same hours on each of their working days.
+
+    An `end` of midnight means to the end of the day (14:00 to 00:00 is an afternoon and evening,
+    not nothing), so 00:00 to 00:00 is the whole day. Times are compared on the wall clock of
+    `zone`, so 09:00 stays 09:00 when the clocks change. `working_hours` builds one from what the
+    platform told us, or says there is none that makes sense.
+    """
+
+    days: frozenset[int]  # as date.weekday() numbers them: Monday 0 ... Sunday 6
+    start: time
+    end: time
+    zone: tzinfo
+
+    def contains(self, moment: datetime) -> bool:
+        local = moment.astimezone(self.zone)
+        wall = local.time()
+        return local.weekday() in self.days and self.start <= wall and (self.end == MIDNIGHT or wall < self.end)
+
+    def next_start(self, moment: datetime) -> datetime | None:
+        """`moment` if it is working time, else when the member's working hours next begin.
+
+        None only when the clocks skip every start in the fortnight ahead (hours that lie wholly
+        in the hour the clocks go forward), which the rules treat as no working hours at all.
+        """
+        if self.contains(moment):
+            return moment.astimezone(UTC)
+        day = moment.astimezone(self.zone).date()
+        for ahead in range(15):
+            # A start the clocks skip is read as far into the new time (01:30 is 02:30 when 01:00
+            # becomes 02:00), as the end of quiet hours is: working time, unless it all was skipped.
+            begins = _at(day + timedelta(days=ahead), self.start, self.zone)
+            if begins > moment and self.contains(begins):
+                return begins.astimezone(UTC)
+        return None
+
+
+def working_hours(told: Mapping[str, Any] | None, zone: tzinfo) -> WorkingHours | None:
+    """A member's working hours from what their platform told us; None to go by quiet hours alone.
+
+    Reads the profile's record (`days`, `start`, `end`, `timezone`, as adapters.teams.graph keeps
+    it) or Microsoft Graph's own `workingHours` (`daysOfWeek` such as "monday", `startTime` such
+    as "08:00:00.0000000", `endTime`, `timeZone` as a name or {"name": ...}). A time zone that is
+    missing or not an IANA name is the member's own, `zone`. What makes no sense (no working
+    days, a time that is not one, an end before the start) gives None: a member is then reminded
+    as if we knew nothing of their hours, never not at all.
+    """
+    if not isinstance(told, Mapping):
+        return None
+    days = _working_days(_first(told, "days", "daysOfWeek"))
+    start = _wall_time(_first(told, "start", "startTime"))
+    end = _wall_time(_first(told, "end", "endTime"))
+    if not days or start is None or end is None:
+        return None
+    if end != MIDNIGHT and end <= start:
+        return None  # empty, or overnight: Graph describes neither, so it is a mistake somewhere
+    return WorkingHours(days, start, end, _zone_named(_first(told, "timezone", "timeZone")) or zone)
+
+
+def _first(told: Mapping[str, Any], *keys: str) -> Any:
+    return next((told[key] for key in keys if told.get(key) is not None), None)
+
+
+def _working_days(names: Any) -> frozenset[int]:
+    """Weekday numbers from day names in any case, whole or shortened ("Monday", "mon"); others are dropped."""
+    if not isinstance(names, (list, tuple)):
+        return frozenset()
+    days = set()
+    for name in names:
+        word = str(name).strip().lower()
+        for number, day in enumerate(_DAY_NAMES):
+            if len(word) >= 3 and day.startswith(word):
+                days.add(number)
+    return frozenset(days)
+
+
+def _wall_time(text: Any) -> time | None:
+    """08:00, 08:00:00 or Graph's 08:00:00.0000000 (seven digits of fraction, more than Python reads)."""
+    if not isinstance(text, str):
+        return None
+    text = text.strip().split(".")[0]
+    if text in ("24:00", "24:00:00"):
+        return MIDNIGHT  # the end of the day, as some calendars write it
+    try:
+        return time.fromisoformat(text).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+def _zone_named(name: Any) -> tzinfo | None:
+    if isinstance(name, Mapping):
+        name = name.get("name")
+    if not isinstance(name, str) or not name.strip():
+        return None
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None  # a Windows name or a custom zone: the member's own zone stands in
+
+
 # ----------------------------------------------------------------- when reminders go
 
 
@@ -100,14 +213,34 @@ def add_duration(moment: datetime, duration: timedelta, zone: tzinfo) -> datetim
     return (local.astimezone(UTC) + rest).astimezone(UTC)
 
 
-def is_quiet(moment: datetime, policy: ReminderPolicy, zone: tzinfo) -> bool:
-    local = moment.astimezone(zone)
-    if policy.weekends_quiet and local.weekday() >= 5:
-        return True
-    return policy.quiet_hours.contains(local.time())
+def is_quiet(moment: datetime, policy: ReminderPolicy, zone: tzinfo, hours: WorkingHours | None = None) -> bool:
+    """No reminder may reach the member at `moment`: quiet hours, a weekend, or outside their working hours."""
+    return next_allowed(moment, policy, zone, hours) > moment
 
 
-def next_allowed(moment: datetime, policy: ReminderPolicy, zone: tzinfo) -> datetime:
+def next_allowed(moment: datetime, policy: ReminderPolicy, zone: tzinfo, hours: WorkingHours | None = None) -> datetime:
+    """The first instant at or after `moment` that a reminder may reach the member.
+
+    Without working hours: neither quiet hours nor (if so set) a weekend, on `zone`'s clock.
+    With them: inside them and not in quiet hours; their working days stand in for the weekend.
+    Working hours that never allow a reminder (wholly inside quiet hours, say) are ignored.
+    """
+    if hours is not None:
+        found = _in_working_hours(moment, policy.quiet_hours, zone, hours)
+        if found is not None:
+            return found
+    return _outside_quiet_time(moment, policy, zone)
+
+
+def outside_working_hours(moment: datetime, policy: ReminderPolicy, zone: tzinfo, hours: WorkingHours | None) -> bool:
+    """Whether it is the member's working hours, rather than quiet hours or a weekend, that keep a
+    reminder from reaching them at `moment` (to tell a super-user why it waits)."""
+    if hours is None or _in_working_hours(moment, policy.quiet_hours, zone, hours) is None:
+        return False  # none known, or ignored
+    return not hours.contains(moment)
+
+
+def _outside_quiet_time(moment: datetime, policy: ReminderPolicy, zone: tzinfo) -> datetime:
     """The first instant at or after `moment` that is neither quiet hours nor (if so set) a weekend."""
     local = moment.astimezone(zone)
     quiet = policy.quiet_hours
@@ -115,13 +248,37 @@ def next_allowed(moment: datetime, policy: ReminderPolicy, zone: tzinfo) -> date
         if policy.weekends_quiet and local.weekday() >= 5:
             local = _at(local.date() + timedelta(days=7 - local.weekday()), time(0, 0), zone)
             continue
-        wall = local.time()
-        if quiet.contains(wall):
-            day = local.date() if (quiet.start < quiet.end or wall < quiet.end) else local.date() + timedelta(days=1)
-            local = _at(day, quiet.end, zone)
+        if quiet.contains(local.time()):
+            local = _end_of_quiet(local, quiet, zone)
             continue
         break
     return local.astimezone(UTC)
+
+
+def _in_working_hours(moment: datetime, quiet: QuietHours, zone: tzinfo, hours: WorkingHours) -> datetime | None:
+    """The first instant at or after `moment` inside `hours` and outside `quiet` (on `zone`'s clock),
+    or None when a fortnight of them has none: the working hours never allow a reminder."""
+    candidate = moment
+    for _ in range(16):  # a stretch of working time per turn; a fortnight covers a change of the clocks
+        begins = hours.next_start(candidate)
+        if begins is None:
+            return None
+        local = begins.astimezone(zone)
+        for _ in range(3):  # quiet hours end once a day; the clocks may push an end into quiet time
+            if not quiet.contains(local.time()):
+                break
+            local = _end_of_quiet(local, quiet, zone)
+        if hours.contains(local) and not quiet.contains(local.time()):
+            return local.astimezone(UTC)
+        candidate = local  # quiet until after today's working hours: try the next working day
+    return None
+
+
+def _end_of_quiet(local: datetime, quiet: QuietHours, zone: tzinfo) -> datetime:
+    """When the stretch of quiet hours that `local` (a wall time inside them) falls in ends."""
+    wall = local.time()
+    day = local.date() if (quiet.start < quiet.end or wall < quiet.end) else local.date() + timedelta(days=1)
+    return _at(day, quiet.end, zone)
 
 
 def next_due(
@@ -131,6 +288,7 @@ def next_due(
     sent: int,
     last_sent_at: datetime | None,
     zone: tzinfo,
+    hours: WorkingHours | None = None,
 ) -> datetime | None:
     """When reminder number `sent + 1` is due, or None when no more are due."""
     if not policy.enabled or sent >= policy.max_count:
@@ -139,7 +297,7 @@ def next_due(
         nominal = add_duration(opened_at, policy.first_after, zone)
     else:
         nominal = add_duration(last_sent_at, policy.interval, zone)
-    return next_allowed(nominal, policy, zone)
+    return next_allowed(nominal, policy, zone, hours)
 
 
 @dataclass(frozen=True)
@@ -151,6 +309,7 @@ class Waiting:
     sent: int = 0
     last_sent_at: datetime | None = None
     requested_at: datetime | None = None  # a super-user asked for a reminder then (`remind`)
+    hours: WorkingHours | None = None  # their working hours, where their platform told us
 
     @property
     def asked(self) -> bool:
@@ -179,21 +338,25 @@ def plan(policy: ReminderPolicy, opened_at: datetime, waiting: Iterable[Waiting]
     send: list[Due] = []
     later: list[datetime] = []
     for member in waiting:
-        due = next_due(policy, opened_at=opened_at, sent=member.sent, last_sent_at=member.last_sent_at, zone=member.zone)
+        due = next_due(
+            policy, opened_at=opened_at, sent=member.sent, last_sent_at=member.last_sent_at, zone=member.zone, hours=member.hours
+        )
         if member.asked:
-            asked = next_allowed(member.requested_at, policy, member.zone)
+            asked = next_allowed(member.requested_at, policy, member.zone, member.hours)
             due = asked if due is None else min(due, asked)
         if due is None:
             continue
         if due > now:
             later.append(due)
-        elif is_quiet(now, policy, member.zone):
-            later.append(next_allowed(now, policy, member.zone))
-        else:
-            send.append(Due(member.who, member.sent + 1))
-            after = next_due(policy, opened_at=opened_at, sent=member.sent + 1, last_sent_at=now, zone=member.zone)
-            if after is not None:
-                later.append(after)
+            continue
+        allowed = next_allowed(now, policy, member.zone, member.hours)
+        if allowed > now:
+            later.append(allowed)
+            continue
+        send.append(Due(member.who, member.sent + 1))
+        after = next_due(policy, opened_at=opened_at, sent=member.sent + 1, last_sent_at=now, zone=member.zone, hours=member.hours)
+        if after is not None:
+            later.append(after)
     return Plan(tuple(send), min(later) if later else None)
 
 
@@ -308,6 +471,7 @@ __all__ = [
     "SchedulePolicy",
     "ScheduleOverrides",
     "Waiting",
+    "WorkingHours",
     "Due",
     "Plan",
     "add_duration",
@@ -315,5 +479,7 @@ __all__ = [
     "is_quiet",
     "next_allowed",
     "next_due",
+    "outside_working_hours",
     "plan",
+    "working_hours",
 ]

@@ -3,6 +3,8 @@
 Slack's `users.info` gives a time zone; Microsoft Graph's mailbox settings give a time zone and
 working hours. Adapters record what they learn here; the scheduler reads it so that a reminder
 reaches each person in their own working day, falling back to the organisation's time zone.
+Working hours are kept as the adapter wrote them (a JSON dict); `engine.reminders.working_hours`
+reads them, and ignores what makes no sense.
 """
 
 from __future__ import annotations
@@ -34,11 +36,23 @@ class ProfileRepository:
         return _profile(row) if row else None
 
     def get_many(self, identities: list[Identity]) -> dict[Identity, Profile]:
-        found = {}
+        """The profiles of these people that we have: one query per workspace (an assessment's
+        members share one), not one per person."""
+        workspaces: dict[tuple[str, str], set[str]] = {}
         for identity in identities:
-            profile = self.get(identity)
-            if profile is not None:
-                found[identity] = profile
+            workspaces.setdefault((identity.platform, identity.workspace), set()).add(identity.user_id)
+        found = {}
+        for (platform, workspace), user_ids in workspaces.items():
+            rows = self._session.exec(
+                select(PersonProfileRow).where(
+                    PersonProfileRow.platform == platform,
+                    PersonProfileRow.workspace == workspace,
+                    PersonProfileRow.user_id.in_(sorted(user_ids)),
+                )
+            )
+            for row in rows:
+                profile = _profile(row)
+                found[profile.identity] = profile
         return found
 
     def record(self, identity: Identity, now: datetime, *, timezone: str | None, working_hours: dict[str, Any] | None = None) -> None:

@@ -13,10 +13,11 @@ which the digest sweep turns into the next slot of the digest's cron schedule.
 Serving the sweeps. Each sweep asks for the rows due (`WHERE remind_at <= :now`, an index range
 scan) in batches, so its cost grows with the work due, not with the number of assessments. The
 reminder sweep then reads everything it needs for a whole batch in a handful of set-based
-queries (`open_rounds`) and writes its reminders with one multi-row INSERT into the outbox, each
-under its unique dedupe key, in the same transaction as the reminder counts and the new
-`remind_at`: a crash before the commit leaves nothing behind, and a second process deciding the
-same reminder finds its key taken.
+queries (`open_rounds`: the open rounds, the members with the time zone and working hours their
+platform told us, the votes, the reminders so far) and writes its reminders with one multi-row
+INSERT into the outbox, each under its unique dedupe key, in the same transaction as the
+reminder counts and the new `remind_at`: a crash before the commit leaves nothing behind, and a
+second process deciding the same reminder finds its key taken.
 
 Lock order, everywhere: the assessment row first (FOR UPDATE on PostgreSQL), then its schedule
 row. A command holds its assessment's lock when the repository calls `follow`; the reminder
@@ -116,6 +117,7 @@ class OpenRound:
     round_id: int
     member_ids: dict[Identity, int]
     zones: dict[Identity, str | None]  # the time zone each member's platform told us, if any
+    working_hours: dict[Identity, dict[str, Any] | None]  # as the platform told us (Graph), if it did
     reminders: dict[Identity, Reminded]
 
 
@@ -181,6 +183,7 @@ class _View:
     open_round_id: int | None
     member_ids: dict[Identity, int]
     zones: dict[Identity, str | None]
+    working_hours: dict[Identity, dict[str, Any] | None]
 
 
 # Core tables: the sweeps read plain rows, without the ORM's bookkeeping.
@@ -253,6 +256,7 @@ class ScheduleRepository:
                     round_id=view.open_round_id,
                     member_ids=view.member_ids,
                     zones=view.zones,
+                    working_hours=view.working_hours,
                     reminders={
                         identities[r.member_id]: Reminded(r.sent, _utc(r.last_sent_at), _utc(r.requested_at))
                         for r in sent.get(view.open_round_id, [])
@@ -298,7 +302,7 @@ class ScheduleRepository:
         m, p = _members.c, _profiles.c
         members: dict[str, list[Any]] = {}
         for row in session.execute(
-            select(m.id, m.assessment_id, m.platform, m.workspace, m.user_id, m.name, m.role, p.timezone)
+            select(m.id, m.assessment_id, m.platform, m.workspace, m.user_id, m.name, m.role, p.timezone, p.working_hours)
             .outerjoin(_profiles, and_(p.platform == m.platform, p.workspace == m.workspace, p.user_id == m.user_id))
             .where(m.assessment_id.in_(ids))
             .order_by(m.id)
@@ -351,6 +355,7 @@ class ScheduleRepository:
                 open_round_id=open_round_id if status is AssessmentStatus.ACTIVE else None,
                 member_ids={identity: member_id for member_id, identity in identities.items()},
                 zones={identities[p_.id]: p_.timezone for p_ in people},
+                working_hours={identities[p_.id]: _json_object(p_.working_hours) for p_ in people},
             )
         return views
 
@@ -544,6 +549,11 @@ class ScheduleRepository:
 def _insert(session: Session, model: type) -> Any:
     dialect = session.get_bind().dialect.name
     return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)
+
+
+def _json_object(value: Any) -> dict[str, Any] | None:
+    """Working hours as stored when they are a JSON object; anything else stored there is not."""
+    return value if isinstance(value, dict) else None
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -4,7 +4,9 @@ Reminders should reach people in their working day. The Bot Framework does not s
 person is, Graph does: `GET /users/{id}/mailboxSettings` gives their time zone and working
 hours (application permission MailboxSettings.Read, granted by an admin; see docs/teams.md).
 When an assessment starts, Accord asks Graph about each member it has an Azure AD object id
-for, and records what it learns with `uow.profiles.record(...)`; the scheduler reads it.
+for, and records what it learns with `uow.profiles.record(...)`. The reminder sweep and the
+`remind` command read it: a member's reminders come only within their working hours, on their
+working days (`engine.reminders.working_hours` reads the record and ignores what makes no sense).
 
 Tokens: msal's `ConfidentialClientApplication` with the bot's app id and password (client
 credentials flow), one per tenant, each keeping msal's in-memory token cache, so a token is
@@ -242,7 +244,12 @@ def iana_zone(name: str | None) -> str | None:
 
 
 def profile_from(settings: dict) -> tuple[str | None, dict | None]:
-    """(IANA time zone, working hours) from Graph's mailboxSettings."""
+    """(IANA time zone, working hours) from Graph's mailboxSettings.
+
+    The working hours are kept as {"days": ["monday", ...], "start": "08:30", "end": "16:30",
+    "timezone": IANA name}. Their zone is the one Graph gives for the working hours when it is
+    one we know, else the mailbox's: a custom zone ("Customized Time Zone") has no IANA name.
+    """
     zone = iana_zone(settings.get("timeZone"))
     hours = settings.get("workingHours") or None
     working = None
