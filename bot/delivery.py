@@ -85,26 +85,29 @@ class OutboxDispatcher:
         self._wake.set()
 
     async def drain(self) -> DrainReport:
-        """Deliver everything due, batch after batch, until nothing due is left."""
+        """Deliver everything due now, batch after batch while a batch comes back full.
+
+        What is queued while a pass runs waits for the next pass (its command woke the
+        dispatcher), so that under a stream of votes every pass sends a question's progress
+        line once, at its newest, instead of chasing each vote.
+        """
         report = DrainReport()
         while True:
             with SqlUnitOfWork(self._database) as uow:
                 items = uow.outbox.claim_due(self._clock(), self._batch, self._lease)
+                # A question's message is updated on every vote; when several versions wait, only
+                # the newest is worth sending. The older ones are settled without a platform call,
+                # which also keeps a burst of votes well inside the platforms' rate limits.
+                newest = {(i.conversation, i.key): i.id for i in items if i.key}
+                superseded = [i for i in items if i.key and newest[(i.conversation, i.key)] != i.id]
+                uow.outbox.mark_all_sent([i.id for i in superseded], self._clock())
                 uow.commit()
             if not items:
                 return report
-            # A question's message is updated on every vote; when several versions wait, only
-            # the newest is worth sending. The older ones are settled without a platform call,
-            # which also keeps a burst of votes well inside the platforms' rate limits.
-            newest = {(i.conversation, i.message.key): i.id for i in items if i.message.key}
-            superseded = [i for i in items if i.message.key and newest[(i.conversation, i.message.key)] != i.id]
-            if superseded:
-                with SqlUnitOfWork(self._database) as uow:
-                    for item in superseded:
-                        uow.outbox.mark_sent(item.id, self._clock())
-                    uow.commit()
-                report.sent += len(superseded)
-                items = [i for i in items if i not in superseded]
+            report.sent += len(superseded)
+            full = len(items) >= self._batch
+            settled = {i.id for i in superseded}
+            items = [i for i in items if i.id not in settled]
             blocked: set[Conversation] = set()
             for item in items:
                 if item.conversation in blocked:
@@ -121,7 +124,7 @@ class OutboxDispatcher:
                     blocked.add(item.conversation)
                 else:
                     report.failed += 1
-            if report.retried and len(items) < self._batch:
+            if not full:
                 return report
 
     async def _deliver_one(self, item) -> str:

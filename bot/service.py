@@ -257,9 +257,7 @@ class Accord:
                         request.now,
                         assessment_id=assessment.id if assessment else None,
                     )
-        if assessment is not None:
-            uow.assessments.save(assessment)
-        uow.commit()
+        uow.commit()  # writes the assessment's changes first
         return Reply(messages, assessment, queued)
 
     def _summary_of(self, uow: UnitOfWork, assessment: Assessment) -> Message:

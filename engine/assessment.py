@@ -68,6 +68,18 @@ class Identity:
     workspace: str
     user_id: str
 
+    def __post_init__(self) -> None:
+        # Identities key every dict of members and votes and are hashed hundreds of times per
+        # command; the generated __hash__ would build a tuple each time.
+        object.__setattr__(self, "_hash", hash((self.platform, self.workspace, self.user_id)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self) -> tuple:
+        # Rebuilt through __init__, so a copy in another process hashes with that process's seed.
+        return (Identity, (self.platform, self.workspace, self.user_id))
+
     @property
     def key(self) -> str:
         return f"{self.platform}:{self.workspace}:{self.user_id}"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -31,15 +31,50 @@ from storage.tables import OutboxRow, PostedMessageRow
 # unsent messages, never with the number of assessments.
 SCAN_LIMIT = 500
 
+_outbox = OutboxRow.__table__
+_UNSENT = (
+    select(
+        _outbox.c.id, _outbox.c.platform, _outbox.c.workspace, _outbox.c.channel_id, _outbox.c.next_attempt_at,
+        _outbox.c.claimed_until, _outbox.c.attempts, _outbox.c.assessment_id, _outbox.c.dedupe_key, _outbox.c.message,
+    )
+    .where(_outbox.c.sent_at.is_(None), _outbox.c.failed_at.is_(None))
+    .order_by(_outbox.c.id)
+    .limit(SCAN_LIMIT)
+)
+_CLAIM = (
+    update(_outbox)
+    .where(
+        _outbox.c.id.in_(bindparam("ids", expanding=True)),
+        or_(_outbox.c.claimed_until.is_(None), _outbox.c.claimed_until <= bindparam("now")),
+    )
+    .values(claimed_until=bindparam("until"), attempts=_outbox.c.attempts + 1)
+    .returning(_outbox.c.id)
+)
+_SETTLE = (
+    update(_outbox)
+    .where(_outbox.c.id.in_(bindparam("ids", expanding=True)))
+    .values(sent_at=bindparam("now"), claimed_until=None, last_error="")
+)
+
 
 @dataclass(frozen=True)
 class OutboxItem:
     id: int
     conversation: Conversation
-    message: Message
+    stored: dict[str, Any]  # the message as stored (engine.views.message_to_dict)
     attempts: int
     assessment_id: str | None
     dedupe_key: str | None
+
+    @property
+    def key(self) -> str | None:
+        """The key of a message that is updated in place (a question's progress line), if any."""
+        return self.stored.get("key")
+
+    @functools.cached_property
+    def message(self) -> Message:
+        # Built when first asked for: of many versions of one progress line only the newest is.
+        return message_from_dict(self.stored)
 
 
 class OutboxRepository:
@@ -75,11 +110,10 @@ class OutboxRepository:
 
     def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxItem]:
         """Take up to `limit` due messages for this dispatcher for `lease`, in each channel's order."""
-        unsent = and_(OutboxRow.sent_at.is_(None), OutboxRow.failed_at.is_(None))
-        rows = self._session.exec(select(OutboxRow).where(unsent).order_by(OutboxRow.id).limit(SCAN_LIMIT)).all()
+        connection = self._session.connection()
         blocked: set[tuple[str, str, str]] = set()
-        claimable: list[OutboxRow] = []
-        for row in rows:
+        claimable = []
+        for row in connection.execute(_UNSENT):
             where = (row.platform, row.workspace, row.channel_id)
             if where in blocked:
                 continue
@@ -90,30 +124,36 @@ class OutboxRepository:
             claimable.append(row)
             if len(claimable) >= limit:
                 break
-        items = []
-        for row in claimable:
-            # The condition makes the claim atomic: of two dispatchers, one updates the row.
-            claimed = self._session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == row.id, or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until <= now))
-                .values(claimed_until=now + lease, attempts=OutboxRow.attempts + 1)
-                .execution_options(synchronize_session=False)
+        if not claimable:
+            return []
+        # One statement for the batch; its condition makes the claim atomic: of two dispatchers
+        # claiming the same message, one updates the row and sees its id come back.
+        claimed = {
+            row[0]
+            for row in connection.execute(
+                _CLAIM, {"ids": [row.id for row in claimable], "now": now, "until": now + lease}
             )
-            if claimed.rowcount == 1:
-                items.append(
-                    OutboxItem(
-                        id=row.id,
-                        conversation=Conversation(row.platform, row.workspace, row.channel_id),
-                        message=message_from_dict(row.message),
-                        attempts=row.attempts + 1,
-                        assessment_id=row.assessment_id,
-                        dedupe_key=row.dedupe_key,
-                    )
-                )
-        return items
+        }
+        return [
+            OutboxItem(
+                id=row.id,
+                conversation=Conversation(row.platform, row.workspace, row.channel_id),
+                stored=row.message,
+                attempts=row.attempts + 1,
+                assessment_id=row.assessment_id,
+                dedupe_key=row.dedupe_key,
+            )
+            for row in claimable
+            if row.id in claimed
+        ]
 
     def mark_sent(self, item_id: int, now: datetime) -> None:
         self._set(item_id, sent_at=now, claimed_until=None, last_error="")
+
+    def mark_all_sent(self, item_ids: list[int], now: datetime) -> None:
+        """Settle several claimed messages at once (older versions of a message sent since)."""
+        if item_ids:
+            self._session.connection().execute(_SETTLE, {"ids": item_ids, "now": now})
 
     def retry_later(self, item_id: int, at: datetime, error: str) -> None:
         self._set(item_id, next_attempt_at=at, claimed_until=None, last_error=error[:1000])
