@@ -37,7 +37,7 @@ from typing import Any
 from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, AdaptiveCardInvokeResponse
 from botframework.connector.auth import ServiceClientCredentialsFactory
 from msrest.serialization import Model
 
@@ -198,7 +198,11 @@ class TeamsPlatform:
         if response is None:
             return web.Response(status=201)
         payload = response.body
-        if isinstance(payload, Model):
+        if isinstance(payload, AdaptiveCardInvokeResponse) and isinstance(payload.value, dict):
+            # The card is already plain JSON (`cards.render`); msrest would walk it key by key, which
+            # costs more than the vote it answers. Same keys as the model's attribute map.
+            payload = {"statusCode": payload.status_code, "type": payload.type, "value": payload.value}
+        elif isinstance(payload, Model):
             payload = serializer_helper(payload)
         return web.json_response(payload, status=response.status or 200)
 
