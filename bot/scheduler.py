@@ -43,7 +43,6 @@ from sqlalchemy import Engine
 from engine import presenters as p
 from engine.assessment import Assessment, Identity, RoundState
 from engine.digests import digest_messages, wants_digest
-from engine.errors import NotFound
 from engine.reminders import QuietHours, ReminderPolicy, SchedulePolicy, Waiting, WorkingHours, plan, working_hours
 from engine.views import Message, only
 from storage.schedule import OpenRound, Outgoing, Reminded, ScheduleRepository, Sent
@@ -313,11 +312,9 @@ class Sweeper:
         with SqlUnitOfWork(self.database) as uow:
             repository = ScheduleRepository(uow.session)
             outgoing: list[Outgoing] = []
-            for assessment_id in sorted(due):  # locks taken in id order, like the reminder sweep's
-                try:
-                    assessment = uow.assessments.get(assessment_id, for_update=True)
-                except NotFound:
-                    continue
+            # One set of queries for the batch, locks taken in id order like the reminder sweep's;
+            # an assessment deleted meanwhile is simply not there.
+            for assessment in uow.assessments.get_many(due, for_update=True).values():
                 revealed += self._close(assessment, now, outgoing, notices)
             repository.deadline_handled(due, now)
             added = repository.queue(outgoing, now)

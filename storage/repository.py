@@ -94,6 +94,22 @@ _LOAD_VOTES = (
     .order_by(_vote.c.id)
 )
 
+# The scheduler's batches: the same loads for many assessments at once, in chunks of ids.
+_CHUNK = 500
+_IDS = bindparam("b_ids", expanding=True)
+_VERSIONS_OF_MANY = (
+    select(_assessment.c.id, _assessment.c.version).where(_assessment.c.id.in_(_IDS)).order_by(_assessment.c.id)
+)
+_LOAD_MANY_ASSESSMENTS = select(_assessment).where(_assessment.c.id.in_(_IDS))
+_LOAD_MANY_MEMBERS = select(_member).where(_member.c.assessment_id.in_(_IDS)).order_by(_member.c.id)
+_LOAD_MANY_ROUNDS = select(_round).where(_round.c.assessment_id.in_(_IDS)).order_by(_round.c.position)
+_LOAD_MANY_VOTES = (
+    select(_vote)
+    .join(_round, _round.c.id == _vote.c.round_id)
+    .where(_round.c.assessment_id.in_(_IDS))
+    .order_by(_vote.c.id)
+)
+
 _INSERT_ASSESSMENT = insert(_assessment)
 _INSERT_MEMBER = insert(_member)
 _INSERT_ROUND = insert(_round)
@@ -158,6 +174,37 @@ class AssessmentRepository:
                 "That assessment no longer exists; it may have been deleted. Start a new one if you need to."
             )
         return found
+
+    def get_many(self, assessment_ids: list[str], *, for_update: bool = False) -> dict[str, Assessment]:
+        """Several whole assessments in a handful of queries, whatever their number (the scheduler).
+
+        Locked in id order when `for_update`, as every batch takes its locks; the ones that no
+        longer exist are left out.
+        """
+        ids = sorted(set(assessment_ids))
+        if not ids:
+            return {}
+        statement = _VERSIONS_OF_MANY.with_for_update() if for_update else _VERSIONS_OF_MANY
+        versions = dict(self._connection().execute(statement, {"b_ids": ids}).all())
+        found: dict[str, Assessment] = {}
+        missing: list[str] = []
+        for assessment_id, version in versions.items():
+            tracked = self._seen.get(assessment_id)
+            if tracked is not None:
+                if tracked.version is not None and tracked.version != version:
+                    raise ConcurrentChange()
+                found[assessment_id] = tracked.assessment
+                continue
+            tracked = self._cache.get(assessment_id, version) if self._cache is not None else None
+            if tracked is None:
+                missing.append(assessment_id)
+            else:
+                self._seen[assessment_id] = tracked
+                found[assessment_id] = tracked.assessment
+        for tracked in self._load_many(missing):
+            self._seen[tracked.assessment.id] = tracked
+            found[tracked.assessment.id] = tracked.assessment
+        return {assessment_id: found[assessment_id] for assessment_id in ids if assessment_id in found}
 
     def active_in(self, conversation: Conversation, *, for_update: bool = False) -> Assessment | None:
         """The channel's assessment under way, if there is one."""
@@ -266,23 +313,28 @@ class AssessmentRepository:
         members = connection.execute(_LOAD_MEMBERS, key).all()
         rounds = connection.execute(_LOAD_ROUNDS, key).all()
         votes = connection.execute(_LOAD_VOTES, key).all()
-        assessment = mapping.assessment_from_rows(row, members, rounds, votes)
-        # The row state is taken from the aggregate just built, so a later save compares like
-        # with like (the same mapping both ways).
-        tracked = Tracked(
-            assessment, row.version, mapping.assessment_columns(assessment), schedule=schedule.signature(assessment)
-        )
-        for member_row in members:
-            identity = mapping.member_identity(member_row)
-            tracked.members[identity] = Stored(member_row.id, mapping.member_columns(assessment.members[identity]))
-        round_ids = {round_row.position: round_row.id for round_row in rounds}
-        for position, round_ in enumerate(assessment.rounds):
-            tracked.rounds[(round_.question_id, round_.number)] = Stored(
-                round_ids[position], mapping.round_columns(round_, position)
-            )
-            for voter, vote in round_.votes.items():
-                tracked.votes[(round_.question_id, round_.number, voter)] = Stored(None, mapping.vote_columns(vote))
-        return tracked
+        return _tracked(row, members, rounds, votes)
+
+    def _load_many(self, assessment_ids: list[str]) -> list[Tracked]:
+        """Like `_load` for many: four queries in all, the rows then grouped by assessment."""
+        loaded: list[Tracked] = []
+        connection = self._connection()
+        for start in range(0, len(assessment_ids), _CHUNK):
+            key = {"b_ids": assessment_ids[start : start + _CHUNK]}
+            members: dict[str, list] = {}
+            for member_row in connection.execute(_LOAD_MANY_MEMBERS, key):
+                members.setdefault(member_row.assessment_id, []).append(member_row)
+            rounds: dict[str, list] = {}
+            owner: dict[int, str] = {}
+            for round_row in connection.execute(_LOAD_MANY_ROUNDS, key):
+                rounds.setdefault(round_row.assessment_id, []).append(round_row)
+                owner[round_row.id] = round_row.assessment_id
+            votes: dict[str, list] = {}
+            for vote_row in connection.execute(_LOAD_MANY_VOTES, key):
+                votes.setdefault(owner[vote_row.round_id], []).append(vote_row)
+            for row in connection.execute(_LOAD_MANY_ASSESSMENTS, key):
+                loaded.append(_tracked(row, members.get(row.id, []), rounds.get(row.id, []), votes.get(row.id, [])))
+        return loaded
 
     def _write(self, tracked: Tracked) -> None:
         """Bring the rows in line with the aggregate, touching only what differs.
@@ -411,6 +463,27 @@ class AssessmentRepository:
         if wanted_schedule != tracked.schedule:
             schedule.follow(self._session, assessment)
             tracked.schedule = wanted_schedule
+
+
+def _tracked(row: Any, members: list, rounds: list, votes: list) -> Tracked:
+    """An aggregate and its row state from its rows (members by id, rounds by position, votes by id)."""
+    assessment = mapping.assessment_from_rows(row, members, rounds, votes)
+    # The row state is taken from the aggregate just built, so a later save compares like
+    # with like (the same mapping both ways).
+    tracked = Tracked(
+        assessment, row.version, mapping.assessment_columns(assessment), schedule=schedule.signature(assessment)
+    )
+    for member_row in members:
+        identity = mapping.member_identity(member_row)
+        tracked.members[identity] = Stored(member_row.id, mapping.member_columns(assessment.members[identity]))
+    round_ids = {round_row.position: round_row.id for round_row in rounds}
+    for position, round_ in enumerate(assessment.rounds):
+        tracked.rounds[(round_.question_id, round_.number)] = Stored(
+            round_ids[position], mapping.round_columns(round_, position)
+        )
+        for voter, vote in round_.votes.items():
+            tracked.votes[(round_.question_id, round_.number, voter)] = Stored(None, mapping.vote_columns(vote))
+    return tracked
 
 
 def _where(conversation: Conversation) -> dict[str, str]:

@@ -9,7 +9,9 @@ with that state, so it never reads a row back to find out what changed.
 the version it committed. Loading an assessment always asks the database for its current
 version first (one indexed read, under the row lock when the command will write); only when
 the cached version is that version is the cached copy used instead of four more queries and
-the hydration. Any other process's change bumps the version, so a stale copy is never used. The
+the hydration. Any other process's change bumps the version, so a stale copy is never used:
+every write to an assessment's rows goes through the repository, which bumps it, and anything
+else that changes them (a repair by hand, a script) must bump it too. The
 cache holds copies that nobody changes: every use gets its own copy, and a command's changes
 enter the cache only after its transaction committed.
 """

@@ -35,6 +35,7 @@ from storage.database import SQLITE_BUSY_TIMEOUT_MS, create_db_engine
 from storage.errors import ActiveAssessmentExists, ConcurrentChange, StorageError
 from storage.migrate import alembic_config, current_revision, head_revision, is_up_to_date, upgrade
 from storage.tables import AssessmentRow, MemberRow, RoundRow, VoteRow
+from storage.tracking import cache_for
 from storage.unit_of_work import SqlUnitOfWork
 from tests.integration.conftest import (
     AMIRA,
@@ -337,6 +338,20 @@ def test_a_kept_assessment_gives_its_times_in_utc_as_the_tables_do(db_engine, st
     kept = load(db_engine, assessment.id)
     assert kept.rounds[0].votes[AMIRA].cast_at.tzinfo is timezone.utc
     assert kept == load_from_tables(db_engine, assessment.id)
+
+
+def test_a_batch_load_gives_each_assessment_as_a_single_load_does(db_engine, stored):
+    first, second, third = stored(), stored(Conversation("slack", "T1", "C-two")), stored(Conversation("slack", "T1", "C-three"))
+    vote_and_commit(db_engine, first.id, AMIRA, 2, at(1))  # kept in the cache
+    vote_and_commit(db_engine, second.id, BEN, 4, at(2))
+    cache_for(db_engine).clear()
+    vote_and_commit(db_engine, third.id, CHLOE, 1, at(3))
+    with SqlUnitOfWork(db_engine) as uow:
+        many = uow.assessments.get_many([third.id, "gone", first.id, second.id], for_update=True)
+    assert list(many) == sorted([first.id, second.id, third.id])  # in id order, the missing one left out
+    for assessment_id, assessment in many.items():
+        assert assessment == load_from_tables(db_engine, assessment_id)
+    assert many[second.id].rounds[0].votes[BEN].current == 4
 
 
 def test_a_naive_time_is_refused_rather_than_guessed(db_engine, start):
