@@ -8,6 +8,13 @@ delivers it, and records the outcome; a platform outage or a rate limit moves
 Order matters in a channel (the consensus on question 1.1 before question 1.2 opens), so a
 conversation's messages are claimed oldest first and only as an unbroken run: while its oldest
 unsent message waits for a retry, nothing after it in that conversation is sent.
+
+Every vote queues a new version of its question's progress line. When the newest message a
+channel has waiting is an unclaimed older version of that line, the new version takes its place
+rather than queueing behind it: only the tail of a channel's queue changes, and only into a newer
+version of itself, so the order holds, while a stream of votes leaves one row to claim, decode
+and settle instead of hundreds. A version queued while an older one is being delivered (claimed)
+still gets a row of its own; the dispatcher settles whatever older versions it claims unsent.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -35,12 +42,15 @@ _outbox = OutboxRow.__table__
 _UNSENT = (
     select(
         _outbox.c.id, _outbox.c.platform, _outbox.c.workspace, _outbox.c.channel_id, _outbox.c.next_attempt_at,
-        _outbox.c.claimed_until, _outbox.c.attempts, _outbox.c.assessment_id, _outbox.c.dedupe_key, _outbox.c.message,
+        _outbox.c.claimed_until, _outbox.c.dedupe_key,
     )
     .where(_outbox.c.sent_at.is_(None), _outbox.c.failed_at.is_(None))
     .order_by(_outbox.c.id)
     .limit(SCAN_LIMIT)
 )
+# The message comes back from the claim, not from the scan: an unclaimed row may be given a newer
+# version (`_REPLACE_TAIL`) between the two, and the claim returns the row as it claimed it. It
+# also leaves the JSON of rows looked at but not claimed undecoded.
 _CLAIM = (
     update(_outbox)
     .where(
@@ -48,7 +58,30 @@ _CLAIM = (
         or_(_outbox.c.claimed_until.is_(None), _outbox.c.claimed_until <= bindparam("now")),
     )
     .values(claimed_until=bindparam("until"), attempts=_outbox.c.attempts + 1)
-    .returning(_outbox.c.id)
+    .returning(_outbox.c.id, _outbox.c.attempts, _outbox.c.assessment_id, _outbox.c.message)
+)
+# The newest unsent message of one conversation (an index scan on ix_outbox_conversation_unsent).
+_TAIL = (
+    select(func.max(_outbox.c.id))
+    .where(
+        _outbox.c.platform == bindparam("k_platform"),
+        _outbox.c.workspace == bindparam("k_workspace"),
+        _outbox.c.channel_id == bindparam("k_channel_id"),
+        _outbox.c.sent_at.is_(None),
+        _outbox.c.failed_at.is_(None),
+    )
+    .scalar_subquery()
+)
+# A row being delivered is never changed (claimed_until is set, even once its lease has run out);
+# one waiting for a retry keeps its next_attempt_at and attempts and goes out as the newest version.
+_REPLACE_TAIL = (
+    update(_outbox)
+    .where(
+        _outbox.c.id == _TAIL,
+        _outbox.c.claimed_until.is_(None),
+        _outbox.c.message["key"].as_string() == bindparam("k_key"),
+    )
+    .values(message=bindparam("v_message"), assessment_id=bindparam("v_assessment_id"))
 )
 _SETTLE = (
     update(_outbox)
@@ -91,20 +124,39 @@ class OutboxRepository:
         dedupe_key: str | None = None,
         not_before: datetime | None = None,
     ) -> bool:
-        """Queue a message; False when a message with the same `dedupe_key` already exists."""
+        """Queue a message; False when a message with the same `dedupe_key` already exists.
+
+        A keyed message replaces the conversation's newest waiting message when that is an
+        unclaimed version of the same key (see the module's docstring); it is queued all the same.
+        """
+        stored = message_to_dict(message)
+        connection = self._session.connection()
+        if message.key is not None and dedupe_key is None and not_before is None:
+            replaced = connection.execute(
+                _REPLACE_TAIL,
+                {
+                    "k_platform": conversation.platform,
+                    "k_workspace": conversation.workspace,
+                    "k_channel_id": conversation.channel_id,
+                    "k_key": message.key,
+                    "v_message": stored,
+                    "v_assessment_id": assessment_id,
+                },
+            )
+            if replaced.rowcount:
+                return True
         values: dict[str, Any] = {
             "dedupe_key": dedupe_key,
             "platform": conversation.platform,
             "workspace": conversation.workspace,
             "channel_id": conversation.channel_id,
             "assessment_id": assessment_id,
-            "message": message_to_dict(message),
+            "message": stored,
             "created_at": now,
             "next_attempt_at": not_before or now,
             "attempts": 0,
             "last_error": "",
         }
-        connection = self._session.connection()
         statement = _insert_statement(connection.dialect.name, dedupe_key is not None)
         return connection.execute(statement, values).scalar() is not None
 
@@ -129,7 +181,7 @@ class OutboxRepository:
         # One statement for the batch; its condition makes the claim atomic: of two dispatchers
         # claiming the same message, one updates the row and sees its id come back.
         claimed = {
-            row[0]
+            row.id: row
             for row in connection.execute(
                 _CLAIM, {"ids": [row.id for row in claimable], "now": now, "until": now + lease}
             )
@@ -138,9 +190,9 @@ class OutboxRepository:
             OutboxItem(
                 id=row.id,
                 conversation=Conversation(row.platform, row.workspace, row.channel_id),
-                stored=row.message,
-                attempts=row.attempts + 1,
-                assessment_id=row.assessment_id,
+                stored=claimed[row.id].message,
+                attempts=claimed[row.id].attempts,
+                assessment_id=claimed[row.id].assessment_id,
                 dedupe_key=row.dedupe_key,
             )
             for row in claimable

@@ -202,6 +202,11 @@ class OutboxRow(SQLModel, table=True):
         UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
         Index("ix_outbox_due", "next_attempt_at", sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
               postgresql_where=text("sent_at IS NULL AND failed_at IS NULL")),
+        # Finds a conversation's newest waiting message (`storage.outbox`, on every keyed message
+        # queued) without walking the rows already sent there.
+        Index("ix_outbox_conversation_unsent", "platform", "workspace", "channel_id", "id",
+              sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
+              postgresql_where=text("sent_at IS NULL AND failed_at IS NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -11,10 +11,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import event
+from sqlmodel import select
 
 from bot.delivery import OutboxDispatcher, RetryLater, Undeliverable
 from engine.assessment import Conversation, Identity
 from engine.views import CHANNEL, Kind, Message, message_from_dict, message_to_dict, only
+from storage.tables import OutboxRow
 from storage.unit_of_work import SqlUnitOfWork
 
 BOARD = Conversation("slack", "T1", "C-board")
@@ -119,6 +122,162 @@ async def test_a_burst_of_votes_gathers_into_one_update_of_the_progress_line(db_
     assert len(platform.received) == 1  # one post, showing the newest count
     with SqlUnitOfWork(db_engine) as uow:
         assert uow.outbox.pending() == 0
+
+
+# ------------------------------------------------------- versions coalesced when queued
+
+PROGRESS = "round:a:q1:1"
+
+
+def progress(voted: int, key: str = PROGRESS) -> Message:
+    return message(f"Question 1.1: {voted} of 6 have voted", key)
+
+
+def waiting(database, conversation: Conversation = BOARD) -> list:
+    """The rows still to send to a conversation, oldest first."""
+    with SqlUnitOfWork(database) as uow:
+        statement = select(OutboxRow.id, OutboxRow.message, OutboxRow.next_attempt_at, OutboxRow.attempts).where(
+            OutboxRow.platform == conversation.platform,
+            OutboxRow.workspace == conversation.workspace,
+            OutboxRow.channel_id == conversation.channel_id,
+            OutboxRow.sent_at.is_(None),
+            OutboxRow.failed_at.is_(None),
+        )
+        return list(uow.session.exec(statement.order_by(OutboxRow.id)).all())
+
+
+async def test_votes_in_a_row_leave_one_version_of_the_progress_line_to_send(db_engine):
+    clock, platform = Clock(), Platform()
+    for voted in range(1, 6):  # five votes, five commands, five transactions
+        assert queue(db_engine, clock, (BOARD, progress(voted))) == [True]
+        clock.advance(1)
+    assert [row.message["heading"] for row in waiting(db_engine)] == ["Question 1.1: 5 of 6 have voted"]
+    report = await dispatcher(db_engine, platform, clock).drain()
+    assert report.sent == 1
+    assert [heading for _, heading, _ in platform.received] == ["Question 1.1: 5 of 6 have voted"]
+
+
+async def test_a_version_queued_after_another_message_is_not_merged_into_the_older_one(db_engine):
+    clock, platform = Clock(), Platform()
+    queue(db_engine, clock, (BOARD, progress(5)))
+    queue(db_engine, clock, (BOARD, message("Votes revealed")))
+    queue(db_engine, clock, (BOARD, progress(6)))  # a late vote, after the reveal
+    assert [row.message["heading"] for row in waiting(db_engine)] == [
+        "Question 1.1: 5 of 6 have voted", "Votes revealed", "Question 1.1: 6 of 6 have voted",
+    ]  # fmt: skip
+    await dispatcher(db_engine, platform, clock).drain()
+    # The dispatcher drops the older version it claims with the newer; the reveal keeps its place.
+    assert [heading for _, heading, _ in platform.received] == ["Votes revealed", "Question 1.1: 6 of 6 have voted"]
+
+
+async def test_a_version_queued_while_the_older_one_is_delivered_follows_it(db_engine):
+    clock, platform = Clock(), Platform()
+    queue(db_engine, clock, (BOARD, progress(1)))
+    original = platform.deliver
+
+    async def a_vote_arrives_meanwhile(conversation, message, previous):
+        if not platform.received:
+            queue(db_engine, clock, (BOARD, progress(2)))
+        return await original(conversation, message, previous)
+
+    platform.deliver = a_vote_arrives_meanwhile
+    sender = dispatcher(db_engine, platform, clock)
+    await sender.drain()
+    assert [row.message["heading"] for row in waiting(db_engine)] == ["Question 1.1: 2 of 6 have voted"]
+    await sender.drain()
+    assert [(heading, previous) for _, heading, previous in platform.received] == [
+        ("Question 1.1: 1 of 6 have voted", None),
+        ("Question 1.1: 2 of 6 have voted", {"ts": "1"}),
+    ]
+
+
+def test_a_claimed_version_is_never_changed_even_once_its_lease_has_run_out(db_engine):
+    clock = Clock()
+    queue(db_engine, clock, (BOARD, progress(1)))
+    with SqlUnitOfWork(db_engine) as uow:
+        (claimed,) = uow.outbox.claim_due(clock(), 10, timedelta(seconds=30))
+        uow.commit()
+    queue(db_engine, clock, (BOARD, progress(2)))
+    clock.advance(60)  # the lease is over, but the dispatcher may still be sending it
+    queue(db_engine, clock, (BOARD, progress(3)))
+    rows = waiting(db_engine)
+    assert [row.message["heading"] for row in rows] == ["Question 1.1: 1 of 6 have voted", "Question 1.1: 3 of 6 have voted"]
+    assert rows[0].id == claimed.id
+
+
+async def test_a_version_waiting_for_a_retry_is_replaced_and_keeps_its_turn(db_engine):
+    clock, platform = Clock(), Platform()
+    queue(db_engine, clock, (BOARD, progress(1)))
+    platform.refusals.append(RetryLater(30, "429 Too Many Requests"))
+    sender = dispatcher(db_engine, platform, clock)
+    await sender.drain()
+    (before,) = waiting(db_engine)
+    clock.advance(10)
+    queue(db_engine, clock, (BOARD, progress(2)))
+    (after,) = waiting(db_engine)
+    assert (after.id, after.next_attempt_at, after.attempts) == (before.id, before.next_attempt_at, 1)
+    assert after.message["heading"] == "Question 1.1: 2 of 6 have voted"
+    clock.advance(19)
+    await sender.drain()
+    assert platform.received == []  # the new version does not jump the platform's wait
+    clock.advance(2)
+    await sender.drain()
+    assert [heading for _, heading, _ in platform.received] == ["Question 1.1: 2 of 6 have voted"]
+
+
+async def test_other_channels_other_keys_and_set_aside_messages_are_not_merged(db_engine):
+    clock, platform = Clock(), Platform()
+    queue(db_engine, clock, (BOARD, progress(1)))
+    queue(db_engine, clock, (OTHER, progress(1)))  # the same key in another channel
+    queue(db_engine, clock, (BOARD, progress(1, key="round:a:q2:1")))  # another question
+    assert len(waiting(db_engine)) == 2 and len(waiting(db_engine, OTHER)) == 1
+    await dispatcher(db_engine, platform, clock).drain()
+    assert sorted((where.channel_id, heading) for where, heading, _ in platform.received) == [
+        ("C-board", "Question 1.1: 1 of 6 have voted"),
+        ("C-board", "Question 1.1: 1 of 6 have voted"),
+        ("C-other", "Question 1.1: 1 of 6 have voted"),
+    ]
+
+    platform.received.clear()
+    queue(db_engine, clock, (BOARD, progress(2)))
+    platform.refusals.append(Undeliverable("channel_not_found"))
+    await dispatcher(db_engine, platform, clock).drain()
+    queue(db_engine, clock, (BOARD, progress(3)))  # the failed version is not brought back
+    await dispatcher(db_engine, platform, clock).drain()
+    assert [heading for _, heading, _ in platform.received] == ["Question 1.1: 3 of 6 have voted"]
+
+
+def test_a_keyed_message_for_later_or_with_a_dedupe_key_gets_a_row_of_its_own(db_engine):
+    clock = Clock()
+    queue(db_engine, clock, (BOARD, progress(1)))
+    queue(db_engine, clock, (BOARD, progress(2)), dedupe_key="progress:once")
+    with SqlUnitOfWork(db_engine) as uow:
+        assert uow.outbox.add(BOARD, progress(3), clock(), not_before=clock() + timedelta(hours=1))
+        uow.commit()
+    assert len(waiting(db_engine)) == 3
+
+
+async def test_a_version_given_to_a_row_between_scan_and_claim_is_the_one_sent(db_engine):
+    """PostgreSQL's READ COMMITTED lets a command commit between the dispatcher's two statements."""
+    if db_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's BEGIN IMMEDIATE runs the two commands one after the other")
+    clock, platform = Clock(), Platform()
+    queue(db_engine, clock, (BOARD, progress(1)))
+    scanned = []
+
+    def a_vote_commits_after_the_scan(connection, cursor, statement, parameters, context, executemany):
+        if not scanned and statement.lstrip().upper().startswith("SELECT") and "claimed_until" in statement:
+            scanned.append(statement)
+            queue(db_engine, clock, (BOARD, progress(2)))
+
+    event.listen(db_engine, "after_cursor_execute", a_vote_commits_after_the_scan)
+    try:
+        await dispatcher(db_engine, platform, clock).drain()
+    finally:
+        event.remove(db_engine, "after_cursor_execute", a_vote_commits_after_the_scan)
+    assert scanned
+    assert [heading for _, heading, _ in platform.received] == ["Question 1.1: 2 of 6 have voted"]
+    assert waiting(db_engine) == []
 
 
 async def test_a_rate_limit_delays_a_message_and_holds_its_channel_but_not_others(db_engine):
