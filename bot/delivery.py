@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -67,8 +67,12 @@ class OutboxDispatcher:
         lease: timedelta = timedelta(minutes=2),
         max_attempts: int = 12,
         gather: float = 0.0,
+        run: Callable[..., Awaitable[Any]] | None = None,
     ) -> None:
         self._database = database
+        # Where its database work runs: the server's `storage.database_work`, so the event
+        # loop never waits for SQLite; None runs it right here (tests, the console).
+        self._run = run or _here
         self._deliverers = dict(deliverers)
         self._clock = clock
         self._batch = batch
@@ -93,15 +97,7 @@ class OutboxDispatcher:
         """
         report = DrainReport()
         while True:
-            with SqlUnitOfWork(self._database) as uow:
-                items = uow.outbox.claim_due(self._clock(), self._batch, self._lease)
-                # A question's message is updated on every vote; when several versions wait, only
-                # the newest is worth sending. The older ones are settled without a platform call,
-                # which also keeps a burst of votes well inside the platforms' rate limits.
-                newest = {(i.conversation, i.key): i.id for i in items if i.key}
-                superseded = [i for i in items if i.key and newest[(i.conversation, i.key)] != i.id]
-                uow.outbox.mark_all_sent([i.id for i in superseded], self._clock())
-                uow.commit()
+            items, superseded = await self._run(self._claim)
             if not items:
                 return report
             report.sent += len(superseded)
@@ -112,9 +108,7 @@ class OutboxDispatcher:
             for item in items:
                 if item.conversation in blocked:
                     # An earlier message to this channel is waiting: keep the channel's order.
-                    with SqlUnitOfWork(self._database) as uow:
-                        uow.outbox.release(item.id)
-                        uow.commit()
+                    await self._run(self._release, item.id)
                     continue
                 outcome = await self._deliver_one(item)
                 if outcome == "sent":
@@ -127,41 +121,66 @@ class OutboxDispatcher:
             if not full:
                 return report
 
+    def _claim(self) -> tuple[list, list]:
+        with SqlUnitOfWork(self._database) as uow:
+            items = uow.outbox.claim_due(self._clock(), self._batch, self._lease)
+            # A question's message is updated on every vote; when several versions wait, only
+            # the newest is worth sending. The older ones are settled without a platform call,
+            # which also keeps a burst of votes well inside the platforms' rate limits. The
+            # outbox already merges versions queued back to back; several still arrive here
+            # when one was queued while an older one was in flight, or behind another message.
+            newest = {(i.conversation, i.key): i.id for i in items if i.key}
+            superseded = [i for i in items if i.key and newest[(i.conversation, i.key)] != i.id]
+            uow.outbox.mark_all_sent([i.id for i in superseded], self._clock())
+            uow.commit()
+        return items, superseded
+
+    def _release(self, item_id: int) -> None:
+        with SqlUnitOfWork(self._database) as uow:
+            uow.outbox.release(item_id)
+            uow.commit()
+
     async def _deliver_one(self, item) -> str:
         deliverer = self._deliverers.get(item.conversation.platform)
         key = item.message.key
         now = self._clock()
         if deliverer is None:
-            self._record(item, "failed", f"no deliverer for {item.conversation.platform}")
+            await self._run(self._record, item, "failed", f"no deliverer for {item.conversation.platform}")
             return "failed"
-        with SqlUnitOfWork(self._database) as uow:
-            previous = uow.outbox.posted_ref(item.conversation, key) if key else None
+        previous = await self._run(self._posted_ref, item.conversation, key) if key else None
         try:
             ref = await deliverer.deliver(item.conversation, item.message, previous)
         except RetryLater as wait:
             if item.attempts >= self._max_attempts:
-                self._record(item, "failed", f"gave up after {item.attempts} attempts: {wait}")
+                await self._run(self._record, item, "failed", f"gave up after {item.attempts} attempts: {wait}")
                 return "failed"
             retry_at = now + max(timedelta(seconds=wait.seconds), timedelta(seconds=0))
             if wait.seconds <= 0:
                 retry_at = now + backoff(item.attempts)
-            self._record(item, "retry", str(wait), retry_at)
+            await self._run(self._record, item, "retry", str(wait), retry_at)
             log.warning("delivery to %s delayed until %s: %s", item.conversation, retry_at, wait)
             return "retry"
         except Undeliverable as never:
-            self._record(item, "failed", str(never))
+            await self._run(self._record, item, "failed", str(never))
             log.error("message %s to %s set aside: %s", item.id, item.conversation, never)
             return "failed"
         except Exception as broken:  # noqa: BLE001 - an unexpected failure must not lose the message
             log.exception("delivery of message %s failed", item.id)
-            self._record(item, "retry", f"{type(broken).__name__}: {broken}", now + backoff(item.attempts))
+            await self._run(self._record, item, "retry", f"{type(broken).__name__}: {broken}", now + backoff(item.attempts))
             return "retry"
+        await self._run(self._sent, item, key, ref)
+        return "sent"
+
+    def _posted_ref(self, conversation: Conversation, key: str) -> dict[str, Any] | None:
+        with SqlUnitOfWork(self._database, read_only=True) as uow:
+            return uow.outbox.posted_ref(conversation, key)
+
+    def _sent(self, item, key: str | None, ref: dict[str, Any] | None) -> None:
         with SqlUnitOfWork(self._database) as uow:
             if key and ref is not None:
                 uow.outbox.remember_ref(item.conversation, key, ref, self._clock())
             uow.outbox.mark_sent(item.id, self._clock())
             uow.commit()
-        return "sent"
 
     def _record(self, item, outcome: str, reason: str, at: datetime | None = None) -> None:
         with SqlUnitOfWork(self._database) as uow:
@@ -193,3 +212,7 @@ class OutboxDispatcher:
                 stopping = asyncio.create_task(stop.wait())
                 await asyncio.wait([stopping], timeout=self._gather)
                 stopping.cancel()
+
+
+async def _here(function: Callable[..., Any], *args: Any) -> Any:
+    return function(*args)

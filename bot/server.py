@@ -24,6 +24,7 @@ from bot.app import Application
 from bot.charts import ChartRenderer
 from bot.delivery import Deliverer, OutboxDispatcher
 from storage.database import ping
+from storage.database_work import DatabaseWork
 
 log = logging.getLogger("accord.server")
 
@@ -44,6 +45,12 @@ class Runtime:
     dispatcher: OutboxDispatcher
     clock: Callable[[], datetime] = utc_now
     charts: ChartRenderer = field(default_factory=ChartRenderer)
+    # Where the platforms and the dispatcher run their database work, off the event loop.
+    database_work: DatabaseWork | None = None
+
+    def __post_init__(self) -> None:
+        if self.database_work is None:
+            self.database_work = DatabaseWork(self.application.database)
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -102,6 +109,7 @@ def create_web_app(runtime: Runtime, platforms: list[Platform], background: list
         for platform in platforms:
             await platform.shutdown()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.to_thread(runtime.database_work.close)
 
     app.cleanup_ctx.append(lifecycle)
     return app
@@ -123,7 +131,9 @@ async def _healthz(request: web.Request) -> web.Response:
 
 
 def build_runtime(application: Application, clock: Callable[[], datetime] = utc_now) -> Runtime:
-    return Runtime(application, OutboxDispatcher(application.database, {}, clock, gather=GATHER_SECONDS), clock)
+    work = DatabaseWork(application.database)
+    dispatcher = OutboxDispatcher(application.database, {}, clock, gather=GATHER_SECONDS, run=work.call)
+    return Runtime(application, dispatcher, clock, database_work=work)
 
 
 def serve(application: Application, host: str, port: int, *, socket_mode: bool = False, print_line=print) -> None:

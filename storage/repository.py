@@ -56,7 +56,7 @@ from engine.errors import NotFound
 from storage import mapping, schedule, statements
 from storage.errors import ActiveAssessmentExists, ConcurrentChange
 from storage.tables import AssessmentRow, MemberRow, RoundRow, VoteRow
-from storage.tracking import AggregateCache, Columns, Stored, Tracked, VoteKey
+from storage.tracking import AggregateCache, Columns, PendingCache, Stored, Tracked, VoteKey
 
 ACTIVE_CONVERSATION_INDEX = "uq_assessment_active_conversation"
 
@@ -132,7 +132,7 @@ class AssessmentSummary:
 class AssessmentRepository:
     """Assessments in one session: loaded whole, tracked, and saved as a difference."""
 
-    def __init__(self, session: Session, cache: AggregateCache | None = None) -> None:
+    def __init__(self, session: Session, cache: AggregateCache | PendingCache | None = None) -> None:
         self._session = session
         self._cache = cache
         self._seen: dict[str, Tracked] = {}

@@ -92,10 +92,12 @@ class AggregateCache:
 
     def put(self, tracked: Tracked) -> None:
         """Keep a copy of an assessment just committed (never an older version than the one kept)."""
-        if tracked.version is None:
-            return
-        kept = tracked.copy()
-        mapping.as_loaded(kept.assessment)
+        kept = _settled_copy(tracked)
+        if kept is not None:
+            self.keep(kept)
+
+    def keep(self, kept: Tracked) -> None:
+        """Keep `kept` itself, which nobody else holds (`put` makes such a copy)."""
         with self._lock:
             entry = self._entries.get(kept.assessment.id)
             if entry is not None and entry.version is not None and entry.version > kept.version:
@@ -111,6 +113,48 @@ class AggregateCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class PendingCache:
+    """The cache as seen from inside a transaction shared by several units of work.
+
+    When commands share one transaction (`storage.group_commit`), each one's unit of work
+    "commits" by releasing its savepoint; the assessment it wrote is then what the next command
+    in the transaction must see, but it is not stored until the shared transaction commits. So
+    those copies wait here, where the later commands of the same transaction find them, and
+    enter the process's cache only once the transaction has committed (`publish`); if it rolls
+    back they are dropped with it.
+    """
+
+    def __init__(self, cache: AggregateCache) -> None:
+        self._cache = cache
+        self._pending: dict[str, Tracked] = {}
+
+    def get(self, assessment_id: str, version: int) -> Tracked | None:
+        entry = self._pending.get(assessment_id)
+        if entry is None:
+            return self._cache.get(assessment_id, version)
+        return entry.copy() if entry.version == version else None
+
+    def put(self, tracked: Tracked) -> None:
+        kept = _settled_copy(tracked)
+        if kept is not None:
+            self._pending[kept.assessment.id] = kept
+
+    def publish(self) -> None:
+        """The shared transaction committed: what it wrote is now what is stored."""
+        for kept in self._pending.values():
+            self._cache.keep(kept)
+        self._pending.clear()
+
+
+def _settled_copy(tracked: Tracked) -> Tracked | None:
+    """A copy of a just-written assessment as a load would give it, or None if it is not stored yet."""
+    if tracked.version is None:
+        return None
+    kept = tracked.copy()
+    mapping.as_loaded(kept.assessment)
+    return kept
 
 
 # One cache per database: an engine and its read-only twin (`storage.database.read_only`) share

@@ -19,11 +19,16 @@ refusal from the database before doing more.
 
 Other tables written by the same command (the outbox of messages to send, later) belong in the
 same transaction: they use `uow.session`.
+
+A unit of work opened with `shared=` (a `storage.group_commit.SharedTransaction`) runs inside
+a transaction that several commands share: it begins a savepoint, its `commit()` releases it,
+and what it wrote counts as committed (for the cache too) only when the shared transaction does.
 """
 
 from __future__ import annotations
 
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -33,6 +38,9 @@ from storage.outbox import OutboxRepository
 from storage.profiles import ProfileRepository
 from storage.repository import AssessmentRepository, refusals_translated
 from storage.tracking import cache_for
+
+if TYPE_CHECKING:
+    from storage.group_commit import SharedTransaction
 
 
 class SqlUnitOfWork:
@@ -47,9 +55,10 @@ class SqlUnitOfWork:
     outbox: OutboxRepository
     profiles: ProfileRepository
 
-    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False, shared: SharedTransaction | None = None) -> None:
         self._engine = engine
         self._read_only = read_only
+        self._shared = shared
         self._session: Session | None = None
 
     @property
@@ -61,11 +70,18 @@ class SqlUnitOfWork:
     def __enter__(self) -> SqlUnitOfWork:
         if self._session is not None:
             raise RuntimeError("this unit of work is already open")
-        bind = read_only_engine(self._engine) if self._read_only else self._engine
         # No autoflush: the repository decides when rows are written, so a query never sends
         # half-made changes. No expiry on commit: the rows stay usable for diffing afterwards.
-        self._session = Session(bind, autoflush=False, expire_on_commit=False)
-        self.assessments = AssessmentRepository(self._session, cache_for(self._engine))
+        if self._shared is not None:
+            self._session = Session(
+                self._shared.connection, autoflush=False, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            )
+            cache = self._shared.cache
+        else:
+            bind = read_only_engine(self._engine) if self._read_only else self._engine
+            self._session = Session(bind, autoflush=False, expire_on_commit=False)
+            cache = cache_for(self._engine)
+        self.assessments = AssessmentRepository(self._session, cache)
         self.outbox = OutboxRepository(self._session)
         self.profiles = ProfileRepository(self._session)
         return self

@@ -12,7 +12,9 @@ uploading a report) runs as a background task the platform keeps track of.
   woken to send it.
 - The **Vote** button opens the vote modal (``views.open``); its submission is the one thing
   done inside the request, because a refusal has to come back in the response as
-  ``response_action: errors`` on the field at fault. A vote is one small database write.
+  ``response_action: errors`` on the field at fault. A vote is one small database write; on
+  SQLite the votes that arrive together share one commit (`storage.group_commit`), and each
+  voter is answered once it is stored.
 - **Accept proposal** finalises the question with the proposed numbers (super-users only).
 - ``app_home_opened`` publishes the member's App Home.
 
@@ -51,6 +53,7 @@ NOT_IN_CHANNEL = (
 )
 SLACK_UNAVAILABLE = "Slack did not answer me just now, so nothing was changed. Please try again in a minute."
 BROKEN = "Something went wrong on Accord's side, so nothing was changed. Please try again; if it keeps happening, tell your Slack admin."
+NOT_SAVED = "Your vote could not be saved just now, so nothing was changed. Please press Submit again."
 STALE_FORM = "This form is out of date. Close it and press *Vote* on the question again."
 
 
@@ -59,8 +62,9 @@ class Wiring:
     """What the listeners need from the platform that owns them."""
 
     database: Any  # sqlalchemy Engine
-    service: Callable[[Receipt | None], Accord]
+    service: Callable[..., Accord]  # (receipt, shared transaction or None)
     blocking: Callable[..., Awaitable[Any]]
+    together: Callable[[Callable[[Any], Any]], Awaitable[Any]]  # a vote, in a group commit where there is one
     spawn: Callable[[Awaitable[Any]], None]
     wake: Callable[[], None]
     clock: Callable[[], Any]
@@ -203,9 +207,14 @@ class Listeners:
         asked = Request(Person(voter, user.get("name") or user["id"]), conversation(team_id, form.channel_id), self.w.clock())
         vote = c.Vote(current=current, ambition=ambition, comment=comment, question=form.question_id)
         try:
-            reply: Reply = await self.w.blocking(self.w.service(_receipt(request, body, asked.now)).handle, asked, vote, NO_ONE)
+            receipt = _receipt(request, body, asked.now)
+            reply: Reply = await self.w.together(lambda shared: self.w.service(receipt, shared).handle(asked, vote, NO_ONE))
         except Replayed:
             await ack()
+            return
+        except Exception:  # noqa: BLE001 - the voter sees it on the form, which stays open to try again
+            log.exception("a vote from %s could not be recorded", user["id"])
+            await ack(response_action="errors", errors={b.CURRENT_BLOCK: NOT_SAVED})
             return
         if not reply.ok:
             refusal = next(m for m in reply.messages if m.kind is Kind.ERROR)

@@ -17,9 +17,9 @@ Settings (``slack:`` in app.yaml, from the environment):
 
 The app runs with ``process_before_response=True``: bolt then answers Slack as soon as a
 listener returns, instead of polling for the acknowledgement in 10 ms steps, and every listener
-keeps its slow work for `spawn`ed tasks. Database work runs on a small thread pool so the event
-loop never waits on it: one thread for SQLite, whose writers take turns anyway, more for
-PostgreSQL.
+keeps its slow work for `spawn`ed tasks. Database work never runs on the event loop: on SQLite
+it goes to the server's one writer thread, where votes that arrive together share a commit
+(`storage.group_commit`); on PostgreSQL to a small thread pool.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Awaitable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -57,6 +56,7 @@ from bot.report import write_report
 from bot.server import Runtime
 from bot.service import Accord
 from engine.assessment import Assessment, Identity
+from storage.group_commit import SharedTransaction
 from storage.slack_tables import SlackDeliveries
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -82,8 +82,6 @@ class SlackPlatform:
         _check(settings, socket_mode, self.oauth)
         database = application.database
         self._database = database
-        self._inline = database.dialect.name == "sqlite"
-        self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="accord-slack-db")
         self._tasks: set[asyncio.Task] = set()
         self._stop = asyncio.Event()
         self.api_url = api_base_url(settings.api_url)
@@ -143,6 +141,7 @@ class SlackPlatform:
                 database=database,
                 service=self.service,
                 blocking=self.db,
+                together=runtime.database_work.command,
                 spawn=self.spawn,
                 wake=runtime.dispatcher.wake,
                 clock=runtime.clock,
@@ -196,7 +195,6 @@ class SlackPlatform:
         if self._socket_handler is not None:
             await self._socket_handler.close_async()
         await self.settle(SHUTDOWN_GRACE)
-        self._executor.shutdown(wait=True)
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -230,23 +228,14 @@ class SlackPlatform:
 
     # ----------------------------------------------------------------- shared services
 
-    def service(self, receipt: Receipt | None) -> Accord:
+    def service(self, receipt: Receipt | None, shared: SharedTransaction | None = None) -> Accord:
         """The use cases, with units of work that keep this delivery's receipt (see `receipts`)."""
-        return self.runtime.application.service(partial(ReceiptUnitOfWork, self._database, receipt))
+        return self.runtime.application.service(partial(ReceiptUnitOfWork, self._database, receipt, shared=shared))
+
 
     async def db(self, function, *args: Any) -> Any:
-        """Run blocking database work: on the loop for SQLite, on the thread pool for PostgreSQL.
-
-        SQLite has one writer at a time. The outbox dispatcher already writes from the event
-        loop's thread, and a second thread writing beside it would meet the lock and wait in
-        SQLite's busy handler, which sleeps in steps of milliseconds; measured, that tripled a
-        vote's latency. A vote's transaction is a few milliseconds, so on SQLite it simply runs
-        in turn on the loop. PostgreSQL lets transactions run side by side, so there it runs on
-        the pool and the loop stays free.
-        """
-        if self._inline:
-            return function(*args)
-        return await asyncio.get_running_loop().run_in_executor(self._executor, partial(function, *args))
+        """Run blocking database work off the event loop (`storage.database_work`)."""
+        return await self.runtime.database_work.call(function, *args)
 
     def spawn(self, work: Awaitable[Any]) -> None:
         """Start work that follows an acknowledgement; it is awaited at shutdown, never lost silently."""

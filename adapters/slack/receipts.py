@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from storage.group_commit import SharedTransaction
 from storage.slack_tables import SlackDeliveries
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -36,8 +37,10 @@ class Receipt:
 class ReceiptUnitOfWork(SqlUnitOfWork):
     """A unit of work that records its delivery's receipt in the transaction it commits."""
 
-    def __init__(self, engine: Engine, receipt: Receipt | None, *, read_only: bool = False) -> None:
-        super().__init__(engine, read_only=read_only)
+    def __init__(
+        self, engine: Engine, receipt: Receipt | None, *, read_only: bool = False, shared: SharedTransaction | None = None
+    ) -> None:
+        super().__init__(engine, read_only=read_only, shared=shared)
         self._receipt = receipt
 
     def commit(self) -> None:

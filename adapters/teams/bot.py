@@ -28,15 +28,12 @@ the platform serialises it exactly once.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import re
-from collections.abc import Callable
-from concurrent.futures import Executor
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import partial
 from http import HTTPStatus
 from typing import Any
 
@@ -94,7 +91,11 @@ class Services:
     own_view: Callable[[Conversation, Identity, str | None], OwnView | None]
     clock: Callable[[], datetime]
     wake: Callable[[], None]
-    executor: Executor | None = None
+    # Where blocking database work runs (`storage.database_work`); None: on the event loop (tests).
+    run: Callable[..., Awaitable[Any]] | None = None
+    # A vote, as a command of a group commit: (shared transaction or None) -> Reply.
+    command: Callable[[Callable[[Any], Any]], Awaitable[Any]] | None = None
+    accord_in: Callable[[Any], Accord] | None = None  # the use cases inside a shared transaction
     images: cards.Images | None = None
     report_url: Callable[[str, str], str] | None = None  # (assessment id, format) -> download address
 
@@ -194,9 +195,12 @@ class AccordTeamsBot(TeamsActivityHandler):
         if problem:
             return _VoteOutcome(await self._own_card(request, question, problem=problem, submitted=submitted),
                                 Reply([p.error_message(actor, problem)]))
-        reply = await self._run(
-            self._s.accord.handle, request, c.Vote(current, ambition, comment, question=question), TeamsDirectory()
-        )
+        vote = c.Vote(current, ambition, comment, question=question)
+        if self._s.command is not None and self._s.accord_in is not None:
+            accord_in = self._s.accord_in
+            reply = await self._s.command(lambda shared: accord_in(shared).handle(request, vote, TeamsDirectory()))
+        else:
+            reply = await self._run(self._s.accord.handle, request, vote, TeamsDirectory())
         if not reply.ok:
             refusal = " ".join(" ".join(m.text) for m in reply.answers(actor) if m.kind is Kind.ERROR)
             return _VoteOutcome(await self._own_card(request, question, problem=refusal, submitted=submitted), reply)
@@ -299,9 +303,9 @@ class AccordTeamsBot(TeamsActivityHandler):
         return await self._call(function, *args)
 
     async def _call(self, function, *args):
-        if self._s.executor is None:
+        if self._s.run is None:
             return function(*args)
-        return await asyncio.get_running_loop().run_in_executor(self._s.executor, partial(function, *args))
+        return await self._s.run(function, *args)
 
 
 @dataclass

@@ -30,8 +30,8 @@ import asyncio
 import ipaddress
 from datetime import timedelta
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -50,6 +50,7 @@ from adapters.teams.graph import GraphProfiles, MsalTokenProvider, TokenProvider
 from adapters.teams.references import ReferenceBook
 from bot.config import ConfigError
 from bot.server import Runtime
+from storage.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger("accord.teams")
 
@@ -68,7 +69,6 @@ class TeamsOptions:
     graph_tokens: TokenProvider | None = None  # tokens for Microsoft Graph
     authority_host: str | None = None  # msal's authority host
     msal_http_client: Any = None  # msal's HTTP client
-    command_threads: int | None = None  # None: 0 (the event loop) on SQLite, 4 on PostgreSQL
 
 
 class TeamsPlatform:
@@ -94,15 +94,12 @@ class TeamsPlatform:
         self.adapter = CloudAdapter(self.authentication)
         self.adapter.on_turn_error = self._on_turn_error
         database = application.database
-        threads = options.command_threads
-        if threads is None:
-            threads = 0 if database.dialect.name == "sqlite" else 4
-        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="accord-teams") if threads else None
+        work = runtime.database_work
         self._origin: str | None = None
         self.images = chart_links.ChartImages(
             chart_links.signing_key(self.config.app_password), self.base_url, runtime.clock, runtime.charts
         )
-        self.references = ReferenceBook(database, runtime.clock, self.executor)
+        self.references = ReferenceBook(database, runtime.clock, work.call)
         self.deliverer = TeamsDeliverer(self.adapter, self.config.app_id, self.references, self.images)
         tokens = options.graph_tokens
         if tokens is None and self.config.app_id and self.config.app_password:
@@ -123,7 +120,9 @@ class TeamsPlatform:
                 own_view=runtime.application.accord.own_view,
                 clock=runtime.clock,
                 wake=runtime.dispatcher.wake,
-                executor=self.executor,
+                run=work.call,
+                command=work.command,
+                accord_in=lambda shared: application.service(partial(SqlUnitOfWork, database, shared=shared)),
                 images=self.images,
                 report_url=self.report_url,
             )
@@ -151,8 +150,6 @@ class TeamsPlatform:
 
     async def shutdown(self) -> None:
         await self.graph.close()
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=False)
 
     # ------------------------------------------------------------------ HTTP
 
@@ -221,7 +218,6 @@ class TeamsPlatform:
 
         def render():
             from bot.export import render_export
-            from storage.unit_of_work import SqlUnitOfWork
 
             with SqlUnitOfWork(database, read_only=True) as uow:
                 assessment = uow.assessments.get(wanted["a"])

@@ -16,10 +16,8 @@ written last is remembered in memory (a cache: the database stays the truth).
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Callable
-from concurrent.futures import Executor
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -36,10 +34,12 @@ MAX_MEMBERS = 200
 
 
 class ReferenceBook:
-    def __init__(self, database: Engine, clock: Callable[[], datetime], executor: Executor | None = None) -> None:
+    def __init__(
+        self, database: Engine, clock: Callable[[], datetime], run: Callable[..., Awaitable[Any]] | None = None
+    ) -> None:
         self._database = database
         self._clock = clock
-        self._executor = executor
+        self._run = run  # where blocking database work runs (`storage.database_work`); None: right here
         self._written: dict[tuple[str, str, str], str] = {}
         self._cache: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._seen: set[tuple[Any, ...]] = set()  # activities' origins already recorded
@@ -173,9 +173,9 @@ class ReferenceBook:
             self._written.pop(next(iter(self._written)), None)
 
     async def _call(self, function):
-        if self._executor is None:
+        if self._run is None:
             return function()
-        return await asyncio.get_running_loop().run_in_executor(self._executor, function)
+        return await self._run(function)
 
 
 def _merge(members: list[dict[str, Any]], more: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -241,3 +241,31 @@ async def test_commands_are_acknowledged_before_the_slow_work(accord):
     assert accord.slack.in_channel(CHANNEL) == []  # the start is still fetching the members
     await accord.deliver()
     assert "Sam started" in accord.slack.in_channel(CHANNEL)[0].all_text()
+
+
+async def test_a_vote_the_database_cannot_store_is_refused_on_the_form_and_nothing_is_kept(accord, caplog):
+    from sqlalchemy import event
+
+    await accord.command(SAM, "start mini-council")
+    view = await accord.open_vote(AMIRA)
+    before = stored(accord)
+    database = accord.application.database
+
+    def disk_full(connection) -> None:
+        raise OSError("disk I/O error")
+
+    event.listen(database, "commit", disk_full)
+    try:
+        status, answer = await accord.send(accord.view_submission(AMIRA, view, 3, 4))
+    finally:
+        event.remove(database, "commit", disk_full)
+    caplog.clear()  # the failure is logged on purpose
+    assert status == 200
+    errors = json.loads(answer)
+    assert errors["response_action"] == "errors"
+    assert "could not be saved" in errors["errors"]["current"]
+    assert stored(accord) == before
+    # The form is still open: submitting again once the disk is back records the vote.
+    status, answer = await accord.send(accord.view_submission(AMIRA, view, 3, 4))
+    assert (status, answer) == (200, "")
+    assert count(accord, VoteRow) == 1

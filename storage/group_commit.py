@@ -1,0 +1,175 @@
+"""SQLite's writer: one thread runs the server's database work, votes in groups that share a commit.
+
+SQLite lets one transaction write at a time, and with ``synchronous=FULL`` (a vote the voter
+was told is saved survives a power cut) every commit waits for the disk. Run on the event loop,
+that wait stopped the whole server once per vote; run on threads of a pool, the transactions
+would queue for SQLite's lock in its busy handler, which sleeps in steps of milliseconds. So the
+server gives all its SQLite work to this one thread, in the order it was asked for, and the loop
+goes on reading and answering requests while the thread waits for the disk (Python lets other
+threads run during that wait).
+
+Votes are grouped (`run`): the commands waiting when the thread comes back from a commit run
+one after another in one transaction, each in its own savepoint, and the transaction commits
+once, as databases do with their log ("group commit"). Nobody is answered before that commit,
+so an answer still means the change is stored. Each command keeps its own all-or-nothing: one
+that fails (a refused vote, a replayed delivery, a bug) rolls back to its savepoint and gets its
+own exception while the others go on; if the shared commit itself fails, every command of the
+group gets that failure and nothing of any of them is stored, which is what each was told. No
+group waits for more commands to arrive: a vote alone commits as soon as it would have anyway.
+
+Other work (`call`) runs alone, between groups, with its own units of work on the engine: a
+command there opens its own transaction, so it must never run inside a group.
+
+A grouped command is a function of the `SharedTransaction`, which opens its units of work
+(`SqlUnitOfWork(engine, shared=...)`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+
+from storage.tracking import PendingCache, cache_for
+
+log = logging.getLogger("accord.storage")
+
+T = TypeVar("T")
+
+# The most commands one transaction takes: it holds SQLite's write lock, so a scheduler sweep
+# or another process waits at most this many commands' time.
+MOST_PER_GROUP = 64
+
+
+@dataclass
+class SharedTransaction:
+    """The transaction a group of commands runs in, and the cache view that goes with it."""
+
+    connection: Connection
+    cache: PendingCache
+
+
+@dataclass
+class _Job:
+    grouped: bool
+    work: Callable[..., Any]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future
+
+
+_STOP = object()
+
+
+class GroupCommit:
+    """The database's writer thread; `run` and `call` are awaited from an event loop."""
+
+    def __init__(self, engine: Engine, *, most: int = MOST_PER_GROUP) -> None:
+        self._engine = engine
+        self._most = most
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    async def run(self, command: Callable[[SharedTransaction], T]) -> T:
+        """Run `command` in the next group; its result once the group has committed."""
+        return await self._submit(True, command)
+
+    async def call(self, function: Callable[..., T], *args: Any) -> T:
+        """Run `function(*args)` alone on the writer thread, in turn with everything else."""
+        return await self._submit(False, partial(function, *args) if args else function)
+
+    def close(self) -> None:
+        """Finish what was asked, then stop the thread (the server is shutting down)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._jobs.put(_STOP)
+            thread.join()
+
+    async def _submit(self, grouped: bool, work: Callable[..., Any]) -> Any:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._start()
+        self._jobs.put(_Job(grouped, work, loop, future))
+        return await future
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="accord-sqlite-writer", daemon=True)
+                self._thread.start()
+
+    # ------------------------------------------------------------------ the thread
+
+    def _serve(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is _STOP:
+                return
+            while job is not None:
+                if not job.grouped:
+                    self._alone(job)
+                    job = self._next()
+                    continue
+                group = [job]
+                job = self._next()
+                while job is not None and job is not _STOP and job.grouped and len(group) < self._most:
+                    group.append(job)
+                    job = self._next()
+                self._group(group)
+                if job is _STOP:
+                    return
+
+    def _next(self) -> Any:
+        try:
+            return self._jobs.get_nowait()
+        except queue.Empty:
+            return None
+
+    def _alone(self, job: _Job) -> None:
+        try:
+            outcome = (True, job.work())
+        except Exception as failed:  # noqa: BLE001 - it is this job's answer
+            outcome = (False, failed)
+        job.loop.call_soon_threadsafe(_settle_all, [(job.future, *outcome)])
+
+    def _group(self, group: list[_Job]) -> None:
+        outcomes: list[tuple[asyncio.Future, bool, Any]] = []
+        try:
+            with self._engine.connect() as connection:
+                with connection.begin():
+                    shared = SharedTransaction(connection, PendingCache(cache_for(self._engine)))
+                    for job in group:
+                        try:
+                            outcomes.append((job.future, True, job.work(shared)))
+                        except Exception as failed:  # noqa: BLE001 - it is this command's answer
+                            outcomes.append((job.future, False, failed))
+        except Exception as failed:  # noqa: BLE001 - the commit (or BEGIN) failed: nothing was stored
+            log.error("a group of %d commands could not be committed: %s", len(group), failed)
+            own = {id(future): value for future, ok, value in outcomes if not ok}
+            outcomes = [(job.future, False, own.get(id(job.future), failed)) for job in group]
+        else:
+            shared.cache.publish()
+        by_loop: dict[asyncio.AbstractEventLoop, list] = {}
+        for job, outcome in zip(group, outcomes):
+            by_loop.setdefault(job.loop, []).append(outcome)
+        for loop, settled in by_loop.items():
+            loop.call_soon_threadsafe(_settle_all, settled)
+
+
+def _settle_all(outcomes: list[tuple[asyncio.Future, bool, Any]]) -> None:
+    for future, ok, value in outcomes:
+        if future.done():  # its request was cancelled meanwhile
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
