@@ -55,6 +55,22 @@ class SharedTransaction:
 
     connection: Connection
     cache: PendingCache
+    _savepoints: int = 0
+
+    def savepoint(self) -> str:
+        """Begin a command's savepoint; its name, to release it or roll back to it."""
+        self._savepoints += 1
+        name = f"accord_{self._savepoints}"
+        self.connection.exec_driver_sql(f"SAVEPOINT {name}")
+        return name
+
+    def release(self, name: str) -> None:
+        self.connection.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+
+    def roll_back_to(self, name: str) -> None:
+        """Undo the command's writes; the transaction and the commands before it carry on."""
+        self.connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
+        self.connection.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
 
 
 @dataclass

@@ -59,6 +59,7 @@ class SqlUnitOfWork:
         self._engine = engine
         self._read_only = read_only
         self._shared = shared
+        self._savepoint: str | None = None
         self._session: Session | None = None
 
     @property
@@ -73,8 +74,13 @@ class SqlUnitOfWork:
         # No autoflush: the repository decides when rows are written, so a query never sends
         # half-made changes. No expiry on commit: the rows stay usable for diffing afterwards.
         if self._shared is not None:
+            # The savepoint is ours, issued as plain SQL: SQLAlchemy's own (create_savepoint)
+            # compiles its SAVEPOINT and RELEASE on every use, a tenth of a grouped vote's time.
+            # The session joins the shared transaction and never ends it (rollback goes to the
+            # savepoint, below).
+            self._savepoint = self._shared.savepoint()
             self._session = Session(
-                self._shared.connection, autoflush=False, expire_on_commit=False, join_transaction_mode="create_savepoint"
+                self._shared.connection, autoflush=False, expire_on_commit=False, join_transaction_mode="rollback_only"
             )
             cache = self._shared.cache
         else:
@@ -103,9 +109,19 @@ class SqlUnitOfWork:
             raise RuntimeError("this unit of work was opened read-only; open another to change anything")
         self.assessments.save_all()
         with refusals_translated():
-            self.session.commit()
+            if self._shared is None:
+                self.session.commit()
+            else:
+                self.session.flush()
+                self._shared.release(self._savepoint)
+                self._savepoint = None
         self.assessments.committed()
 
     def rollback(self) -> None:
-        self.session.rollback()
+        if self._shared is None:
+            self.session.rollback()
+        elif self._savepoint is not None:
+            self.session.expunge_all()
+            self._shared.roll_back_to(self._savepoint)
+            self._savepoint = None
         self.assessments.forget()

@@ -78,11 +78,13 @@ class Listeners:
         self.w = wiring
 
     def register(self, app: AsyncApp) -> None:
+        # bolt tries listeners in the order they were registered: the vote, by far the most
+        # frequent request, first.
+        app.view(b.VOTE_CALLBACK)(self.on_vote_submission)
+        app.action(b.ACTION_PREFIX + "vote")(self.on_vote_button)
         for name in SLASH_COMMANDS:
             app.command(name)(self.on_command)
-        app.action(b.ACTION_PREFIX + "vote")(self.on_vote_button)
         app.action(b.ACTION_PREFIX + "finalise")(self.on_finalise_button)
-        app.view(b.VOTE_CALLBACK)(self.on_vote_submission)
         app.event("app_home_opened")(self.on_home_opened)
 
     # ------------------------------------------------------------------ slash commands
