@@ -130,7 +130,7 @@ def _serve_accord(ready, slack_port: int, database: str, synchronous_normal: boo
 
     async def main() -> None:
         runtime = build_runtime(application)
-        app = create_web_app(runtime, [SlackPlatform(runtime)])
+        app = create_web_app(runtime, [SlackPlatform(runtime)], freeze_heap=True)  # as `accord serve` does
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -12,6 +12,7 @@ A platform plugs in through `Platform`: it mounts its routes, gives the dispatch
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -88,8 +89,20 @@ def configured_platforms(runtime: Runtime, *, socket_mode: bool = False) -> list
     return platforms
 
 
-def create_web_app(runtime: Runtime, platforms: list[Platform], background: list[Callable[[asyncio.Event], object]] = ()) -> web.Application:
-    """The aiohttp application: routes of every platform, health, and the background loops."""
+def create_web_app(
+    runtime: Runtime,
+    platforms: list[Platform],
+    background: list[Callable[[asyncio.Event], object]] = (),
+    *,
+    freeze_heap: bool = False,
+) -> web.Application:
+    """The aiohttp application: routes of every platform, health, and the background loops.
+
+    `freeze_heap` (`accord serve`): once started, everything loaded so far (modules, the
+    frameworks, the bolt and botbuilder apps) lives as long as the process, so it is moved out
+    of the garbage collector's sight (`gc.freeze`). Otherwise every full collection walks those
+    ~190,000 objects again, pausing the event loop for tens of milliseconds each time.
+    """
     app = web.Application()
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", _healthz)
@@ -104,6 +117,9 @@ def create_web_app(runtime: Runtime, platforms: list[Platform], background: list
         tasks += [asyncio.create_task(job(stop)) for job in background]
         for platform in platforms:
             await platform.startup()
+        if freeze_heap:
+            gc.collect()
+            gc.freeze()
         yield
         stop.set()
         for platform in platforms:
@@ -147,7 +163,7 @@ def serve(application: Application, host: str, port: int, *, socket_mode: bool =
         scheduler_job = None
     if scheduler_job is not None:
         background.append(scheduler_job(runtime))
-    app = create_web_app(runtime, platforms, background)
+    app = create_web_app(runtime, platforms, background, freeze_heap=True)
     print_line(f"Accord is listening on http://{host}:{port} (health: /healthz)")
     for platform in platforms:
         print_line("  " + platform.describe())
