@@ -34,6 +34,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks as b
+from adapters.slack.courier import Courier
 from adapters.slack.delivery import SlackDeliverer, slack_error
 from adapters.slack.directory import NO_ONE, FetchedDirectory, SlackPeople, conversation, has_plain_mention, identity
 from adapters.slack.receipts import Receipt, Replayed
@@ -71,6 +72,7 @@ class Wiring:
     deliverer: SlackDeliverer
     people: SlackPeople
     export: Callable[[AsyncWebClient, Identity, Assessment], Awaitable[None]]
+    courier: Courier | None = None  # sends private confirmations from a process of its own
 
 
 class Listeners:
@@ -285,8 +287,11 @@ class Listeners:
         try:
             if respond is not None and getattr(respond, "response_url", None):
                 await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-            else:
-                await client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
+                return
+            arguments = {"channel": channel_id, "user": user_id, "text": text, "blocks": blocks}
+            courier = self.w.courier
+            if courier is None or not courier.post(client.token, "chat.postEphemeral", arguments):
+                await client.chat_postEphemeral(**arguments)
         except Exception:  # noqa: BLE001 - a lost private answer must not break anything else
             log.exception("could not answer %s privately", user_id)
 

@@ -45,6 +45,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.client import Clients, api_base_url, fixed_token, web_client
+from adapters.slack.courier import Courier
 from adapters.slack.delivery import SlackDeliverer, slack_error
 from adapters.slack.directory import SlackPeople
 from adapters.slack.installations import DatabaseInstallationStore, DatabaseOAuthStateStore
@@ -136,6 +137,7 @@ class SlackPlatform:
         self.clients = Clients(self.api_url, tokens)
         self.deliverer = SlackDeliverer(self.clients.for_team, runtime.charts)
         self.people = SlackPeople()
+        self.courier = Courier(self.api_url)
         self.listeners = Listeners(
             Wiring(
                 database=database,
@@ -147,6 +149,7 @@ class SlackPlatform:
                 clock=runtime.clock,
                 deliverer=self.deliverer,
                 people=self.people,
+                courier=self.courier,
                 export=self.export,
             )
         )
@@ -195,6 +198,7 @@ class SlackPlatform:
         if self._socket_handler is not None:
             await self._socket_handler.close_async()
         await self.settle(SHUTDOWN_GRACE)
+        await self.courier.stop(SHUTDOWN_GRACE)
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -249,12 +253,13 @@ class SlackPlatform:
             log.error("background Slack work failed", exc_info=task.exception())
 
     async def settle(self, timeout: float | None = None) -> None:
-        """Wait for the work started after acknowledgements (tests, shutdown)."""
+        """Wait for the work started after acknowledgements, the courier's calls included (tests, shutdown)."""
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         while True:
             pending = [t for t in self._tasks if not t.done()]
             if not pending:
+                await self.courier.flush(None if deadline is None else max(0.0, deadline - loop.time()))
                 return
             remaining = None if deadline is None else deadline - loop.time()
             if remaining is not None and remaining <= 0:
