@@ -42,7 +42,7 @@ class Application:
 
     def service(self, unit_of_work: Callable[[], SqlUnitOfWork]) -> Accord:
         """The same use cases over other units of work (Slack's keep a delivery receipt in each)."""
-        return make_accord(self.config, self.catalogue, unit_of_work)
+        return self.accord.over(unit_of_work)
 
 
 def settings_from(config: Config) -> Settings:

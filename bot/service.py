@@ -12,6 +12,8 @@ nothing changes.
 
 from __future__ import annotations
 
+import copy
+
 import logging
 import uuid
 from collections.abc import Callable, Iterator
@@ -150,6 +152,12 @@ class Accord:
         # What the summary adds from outside the assessment (progress since the last one, the
         # comparison with similar organisations), read in the command's own transaction.
         self._summary_context = summary_context or (lambda uow, assessment: {})
+
+    def over(self, unit_of_work: Callable[..., UnitOfWork]) -> Accord:
+        """These use cases, configured as they are, over other units of work (one per request)."""
+        other = copy.copy(self)
+        other._uow = unit_of_work
+        return other
 
     # ----------------------------------------------------------------- entry point
 
