@@ -1,7 +1,8 @@
 """Where a server's blocking database work runs, so the event loop never waits on it.
 
-Every part of `accord serve` that touches the database from the event loop (Slack's and Teams'
-commands, the outbox dispatcher) goes through one `DatabaseWork`:
+Every part of `accord serve` that writes to the database from the event loop (Slack's and
+Teams' commands, the outbox dispatcher, Graph's profiles) goes through one `DatabaseWork`; the
+scheduler's sweeps run on threads of their own, where waiting for SQLite's lock stops no request:
 
 - SQLite: the one writer thread of `storage.group_commit`. SQLite writes one transaction at a
   time, so threads side by side would only queue for its lock in a busy handler that sleeps in

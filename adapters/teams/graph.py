@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
@@ -150,9 +150,12 @@ class GraphProfiles:
         database: Engine,
         clock: Callable[[], datetime],
         tokens: TokenProvider | None,
+        run: Callable[..., Awaitable[Any]] | None = None,
     ) -> None:
         self._graph_url = config.graph_url.rstrip("/")
         self._database = database
+        # Where the profiles are written: the server's `storage.database_work`; else a worker thread.
+        self._run = run
         self._clock = clock
         self._tokens = tokens
         self._default_tenant = config.tenant_id
@@ -201,7 +204,10 @@ class GraphProfiles:
                         uow.profiles.record(account.person.identity, now, timezone=zone, working_hours=hours)
                     uow.commit()
 
-            await asyncio.get_running_loop().run_in_executor(None, record)
+            if self._run is not None:
+                await self._run(record)
+            else:
+                await asyncio.get_running_loop().run_in_executor(None, record)
         return len(found)
 
     async def _mailbox_settings(self, tenant: str, token: str, user_id: str) -> dict | None:

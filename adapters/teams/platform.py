@@ -110,7 +110,7 @@ class TeamsPlatform:
                 authority_host=options.authority_host or "https://login.microsoftonline.com",
                 http_client=options.msal_http_client,
             )
-        self.graph = GraphProfiles(self.config, database, runtime.clock, tokens)
+        self.graph = GraphProfiles(self.config, database, runtime.clock, tokens, run=work.call)
         self.bot = AccordTeamsBot(
             Services(
                 accord=application.accord,
