@@ -1,12 +1,14 @@
-"""The courier: a child process that makes the Web API calls nobody waits for.
+"""The courier: a child process that renders and sends private answers nobody waits for.
 
 After a vote is stored and Slack has its answer, the voter gets a private confirmation
 (``chat.postEphemeral``). Nothing depends on Slack's reply to that call, but making it (Block Kit
-to JSON, slack_sdk's client, an HTTP request on aiohttp) cost the server more CPU than storing
-the vote: measured, about a third of all the work a vote gave the process. The server runs on
-one core's worth of Python, so every vote waited for it. The courier takes that call to a
-process of its own, so it runs on another core. The server hands it the call as one line of
-JSON on a pipe, which costs a few microseconds.
+built and validated with `slack_sdk.models`, slack_sdk's client, an HTTP request on aiohttp) cost
+the server more CPU than storing the vote: measured, about a third of all the work a vote gave
+the process. The server runs on one core's worth of Python, so every vote waited for it. The
+courier takes that work to a process of its own, so it runs on another core. The server hands
+it the neutral messages (`engine.views.message_to_dict`) as one frame of JSON on a pipe, which
+costs a few microseconds; the courier renders them with `adapters.slack.blocks`, as the server
+would, and sends them.
 
 It sends only what is safe to lose in a crash: a private confirmation already shown as stored
 in the form that was just closed. Channel messages go through the outbox, with retries, and
@@ -16,8 +18,9 @@ the message itself, so nothing waits on a courier that is not there. It is start
 and again if it exits; it stops when the server does, after sending what it was given.
 
 Run as ``python -m adapters.slack.courier API_URL``: frames on stdin are a 4-byte big-endian
-length and JSON, either ``{"token", "method", "args"}`` to call or ``{"flush": n}``, answered on
-stdout with ``{"flushed": n}`` once every call read before it has finished (tests and shutdown).
+length and JSON, either ``{"token", "channel", "user", "messages"}`` to answer someone privately
+or ``{"flush": n}``, answered on stdout with ``{"flushed": n}`` once every answer read before it
+has been sent (tests and shutdown).
 Rate limits and dropped connections are handled by the same slack_sdk retry handlers as the
 server's own calls (`adapters.slack.client`).
 """
@@ -30,7 +33,10 @@ import json
 import logging
 import struct
 import sys
+from collections.abc import Sequence
 from typing import Any
+
+from engine.views import Message, message_to_dict
 
 log = logging.getLogger("accord.slack.courier")
 
@@ -66,19 +72,20 @@ class Courier:
         self._numbers = itertools.count(1)
         self._stopped = False
 
-    def post(self, token: str | None, method: str, args: dict[str, Any]) -> bool:
-        """Hand a call to the courier; False when it cannot take it now (send it yourself)."""
+    def answer(self, token: str | None, channel_id: str, user_id: str, messages: Sequence[Message]) -> bool:
+        """Hand over a private answer; False when the courier cannot take it now (send it yourself)."""
         process = self._process
         if process is None or process.returncode is not None or process.stdin is None or process.stdin.is_closing():
             self._start_soon()
             return False
         if process.stdin.transport.get_write_buffer_size() > MOST_BEHIND:
             return False
-        process.stdin.write(_frame({"token": token, "method": method, "args": args}))
+        frame = {"token": token, "channel": channel_id, "user": user_id, "messages": [message_to_dict(m) for m in messages]}
+        process.stdin.write(_frame(frame))
         return True
 
     async def flush(self, timeout: float | None = None) -> None:
-        """Wait until every call handed over so far has been made (or the courier is gone)."""
+        """Wait until every answer handed over so far has been sent (or the courier is gone)."""
         process = self._process
         if process is None or process.returncode is not None or process.stdin is None or process.stdin.is_closing():
             return
@@ -151,6 +158,14 @@ class Courier:
                 waiting.set_result(None)
 
 
+async def send_privately(client: Any, channel_id: str, user_id: str, messages: Sequence[Message]) -> None:
+    """A private answer as Slack shows it (ephemeral, in the channel): by the courier, or by the server."""
+    from adapters.slack import blocks as b
+
+    blocks = b.messages_blocks(messages, channel_id)
+    await client.chat_postEphemeral(channel=channel_id, user=user_id, text=b.fallback_text(messages[0]), blocks=blocks)
+
+
 # ------------------------------------------------------------------ the child process
 
 
@@ -159,6 +174,7 @@ async def _serve(api_url: str) -> None:
     from slack_sdk.errors import SlackApiError
 
     from adapters.slack.client import web_client
+    from engine.views import message_from_dict
 
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=MOST_BEHIND)
@@ -166,16 +182,17 @@ async def _serve(api_url: str) -> None:
     clients: dict[str | None, Any] = {}
     calls: set[asyncio.Task] = set()
 
-    async def call(token: str | None, method: str, args: dict[str, Any]) -> None:
+    async def send(frame: dict[str, Any]) -> None:
+        token = frame.get("token")
         client = clients.get(token)
         if client is None:
             client = clients[token] = web_client(api_url, token, session)
         try:
-            await client.api_call(method, json=args)
+            await send_privately(client, frame["channel"], frame["user"], [message_from_dict(m) for m in frame["messages"]])
         except SlackApiError as refused:
-            log.warning("Slack refused %s: %s", method, refused.response.get("error"))
+            log.warning("could not answer %s privately: %s", frame.get("user"), refused.response.get("error"))
         except Exception:  # noqa: BLE001 - a lost confirmation must not stop the others
-            log.exception("%s failed", method)
+            log.exception("could not answer %s privately", frame.get("user"))
 
     async with aiohttp.ClientSession() as session:
         while (frame := await _read_frame(reader)) is not None:
@@ -185,7 +202,7 @@ async def _serve(api_url: str) -> None:
                 sys.stdout.buffer.write(_frame({"flushed": frame["flush"]}))
                 sys.stdout.buffer.flush()
                 continue
-            task = loop.create_task(call(frame.get("token"), frame["method"], frame.get("args") or {}))
+            task = loop.create_task(send(frame))
             calls.add(task)
             task.add_done_callback(calls.discard)
         if calls:

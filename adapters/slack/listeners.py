@@ -34,7 +34,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks as b
-from adapters.slack.courier import Courier
+from adapters.slack.courier import Courier, send_privately
 from adapters.slack.delivery import SlackDeliverer, slack_error
 from adapters.slack.directory import NO_ONE, FetchedDirectory, SlackPeople, conversation, has_plain_mention, identity
 from adapters.slack.receipts import Receipt, Replayed
@@ -282,16 +282,15 @@ class Listeners:
             await self._post_to_channel(reply, actor, channel_id)
 
     async def _answer(self, respond, client: AsyncWebClient, channel_id: str, user_id: str, messages: list[Message]) -> None:
-        blocks = b.messages_blocks(messages, channel_id)
-        text = b.fallback_text(messages[0])
         try:
             if respond is not None and getattr(respond, "response_url", None):
+                blocks = b.messages_blocks(messages, channel_id)
+                text = b.fallback_text(messages[0])
                 await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
                 return
-            arguments = {"channel": channel_id, "user": user_id, "text": text, "blocks": blocks}
             courier = self.w.courier
-            if courier is None or not courier.post(client.token, "chat.postEphemeral", arguments):
-                await client.chat_postEphemeral(**arguments)
+            if courier is None or not courier.answer(client.token, channel_id, user_id, messages):
+                await send_privately(client, channel_id, user_id, messages)
         except Exception:  # noqa: BLE001 - a lost private answer must not break anything else
             log.exception("could not answer %s privately", user_id)
 

@@ -12,13 +12,19 @@ import asyncio
 import pytest
 
 from adapters.slack.courier import Courier
+from engine import presenters as p
+from engine.assessment import Identity
 from tests.slack.conftest import AMIRA, BEN, CHANNEL, SAM
 from tests.slack.fake_slack import Failure
 
 
+def note(user_id: str, heading: str):
+    return [p.notice(Identity("slack", "T-NORTHSHIRE", user_id), heading, "Only you can see this.")]
+
+
 async def started(courier: Courier) -> None:
-    """Ask once (it starts on first use, and says it cannot take that call), then wait for it."""
-    assert courier.post("xoxb-t", "chat.postEphemeral", {"channel": "C1", "user": "U0", "text": "warm-up"}) is False
+    """Ask once (it starts on first use, and says it cannot take that answer), then wait for it."""
+    assert courier.answer("xoxb-t", "C1", "U0", note("U0", "warm-up")) is False
     for _ in range(200):
         if courier.pid is not None:
             return
@@ -31,10 +37,12 @@ async def test_what_the_courier_is_handed_reaches_slack_with_its_token(slack) ->
     await started(courier)
     try:
         for n in range(20):
-            assert courier.post("xoxb-northshire", "chat.postEphemeral", {"channel": CHANNEL, "user": AMIRA, "text": f"vote {n}"})
+            assert courier.answer("xoxb-northshire", CHANNEL, AMIRA, note(AMIRA, f"Vote {n} recorded"))
         await courier.flush(10)
         sent = slack.called("chat.postEphemeral")
-        assert [c.params["text"] for c in sent] == [f"vote {n}" for n in range(20)]
+        # Rendered as the server renders them: Block Kit, and the fallback text.
+        assert [c.params["text"] for c in sent] == [f"Vote {n} recorded. Only you can see this." for n in range(20)]
+        assert all(c.params["blocks"] and c.params["channel"] == CHANNEL and c.params["user"] == AMIRA for c in sent)
         assert {c.token for c in sent} == {"xoxb-northshire"}
     finally:
         await courier.stop(10)
@@ -44,12 +52,12 @@ async def test_stopping_sends_what_was_handed_over_first(slack) -> None:
     courier = Courier(slack.base_url + "/api/")
     await started(courier)
     for n in range(5):
-        courier.post("xoxb-northshire", "chat.postEphemeral", {"channel": CHANNEL, "user": BEN, "text": f"last {n}"})
+        courier.answer("xoxb-northshire", CHANNEL, BEN, note(BEN, f"Last {n}"))
     stopped = courier.pid
     await courier.stop(10)
     assert len(slack.ephemeral_to(BEN)) == 5
     # Once stopped it takes nothing more (the server sends it), and no new courier is started.
-    assert courier.post("xoxb-northshire", "chat.postEphemeral", {"channel": CHANNEL, "user": BEN, "text": "late"}) is False
+    assert courier.answer("xoxb-northshire", CHANNEL, BEN, note(BEN, "Late")) is False
     await asyncio.sleep(0.2)
     assert courier.pid == stopped
 
@@ -59,9 +67,9 @@ async def test_a_rate_limited_call_is_retried_as_the_servers_own_calls_are(slack
     await started(courier)
     try:
         slack.fail("chat.postEphemeral", Failure(status=429, retry_after=1))
-        courier.post("xoxb-northshire", "chat.postEphemeral", {"channel": CHANNEL, "user": AMIRA, "text": "after a wait"})
+        courier.answer("xoxb-northshire", CHANNEL, AMIRA, note(AMIRA, "After a wait"))
         await courier.flush(10)
-        assert slack.ephemeral_to(AMIRA)[-1:] and "after a wait" in slack.ephemeral_to(AMIRA)[-1]
+        assert slack.ephemeral_to(AMIRA)[-1:] and "After a wait" in slack.ephemeral_to(AMIRA)[-1]
     finally:
         await courier.stop(10)
 
