@@ -155,7 +155,7 @@ class GroupCommit:
             outcome = (True, job.work())
         except Exception as failed:  # noqa: BLE001 - it is this job's answer
             outcome = (False, failed)
-        job.loop.call_soon_threadsafe(_settle_all, [(job.future, *outcome)])
+        _answer(job.loop, [(job.future, *outcome)])
 
     def _group(self, group: list[_Job]) -> None:
         outcomes: list[tuple[asyncio.Future, bool, Any]] = []
@@ -178,7 +178,14 @@ class GroupCommit:
         for job, outcome in zip(group, outcomes):
             by_loop.setdefault(job.loop, []).append(outcome)
         for loop, settled in by_loop.items():
-            loop.call_soon_threadsafe(_settle_all, settled)
+            _answer(loop, settled)
+
+
+def _answer(loop: asyncio.AbstractEventLoop, outcomes: list[tuple[asyncio.Future, bool, Any]]) -> None:
+    try:
+        loop.call_soon_threadsafe(_settle_all, outcomes)
+    except RuntimeError:  # the loop has closed: nobody is waiting any more
+        log.warning("%d database commands finished after their event loop had closed", len(outcomes))
 
 
 def _settle_all(outcomes: list[tuple[asyncio.Future, bool, Any]]) -> None:
