@@ -10,6 +10,8 @@
 - `home`: the App Home tab.
 - `receipts`: a delivery Slack retries is applied once.
 - `client`: the Web API client (base URL, rate-limit retries) and each workspace's token.
+- `courier`: a child process that renders and sends voters' private confirmations, off the
+  server's core.
 - `installations`: OAuth installs and states kept in Accord's database.
 - `manifest`: the app manifest printed by ``accord manifest slack``.
 """
