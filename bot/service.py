@@ -13,7 +13,6 @@ nothing changes.
 from __future__ import annotations
 
 import copy
-
 import logging
 import uuid
 from collections.abc import Callable, Iterator

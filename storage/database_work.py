@@ -30,9 +30,9 @@ POOL_THREADS = 8
 
 class DatabaseWork:
     def __init__(self, engine: Engine, *, threads: int = POOL_THREADS) -> None:
-        self.grouped = engine.dialect.name == "sqlite"
-        self._group = GroupCommit(engine) if self.grouped else None
-        self._pool = None if self.grouped else ThreadPoolExecutor(max_workers=threads, thread_name_prefix="accord-db")
+        grouped = engine.dialect.name == "sqlite"
+        self._group = GroupCommit(engine) if grouped else None
+        self._pool = None if grouped else ThreadPoolExecutor(max_workers=threads, thread_name_prefix="accord-db")
 
     async def call(self, function: Callable[..., T], *args: Any) -> T:
         """`function(*args)`, which opens its own units of work, off the event loop."""

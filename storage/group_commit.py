@@ -126,23 +126,24 @@ class GroupCommit:
     # ------------------------------------------------------------------ the thread
 
     def _serve(self) -> None:
+        waiting = None  # a job taken from the queue that does not belong in the group before it
         while True:
-            job = self._jobs.get()
+            job, waiting = (waiting if waiting is not None else self._jobs.get()), None
             if job is _STOP:
                 return
-            while job is not None:
-                if not job.grouped:
-                    self._alone(job)
-                    job = self._next()
-                    continue
-                group = [job]
-                job = self._next()
-                while job is not None and job is not _STOP and job.grouped and len(group) < self._most:
-                    group.append(job)
-                    job = self._next()
-                self._group(group)
-                if job is _STOP:
-                    return
+            if not job.grouped:
+                self._alone(job)
+                continue
+            group = [job]
+            while len(group) < self._most:
+                following = self._next()
+                if following is None:
+                    break
+                if following is _STOP or not following.grouped:
+                    waiting = following
+                    break
+                group.append(following)
+            self._group(group)
 
     def _next(self) -> Any:
         try:

@@ -13,8 +13,8 @@ would, and sends them.
 It sends only what is safe to lose in a crash: a private confirmation already shown as stored
 in the form that was just closed. Channel messages go through the outbox, with retries, and
 calls whose answer matters (``views.open``, uploads) stay in the server. While the courier is
-not running (not started yet, or exited), or is far behind, `post` says so and the caller sends
-the message itself, so nothing waits on a courier that is not there. It is started on first use
+not running (not started yet, or exited), or is far behind, `answer` says so and the caller
+sends the message itself, so nothing waits on a courier that is not there. It is started on first use
 and again if it exits; it stops when the server does, after sending what it was given.
 
 Run as ``python -m adapters.slack.courier API_URL``: frames on stdin are a 4-byte big-endian
@@ -61,7 +61,7 @@ async def _read_frame(reader: asyncio.StreamReader) -> dict[str, Any] | None:
 
 
 class Courier:
-    """The server's side: `post` hands a call over; `flush` waits until it has been made."""
+    """The server's side: `answer` hands a private answer over; `flush` waits until it is sent."""
 
     def __init__(self, api_url: str) -> None:
         self._api_url = api_url
@@ -95,7 +95,7 @@ class Courier:
         try:
             await asyncio.wait_for(asyncio.shield(done), timeout)
         except asyncio.TimeoutError:
-            log.warning("the courier did not finish its calls within %s s", timeout)
+            log.warning("the courier did not finish sending within %s s", timeout)
         finally:
             self._flushes.pop(number, None)
 

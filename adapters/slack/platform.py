@@ -236,7 +236,6 @@ class SlackPlatform:
         """The use cases, with units of work that keep this delivery's receipt (see `receipts`)."""
         return self.runtime.application.service(partial(ReceiptUnitOfWork, self._database, receipt, shared=shared))
 
-
     async def db(self, function, *args: Any) -> Any:
         """Run blocking database work off the event loop (`storage.database_work`)."""
         return await self.runtime.database_work.call(function, *args)

@@ -228,3 +228,43 @@ def test_votes_waiting_for_the_writer_share_one_commit(started: Engine) -> None:
     assert all(r.ok for r in replies)
     assert len(votes_stored(started)) == 6
     assert len(commits) == 1
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_stopping_the_writer_finishes_what_was_asked_first(started: Engine, monkeypatch) -> None:
+    """Work and votes queued before the server stops are done, then the thread ends cleanly."""
+    import threading
+
+    crashed: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: crashed.append(args.exc_value))
+    busy, free = threading.Event(), threading.Event()
+
+    def hold_the_writer() -> str:
+        busy.set()
+        free.wait(10)
+        return "held"
+
+    group = GroupCommit(started)
+
+    async def stop_while_busy():
+        held = asyncio.ensure_future(group.call(hold_the_writer))
+        await asyncio.to_thread(busy.wait, 10)
+        queued = [
+            asyncio.ensure_future(group.run(vote(started, PEOPLE[2], 3, 4))),
+            asyncio.ensure_future(group.call(lambda: "after")),  # other work last, just before the stop
+        ]
+        await asyncio.sleep(0)
+        closing = asyncio.ensure_future(asyncio.to_thread(group.close))  # the server stops now
+        await asyncio.sleep(0.05)
+        free.set()
+        results = await asyncio.gather(held, *queued)
+        await closing
+        return results
+
+    try:
+        held, voted, after = asyncio.run(asyncio.wait_for(stop_while_busy(), timeout=20))
+    finally:
+        free.set()
+    assert (held, after) == ("held", "after")
+    assert voted.ok and votes_stored(started) == {"U2": (3, 4)}
+    assert crashed == []
