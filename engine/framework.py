@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from enum import Enum
 from typing import Any
 
@@ -102,13 +103,18 @@ class Framework:
     def question_ids(self) -> tuple[str, ...]:
         return tuple(q.id for q in self.questions())
 
+    @cached_property
+    def _by_id(self) -> dict[str, Question]:
+        # A vote names its question by id; every vote looks it up, so not by scanning.
+        return {question.id: question for question in self.questions()}
+
     def question(self, ref: str) -> Question:
         """A question by id, by number ("2.3") or by position in the whole list ("7")."""
         ref = ref.strip()
+        found = self._by_id.get(ref)
+        if found is not None:
+            return found
         ordered = list(self.questions())
-        for question in ordered:
-            if ref == question.id:
-                return question
         # People write "Q2.3", "q7" or "#7" for a number; only a number loses its prefix.
         number = ref[1:] if ref[:1] in ("q", "Q", "#") and ref[1:2].isdecimal() else ref
         for question in ordered:

@@ -132,7 +132,8 @@ class OutboxRepository:
         stored = message_to_dict(message)
         connection = self._session.connection()
         if message.key is not None and dedupe_key is None and not_before is None:
-            replaced = connection.execute(
+            replaced = statements.run(
+                connection,
                 _REPLACE_TAIL,
                 {
                     "k_platform": conversation.platform,
@@ -158,7 +159,7 @@ class OutboxRepository:
             "last_error": "",
         }
         statement = _insert_statement(connection.dialect.name, dedupe_key is not None)
-        return connection.execute(statement, values).scalar() is not None
+        return statements.run(connection, statement, values).scalar() is not None
 
     def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxItem]:
         """Take up to `limit` due messages for this dispatcher for `lease`, in each channel's order."""

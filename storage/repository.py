@@ -208,6 +208,12 @@ class AssessmentRepository:
 
     def active_in(self, conversation: Conversation, *, for_update: bool = False) -> Assessment | None:
         """The channel's assessment under way, if there is one."""
+        written = self._cache.active_in(conversation) if isinstance(self._cache, PendingCache) else None
+        if written is not None and written.assessment.id not in self._seen:
+            # Written earlier in this same transaction, which holds the database's write lock:
+            # nobody else can have changed it since, so there is no version to read.
+            self._seen[written.assessment.id] = written
+            return written.assessment
         return self._find(_VERSION_OF_ACTIVE, _where(conversation), for_update)
 
     def latest_in(self, conversation: Conversation) -> Assessment | None:
@@ -289,7 +295,7 @@ class AssessmentRepository:
     def _find(self, statement: Select, parameters: dict[str, Any], for_update: bool) -> Assessment | None:
         if for_update:
             statement = _LOCKED[statement]  # FOR UPDATE is left out of the SQL on SQLite
-        hit = self._connection().execute(statement, parameters).first()
+        hit = statements.run(self._connection(), statement, parameters).first()
         if hit is None:
             return None
         assessment_id, version = hit
@@ -401,7 +407,8 @@ class AssessmentRepository:
         if changed and not inserted:
             # The optimistic check: of two commands that loaded the same version, one writes.
             old = tracked.version
-            result = connection.execute(
+            result = statements.run(
+                connection,
                 statements.update_where("assessment", tuple(assessment_changes) + ("version",), ("id", "version")),
                 {**statements.values(assessment_changes), "v_version": old + 1, "k_id": assessment.id, "k_version": old},
             )
@@ -411,7 +418,8 @@ class AssessmentRepository:
 
         for key in withdrawn:
             question_id, number, voter = key
-            connection.execute(
+            statements.run(
+                connection,
                 _DELETE_VOTE, {"b_round": tracked.rounds[(question_id, number)].id, "b_member": tracked.members[voter].id}
             )
             del tracked.votes[key]
@@ -426,7 +434,8 @@ class AssessmentRepository:
             tracked.rounds[key] = Stored(stored.id, wanted)
         for vote_key, stored, wanted in vote_updates:
             changes = _changes(stored.columns, wanted)
-            connection.execute(
+            statements.run(
+                connection,
                 statements.update_where("vote", tuple(changes), ("round_id", "member_id")),
                 {
                     **statements.values(changes),
@@ -447,7 +456,8 @@ class AssessmentRepository:
             )
             tracked.rounds[key] = Stored(result.inserted_primary_key[0], wanted)
         if new_votes:
-            connection.execute(
+            statements.run(
+                connection,
                 _INSERT_VOTE,
                 [
                     {"round_id": tracked.rounds[key[:2]].id, "member_id": tracked.members[key[2]].id, **wanted}
@@ -497,7 +507,7 @@ def _changes(stored: Columns, wanted: Columns) -> Columns:
 
 def _update_row(connection: Connection, table: str, stored: Stored, wanted: Columns) -> None:
     changes = _changes(stored.columns, wanted)
-    connection.execute(statements.update_where(table, tuple(changes), ("id",)), {**statements.values(changes), "k_id": stored.id})
+    statements.run(connection, statements.update_where(table, tuple(changes), ("id",)), {**statements.values(changes), "k_id": stored.id})
 
 
 def _check_storable(tracked: Tracked) -> None:

@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, select
 
+from storage import statements
 from storage.tables import UtcDateTime
 
 
@@ -188,7 +189,7 @@ class SlackDeliveries:
         connection = self._session.connection()
         statement = _record_statement(connection.dialect.name)
         parameters = {"team_id": team_id, "delivery_id": delivery_id, "received_at": now}
-        return connection.execute(statement, parameters).first() is not None
+        return statements.run(connection, statement, parameters).first() is not None
 
     def forget_before(self, moment: datetime) -> int:
         """Drop receipts older than any retry Slack would send (it gives up within minutes)."""

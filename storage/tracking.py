@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from engine.assessment import Assessment, Identity
+from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity
 from storage import mapping
 
 RoundKey = tuple[str, int]  # (question id, round number)
@@ -135,6 +135,19 @@ class PendingCache:
         if entry is None:
             return self._cache.get(assessment_id, version)
         return entry.copy() if entry.version == version else None
+
+    def active_in(self, conversation: Conversation) -> Tracked | None:
+        """A copy of the conversation's active assessment if this transaction wrote it, else None.
+
+        Only for a transaction that holds the write lock from its start (SQLite's ``BEGIN
+        IMMEDIATE``, as `storage.group_commit` runs): then what it wrote is what is stored, and
+        a conversation has at most one active assessment (`uq_assessment_active_conversation`).
+        """
+        for entry in self._pending.values():
+            assessment = entry.assessment
+            if assessment.conversation == conversation and assessment.status is AssessmentStatus.ACTIVE:
+                return entry.copy()
+        return None
 
     def put(self, tracked: Tracked) -> None:
         kept = _settled_copy(tracked)

@@ -268,3 +268,45 @@ def test_stopping_the_writer_finishes_what_was_asked_first(started: Engine, monk
     assert (held, after) == ("held", "after")
     assert voted.ok and votes_stored(started) == {"U2": (3, 4)}
     assert crashed == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_votes_in_one_group_read_the_assessment_once_and_each_sees_the_one_before(started: Engine) -> None:
+    """The group holds SQLite's write lock: after the first vote nobody else can have changed the assessment."""
+    import threading
+
+    lookups: list[str] = []
+    busy, free = threading.Event(), threading.Event()
+
+    def count_lookup(connection, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("SELECT ASSESSMENT.ID, ASSESSMENT.VERSION"):
+            lookups.append(statement)
+
+    def hold_the_writer() -> None:
+        busy.set()
+        free.wait(10)
+
+    group = GroupCommit(started)
+
+    async def queued_together():
+        held = asyncio.ensure_future(group.call(hold_the_writer))
+        await asyncio.to_thread(busy.wait, 10)
+        votes = [asyncio.ensure_future(group.run(vote(started, p, 2 + n % 3, 4))) for n, p in enumerate(PEOPLE)]
+        await asyncio.sleep(0)
+        event.listen(started, "before_cursor_execute", count_lookup)
+        free.set()
+        await held
+        return await asyncio.gather(*votes)
+
+    try:
+        replies = asyncio.run(asyncio.wait_for(queued_together(), timeout=20))
+        assert len(lookups) == 1
+        # The next group is another transaction: it asks the database again.
+        again = asyncio.run(asyncio.wait_for(group.run(vote(started, PEOPLE[0], 1, 1)), timeout=20))
+        assert again.ok and len(lookups) == 2
+    finally:
+        free.set()
+        group.close()
+        event.remove(started, "before_cursor_execute", count_lookup)
+    assert [next(m.footer for m in r.messages if m.key) for r in replies] == [f"{n} of 6 have voted." for n in range(1, 7)]
+    assert votes_stored(started) == {"U0": (1, 1)} | {p.identity.user_id: (2 + n % 3, 4) for n, p in enumerate(PEOPLE[1:], 1)}
