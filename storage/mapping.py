@@ -139,6 +139,26 @@ def round_columns(round_: Round, position: int) -> dict[str, Any]:
     }
 
 
+def round_shape(round_: Round, position: int) -> tuple:
+    """Every value `round_columns` reads, as they are: equal shapes give equal columns.
+
+    Cheap to build and to compare (a round's values are immutable and shared by copies of the
+    aggregate), so the repository maps only the rounds whose shape changed.
+    """
+    return (
+        position,
+        round_.state,
+        round_.opened_at,
+        round_.revealed_at,
+        round_.closed_at,
+        round_.closes_at,
+        round_.measures,
+        round_.proposal,
+        round_.consensus,
+        round_.skip_reason,
+    )
+
+
 def vote_columns(vote: Vote) -> dict[str, Any]:
     return {"current": vote.current, "ambition": vote.ambition, "comment": vote.comment, "cast_at": vote.cast_at}
 

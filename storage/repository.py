@@ -51,7 +51,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import Select
 from sqlmodel import Session, SQLModel
 
-from engine.assessment import Assessment, AssessmentStatus, Conversation, RoundState
+from engine.assessment import Assessment, AssessmentStatus, Conversation, Member, RoundState, Vote
 from engine.errors import NotFound
 from storage import mapping, schedule, statements
 from storage.errors import ActiveAssessmentExists, ConcurrentChange
@@ -349,9 +349,9 @@ class AssessmentRepository:
         anything else is written; then deletions, updates, and new rows parents first, because
         a vote needs its round's and member's ids.
         """
-        _check_storable(tracked)
         connection = self._connection()
         assessment = tracked.assessment
+        _check_storable(tracked)
 
         columns = mapping.assessment_columns(assessment)
         if tracked.version is None:
@@ -364,41 +364,59 @@ class AssessmentRepository:
             inserted = False
         assessment_changes = {} if inserted else _changes(tracked.columns, columns)
 
-        new_members: list[tuple[Any, Columns]] = []
-        member_updates: list[tuple[Any, Stored, Columns]] = []
+        # What a command did not touch is still the very value (a member, a vote) or the same
+        # attribute values (a round) it was stored from, so it is passed over without mapping it
+        # to columns: a save costs what changed, not the size of the assessment.
+        new_members: list[tuple[Any, Member, Columns]] = []
+        member_updates: list[tuple[Any, Stored, Member, Columns]] = []
         for identity, member in assessment.members.items():
-            wanted = mapping.member_columns(member)
             stored = tracked.members.get(identity)
+            if stored is not None and stored.source is member:
+                continue
+            wanted = mapping.member_columns(member)
             if stored is None:
-                new_members.append((identity, wanted))
+                new_members.append((identity, member, wanted))
             elif stored.columns != wanted:
-                member_updates.append((identity, stored, wanted))
+                member_updates.append((identity, stored, member, wanted))
 
-        new_rounds: list[tuple[Any, Columns]] = []
-        round_updates: list[tuple[Any, Stored, Columns]] = []
-        new_votes: list[tuple[VoteKey, Columns]] = []
-        vote_updates: list[tuple[VoteKey, Stored, Columns]] = []
-        wanted_votes: set[VoteKey] = set()
+        new_rounds: list[tuple[Any, tuple, Columns]] = []
+        round_updates: list[tuple[Any, Stored, tuple, Columns]] = []
+        new_votes: list[tuple[VoteKey, Vote, Columns]] = []
+        vote_updates: list[tuple[VoteKey, Stored, Vote, Columns]] = []
+        votes_still_stored = 0
         for position, round_ in enumerate(assessment.rounds):
             key = (round_.question_id, round_.number)
-            wanted = mapping.round_columns(round_, position)
+            shape = mapping.round_shape(round_, position)
             stored = tracked.rounds.get(key)
-            if stored is None:
-                new_rounds.append((key, wanted))
-            elif stored.columns != wanted:
-                round_updates.append((key, stored, wanted))
+            if stored is None or stored.source != shape:
+                wanted = mapping.round_columns(round_, position)
+                if stored is None:
+                    new_rounds.append((key, shape, wanted))
+                elif stored.columns != wanted:
+                    round_updates.append((key, stored, shape, wanted))
             for voter, vote in round_.votes.items():
                 vote_key = (*key, voter)
-                wanted_votes.add(vote_key)
-                wanted_vote = mapping.vote_columns(vote)
                 stored_vote = tracked.votes.get(vote_key)
+                if stored_vote is not None:
+                    votes_still_stored += 1
+                    if stored_vote.source is vote:
+                        continue
+                elif voter not in assessment.members:
+                    raise ValueError(f"votes by non-members cannot be stored (assessment {assessment.id}: {voter.key})")
+                wanted_vote = mapping.vote_columns(vote)
                 if stored_vote is None:
-                    new_votes.append((vote_key, wanted_vote))
+                    new_votes.append((vote_key, vote, wanted_vote))
                 elif stored_vote.columns != wanted_vote:
-                    vote_updates.append((vote_key, stored_vote, wanted_vote))
-        withdrawn = [key for key in tracked.votes if key not in wanted_votes]
+                    vote_updates.append((vote_key, stored_vote, vote, wanted_vote))
+        if votes_still_stored < len(tracked.votes):
+            wanted_votes = {(r.question_id, r.number, voter) for r in assessment.rounds for voter in r.votes}
+            withdrawn = [key for key in tracked.votes if key not in wanted_votes]
+        else:
+            withdrawn = []
         kept = {(round_.question_id, round_.number) for round_ in assessment.rounds}
         stepped_back = [key for key in tracked.rounds if key not in kept]
+        if stepped_back and any(key[:2] in stepped_back for key in tracked.votes):
+            raise ValueError(f"rounds with votes are history and are never deleted (assessment {assessment.id})")
 
         changed = bool(
             assessment_changes or new_members or member_updates or new_rounds or round_updates
@@ -426,13 +444,13 @@ class AssessmentRepository:
         for key in stepped_back:
             connection.execute(_DELETE_ROUND, {"b_id": tracked.rounds.pop(key).id})
 
-        for identity, stored, wanted in member_updates:
+        for identity, stored, member, wanted in member_updates:
             _update_row(connection, "member", stored, wanted)
-            tracked.members[identity] = Stored(stored.id, wanted)
-        for key, stored, wanted in round_updates:
+            tracked.members[identity] = Stored(stored.id, wanted, member)
+        for key, stored, shape, wanted in round_updates:
             _update_row(connection, "round", stored, wanted)
-            tracked.rounds[key] = Stored(stored.id, wanted)
-        for vote_key, stored, wanted in vote_updates:
+            tracked.rounds[key] = Stored(stored.id, wanted, shape)
+        for vote_key, stored, vote, wanted in vote_updates:
             changes = _changes(stored.columns, wanted)
             statements.run(
                 connection,
@@ -443,29 +461,29 @@ class AssessmentRepository:
                     "k_member_id": tracked.members[vote_key[2]].id,
                 },
             )
-            tracked.votes[vote_key] = Stored(None, wanted)
+            tracked.votes[vote_key] = Stored(None, wanted, vote)
 
-        for identity, wanted in new_members:
+        for identity, member, wanted in new_members:
             result = connection.execute(
                 _INSERT_MEMBER, {"assessment_id": assessment.id, **mapping.identity_columns(identity), **wanted}
             )
-            tracked.members[identity] = Stored(result.inserted_primary_key[0], wanted)
-        for key, wanted in new_rounds:
+            tracked.members[identity] = Stored(result.inserted_primary_key[0], wanted, member)
+        for key, shape, wanted in new_rounds:
             result = connection.execute(
                 _INSERT_ROUND, {"assessment_id": assessment.id, "question_id": key[0], "number": key[1], **wanted}
             )
-            tracked.rounds[key] = Stored(result.inserted_primary_key[0], wanted)
+            tracked.rounds[key] = Stored(result.inserted_primary_key[0], wanted, shape)
         if new_votes:
             statements.run(
                 connection,
                 _INSERT_VOTE,
                 [
                     {"round_id": tracked.rounds[key[:2]].id, "member_id": tracked.members[key[2]].id, **wanted}
-                    for key, wanted in new_votes
+                    for key, _, wanted in new_votes
                 ],
             )
-            for key, wanted in new_votes:
-                tracked.votes[key] = Stored(None, wanted)
+            for key, vote, wanted in new_votes:
+                tracked.votes[key] = Stored(None, wanted, vote)
 
         # The scheduler's row for this assessment (when reminders, a deadline or a digest are
         # due) follows the aggregate in the same transaction; most saves leave it as it is.
@@ -485,14 +503,15 @@ def _tracked(row: Any, members: list, rounds: list, votes: list) -> Tracked:
     )
     for member_row in members:
         identity = mapping.member_identity(member_row)
-        tracked.members[identity] = Stored(member_row.id, mapping.member_columns(assessment.members[identity]))
+        member = assessment.members[identity]
+        tracked.members[identity] = Stored(member_row.id, mapping.member_columns(member), member)
     round_ids = {round_row.position: round_row.id for round_row in rounds}
     for position, round_ in enumerate(assessment.rounds):
         tracked.rounds[(round_.question_id, round_.number)] = Stored(
-            round_ids[position], mapping.round_columns(round_, position)
+            round_ids[position], mapping.round_columns(round_, position), mapping.round_shape(round_, position)
         )
         for voter, vote in round_.votes.items():
-            tracked.votes[(round_.question_id, round_.number, voter)] = Stored(None, mapping.vote_columns(vote))
+            tracked.votes[(round_.question_id, round_.number, voter)] = Stored(None, mapping.vote_columns(vote), vote)
     return tracked
 
 
@@ -516,23 +535,14 @@ def _check_storable(tracked: Tracked) -> None:
     The engine never removes a member (an observer is a member who does not vote) nor a round
     anyone voted in (rounds are history); the one round it drops is a next question that opened
     by itself and stepped back, untouched, when an earlier one was reopened. A stored vote needs
-    its voter's member row. Were that to change,
-    storage would have to change with it: say so rather than lose votes.
+    its voter's member row. Were that to change, storage would have to change with it: say so
+    rather than lose votes. Members are checked here; rounds and votes where `_write` compares
+    them, before it writes anything.
     """
     assessment = tracked.assessment
-    dropped = [identity.key for identity in tracked.members if identity not in assessment.members]
-    if dropped:
+    if len(tracked.members) > len(assessment.members) or any(m not in assessment.members for m in tracked.members):
+        dropped = [identity.key for identity in tracked.members if identity not in assessment.members]
         raise ValueError(f"removing members is not supported (assessment {assessment.id}: {', '.join(dropped)})")
-    kept = {(round_.question_id, round_.number) for round_ in assessment.rounds}
-    dropped_rounds = {key for key in tracked.rounds if key not in kept}
-    if any((key[0], key[1]) in dropped_rounds for key in tracked.votes):
-        raise ValueError(f"rounds with votes are history and are never deleted (assessment {assessment.id})")
-    for round_ in assessment.rounds:
-        strangers = [voter.key for voter in round_.votes if voter not in assessment.members]
-        if strangers:
-            raise ValueError(
-                f"votes by non-members cannot be stored (assessment {assessment.id}: {', '.join(strangers)})"
-            )
 
 
 # --------------------------------------------------------- the database's refusals

@@ -187,9 +187,10 @@ class SlackDeliveries:
     def record(self, team_id: str, delivery_id: str, now: datetime) -> bool:
         """Note a delivery as applied; False when it already was (a retry, or a replay)."""
         connection = self._session.connection()
-        statement = _record_statement(connection.dialect.name)
+        dialect = connection.dialect.name
         parameters = {"team_id": team_id, "delivery_id": delivery_id, "received_at": now}
-        return statements.run(connection, statement, parameters).first() is not None
+        result = statements.run(connection, _record_statement(dialect), parameters)
+        return result.first() is not None if dialect == "postgresql" else result.rowcount == 1
 
     def forget_before(self, moment: datetime) -> int:
         """Drop receipts older than any retry Slack would send (it gives up within minutes)."""
@@ -199,11 +200,13 @@ class SlackDeliveries:
 
 @functools.lru_cache(maxsize=None)
 def _record_statement(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, built once (it runs with every change)."""
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    """INSERT ... ON CONFLICT DO NOTHING, built once (it runs with every change)."""
     table = SlackDeliveryRow.__table__
-    # RETURNING rather than rowcount, which psycopg reports as -1 for this statement.
-    return insert(table).on_conflict_do_nothing(index_elements=["team_id", "delivery_id"]).returning(table.c.id)
+    if dialect == "postgresql":
+        # RETURNING rather than rowcount, which psycopg reports as -1 for this statement.
+        return postgresql_insert(table).on_conflict_do_nothing(index_elements=["team_id", "delivery_id"]).returning(table.c.id)
+    # SQLite counts the row it inserted or ignored; reading RETURNING's result would cost more.
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=["team_id", "delivery_id"])
 
 
 def _installation(row: SlackInstallationRow) -> SlackInstallation:

@@ -36,10 +36,16 @@ Columns = dict[str, Any]
 
 @dataclass(frozen=True)
 class Stored:
-    """One child row as written: its id (members and rounds; None for votes) and its columns."""
+    """One child row as written: its id (members and rounds; None for votes) and its columns.
+
+    `source` is what the columns were made from: the `Member` or `Vote` itself (immutable
+    values, shared by every copy of the aggregate) or a round's `mapping.round_shape`. A save
+    that finds the same source again knows the row is unchanged without mapping it again.
+    """
 
     id: int | None
     columns: Columns
+    source: Any = None
 
 
 @dataclass
