@@ -97,13 +97,11 @@ class OutboxDispatcher:
         """
         report = DrainReport()
         while True:
-            items, superseded = await self._run(self._claim)
+            items, superseded = await self._run(self._claim)  # superseded versions are settled already
             if not items:
                 return report
             report.sent += len(superseded)
-            full = len(items) >= self._batch
-            settled = {i.id for i in superseded}
-            items = [i for i in items if i.id not in settled]
+            full = len(items) + len(superseded) >= self._batch  # a full claim: more may be due
             blocked: set[Conversation] = set()
             for item in items:
                 if item.conversation in blocked:
@@ -129,11 +127,21 @@ class OutboxDispatcher:
             # which also keeps a burst of votes well inside the platforms' rate limits. The
             # outbox already merges versions queued back to back; several still arrive here
             # when one was queued while an older one was in flight, or behind another message.
-            newest = {(i.conversation, i.key): i.id for i in items if i.key}
-            superseded = [i for i in items if i.key and newest[(i.conversation, i.key)] != i.id]
+            newest = {(i.conversation, i.key): i for i in items if i.key}
+            superseded = [i for i in items if i.key and newest[(i.conversation, i.key)] is not i]
             uow.outbox.mark_all_sent([i.id for i in superseded], self._clock())
             uow.commit()
-        return items, superseded
+        # The newest version goes out where the oldest stood in its channel's order: a question
+        # not posted yet must still come before the reveal queued after it.
+        in_place: list = []
+        placed: set = set()
+        for item in items:
+            if not item.key:
+                in_place.append(item)
+            elif (item.conversation, item.key) not in placed:
+                placed.add((item.conversation, item.key))
+                in_place.append(newest[(item.conversation, item.key)])
+        return in_place, superseded
 
     def _release(self, item_id: int) -> None:
         with SqlUnitOfWork(self._database) as uow:

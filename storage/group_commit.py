@@ -31,13 +31,15 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
+from sqlmodel import Session
 
+from storage.outbox import HeldVersions
 from storage.tracking import PendingCache, cache_for
 
 log = logging.getLogger("accord.storage")
@@ -55,6 +57,7 @@ class SharedTransaction:
 
     connection: Connection
     cache: PendingCache
+    held: HeldVersions = field(default_factory=HeldVersions)
     _savepoints: int = 0
 
     def savepoint(self) -> str:
@@ -169,6 +172,10 @@ class GroupCommit:
                             outcomes.append((job.future, True, job.work(shared)))
                         except Exception as failed:  # noqa: BLE001 - it is this command's answer
                             outcomes.append((job.future, False, failed))
+                    if shared.held:
+                        with Session(connection, autoflush=False, join_transaction_mode="rollback_only") as session:
+                            shared.held.write(session)
+                            session.flush()
         except Exception as failed:  # noqa: BLE001 - the commit (or BEGIN) failed: nothing was stored
             log.error("a group of %d commands could not be committed: %s", len(group), failed)
             own = {id(future): value for future, ok, value in outcomes if not ok}

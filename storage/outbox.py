@@ -15,6 +15,12 @@ rather than queueing behind it: only the tail of a channel's queue changes, and 
 version of itself, so the order holds, while a stream of votes leaves one row to claim, decode
 and settle instead of hundreds. A version queued while an older one is being delivered (claimed)
 still gets a row of its own; the dispatcher settles whatever older versions it claims unsent.
+
+Votes that share one transaction (`storage.group_commit`) would each write a version only for
+the next to replace it. There each version waits in `HeldVersions` and only the last version of
+each line is written, once, just before the shared commit. That moves a progress line's row
+after messages the same group queued for its channel; it is a line updated in place, so only
+its newest version matters, and posts keep their order.
 """
 
 from __future__ import annotations
@@ -110,9 +116,47 @@ class OutboxItem:
         return message_from_dict(self.stored)
 
 
+@dataclass(frozen=True)
+class _Held:
+    conversation: Conversation
+    message: Message
+    now: datetime
+    assessment_id: str | None
+
+
+class HeldVersions:
+    """The newest version of each keyed message queued in a shared transaction, not yet written.
+
+    Each command's unit of work holds its own, and hands them to the shared transaction's when
+    its savepoint is released (`take`): a command rolled back leaves nothing behind.
+    """
+
+    def __init__(self) -> None:
+        self._held: dict[tuple[Conversation, str], _Held] = {}
+
+    def hold(self, conversation: Conversation, message: Message, now: datetime, assessment_id: str | None) -> None:
+        assert message.key is not None
+        self._held[(conversation, message.key)] = _Held(conversation, message, now, assessment_id)
+
+    def take(self, other: HeldVersions) -> None:
+        self._held.update(other._held)
+        other._held.clear()
+
+    def write(self, session: Session) -> None:
+        """Queue the versions held, each once (the shared transaction is about to commit)."""
+        outbox = OutboxRepository(session)
+        for held in self._held.values():
+            outbox.add(held.conversation, held.message, held.now, assessment_id=held.assessment_id)
+        self._held.clear()
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+
 class OutboxRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, held: HeldVersions | None = None) -> None:
         self._session = session
+        self._held = held  # in a shared transaction: where keyed versions wait (see the module)
 
     def add(
         self,
@@ -129,6 +173,9 @@ class OutboxRepository:
         A keyed message replaces the conversation's newest waiting message when that is an
         unclaimed version of the same key (see the module's docstring); it is queued all the same.
         """
+        if message.key is not None and dedupe_key is None and not_before is None and self._held is not None:
+            self._held.hold(conversation, message, now, assessment_id)
+            return True
         stored = message_to_dict(message)
         connection = self._session.connection()
         if message.key is not None and dedupe_key is None and not_before is None:

@@ -23,6 +23,7 @@ same transaction: they use `uow.session`.
 A unit of work opened with `shared=` (a `storage.group_commit.SharedTransaction`) runs inside
 a transaction that several commands share: it begins a savepoint, its `commit()` releases it,
 and what it wrote counts as committed (for the cache too) only when the shared transaction does.
+Versions of a keyed message it queues wait for the shared commit too (`storage.outbox`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from storage.database import read_only as read_only_engine
-from storage.outbox import OutboxRepository
+from storage.outbox import HeldVersions, OutboxRepository
 from storage.profiles import ProfileRepository
 from storage.repository import AssessmentRepository, refusals_translated
 from storage.tracking import cache_for
@@ -88,7 +89,8 @@ class SqlUnitOfWork:
             self._session = Session(bind, autoflush=False, expire_on_commit=False)
             cache = cache_for(self._engine)
         self.assessments = AssessmentRepository(self._session, cache)
-        self.outbox = OutboxRepository(self._session)
+        self._held = HeldVersions() if self._shared is not None else None
+        self.outbox = OutboxRepository(self._session, self._held)
         self.profiles = ProfileRepository(self._session)
         return self
 
@@ -115,6 +117,8 @@ class SqlUnitOfWork:
                 self.session.flush()
                 self._shared.release(self._savepoint)
                 self._savepoint = None
+                if self._held:
+                    self._shared.held.take(self._held)
         self.assessments.committed()
 
     def rollback(self) -> None:

@@ -166,8 +166,9 @@ async def test_a_version_queued_after_another_message_is_not_merged_into_the_old
         "Question 1.1: 5 of 6 have voted", "Votes revealed", "Question 1.1: 6 of 6 have voted",
     ]  # fmt: skip
     await dispatcher(db_engine, platform, clock).drain()
-    # The dispatcher drops the older version it claims with the newer; the reveal keeps its place.
-    assert [heading for _, heading, _ in platform.received] == ["Votes revealed", "Question 1.1: 6 of 6 have voted"]
+    # The dispatcher drops the older version it claims with the newer and sends the newer in the
+    # older one's place: the question, never posted yet, still comes before its reveal.
+    assert [heading for _, heading, _ in platform.received] == ["Question 1.1: 6 of 6 have voted", "Votes revealed"]
 
 
 async def test_a_version_queued_while_the_older_one_is_delivered_follows_it(db_engine):

@@ -10,6 +10,7 @@ vote was saved and nothing is kept, in the tables or in the process's cache.
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime, timedelta, timezone
 from functools import partial
 
@@ -310,3 +311,109 @@ def test_votes_in_one_group_read_the_assessment_once_and_each_sees_the_one_befor
         event.remove(started, "before_cursor_execute", count_lookup)
     assert [next(m.footer for m in r.messages if m.key) for r in replies] == [f"{n} of 6 have voted." for n in range(1, 7)]
     assert votes_stored(started) == {"U0": (1, 1)} | {p.identity.user_id: (2 + n % 3, 4) for n, p in enumerate(PEOPLE[1:], 1)}
+
+
+def progress_lines_queued(database: Engine) -> list[str]:
+    """The footers of the queued versions of the question's message (its progress line), oldest first."""
+    with database.connect() as connection:
+        rows = connection.execute(text("SELECT message FROM outbox WHERE sent_at IS NULL ORDER BY id")).all()
+    messages = [json.loads(row[0]) if isinstance(row[0], str) else row[0] for row in rows]
+    return [m["footer"] for m in messages if m.get("key")]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_group_writes_the_progress_line_once_as_its_last_version_and_never_a_rolled_back_one(started: Engine) -> None:
+    import threading
+
+    writes: list[str] = []
+    busy, free = threading.Event(), threading.Event()
+
+    def count_outbox_writes(connection, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith(("INSERT INTO OUTBOX", "UPDATE OUTBOX")):
+            writes.append(statement)
+
+    def hold_the_writer() -> None:
+        busy.set()
+        free.wait(10)
+
+    first = Receipt("T1", "V1:first", NOW)
+    group = GroupCommit(started)
+
+    async def queued_together():
+        held = asyncio.ensure_future(group.call(hold_the_writer))
+        await asyncio.to_thread(busy.wait, 10)
+        commands = [
+            vote(started, PEOPLE[1], 2, 3, first),
+            vote(started, PEOPLE[2], 3, 4),
+            vote(started, PEOPLE[3], 3, 4, first),  # Slack's delivery of the first vote again: refused
+        ]
+        votes = [asyncio.ensure_future(group.run(command)) for command in commands]
+        await asyncio.sleep(0)
+        event.listen(started, "before_cursor_execute", count_outbox_writes)
+        free.set()
+        await held
+        return await asyncio.gather(*votes, return_exceptions=True)
+
+    try:
+        outcomes = asyncio.run(asyncio.wait_for(queued_together(), timeout=20))
+    finally:
+        free.set()
+        group.close()
+        event.remove(started, "before_cursor_execute", count_outbox_writes)
+    assert [type(o).__name__ for o in outcomes] == ["Reply", "Reply", "Replayed"]
+    assert len(writes) == 1
+    # The question as posted at the start was still waiting: its one row now carries the newest line.
+    assert progress_lines_queued(started) == ["2 of 6 have voted."]
+    assert votes_stored(started) == {"U1": (2, 3), "U2": (3, 4)}
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_reveal_queued_in_a_group_keeps_its_place_and_the_line_shows_the_last_vote(db_engine: Engine) -> None:
+    """The vote that completes the round reveals it (auto-reveal): its reveal and the final line are both queued."""
+    import threading
+
+    team = PEOPLE[:3]
+
+    class Three(NoOne):
+        def roster(self, conversation):
+            return team
+
+    auto = Accord(partial(ReceiptUnitOfWork, db_engine, None), FrameworkCatalogue.load(), Settings(auto_reveal=True), queued_platforms=frozenset({"slack"}))
+    assert auto.handle(request(team[0]), c.Start(), Three()).ok
+
+    def auto_vote(person: Person, current: int):
+        def command(shared) -> Reply:
+            accord = Accord(partial(ReceiptUnitOfWork, db_engine, None, shared=shared), FrameworkCatalogue.load(), Settings(auto_reveal=True), queued_platforms=frozenset({"slack"}))
+            return accord.handle(request(person), c.Vote(current, 4), Three())
+
+        return command
+
+    busy, free = threading.Event(), threading.Event()
+    group = GroupCommit(db_engine)
+
+    def hold_the_writer() -> None:
+        busy.set()
+        free.wait(10)
+
+    async def queued_together():
+        held = asyncio.ensure_future(group.call(hold_the_writer))
+        await asyncio.to_thread(busy.wait, 10)
+        votes = [asyncio.ensure_future(group.run(auto_vote(p, 2 + n))) for n, p in enumerate(team)]
+        await asyncio.sleep(0)
+        free.set()
+        await held
+        return await asyncio.gather(*votes)
+
+    try:
+        replies = asyncio.run(asyncio.wait_for(queued_together(), timeout=20))
+    finally:
+        free.set()
+        group.close()
+    assert all(r.ok for r in replies)
+    with db_engine.connect() as connection:
+        rows = connection.execute(text("SELECT message FROM outbox WHERE sent_at IS NULL ORDER BY id")).all()
+    kinds = [(json.loads(r[0]) if isinstance(r[0], str) else r[0])["kind"] for r in rows]
+    # The start's notice and question, posted in that order, then the reveal; the question's
+    # newest version comes after it and updates the posted question in place.
+    assert kinds == ["notice", "question", "reveal", "question"]
+    assert progress_lines_queued(db_engine)[-1].startswith("3 of 3 have voted")
