@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from datetime import datetime, timedelta, timezone
 from functools import partial
 
@@ -81,6 +82,33 @@ async def submit_together(work: DatabaseWork, commands) -> list:
 
 def run(coroutine):
     return asyncio.run(coroutine)
+
+
+def as_one_group(group: GroupCommit, commands, *, once_queued=lambda: None) -> list:
+    """Queue `commands` while the writer thread is busy, so they run as one group; their outcomes.
+
+    `once_queued` runs when every command is queued, before the writer is let go.
+    """
+    busy, free = threading.Event(), threading.Event()
+
+    def hold_the_writer() -> None:
+        busy.set()
+        free.wait(10)
+
+    async def queued_behind_other_work():
+        held = asyncio.ensure_future(group.call(hold_the_writer))
+        await asyncio.to_thread(busy.wait, 10)
+        outcomes = [asyncio.ensure_future(group.run(command)) for command in commands]
+        await asyncio.sleep(0)  # every command is queued before the writer is let go
+        once_queued()
+        free.set()
+        await held
+        return await asyncio.gather(*outcomes, return_exceptions=True)
+
+    try:
+        return asyncio.run(asyncio.wait_for(queued_behind_other_work(), timeout=20))
+    finally:
+        free.set()
 
 
 def test_votes_submitted_together_are_all_stored_and_each_voter_hears_of_their_own(started: Engine) -> None:
@@ -200,31 +228,12 @@ def test_other_work_runs_in_turn_with_the_groups_on_the_one_writer_thread(starte
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_votes_waiting_for_the_writer_share_one_commit(started: Engine) -> None:
     """What queued while the writer was busy goes in one transaction: one wait for the disk, not six."""
-    import threading
-
     commits: list[int] = []
     event.listen(started, "commit", lambda connection: commits.append(1))
-    busy, free = threading.Event(), threading.Event()
-
-    def hold_the_writer() -> None:
-        busy.set()
-        free.wait(10)
-
     group = GroupCommit(started)
-
-    async def queued_behind_other_work():
-        held = asyncio.ensure_future(group.call(hold_the_writer))
-        await asyncio.to_thread(busy.wait, 10)
-        votes = [asyncio.ensure_future(group.run(vote(started, p, 3, 4))) for p in PEOPLE]
-        await asyncio.sleep(0)  # every vote is queued before the writer is let go
-        free.set()
-        await held
-        return await asyncio.gather(*votes)
-
     try:
-        replies = asyncio.run(asyncio.wait_for(queued_behind_other_work(), timeout=20))
+        replies = as_one_group(group, [vote(started, p, 3, 4) for p in PEOPLE])
     finally:
-        free.set()
         group.close()
     assert all(r.ok for r in replies)
     assert len(votes_stored(started)) == 6
@@ -234,7 +243,6 @@ def test_votes_waiting_for_the_writer_share_one_commit(started: Engine) -> None:
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_stopping_the_writer_finishes_what_was_asked_first(started: Engine, monkeypatch) -> None:
     """Work and votes queued before the server stops are done, then the thread ends cleanly."""
-    import threading
 
     crashed: list[BaseException] = []
     monkeypatch.setattr(threading, "excepthook", lambda args: crashed.append(args.exc_value))
@@ -274,39 +282,24 @@ def test_stopping_the_writer_finishes_what_was_asked_first(started: Engine, monk
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_votes_in_one_group_read_the_assessment_once_and_each_sees_the_one_before(started: Engine) -> None:
     """The group holds SQLite's write lock: after the first vote nobody else can have changed the assessment."""
-    import threading
-
     lookups: list[str] = []
-    busy, free = threading.Event(), threading.Event()
 
     def count_lookup(connection, cursor, statement, parameters, context, executemany) -> None:
         if statement.lstrip().upper().startswith("SELECT ASSESSMENT.ID, ASSESSMENT.VERSION"):
             lookups.append(statement)
 
-    def hold_the_writer() -> None:
-        busy.set()
-        free.wait(10)
-
     group = GroupCommit(started)
-
-    async def queued_together():
-        held = asyncio.ensure_future(group.call(hold_the_writer))
-        await asyncio.to_thread(busy.wait, 10)
-        votes = [asyncio.ensure_future(group.run(vote(started, p, 2 + n % 3, 4))) for n, p in enumerate(PEOPLE)]
-        await asyncio.sleep(0)
-        event.listen(started, "before_cursor_execute", count_lookup)
-        free.set()
-        await held
-        return await asyncio.gather(*votes)
-
     try:
-        replies = asyncio.run(asyncio.wait_for(queued_together(), timeout=20))
+        replies = as_one_group(
+            group,
+            [vote(started, p, 2 + n % 3, 4) for n, p in enumerate(PEOPLE)],
+            once_queued=lambda: event.listen(started, "before_cursor_execute", count_lookup),
+        )
         assert len(lookups) == 1
         # The next group is another transaction: it asks the database again.
         again = asyncio.run(asyncio.wait_for(group.run(vote(started, PEOPLE[0], 1, 1)), timeout=20))
         assert again.ok and len(lookups) == 2
     finally:
-        free.set()
         group.close()
         event.remove(started, "before_cursor_execute", count_lookup)
     assert [next(m.footer for m in r.messages if m.key) for r in replies] == [f"{n} of 6 have voted." for n in range(1, 7)]
@@ -323,41 +316,22 @@ def progress_lines_queued(database: Engine) -> list[str]:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_group_writes_the_progress_line_once_as_its_last_version_and_never_a_rolled_back_one(started: Engine) -> None:
-    import threading
-
     writes: list[str] = []
-    busy, free = threading.Event(), threading.Event()
 
     def count_outbox_writes(connection, cursor, statement, parameters, context, executemany) -> None:
         if statement.lstrip().upper().startswith(("INSERT INTO OUTBOX", "UPDATE OUTBOX")):
             writes.append(statement)
 
-    def hold_the_writer() -> None:
-        busy.set()
-        free.wait(10)
-
     first = Receipt("T1", "V1:first", NOW)
+    commands = [
+        vote(started, PEOPLE[1], 2, 3, first),
+        vote(started, PEOPLE[2], 3, 4),
+        vote(started, PEOPLE[3], 3, 4, first),  # Slack's delivery of the first vote again: refused
+    ]
     group = GroupCommit(started)
-
-    async def queued_together():
-        held = asyncio.ensure_future(group.call(hold_the_writer))
-        await asyncio.to_thread(busy.wait, 10)
-        commands = [
-            vote(started, PEOPLE[1], 2, 3, first),
-            vote(started, PEOPLE[2], 3, 4),
-            vote(started, PEOPLE[3], 3, 4, first),  # Slack's delivery of the first vote again: refused
-        ]
-        votes = [asyncio.ensure_future(group.run(command)) for command in commands]
-        await asyncio.sleep(0)
-        event.listen(started, "before_cursor_execute", count_outbox_writes)
-        free.set()
-        await held
-        return await asyncio.gather(*votes, return_exceptions=True)
-
     try:
-        outcomes = asyncio.run(asyncio.wait_for(queued_together(), timeout=20))
+        outcomes = as_one_group(group, commands, once_queued=lambda: event.listen(started, "before_cursor_execute", count_outbox_writes))
     finally:
-        free.set()
         group.close()
         event.remove(started, "before_cursor_execute", count_outbox_writes)
     assert isinstance(outcomes[0], Reply) and isinstance(outcomes[1], Reply) and isinstance(outcomes[2], Replayed)
@@ -370,7 +344,6 @@ def test_a_group_writes_the_progress_line_once_as_its_last_version_and_never_a_r
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_reveal_queued_in_a_group_keeps_its_place_and_the_line_shows_the_last_vote(db_engine: Engine) -> None:
     """The vote that completes the round reveals it (auto-reveal): its reveal and the final line are both queued."""
-    import threading
 
     team = PEOPLE[:3]
 
@@ -388,26 +361,10 @@ def test_a_reveal_queued_in_a_group_keeps_its_place_and_the_line_shows_the_last_
 
         return command
 
-    busy, free = threading.Event(), threading.Event()
     group = GroupCommit(db_engine)
-
-    def hold_the_writer() -> None:
-        busy.set()
-        free.wait(10)
-
-    async def queued_together():
-        held = asyncio.ensure_future(group.call(hold_the_writer))
-        await asyncio.to_thread(busy.wait, 10)
-        votes = [asyncio.ensure_future(group.run(auto_vote(p, 2 + n))) for n, p in enumerate(team)]
-        await asyncio.sleep(0)
-        free.set()
-        await held
-        return await asyncio.gather(*votes)
-
     try:
-        replies = asyncio.run(asyncio.wait_for(queued_together(), timeout=20))
+        replies = as_one_group(group, [auto_vote(p, 2 + n) for n, p in enumerate(team)])
     finally:
-        free.set()
         group.close()
     assert all(r.ok for r in replies)
     with db_engine.connect() as connection:
