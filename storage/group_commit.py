@@ -37,10 +37,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
-from sqlmodel import Session
 
 from storage.outbox import HeldVersions
 from storage.tracking import PendingCache, cache_for
+from storage.unit_of_work import SessionOnDemand
 
 log = logging.getLogger("accord.storage")
 
@@ -173,9 +173,7 @@ class GroupCommit:
                         except Exception as failed:  # noqa: BLE001 - it is this command's answer
                             outcomes.append((job.future, False, failed))
                     if shared.held:
-                        with Session(connection, autoflush=False, join_transaction_mode="rollback_only") as session:
-                            shared.held.write(session)
-                            session.flush()
+                        shared.held.write(SessionOnDemand(connection))  # type: ignore[arg-type]
         except Exception as failed:  # noqa: BLE001 - the commit (or BEGIN) failed: nothing was stored
             log.error("a group of %d commands could not be committed: %s", len(group), failed)
             own = {id(future): value for future, ok, value in outcomes if not ok}

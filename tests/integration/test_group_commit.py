@@ -374,3 +374,33 @@ def test_a_reveal_queued_in_a_group_keeps_its_place_and_the_line_shows_the_last_
     # newest version comes after it and updates the posted question in place.
     assert kinds == ["notice", "question", "reveal", "question"]
     assert progress_lines_queued(db_engine)[-1].startswith("3 of 3 have voted")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_grouped_command_can_use_the_orm_and_a_refused_one_leaves_nothing(started: Engine) -> None:
+    """Grouped votes reach the database through the connection alone; ORM work in a group still commits with it."""
+
+    def record_profile(person: Person, then_refuse: bool):
+        def command(shared):
+            with SqlUnitOfWork(started, shared=shared) as uow:
+                uow.profiles.record(person.identity, NOW, timezone="Europe/London")
+                assert uow.profiles.get(person.identity).timezone == "Europe/London"
+                if then_refuse:
+                    raise ValueError("refused after writing")
+                uow.commit()
+            return person.identity.user_id
+
+        return command
+
+    group = GroupCommit(started)
+    try:
+        outcomes = as_one_group(
+            group, [vote(started, PEOPLE[1], 2, 3), record_profile(PEOPLE[2], False), record_profile(PEOPLE[3], True)]
+        )
+    finally:
+        group.close()
+    assert outcomes[0].ok and outcomes[1] == "U2" and isinstance(outcomes[2], ValueError)
+    with SqlUnitOfWork(started, read_only=True) as uow:
+        assert uow.profiles.get(PEOPLE[2].identity).timezone == "Europe/London"
+        assert uow.profiles.get(PEOPLE[3].identity) is None
+    assert votes_stored(started) == {"U1": (2, 3)}
