@@ -99,14 +99,28 @@ class Framework:
         for theme in self.themes:
             yield from theme.questions
 
-    @property
+    # A framework never changes once parsed, and every vote asks these again: each is worked out
+    # once per framework object.
+    @cached_property
     def question_ids(self) -> tuple[str, ...]:
         return tuple(q.id for q in self.questions())
 
     @cached_property
     def _by_id(self) -> dict[str, Question]:
-        # A vote names its question by id; every vote looks it up, so not by scanning.
         return {question.id: question for question in self.questions()}
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {question_id: n for n, question_id in enumerate(self.question_ids, 1)}
+
+    def position(self, question_id: str) -> int:
+        """Where a question comes in the whole list, from 1."""
+        return self._positions[question_id]
+
+    @cached_property
+    def views(self) -> dict[Any, Any]:
+        """Room for views derived from this framework alone (`engine.presenters`), made once each."""
+        return {}
 
     def question(self, ref: str) -> Question:
         """A question by id, by number ("2.3") or by position in the whole list ("7")."""

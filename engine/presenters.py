@@ -60,9 +60,8 @@ def round_key(assessment: Assessment, round_: Round) -> str:
 
 
 def question_label(assessment: Assessment, question: Question) -> str:
-    total = len(assessment.framework.question_ids)
-    position = assessment.framework.question_ids.index(question.id) + 1
-    return f"Question {question.number} ({position} of {total})"
+    framework = assessment.framework
+    return f"Question {question.number} ({framework.position(question.id)} of {len(framework.question_ids)})"
 
 
 def scale_options(assessment: Assessment, question: Question) -> tuple[Option, ...]:
@@ -70,30 +69,54 @@ def scale_options(assessment: Assessment, question: Question) -> tuple[Option, .
     return tuple(Option(p, f"{p} {scale.label(p)}", question.descriptor(p)) for p in scale.points)
 
 
+@dataclass(frozen=True)
+class _QuestionParts:
+    """What a question's message takes from the framework alone."""
+
+    heading: str
+    text: tuple[str, ...]
+    fields: tuple[Field, ...]
+    inputs: tuple[ChoiceInput | TextInput, ...]
+    buttons: tuple[Button, ...]
+
+
+def _question_parts(assessment: Assessment, question: Question) -> _QuestionParts:
+    # Every vote shows the question's message again with its new progress line; all but the
+    # line comes from the framework, so it is made once per framework and question.
+    views = assessment.framework.views
+    parts = views.get(("question", question.id))
+    if parts is None:
+        options = scale_options(assessment, question)
+        theme = assessment.framework.theme(question.theme_id)
+        parts = views[("question", question.id)] = _QuestionParts(
+            heading=f"{question_label(assessment, question)} · {theme.title}",
+            text=(question.prompt, question.guidance) if question.guidance else (question.prompt,),
+            fields=tuple(Field(o.label, o.description) for o in options),
+            inputs=(
+                ChoiceInput("current", "Where are we now?", options),
+                ChoiceInput("ambition", "Where should we be in 18-24 months?", options),
+                TextInput("comment", "Comment (optional, seen only by the super-user)", "Why you chose these"),
+            ),
+            buttons=(Button("vote", "Vote", question.id, "primary"),),
+        )
+    return parts
+
+
 def question_message(assessment: Assessment, round_: Round) -> Message:
     question = assessment.question(round_.question_id)
-    theme = assessment.framework.theme(question.theme_id)
-    options = scale_options(assessment, question)
-    text = [question.prompt]
-    if question.guidance:
-        text.append(question.guidance)
+    parts = _question_parts(assessment, question)
+    text = parts.text
     if round_.number > 1:
-        text.append(f"Round {round_.number}: the question was reopened, so everyone votes again.")
+        text += (f"Round {round_.number}: the question was reopened, so everyone votes again.",)
     voting = round_.state is RoundState.OPEN and assessment.is_active
     return Message(
         kind=Kind.QUESTION,
         audience=CHANNEL,
-        heading=f"{question_label(assessment, question)} · {theme.title}",
-        text=tuple(text),
-        fields=tuple(Field(o.label, o.description) for o in options),
-        inputs=(
-            ChoiceInput("current", "Where are we now?", options),
-            ChoiceInput("ambition", "Where should we be in 18-24 months?", options),
-            TextInput("comment", "Comment (optional, seen only by the super-user)", "Why you chose these"),
-        )
-        if voting
-        else (),
-        buttons=(Button("vote", "Vote", question.id, "primary"),) if voting else (),
+        heading=parts.heading,
+        text=text,
+        fields=parts.fields,
+        inputs=parts.inputs if voting else (),
+        buttons=parts.buttons if voting else (),
         footer=_progress_footer(assessment, round_),
         key=round_key(assessment, round_),
     )
