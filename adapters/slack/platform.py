@@ -128,12 +128,6 @@ class SlackPlatform:
             installation_store=self.installations,
             installation_store_bot_only=True if self.oauth else None,
         )
-        if self.oauth:
-            self.bolt.enable_token_revocation_listeners()
-        else:
-            # The manifest subscribes to these; unanswered, Slack would retry them and warn the admin.
-            self.bolt.event("app_uninstalled")(_uninstalled)
-            self.bolt.event("tokens_revoked")(_uninstalled)
         self.clients = Clients(self.api_url, tokens)
         self.deliverer = SlackDeliverer(self.clients.for_team, runtime.charts)
         self.people = SlackPeople()
@@ -154,6 +148,14 @@ class SlackPlatform:
             )
         )
         self.listeners.register(self.bolt)
+        # After Accord's own: bolt tries listeners in the order they were registered, calling
+        # each matcher in turn, and a vote should not wait behind these rare events.
+        if self.oauth:
+            self.bolt.enable_token_revocation_listeners()
+        else:
+            # The manifest subscribes to these; unanswered, Slack would retry them and warn the admin.
+            self.bolt.event("app_uninstalled")(_uninstalled)
+            self.bolt.event("tokens_revoked")(_uninstalled)
         self._verifier = SignatureVerifier(settings.signing_secret)
         self._app_token = settings.app_token
         self._socket_handler: Any = None
