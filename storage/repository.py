@@ -137,6 +137,7 @@ class AssessmentRepository:
         self._cache = cache
         self._seen: dict[str, Tracked] = {}
         self._added: set[str] = set()  # new in this unit of work: loaded back once before being cached
+        self._bumped: set[str] = set()  # whose version this unit of work moved on
 
     @property
     def seen(self) -> list[Assessment]:
@@ -277,15 +278,21 @@ class AssessmentRepository:
         """The transaction committed: what this unit of work wrote is now what is stored."""
         # A new assessment still holds the framework it was started with; the next load gives
         # the one rebuilt from its stored snapshot, and that is the one worth keeping.
-        if self._cache is not None:
+        if isinstance(self._cache, PendingCache):
+            for assessment_id, tracked in self._seen.items():
+                if assessment_id not in self._added:
+                    self._cache.put(tracked, moved_on=assessment_id in self._bumped)
+        elif self._cache is not None:
             for assessment_id, tracked in self._seen.items():
                 if assessment_id not in self._added:
                     self._cache.put(tracked)
+        self._bumped.clear()
 
     def forget(self) -> None:
         """Drop the identity map: after a rollback the state in it no longer says what is stored."""
         self._seen.clear()
         self._added.clear()
+        self._bumped.clear()
 
     # -------------------------------------------------------------------- internals
 
@@ -422,7 +429,14 @@ class AssessmentRepository:
             assessment_changes or new_members or member_updates or new_rounds or round_updates
             or new_votes or vote_updates or withdrawn or stepped_back
         )
-        if changed and not inserted:
+        if changed and not inserted and isinstance(self._cache, PendingCache) and self._cache.moved_on(assessment.id):
+            # An earlier command of this shared transaction moved the version on, and the
+            # transaction holds the write lock: nobody can have read the version in between, so
+            # one step per transaction tells every other process all they need (see PendingCache).
+            if assessment_changes:
+                _update_row(connection, "assessment", Stored(None, tracked.columns), columns, key=assessment.id)
+            tracked.columns = columns
+        elif changed and not inserted:
             # The optimistic check: of two commands that loaded the same version, one writes.
             old = tracked.version
             result = statements.run(
@@ -433,6 +447,7 @@ class AssessmentRepository:
             if result.rowcount != 1:
                 raise ConcurrentChange()
             tracked.version, tracked.columns = old + 1, columns
+            self._bumped.add(assessment.id)
 
         for key in withdrawn:
             question_id, number, voter = key
@@ -524,9 +539,10 @@ def _changes(stored: Columns, wanted: Columns) -> Columns:
     return {name: value for name, value in wanted.items() if stored.get(name) != value}
 
 
-def _update_row(connection: Connection, table: str, stored: Stored, wanted: Columns) -> None:
+def _update_row(connection: Connection, table: str, stored: Stored, wanted: Columns, *, key: Any = None) -> None:
     changes = _changes(stored.columns, wanted)
-    statements.run(connection, statements.update_where(table, tuple(changes), ("id",)), {**statements.values(changes), "k_id": stored.id})
+    row_id = stored.id if key is None else key
+    statements.run(connection, statements.update_where(table, tuple(changes), ("id",)), {**statements.values(changes), "k_id": row_id})
 
 
 def _check_storable(tracked: Tracked) -> None:

@@ -135,6 +135,7 @@ class PendingCache:
     def __init__(self, cache: AggregateCache) -> None:
         self._cache = cache
         self._pending: dict[str, Tracked] = {}
+        self._moved_on: set[str] = set()  # assessments whose version this transaction has moved on
 
     def get(self, assessment_id: str, version: int) -> Tracked | None:
         entry = self._pending.get(assessment_id)
@@ -155,16 +156,30 @@ class PendingCache:
                 return entry.copy()
         return None
 
-    def put(self, tracked: Tracked) -> None:
+    def put(self, tracked: Tracked, *, moved_on: bool = False) -> None:
+        """Keep what a command wrote (its savepoint released); `moved_on`: it stepped the version."""
         kept = _settled_copy(tracked)
         if kept is not None:
             self._pending[kept.assessment.id] = kept
+            if moved_on:
+                self._moved_on.add(kept.assessment.id)
+
+    def moved_on(self, assessment_id: str) -> bool:
+        """Whether an earlier command of this transaction stepped the assessment's version.
+
+        The version tells other processes that their copy is out of date; they can only read
+        it once the transaction has committed, so one step per transaction is enough, and the
+        later commands of a group write their changes without another. Only recorded once a
+        command's savepoint is released: a command rolled back leaves the version as it found it.
+        """
+        return assessment_id in self._moved_on
 
     def publish(self) -> None:
         """The shared transaction committed: what it wrote is now what is stored."""
         for kept in self._pending.values():
             self._cache.keep(kept)
         self._pending.clear()
+        self._moved_on.clear()
 
 
 def _settled_copy(tracked: Tracked) -> Tracked | None:

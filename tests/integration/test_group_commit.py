@@ -404,3 +404,74 @@ def test_a_grouped_command_can_use_the_orm_and_a_refused_one_leaves_nothing(star
         assert uow.profiles.get(PEOPLE[2].identity).timezone == "Europe/London"
         assert uow.profiles.get(PEOPLE[3].identity) is None
     assert votes_stored(started) == {"U1": (2, 3)}
+
+
+def stored_version(database: Engine) -> int:
+    with database.connect() as connection:
+        return connection.execute(text("SELECT version FROM assessment")).scalar_one()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_group_steps_the_version_once_and_another_process_sees_every_vote_of_it(started: Engine, db_url: str) -> None:
+    from storage.database import create_db_engine
+
+    before = stored_version(started)
+    first = Receipt("T1", "V1:first", NOW)
+    group = GroupCommit(started)
+    try:
+        outcomes = as_one_group(
+            group,
+            [
+                vote(started, PEOPLE[1], 3, 4, first),
+                vote(started, PEOPLE[2], 3, 4),
+                vote(started, PEOPLE[3], 1, 4, first),  # replayed: rolled back, changes nothing
+                vote(started, PEOPLE[4], 2, 4),
+            ],
+        )
+        assert [type(o).__name__ for o in outcomes] == ["Reply", "Reply", "Replayed", "Reply"]
+        assert stored_version(started) == before + 1
+
+        # Another process (its own engine and cache) reads what the group committed, and votes.
+        other = create_db_engine(db_url)
+        try:
+            elsewhere = accord_in(other).handle(request(PEOPLE[5], 30), c.Vote(4, 5), NoOne())
+            assert elsewhere.ok and next(m.footer for m in elsewhere.messages if m.key) == "4 of 6 have voted."
+        finally:
+            other.dispose()
+        assert stored_version(started) == before + 2
+
+        # This process's next group starts from the other process's change, not its kept copy.
+        [after] = as_one_group(group, [vote(started, PEOPLE[0], 2, 2)])
+        assert after.ok and next(m.footer for m in after.messages if m.key) == "5 of 6 have voted."
+        assert stored_version(started) == before + 3
+    finally:
+        group.close()
+    assert votes_stored(started) == {"U0": (2, 2), "U1": (3, 4), "U2": (3, 4), "U4": (2, 4), "U5": (4, 5)}
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_command_rolled_back_after_stepping_the_version_leaves_the_step_to_the_next(started: Engine, db_url: str) -> None:
+    from storage.database import create_db_engine
+
+    def saves_then_fails(shared):
+        with SqlUnitOfWork(started, shared=shared) as uow:
+            assessment = uow.assessments.active_in(PLACE, for_update=True)
+            assessment.cast_vote(PEOPLE[1].identity, assessment.focus_round.question_id, 1, 1, NOW)
+            uow.assessments.save(assessment)  # the version steps on here...
+            raise RuntimeError("...and the command fails before its savepoint is released")
+
+    before = stored_version(started)
+    group = GroupCommit(started)
+    try:
+        outcomes = as_one_group(group, [saves_then_fails, vote(started, PEOPLE[2], 3, 4)])
+    finally:
+        group.close()
+    assert isinstance(outcomes[0], RuntimeError) and outcomes[1].ok
+    assert stored_version(started) == before + 1
+    other = create_db_engine(db_url)
+    try:
+        status = accord_in(other).handle(request(PEOPLE[0], 30), c.Vote(2, 2), NoOne())
+    finally:
+        other.dispose()
+    assert next(m.footer for m in status.messages if m.key) == "2 of 6 have voted."
+    assert votes_stored(started) == {"U0": (2, 2), "U2": (3, 4)}
