@@ -19,6 +19,7 @@ and again if it exits; it stops when the server does, after sending what it was 
 
 Run as ``python -m adapters.slack.courier API_URL``: frames on stdin are a 4-byte big-endian
 length and JSON, either ``{"token", "channel", "user", "messages"}`` to answer someone privately
+(``messages`` a JSON text of its own, a list of `engine.views.message_to_dict`)
 or ``{"flush": n}``, answered on stdout with ``{"flushed": n}`` once every answer read before it
 has been sent (tests and shutdown).
 Rate limits and dropped connections are handled by the same slack_sdk retry handlers as the
@@ -28,6 +29,7 @@ server's own calls (`adapters.slack.client`).
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import json
 import logging
@@ -80,8 +82,10 @@ class Courier:
             return False
         if process.stdin.transport.get_write_buffer_size() > MOST_BEHIND:
             return False
-        frame = {"token": token, "channel": channel_id, "user": user_id, "messages": [message_to_dict(m) for m in messages]}
-        process.stdin.write(_frame(frame))
+        # The messages travel as one JSON text of their own: the courier renders each distinct
+        # text once (see `_rendered`) and needs no more than the text to know it.
+        said = json.dumps([message_to_dict(m) for m in messages], separators=(",", ":"))
+        process.stdin.write(_frame({"token": token, "channel": channel_id, "user": user_id, "messages": said}))
         return True
 
     async def flush(self, timeout: float | None = None) -> None:
@@ -160,10 +164,27 @@ class Courier:
 
 async def send_privately(client: Any, channel_id: str, user_id: str, messages: Sequence[Message]) -> None:
     """A private answer as Slack shows it (ephemeral, in the channel): by the courier, or by the server."""
+    text, blocks = _render(channel_id, messages)
+    await client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
+
+
+def _render(channel_id: str, messages: Sequence[Message]) -> tuple[str, list[dict]]:
     from adapters.slack import blocks as b
 
-    blocks = b.messages_blocks(messages, channel_id)
-    await client.chat_postEphemeral(channel=channel_id, user=user_id, text=b.fallback_text(messages[0]), blocks=blocks)
+    return b.fallback_text(messages[0]), b.messages_blocks(messages, channel_id)
+
+
+# Rendered answers kept by the courier. A confirmation names the question, the vote and nothing
+# of the voter, so on one question most of a team's confirmations are the same few texts;
+# rendering one as Block Kit cost more than sending it.
+RENDERED_KEPT = 256
+
+
+@functools.lru_cache(maxsize=RENDERED_KEPT)
+def _rendered(channel_id: str, said: str) -> tuple[str, list[dict]]:
+    from engine.views import message_from_dict
+
+    return _render(channel_id, [message_from_dict(m) for m in json.loads(said)])
 
 
 # ------------------------------------------------------------------ the child process
@@ -174,7 +195,6 @@ async def _serve(api_url: str) -> None:
     from slack_sdk.errors import SlackApiError
 
     from adapters.slack.client import web_client
-    from engine.views import message_from_dict
 
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=MOST_BEHIND)
@@ -188,7 +208,8 @@ async def _serve(api_url: str) -> None:
         if client is None:
             client = clients[token] = web_client(api_url, token, session)
         try:
-            await send_privately(client, frame["channel"], frame["user"], [message_from_dict(m) for m in frame["messages"]])
+            text, blocks = _rendered(frame["channel"], frame["messages"])
+            await client.chat_postEphemeral(channel=frame["channel"], user=frame["user"], text=text, blocks=blocks)
         except SlackApiError as refused:
             log.warning("could not answer %s privately: %s", frame.get("user"), refused.response.get("error"))
         except Exception:  # noqa: BLE001 - a lost confirmation must not stop the others
