@@ -97,3 +97,29 @@ async def test_votes_are_confirmed_privately_whether_or_not_the_courier_is_runni
             break
         await asyncio.sleep(0.02)
     assert courier.pid not in (None, first)
+
+
+async def test_the_same_confirmation_to_several_voters_reaches_each_and_others_stay_their_own(slack) -> None:
+    """Distinct answers are rendered once and kept; what is kept never goes to the wrong person or channel."""
+    same = [p.notice(None, "We recorded your vote on question 1.1", "Current position 3, ambition 4.")]
+    courier = Courier(slack.base_url + "/api/")
+    await started(courier)
+    try:
+        for user in (AMIRA, BEN, SAM):
+            assert courier.answer("xoxb-northshire", CHANNEL, user, same)
+        assert courier.answer("xoxb-northshire", "C-OTHER", BEN, same)
+        assert courier.answer("xoxb-northshire", CHANNEL, SAM, note(SAM, "Your comment: we lack the data"))
+        await courier.flush(10)
+        sent = [(c.params["user"], c.params["channel"], c.params["text"]) for c in slack.called("chat.postEphemeral")]
+        blocks = [c.params["blocks"] for c in slack.called("chat.postEphemeral")]
+    finally:
+        await courier.stop(10)
+    recorded = "We recorded your vote on question 1.1. Current position 3, ambition 4."
+    assert sent == [
+        (AMIRA, CHANNEL, recorded),
+        (BEN, CHANNEL, recorded),
+        (SAM, CHANNEL, recorded),
+        (BEN, "C-OTHER", recorded),
+        (SAM, CHANNEL, "Your comment: we lack the data. Only you can see this."),
+    ]
+    assert blocks[0] == blocks[1] == blocks[2] and "comment" in str(blocks[4]).lower()
