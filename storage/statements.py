@@ -85,7 +85,8 @@ def _compiled(connection: Connection, statement: ClauseElement, names: frozenset
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             processors.append((name, process))
-    fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if name not in names}
+    # A required value left out is not made NULL here: the driver refuses the missing name.
+    fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if name not in names and not bind.required}
     result = _Compiled(compiled.string, fixed, tuple(processors), tuple(compiled.positiontup) if compiled.positional else None)
     _COMPILED[key] = (statement, result)  # the statement is kept, so its id is never reused
     return result

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from storage import statements
@@ -19,6 +21,7 @@ _outbox = OutboxRow.__table__
 WHEN = datetime(2026, 11, 30, 18, 30, tzinfo=timezone(timedelta(hours=-5)))  # 23:30 UTC
 INSERT = insert(_outbox).returning(_outbox.c.id)
 UNCLAIM = update(_outbox).where(_outbox.c.id == bindparam("k_id")).values(claimed_until=None, attempts=_outbox.c.attempts + 1)
+UNCLAIM_AT = update(_outbox).where(_outbox.c.id == bindparam("k_id")).values(claimed_until=bindparam("v_until"))
 BY_KEY = select(_outbox.c.id).where(_outbox.c.message["key"].as_string() == bindparam("k_key"))
 
 
@@ -78,3 +81,12 @@ def test_a_statement_is_compiled_again_for_another_set_of_values(db_engine: Engi
         second = statements.run(connection, INSERT, row(7, dedupe_key="reminder:7", claimed_until=WHEN)).scalar()
     assert stored(db_engine, first).dedupe_key is None
     assert (stored(db_engine, second).dedupe_key, stored(db_engine, second).claimed_until) == ("reminder:7", WHEN)
+
+
+def test_a_value_left_out_is_refused_not_stored_as_null(db_engine: Engine) -> None:
+    with db_engine.begin() as connection:
+        outbox_id = statements.run(connection, INSERT, row(8, claimed_until=WHEN)).scalar()
+    with pytest.raises((KeyError, DBAPIError)):
+        with db_engine.begin() as connection:
+            statements.run(connection, UNCLAIM_AT, {"k_id": outbox_id})  # no "v_until"
+    assert stored(db_engine, outbox_id).claimed_until == WHEN
