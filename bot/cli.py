@@ -82,8 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
         "and run the outbox dispatcher and the scheduled reminders and digests.",
     )
     serve.add_argument("--host", help="address to listen on (default: server.host in app.yaml)")
-    serve.add_argument("--port", type=int, help="port to listen on (default: server.port in app.yaml)")
+    serve.add_argument("--port", type=int, help="port to listen on, 0 for any free one (default: server.port in app.yaml)")
     serve.add_argument("--socket-mode", action="store_true", help="reach Slack over Socket Mode (needs SLACK_APP_TOKEN), for local development")
+    serve.add_argument(
+        "--workers",
+        type=_worker_count,
+        metavar="N",
+        help="server processes sharing the port, one per CPU core at most; more than one needs PostgreSQL (default: server.workers in app.yaml)",
+    )
 
     manifest = commands.add_parser(
         "manifest", help="print or write the app manifest for Slack or Teams", description="The app manifest to install Accord."
@@ -147,7 +153,9 @@ def _known_problem(problem: Exception) -> str | None:
     from engine.errors import DomainError
     from storage.database import StorageError
 
-    if isinstance(problem, (ConfigError, DomainError, StorageError, NotMigrated)):
+    from bot.server import CannotServe
+
+    if isinstance(problem, (ConfigError, DomainError, StorageError, NotMigrated, CannotServe)):
         return str(problem)
     return None
 
@@ -243,13 +251,34 @@ def _framework_list(config, out: TextIO) -> int:
 def _serve(config, args) -> int:
     import logging
 
-    from bot.app import build
-    from bot.server import serve
+    from bot.workers import refuse_unless_shareable
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = build(config)
-    serve(app, args.host or config.server.host, args.port or config.server.port, socket_mode=args.socket_mode)
+    workers = args.workers or config.server.workers
+    host = args.host or config.server.host
+    port = config.server.port if args.port is None else args.port
+    refuse_unless_shareable(config.database.url, workers, socket_mode=args.socket_mode)
+    which = " [%(process)d]" if workers > 1 else ""
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s %(levelname)s{which} %(name)s: %(message)s")
+    if workers > 1:
+        from bot.workers import serve_workers
+
+        return serve_workers(config, host, port, workers)
+    from bot.app import build
+    from bot.server import listening_socket, serve
+
+    application = build(config)
+    serve(application, listening_socket(host, port), socket_mode=args.socket_mode)
     return 0
+
+
+def _worker_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers from 1 to 64")
+    return count
 
 
 def _manifest(config, args, out: TextIO) -> int:

@@ -407,6 +407,8 @@ class TeamsConfig(_Section):
 class ServerConfig(_Section):
     host: Text = "127.0.0.1"
     port: Annotated[int, _between(1, 65535)] = 3978
+    # Server processes sharing the port (`bot.workers`); more than one needs PostgreSQL.
+    workers: Annotated[int, _between(1, 64)] = 1
 
 
 class Config(_Section):

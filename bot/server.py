@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -32,6 +34,31 @@ log = logging.getLogger("accord.server")
 # How long the outbox dispatcher lets a burst of commands gather before sending what they queued
 # (`OutboxDispatcher.run`): short enough that a reveal or a progress line seems immediate.
 GATHER_SECONDS = 0.25
+
+
+class CannotServe(Exception):
+    """The server cannot start as asked; str() says why and what to do."""
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound and listening before anything starts (workers share it).
+
+    A port that is taken or an address that is not this machine's is one clear line, not a
+    traceback from inside aiohttp after the platforms have started.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as problem:
+        raise CannotServe(f"cannot listen on {host}:{port}: {problem.strerror or problem}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(1024)
+    except OSError as problem:
+        sock.close()
+        raise CannotServe(f"cannot listen on {host}:{port}: {problem.strerror or problem}") from None
+    return sock
 
 
 def utc_now() -> datetime:
@@ -142,6 +169,8 @@ async def _healthz(request: web.Request) -> web.Response:
         "status": "ok" if database == "ok" else "degraded",
         "database": database,
         "platforms": [p.name for p in request.app[PLATFORMS]],
+        # Which server process answered, when several share the port (`bot.workers`).
+        "process": os.getpid(),
     }
     return web.json_response(body, status=200 if database == "ok" else 503)
 
@@ -152,8 +181,19 @@ def build_runtime(application: Application, clock: Callable[[], datetime] = utc_
     return Runtime(application, dispatcher, clock, database_work=work)
 
 
-def serve(application: Application, host: str, port: int, *, socket_mode: bool = False, print_line=print) -> None:
-    """Run the server until interrupted, saying at start-up which platforms are live and how."""
+def serve(
+    application: Application,
+    sock: socket.socket,
+    *,
+    socket_mode: bool = False,
+    print_line=print,
+    say_where: bool = True,
+) -> None:
+    """Run the server on a listening socket until stopped, saying which platforms are live and how.
+
+    The caller opens the socket (`bot.workers.listening_socket`), so a port that is taken is
+    reported before anything starts, and a worker of several shares its supervisor's socket.
+    """
     runtime = build_runtime(application)
     platforms = configured_platforms(runtime, socket_mode=socket_mode)
     background = []
@@ -164,9 +204,15 @@ def serve(application: Application, host: str, port: int, *, socket_mode: bool =
     if scheduler_job is not None:
         background.append(scheduler_job(runtime))
     app = create_web_app(runtime, platforms, background, freeze_heap=True)
-    print_line(f"Accord is listening on http://{host}:{port} (health: /healthz)")
+    if say_where:
+        print_line(f"Accord is listening on {address_of(sock)} (health: /healthz)")
     for platform in platforms:
         print_line("  " + platform.describe())
     if not application.config.slack.enabled:
         print_line("  Slack is off: set SLACK_SIGNING_SECRET (and SLACK_BOT_TOKEN or OAuth) to switch it on.")
-    web.run_app(app, host=host, port=port, print=None, access_log=None)
+    web.run_app(app, sock=sock, print=None, access_log=None)
+
+
+def address_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"

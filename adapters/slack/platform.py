@@ -38,6 +38,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
@@ -62,6 +63,22 @@ from storage.slack_tables import SlackDeliveries
 from storage.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger("accord.slack")
+
+
+class _SameTokenTwice(logging.Filter):
+    """Drops bolt's warning that `token` goes unused when `client` is given.
+
+    Accord hands bolt a client made with the bot token from app.yaml, which usually comes from
+    SLACK_BOT_TOKEN; bolt also reads that variable itself and then warns, on every start, that
+    the token it found will not be used. Nothing is wrong, and an administrator should not be
+    told otherwise.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+log.addFilter(_SameTokenTwice())
 
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"

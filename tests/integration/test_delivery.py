@@ -7,6 +7,7 @@ outbox, the dispatcher and the database are the real ones (SQLite, and PostgreSQ
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -366,7 +367,7 @@ async def test_health_reports_the_database(db_engine):
     async with TestClient(TestServer(app)) as client:
         response = await client.get("/healthz")
         assert response.status == 200
-        assert await response.json() == {"status": "ok", "database": "ok", "platforms": []}
+        assert await response.json() == {"status": "ok", "database": "ok", "platforms": [], "process": os.getpid()}
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

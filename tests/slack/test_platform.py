@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 import re
 from urllib.parse import parse_qsl
 
@@ -142,7 +143,7 @@ async def test_oauth_installs_are_kept_in_our_database_and_used_per_workspace(sl
 
 async def test_health_lists_slack(accord):
     async with accord.http.get(accord.url + "/healthz") as health:
-        assert (await health.json()) == {"status": "ok", "database": "ok", "platforms": ["slack"]}
+        assert (await health.json()) == {"status": "ok", "database": "ok", "platforms": ["slack"], "process": os.getpid()}
 
 
 # ---------------------------------------------------------------------------- manifest

@@ -370,7 +370,7 @@ def test_key_in_the_wrong_section_points_to_the_right_one():
 
 def test_unknown_key_with_nothing_close_lists_the_valid_keys():
     message = error_of("server:\n  zzz: 1\n")
-    assert "  - server.zzz: unknown key (the keys here are host, port)" in message
+    assert "  - server.zzz: unknown key (the keys here are host, port, workers)" in message
 
 
 # --- numbers and ranges -----------------------------------------------------------------------
@@ -591,3 +591,11 @@ def test_platform_switches():
     assert config.teams.app_id is None
     assert config.teams.local_mode is True
     assert config.teams.public_url == "https://accord.example.org"
+
+
+@pytest.mark.parametrize(
+    "workers, expected",
+    [("0", "must be between 1 and 64 (got 0)"), ("65", "must be between 1 and 64 (got 65)"), ("two", "must be a whole number")],
+)
+def test_a_number_of_workers_off_the_range_is_refused(workers, expected):
+    assert f"server.workers: {expected}" in error_of(f"server:\n  workers: {workers}\n")
