@@ -1,27 +1,33 @@
-"""SQLite's writer: one thread runs the server's database work, votes in groups that share a commit.
+"""The database's writers: threads that run commands (votes) in groups sharing one commit.
 
-SQLite lets one transaction write at a time, and with ``synchronous=FULL`` (a vote the voter
-was told is saved survives a power cut) every commit waits for the disk. Run on the event loop,
-that wait stopped the whole server once per vote; run on threads of a pool, the transactions
-would queue for SQLite's lock in its busy handler, which sleeps in steps of milliseconds. So the
-server gives all its SQLite work to this one thread, in the order it was asked for, and the loop
-goes on reading and answering requests while the thread waits for the disk (Python lets other
-threads run during that wait).
+A vote is a small transaction, and most of its cost is the transaction itself: beginning it,
+taking the assessment's lock, and the commit waiting for the disk (SQLite with
+``synchronous=FULL`` and PostgreSQL both make a vote the voter was told is saved survive a power
+cut). So commands are grouped (`run`): the commands waiting when a writer comes back from a
+commit run one after another in one transaction, each in its own savepoint, and the transaction
+commits once, as databases do with their log ("group commit"). Nobody is answered before that
+commit, so an answer still means the change is stored. Each command keeps its own
+all-or-nothing: one that fails (a refused vote, a replayed delivery, a bug) rolls back to its
+savepoint and gets its own exception while the others go on; if the shared commit itself fails,
+every command of the group gets that failure and nothing of any of them is stored, which is
+what each was told. No group waits for more commands to arrive: a vote alone commits as soon
+as it would have anyway.
 
-Votes are grouped (`run`): the commands waiting when the thread comes back from a commit run
-one after another in one transaction, each in its own savepoint, and the transaction commits
-once, as databases do with their log ("group commit"). Nobody is answered before that commit,
-so an answer still means the change is stored. Each command keeps its own all-or-nothing: one
-that fails (a refused vote, a replayed delivery, a bug) rolls back to its savepoint and gets its
-own exception while the others go on; if the shared commit itself fails, every command of the
-group gets that failure and nothing of any of them is stored, which is what each was told. No
-group waits for more commands to arrive: a vote alone commits as soon as it would have anyway.
+- SQLite lets one transaction write at a time: the server gives all its SQLite work to one
+  writer, in the order it was asked for, and a group may hold commands on any assessment.
+  Threads side by side would only queue for SQLite's lock in its busy handler, which sleeps in
+  steps of milliseconds. Other work (`call`) runs alone on the same thread, between groups, with
+  its own units of work: a command there opens its own transaction, so it must never run inside
+  a group.
+- PostgreSQL runs transactions side by side, and its row locks are what order two commands on
+  one assessment. A group there holds only commands of one conversation (`keyed`): they lock
+  the same assessment row, so two groups, in this process or another, never wait for each
+  other's locks in opposite orders (a deadlock). `storage.database_work` gives each
+  conversation one of a few writers, so conversations still commit side by side.
 
-Other work (`call`) runs alone, between groups, with its own units of work on the engine: a
-command there opens its own transaction, so it must never run inside a group.
-
-A grouped command is a function of the `SharedTransaction`, which opens its units of work
-(`SqlUnitOfWork(engine, shared=...)`).
+The event loop goes on reading and answering requests while a writer waits for the database
+(Python lets other threads run during that wait). A grouped command is a function of the
+`SharedTransaction`, which opens its units of work (`SqlUnitOfWork(engine, shared=...)`).
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
@@ -73,9 +79,12 @@ class SharedTransaction:
     def _driver(self) -> Any:
         # Every grouped command begins and releases a savepoint: two fixed statements that need
         # nothing of SQLAlchemy's (no parameters, no result), and going through its execution
-        # context cost an eighth of a grouped vote. So they go straight to the sqlite3
-        # connection of the same transaction; its errors reach the command or the group as any
-        # other exception would. Rolling back to a savepoint, rare, goes the usual way.
+        # context cost an eighth of a grouped vote. So they go straight to the driver's
+        # connection (sqlite3 or psycopg) of the same transaction; its errors reach the command
+        # or the group as any other exception would. Rolling back to a savepoint, rare, goes the
+        # usual way. On PostgreSQL a row lock taken inside a savepoint that is rolled back is
+        # let go, which is why only a command whose savepoint was released counts as holding
+        # its assessment (`storage.tracking.PendingCache`).
         return self.connection.connection.driver_connection
 
     def roll_back_to(self, name: str) -> None:
@@ -90,24 +99,29 @@ class _Job:
     work: Callable[..., Any]
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future
+    key: Hashable = None  # what a group's commands must share when the writer is `keyed`
 
 
 _STOP = object()
 
 
 class GroupCommit:
-    """The database's writer thread; `run` and `call` are awaited from an event loop."""
+    """One writer thread; `run` and `call` are awaited from an event loop.
 
-    def __init__(self, engine: Engine, *, most: int = MOST_PER_GROUP) -> None:
+    `keyed`: a group takes only commands run with the same key (PostgreSQL, by conversation).
+    """
+
+    def __init__(self, engine: Engine, *, most: int = MOST_PER_GROUP, keyed: bool = False) -> None:
         self._engine = engine
         self._most = most
+        self._keyed = keyed
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    async def run(self, command: Callable[[SharedTransaction], T]) -> T:
-        """Run `command` in the next group; its result once the group has committed."""
-        return await self._submit(True, command)
+    async def run(self, command: Callable[[SharedTransaction], T], key: Hashable = None) -> T:
+        """Run `command` in the next group (of `key`'s); its result once the group has committed."""
+        return await self._submit(True, command, key)
 
     async def call(self, function: Callable[..., T], *args: Any) -> T:
         """Run `function(*args)` alone on the writer thread, in turn with everything else."""
@@ -121,17 +135,17 @@ class GroupCommit:
             self._jobs.put(_STOP)
             thread.join()
 
-    async def _submit(self, grouped: bool, work: Callable[..., Any]) -> Any:
+    async def _submit(self, grouped: bool, work: Callable[..., Any], key: Hashable = None) -> Any:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._start()
-        self._jobs.put(_Job(grouped, work, loop, future))
+        self._jobs.put(_Job(grouped, work, loop, future, key))
         return await future
 
     def _start(self) -> None:
         with self._lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._serve, name="accord-sqlite-writer", daemon=True)
+                self._thread = threading.Thread(target=self._serve, name="accord-db-writer", daemon=True)
                 self._thread.start()
 
     # ------------------------------------------------------------------ the thread
@@ -150,7 +164,7 @@ class GroupCommit:
                 following = self._next()
                 if following is None:
                     break
-                if following is _STOP or not following.grouped:
+                if following is _STOP or not following.grouped or (self._keyed and following.key != job.key):
                     waiting = following
                     break
                 group.append(following)

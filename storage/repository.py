@@ -211,8 +211,8 @@ class AssessmentRepository:
         """The channel's assessment under way, if there is one."""
         written = self._cache.active_in(conversation) if isinstance(self._cache, PendingCache) else None
         if written is not None and written.assessment.id not in self._seen:
-            # Written earlier in this same transaction, which holds the database's write lock:
-            # nobody else can have changed it since, so there is no version to read.
+            # Written earlier in this same transaction, which has held the assessment's lock
+            # since: nobody else can have changed it, so there is no version to read.
             self._seen[written.assessment.id] = written
             return written.assessment
         return self._find(_VERSION_OF_ACTIVE, _where(conversation), for_update)
@@ -431,8 +431,9 @@ class AssessmentRepository:
         )
         if changed and not inserted and isinstance(self._cache, PendingCache) and self._cache.moved_on(assessment.id):
             # An earlier command of this shared transaction moved the version on, and the
-            # transaction holds the write lock: nobody can have read the version in between, so
-            # one step per transaction tells every other process all they need (see PendingCache).
+            # transaction holds the assessment's lock: nobody can have read the version in
+            # between, so one step per transaction tells every other process all they need
+            # (see PendingCache).
             if assessment_changes:
                 _update_row(connection, "assessment", Stored(None, tracked.columns), columns, key=assessment.id)
             tracked.columns = columns

@@ -146,9 +146,11 @@ class PendingCache:
     def active_in(self, conversation: Conversation) -> Tracked | None:
         """A copy of the conversation's active assessment if this transaction wrote it, else None.
 
-        Only for a transaction that holds the write lock from its start (SQLite's ``BEGIN
-        IMMEDIATE``, as `storage.group_commit` runs): then what it wrote is what is stored, and
-        a conversation has at most one active assessment (`uq_assessment_active_conversation`).
+        Only for a transaction that holds the assessment's lock since a command of it wrote the
+        assessment: SQLite's write lock from ``BEGIN IMMEDIATE``, PostgreSQL's row lock from the
+        command's ``SELECT ... FOR UPDATE`` in a savepoint since released (`storage.group_commit`).
+        Then what it wrote is what is stored, and a conversation has at most one active
+        assessment (`uq_assessment_active_conversation`).
         """
         for entry in self._pending.values():
             assessment = entry.assessment

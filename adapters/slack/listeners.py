@@ -12,9 +12,9 @@ uploading a report) runs as a background task the platform keeps track of.
   woken to send it.
 - The **Vote** button opens the vote modal (``views.open``); its submission is the one thing
   done inside the request, because a refusal has to come back in the response as
-  ``response_action: errors`` on the field at fault. A vote is one small database write; on
-  SQLite the votes that arrive together share one commit (`storage.group_commit`), and each
-  voter is answered once it is stored.
+  ``response_action: errors`` on the field at fault. A vote is one small database write; the
+  votes that arrive together share one commit (`storage.group_commit`; on PostgreSQL, those of
+  one conversation), and each voter is answered once it is stored.
 - **Accept proposal** finalises the question with the proposed numbers (super-users only).
 - ``app_home_opened`` publishes the member's App Home.
 
@@ -65,7 +65,7 @@ class Wiring:
     database: Any  # sqlalchemy Engine
     service: Callable[..., Accord]  # (receipt, shared transaction or None)
     blocking: Callable[..., Awaitable[Any]]
-    together: Callable[[Callable[[Any], Any]], Awaitable[Any]]  # a vote, in a group commit where there is one
+    together: Callable[[Callable[[Any], Any], Any], Awaitable[Any]]  # a vote and its conversation: in a group commit
     spawn: Callable[[Awaitable[Any]], None]
     wake: Callable[[], None]
     clock: Callable[[], Any]
@@ -212,7 +212,9 @@ class Listeners:
         vote = c.Vote(current=current, ambition=ambition, comment=comment, question=form.question_id)
         try:
             receipt = _receipt(request, body, asked.now)
-            reply: Reply = await self.w.together(lambda shared: self.w.service(receipt, shared).handle(asked, vote, NO_ONE))
+            reply: Reply = await self.w.together(
+                lambda shared: self.w.service(receipt, shared).handle(asked, vote, NO_ONE), asked.conversation
+            )
         except Replayed:
             await ack()
             return

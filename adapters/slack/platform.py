@@ -18,8 +18,9 @@ Settings (``slack:`` in app.yaml, from the environment):
 The app runs with ``process_before_response=True``: bolt then answers Slack as soon as a
 listener returns, instead of polling for the acknowledgement in 10 ms steps, and every listener
 keeps its slow work for `spawn`ed tasks. Database work never runs on the event loop: on SQLite
-it goes to the server's one writer thread, where votes that arrive together share a commit
-(`storage.group_commit`); on PostgreSQL to a small thread pool.
+it goes to the server's writers, where votes that arrive together share a commit
+(`storage.group_commit`; on PostgreSQL, votes of one conversation), and the rest to a small
+thread pool on PostgreSQL.
 """
 
 from __future__ import annotations

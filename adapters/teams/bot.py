@@ -94,7 +94,7 @@ class Services:
     # Where blocking database work runs (`storage.database_work`); None: on the event loop (tests).
     run: Callable[..., Awaitable[Any]] | None = None
     # A vote, as a command of a group commit: (shared transaction or None) -> Reply.
-    command: Callable[[Callable[[Any], Any]], Awaitable[Any]] | None = None
+    command: Callable[[Callable[[Any], Any], Any], Awaitable[Any]] | None = None  # a vote and its conversation
     accord_in: Callable[[Any], Accord] | None = None  # the use cases inside a shared transaction
     images: cards.Images | None = None
     report_url: Callable[[str, str], str] | None = None  # (assessment id, format) -> download address
@@ -198,7 +198,7 @@ class AccordTeamsBot(TeamsActivityHandler):
         vote = c.Vote(current, ambition, comment, question=question)
         if self._s.command is not None and self._s.accord_in is not None:
             accord_in = self._s.accord_in
-            reply = await self._s.command(lambda shared: accord_in(shared).handle(request, vote, TeamsDirectory()))
+            reply = await self._s.command(lambda shared: accord_in(shared).handle(request, vote, TeamsDirectory()), request.conversation)
         else:
             reply = await self._run(self._s.accord.handle, request, vote, TeamsDirectory())
         if not reply.ok:

@@ -1,8 +1,8 @@
 """Votes that arrive together share one commit, and each is still all or nothing.
 
 Through the real use cases and a real database (`storage.database_work.DatabaseWork`, as
-`accord serve` runs it): on SQLite several votes submitted at once run in one transaction on the
-writer thread; on PostgreSQL each runs in its own. Either way a voter is answered only once the
+`accord serve` runs it), several votes submitted at once run in one transaction: on SQLite any
+votes, on PostgreSQL votes in one conversation. Either way a voter is answered only once the
 vote is stored, a refused vote changes nothing, and when the commit fails nobody is told their
 vote was saved and nothing is kept, in the tables or in the process's cache.
 """
@@ -77,17 +77,23 @@ def vote(database: Engine, person: Person, current: int, ambition: int, receipt:
 
 async def submit_together(work: DatabaseWork, commands) -> list:
     """Submit every command before any is run, as requests read in one turn of the loop are."""
-    return await asyncio.gather(*(work.command(command) for command in commands), return_exceptions=True)
+    return await asyncio.gather(*(work.command(command, PLACE) for command in commands), return_exceptions=True)
+
+
+def writer(database: Engine) -> GroupCommit:
+    """A writer as `storage.database_work` makes it: on PostgreSQL its groups hold one conversation."""
+    return GroupCommit(database, keyed=database.dialect.name == "postgresql")
 
 
 def run(coroutine):
     return asyncio.run(coroutine)
 
 
-def as_one_group(group: GroupCommit, commands, *, once_queued=lambda: None) -> list:
+def as_one_group(group: GroupCommit, commands, *, once_queued=lambda: None, keys=None) -> list:
     """Queue `commands` while the writer thread is busy, so they run as one group; their outcomes.
 
-    `once_queued` runs when every command is queued, before the writer is let go.
+    `once_queued` runs when every command is queued, before the writer is let go. `keys`: each
+    command's conversation, for a keyed writer.
     """
     busy, free = threading.Event(), threading.Event()
 
@@ -98,7 +104,7 @@ def as_one_group(group: GroupCommit, commands, *, once_queued=lambda: None) -> l
     async def queued_behind_other_work():
         held = asyncio.ensure_future(group.call(hold_the_writer))
         await asyncio.to_thread(busy.wait, 10)
-        outcomes = [asyncio.ensure_future(group.run(command)) for command in commands]
+        outcomes = [asyncio.ensure_future(group.run(command, key)) for command, key in zip(commands, keys or [None] * len(commands))]
         await asyncio.sleep(0)  # every command is queued before the writer is let go
         once_queued()
         free.set()
@@ -148,14 +154,11 @@ def test_a_changed_vote_in_the_same_group_is_stored_once_as_the_last(started: En
     finally:
         work.close()
     assert [r.ok for r in replies] == [True, True]
-    # On SQLite they run in the order they came (the later wins); on PostgreSQL side by side,
-    # one after the other under the row lock. Either way one vote is stored: the one whose
-    # voter was told it changed their vote.
+    # They run in the order they came, in one transaction: the later wins, and its voter is the
+    # one told the vote was changed.
     changed = [n for n, r in enumerate(replies) if "changed your vote" in r.messages[0].heading]
-    assert len(changed) == 1
-    assert votes_stored(started) == {"U1": [(1, 2), (4, 5)][changed[0]]}
-    if started.dialect.name == "sqlite":
-        assert changed == [1]
+    assert changed == [1]
+    assert votes_stored(started) == {"U1": (4, 5)}
 
 
 def test_a_delivery_replayed_within_one_group_is_applied_once(started: Engine) -> None:
@@ -165,13 +168,12 @@ def test_a_delivery_replayed_within_one_group_is_applied_once(started: Engine) -
         replies = run(submit_together(work, [vote(started, PEOPLE[1], 2, 3, receipt), vote(started, PEOPLE[1], 2, 3, receipt)]))
     finally:
         work.close()
-    # One is applied and the other recognised (on PostgreSQL either may come first).
-    assert sorted(type(r).__name__ for r in replies) == ["Replayed", "Reply"]
+    # The first is applied and the second recognised.
+    assert [type(r).__name__ for r in replies] == ["Reply", "Replayed"]
     assert all(r.ok for r in replies if isinstance(r, Reply))
     assert votes_stored(started) == {"U1": (2, 3)}
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_when_the_shared_commit_fails_no_voter_is_told_it_was_saved_and_nothing_is_kept(started: Engine) -> None:
     # Warm the process's cache with the assessment, so a leak into it would show below.
     before = accord_in(started).handle(request(PEOPLE[0]), c.Status(), NoOne())
@@ -180,7 +182,7 @@ def test_when_the_shared_commit_fails_no_voter_is_told_it_was_saved_and_nothing_
     def disk_full(connection) -> None:
         raise OSError("disk I/O error")
 
-    group = GroupCommit(started)
+    group = writer(started)
     event.listen(started, "commit", disk_full)
     try:
 
@@ -211,9 +213,9 @@ def test_other_work_runs_in_turn_with_the_groups_on_the_one_writer_thread(starte
 
     async def mixed():
         return await asyncio.gather(
-            work.command(vote(started, PEOPLE[1], 2, 3)),
+            work.command(vote(started, PEOPLE[1], 2, 3), PLACE),
             work.call(count_votes),
-            work.command(vote(started, PEOPLE[2], 2, 3)),
+            work.command(vote(started, PEOPLE[2], 2, 3), PLACE),
             work.call(count_votes),
         )
 
@@ -225,12 +227,11 @@ def test_other_work_runs_in_turn_with_the_groups_on_the_one_writer_thread(starte
     assert (counted, counted_again) == (1, 2)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_votes_waiting_for_the_writer_share_one_commit(started: Engine) -> None:
     """What queued while the writer was busy goes in one transaction: one wait for the disk, not six."""
     commits: list[int] = []
     event.listen(started, "commit", lambda connection: commits.append(1))
-    group = GroupCommit(started)
+    group = writer(started)
     try:
         replies = as_one_group(group, [vote(started, p, 3, 4) for p in PEOPLE])
     finally:
@@ -240,7 +241,6 @@ def test_votes_waiting_for_the_writer_share_one_commit(started: Engine) -> None:
     assert len(commits) == 1
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_stopping_the_writer_finishes_what_was_asked_first(started: Engine, monkeypatch) -> None:
     """Work and votes queued before the server stops are done, then the thread ends cleanly."""
 
@@ -253,7 +253,7 @@ def test_stopping_the_writer_finishes_what_was_asked_first(started: Engine, monk
         free.wait(10)
         return "held"
 
-    group = GroupCommit(started)
+    group = writer(started)
 
     async def stop_while_busy():
         held = asyncio.ensure_future(group.call(hold_the_writer))
@@ -279,7 +279,6 @@ def test_stopping_the_writer_finishes_what_was_asked_first(started: Engine, monk
     assert crashed == []
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_votes_in_one_group_read_the_assessment_once_and_each_sees_the_one_before(started: Engine) -> None:
     """The group holds SQLite's write lock: after the first vote nobody else can have changed the assessment."""
     lookups: list[str] = []
@@ -288,7 +287,7 @@ def test_votes_in_one_group_read_the_assessment_once_and_each_sees_the_one_befor
         if statement.lstrip().upper().startswith("SELECT ASSESSMENT.ID, ASSESSMENT.VERSION"):
             lookups.append(statement)
 
-    group = GroupCommit(started)
+    group = writer(started)
     try:
         replies = as_one_group(
             group,
@@ -314,7 +313,6 @@ def progress_lines_queued(database: Engine) -> list[str]:
     return [m["footer"] for m in messages if m.get("key")]
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_group_writes_the_progress_line_once_as_its_last_version_and_never_a_rolled_back_one(started: Engine) -> None:
     writes: list[str] = []
 
@@ -328,7 +326,7 @@ def test_a_group_writes_the_progress_line_once_as_its_last_version_and_never_a_r
         vote(started, PEOPLE[2], 3, 4),
         vote(started, PEOPLE[3], 3, 4, first),  # Slack's delivery of the first vote again: refused
     ]
-    group = GroupCommit(started)
+    group = writer(started)
     try:
         outcomes = as_one_group(group, commands, once_queued=lambda: event.listen(started, "before_cursor_execute", count_outbox_writes))
     finally:
@@ -341,7 +339,6 @@ def test_a_group_writes_the_progress_line_once_as_its_last_version_and_never_a_r
     assert votes_stored(started) == {"U1": (2, 3), "U2": (3, 4)}
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_reveal_queued_in_a_group_keeps_its_place_and_the_line_shows_the_last_vote(db_engine: Engine) -> None:
     """The vote that completes the round reveals it (auto-reveal): its reveal and the final line are both queued."""
 
@@ -361,7 +358,7 @@ def test_a_reveal_queued_in_a_group_keeps_its_place_and_the_line_shows_the_last_
 
         return command
 
-    group = GroupCommit(db_engine)
+    group = writer(db_engine)
     try:
         replies = as_one_group(group, [auto_vote(p, 2 + n) for n, p in enumerate(team)])
     finally:
@@ -376,7 +373,6 @@ def test_a_reveal_queued_in_a_group_keeps_its_place_and_the_line_shows_the_last_
     assert progress_lines_queued(db_engine)[-1].startswith("3 of 3 have voted")
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_grouped_command_can_use_the_orm_and_a_refused_one_leaves_nothing(started: Engine) -> None:
     """Grouped votes reach the database through the connection alone; ORM work in a group still commits with it."""
 
@@ -392,7 +388,7 @@ def test_a_grouped_command_can_use_the_orm_and_a_refused_one_leaves_nothing(star
 
         return command
 
-    group = GroupCommit(started)
+    group = writer(started)
     try:
         outcomes = as_one_group(
             group, [vote(started, PEOPLE[1], 2, 3), record_profile(PEOPLE[2], False), record_profile(PEOPLE[3], True)]
@@ -411,13 +407,12 @@ def stored_version(database: Engine) -> int:
         return connection.execute(text("SELECT version FROM assessment")).scalar_one()
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_group_steps_the_version_once_and_another_process_sees_every_vote_of_it(started: Engine, db_url: str) -> None:
     from storage.database import create_db_engine
 
     before = stored_version(started)
     first = Receipt("T1", "V1:first", NOW)
-    group = GroupCommit(started)
+    group = writer(started)
     try:
         outcomes = as_one_group(
             group,
@@ -449,7 +444,6 @@ def test_a_group_steps_the_version_once_and_another_process_sees_every_vote_of_i
     assert votes_stored(started) == {"U0": (2, 2), "U1": (3, 4), "U2": (3, 4), "U4": (2, 4), "U5": (4, 5)}
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_command_rolled_back_after_stepping_the_version_leaves_the_step_to_the_next(started: Engine, db_url: str) -> None:
     from storage.database import create_db_engine
 
@@ -461,7 +455,7 @@ def test_a_command_rolled_back_after_stepping_the_version_leaves_the_step_to_the
             raise RuntimeError("...and the command fails before its savepoint is released")
 
     before = stored_version(started)
-    group = GroupCommit(started)
+    group = writer(started)
     try:
         outcomes = as_one_group(group, [saves_then_fails, vote(started, PEOPLE[2], 3, 4)])
     finally:
@@ -475,3 +469,32 @@ def test_a_command_rolled_back_after_stepping_the_version_leaves_the_step_to_the
         other.dispose()
     assert next(m.footer for m in status.messages if m.key) == "2 of 6 have voted."
     assert votes_stored(started) == {"U0": (2, 2), "U2": (3, 4)}
+
+
+def test_on_postgresql_a_group_holds_one_conversation_so_no_two_groups_wait_on_each_others_locks(db_engine: Engine) -> None:
+    if db_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer and one lock: its groups may hold any conversation")
+    other = Conversation("slack", "T1", "C2")
+    for where in (PLACE, other):
+        started = accord_in(db_engine).handle(Request(PEOPLE[0], where, NOW), c.Start(), NoOne())
+        assert started.ok, started.messages
+
+    def vote_in(where: Conversation, person: Person):
+        return lambda shared: accord_in(db_engine, shared).handle(Request(person, where, NOW), c.Vote(3, 4), NoOne())
+
+    queued = [(PLACE, PEOPLE[1]), (PLACE, PEOPLE[2]), (other, PEOPLE[1]), (other, PEOPLE[2]), (PLACE, PEOPLE[3])]
+    commits: list[int] = []
+    event.listen(db_engine, "commit", lambda connection: commits.append(1))
+    group = writer(db_engine)
+    try:
+        replies = as_one_group(group, [vote_in(where, person) for where, person in queued], keys=[where for where, _ in queued])
+    finally:
+        group.close()
+    assert all(isinstance(r, Reply) and r.ok for r in replies), replies
+    # In the order they came, a group per run of one conversation: C1's two, C2's two, C1's last.
+    assert len(commits) == 3
+    with db_engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT a.channel_id, count(*) FROM vote v JOIN round r ON r.id = v.round_id JOIN assessment a ON a.id = r.assessment_id GROUP BY a.channel_id")
+        ).all()
+    assert dict(stored) == {"C1": 3, "C2": 2}
