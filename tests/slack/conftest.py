@@ -110,14 +110,8 @@ async def slack():
         await runner.cleanup()
 
 
-def slack_config(api_url: str, extra_yaml: str = "", **settings: str):
-    environ = {
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_BOT_TOKEN": "xoxb-northshire",
-        "SLACK_API_URL": api_url + "/api/",
-        **settings,
-    }
-    text = f"""
+# The team's app.yaml: the test framework, and every Slack setting from the environment.
+APP_YAML = f"""
 frameworks:
   paths: [{FRAMEWORK}]
 slack:
@@ -127,8 +121,17 @@ slack:
   client_secret: ${{SLACK_CLIENT_SECRET:-}}
   app_token: ${{SLACK_APP_TOKEN:-}}
   api_url: ${{SLACK_API_URL:-}}
-""" + extra_yaml
-    return parse_config(text, environ={k: v for k, v in environ.items() if v is not None})
+"""
+
+
+def slack_config(api_url: str, extra_yaml: str = "", **settings: str):
+    environ = {
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_BOT_TOKEN": "xoxb-northshire",
+        "SLACK_API_URL": api_url + "/api/",
+        **settings,
+    }
+    return parse_config(APP_YAML + extra_yaml, environ={k: v for k, v in environ.items() if v is not None})
 
 
 @dataclass

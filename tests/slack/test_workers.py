@@ -26,7 +26,7 @@ from storage import migrate
 from storage.database import create_db_engine
 from storage.tables import MemberRow, RoundRow, VoteRow
 from storage.unit_of_work import SqlUnitOfWork
-from tests.slack.conftest import AMIRA, BEN, CHANNEL, CHLOE, FRAMEWORK, SAM, SECRET, Accord
+from tests.slack.conftest import AMIRA, APP_YAML, BEN, CHANNEL, CHLOE, SAM, SECRET, Accord
 
 ACCORD = Path(sys.executable).with_name("accord")
 TEAM_VOTES = {AMIRA: [1, 2, 3, 4, 2], BEN: [5, 4, 3, 2, 3], CHLOE: [2, 2, 4, 4, 4], SAM: [3, 4, 5, 1, 3]}
@@ -34,17 +34,7 @@ TEAM_VOTES = {AMIRA: [1, 2, 3, 4, 2], BEN: [5, 4, 3, 2, 3], CHLOE: [2, 2, 4, 4, 
 
 def write_config(tmp_path: Path) -> Path:
     config = tmp_path / "app.yaml"
-    config.write_text(
-        f"""
-frameworks:
-  paths: [{FRAMEWORK}]
-slack:
-  signing_secret: ${{SLACK_SIGNING_SECRET:-}}
-  bot_token: ${{SLACK_BOT_TOKEN:-}}
-  api_url: ${{SLACK_API_URL:-}}
-""",
-        encoding="utf-8",
-    )
+    config.write_text(APP_YAML, encoding="utf-8")
     return config
 
 
