@@ -135,6 +135,9 @@ def serve_workers(config, host: str, port: int, workers: int, *, print_line=prin
     build(config).database.dispose()
     sock = listening_socket(host, port)
     print_line(f"Accord is listening on {address_of(sock)} with {workers} worker processes (health: /healthz)")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if workers > cores:
+        print_line(f"  Note: {workers} workers on {cores} CPU cores; more workers than cores only make them wait for each other.")
     context = multiprocessing.get_context("fork")  # the workers inherit the listening socket
 
     def start(index: int) -> multiprocessing.process.BaseProcess:

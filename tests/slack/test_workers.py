@@ -21,7 +21,8 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
-from bot.workers import Supervisor
+from bot.server import CannotServe
+from bot.workers import Supervisor, refuse_unless_shareable
 from storage import migrate
 from storage.database import create_db_engine
 from storage.tables import MemberRow, RoundRow, VoteRow
@@ -280,3 +281,20 @@ def _alive(pid: int) -> bool:
         return False
     return True
 
+
+
+@pytest.mark.parametrize(
+    "url, workers, socket_mode, refusal",
+    [
+        ("sqlite:///accord.db", 2, False, "2 workers need PostgreSQL"),
+        ("postgresql+psycopg://accord@db.example.org/accord", 3, True, "Socket Mode keeps one connection"),
+        ("sqlite:///accord.db", 1, True, None),
+        ("postgresql+psycopg://accord@db.example.org/accord", 4, False, None),
+    ],
+)
+def test_which_settings_can_share_the_work_between_workers(url, workers, socket_mode, refusal):
+    if refusal is None:
+        refuse_unless_shareable(url, workers, socket_mode=socket_mode)
+        return
+    with pytest.raises(CannotServe, match=refusal):
+        refuse_unless_shareable(url, workers, socket_mode=socket_mode)
