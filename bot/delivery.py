@@ -28,11 +28,17 @@ log = logging.getLogger(__name__)
 
 
 class RetryLater(Exception):
-    """The platform cannot take the message now; try again after `seconds`."""
+    """The platform cannot take the message now; try again after `seconds`.
 
-    def __init__(self, seconds: float, reason: str = "") -> None:
+    `done`: what part of the message did reach the platform (a post whose chart upload was then
+    refused), in the deliverer's own words. The outbox keeps it with the message and the next
+    attempt gets it back, whichever process makes it, so nothing is sent twice.
+    """
+
+    def __init__(self, seconds: float, reason: str = "", *, done: dict[str, Any] | None = None) -> None:
         super().__init__(reason or f"retry after {seconds:g} s")
         self.seconds = max(0.0, seconds)
+        self.done = done
 
 
 class Undeliverable(Exception):
@@ -40,8 +46,13 @@ class Undeliverable(Exception):
 
 
 class Deliverer(Protocol):
-    async def deliver(self, conversation: Conversation, message: Message, previous: dict[str, Any] | None) -> dict[str, Any] | None:
-        """Post the message, or update the one `previous` refers to; return a ref for keyed messages."""
+    async def deliver(
+        self, conversation: Conversation, message: Message, previous: dict[str, Any] | None, done: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        """Post the message, or update the one `previous` refers to; return a ref for keyed messages.
+
+        `done`: what an earlier attempt said it had delivered (`RetryLater.done`), or None.
+        """
 
 
 @dataclass
@@ -157,7 +168,7 @@ class OutboxDispatcher:
             return "failed"
         previous = await self._run(self._posted_ref, item.conversation, key) if key else None
         try:
-            ref = await deliverer.deliver(item.conversation, item.message, previous)
+            ref = await deliverer.deliver(item.conversation, item.message, previous, item.delivered)
         except RetryLater as wait:
             if item.attempts >= self._max_attempts:
                 await self._run(self._record, item, "failed", f"gave up after {item.attempts} attempts: {wait}")
@@ -165,7 +176,7 @@ class OutboxDispatcher:
             retry_at = now + max(timedelta(seconds=wait.seconds), timedelta(seconds=0))
             if wait.seconds <= 0:
                 retry_at = now + backoff(item.attempts)
-            await self._run(self._record, item, "retry", str(wait), retry_at)
+            await self._run(self._record, item, "retry", str(wait), retry_at, wait.done)
             log.warning("delivery to %s delayed until %s: %s", item.conversation, retry_at, wait)
             return "retry"
         except Undeliverable as never:
@@ -190,10 +201,10 @@ class OutboxDispatcher:
             uow.outbox.mark_sent(item.id, self._clock())
             uow.commit()
 
-    def _record(self, item, outcome: str, reason: str, at: datetime | None = None) -> None:
+    def _record(self, item, outcome: str, reason: str, at: datetime | None = None, done: dict[str, Any] | None = None) -> None:
         with SqlUnitOfWork(self._database) as uow:
             if outcome == "retry":
-                uow.outbox.retry_later(item.id, at or self._clock(), reason)
+                uow.outbox.retry_later(item.id, at or self._clock(), reason, done)
             else:
                 uow.outbox.give_up(item.id, self._clock(), reason)
             uow.commit()

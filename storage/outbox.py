@@ -64,7 +64,7 @@ _CLAIM = (
         or_(_outbox.c.claimed_until.is_(None), _outbox.c.claimed_until <= bindparam("now")),
     )
     .values(claimed_until=bindparam("until"), attempts=_outbox.c.attempts + 1)
-    .returning(_outbox.c.id, _outbox.c.attempts, _outbox.c.assessment_id, _outbox.c.message)
+    .returning(_outbox.c.id, _outbox.c.attempts, _outbox.c.assessment_id, _outbox.c.message, _outbox.c.delivered)
 )
 # The newest unsent message of one conversation (an index scan on ix_outbox_conversation_unsent).
 _TAIL = (
@@ -104,6 +104,7 @@ class OutboxItem:
     attempts: int
     assessment_id: str | None
     dedupe_key: str | None
+    delivered: dict[str, Any] | None = None  # what an earlier attempt already delivered (RetryLater.done)
 
     @property
     def key(self) -> str | None:
@@ -242,6 +243,7 @@ class OutboxRepository:
                 attempts=claimed[row.id].attempts,
                 assessment_id=claimed[row.id].assessment_id,
                 dedupe_key=row.dedupe_key,
+                delivered=claimed[row.id].delivered,
             )
             for row in claimable
             if row.id in claimed
@@ -255,8 +257,14 @@ class OutboxRepository:
         if item_ids:
             self._session.connection().execute(_SETTLE, {"ids": item_ids, "now": now})
 
-    def retry_later(self, item_id: int, at: datetime, error: str) -> None:
-        self._set(item_id, next_attempt_at=at, claimed_until=None, last_error=error[:1000])
+    def retry_later(self, item_id: int, at: datetime, error: str, delivered: dict[str, Any] | None = None) -> None:
+        """Try again at `at`; `delivered`: what of it reached the platform, for the next attempt.
+
+        Without `delivered` what an earlier attempt noted stays: a failure that says nothing of
+        what was delivered does not undo what was.
+        """
+        progress = {} if delivered is None else {"delivered": delivered}
+        self._set(item_id, next_attempt_at=at, claimed_until=None, last_error=error[:1000], **progress)
 
     def release(self, item_id: int) -> None:
         """Hand a claimed message back unsent and uncounted (it waits behind an earlier one)."""

@@ -223,6 +223,9 @@ class OutboxRow(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     failed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     last_error: str = ""
+    # What part of the message reached the platform before the rest was refused for now (the
+    # platform's own note, `bot.delivery.RetryLater.done`), handed back on the retry (0004).
+    delivered: dict[str, Any] | None = Field(default=None, sa_type=NullableJSON)
 
 
 class PostedMessageRow(SQLModel, table=True):

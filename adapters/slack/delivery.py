@@ -15,17 +15,15 @@ Failures are told apart for the dispatcher (Slack's error codes: https://api.sla
 a rate limit or an outage raises `RetryLater` (with Slack's ``Retry-After``), an error that will
 never go away (the bot was removed from the channel, the channel is archived, the app was
 uninstalled) raises `Undeliverable`. A message whose text was posted but whose chart upload was
-then refused is remembered, so the retry uploads only what is missing and never posts the text
-twice.
+then refused for now says so in its `RetryLater` (``done``: where the text went, how many charts
+followed it); the outbox keeps that with the message, so the retry, whichever process makes it,
+uploads only what is missing and never posts the text twice.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,7 +37,7 @@ from adapters.slack.client import retry_after
 from bot.charts import ChartRenderer, chart_filename
 from bot.delivery import RetryLater, Undeliverable
 from engine.assessment import Conversation
-from engine.views import Chart, Message, message_to_dict
+from engine.views import Chart, Message
 
 log = logging.getLogger("accord.slack")
 
@@ -74,20 +72,30 @@ class _Partial:
     posted: bool = False
     charts_done: int = 0
 
+    @classmethod
+    def from_done(cls, done: dict[str, Any] | None) -> "_Partial":
+        if not done:
+            return cls()
+        return cls(ref=done.get("ref"), posted=bool(done.get("posted")), charts_done=int(done.get("charts_done", 0)))
+
+    def as_done(self) -> dict[str, Any] | None:
+        """For `RetryLater.done`: None while nothing reached Slack."""
+        return {"ref": self.ref, "posted": True, "charts_done": self.charts_done} if self.posted else None
+
 
 class SlackDeliverer:
     def __init__(self, client_for: ClientFor, charts: ChartRenderer, blocking: Blocking | None = None) -> None:
         self._client_for = client_for
         self._charts = charts
         self._blocking = blocking or asyncio.to_thread
-        self._partial: OrderedDict[str, _Partial] = OrderedDict()
 
-    async def deliver(self, conversation: Conversation, message: Message, previous: dict[str, Any] | None) -> dict[str, Any] | None:
+    async def deliver(
+        self, conversation: Conversation, message: Message, previous: dict[str, Any] | None, done: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
         client = await self._client_for(conversation.workspace)
         if client is None:
             raise Undeliverable(f"Accord is not installed in the Slack workspace {conversation.workspace}")
-        digest = _digest(conversation, message)
-        partial = self._partial.get(digest) or _Partial()
+        partial = _Partial.from_done(done)
         try:
             if not partial.posted:
                 partial.ref, updated = await self._post_or_update(client, conversation, message, previous)
@@ -100,14 +108,12 @@ class SlackDeliverer:
                 await self.upload_chart(client, target, charts[partial.charts_done])
                 partial.charts_done += 1
         except SlackApiError as refused:
-            if partial.posted:
-                self._remember(digest, partial)
-            raise _translated(refused) from None
+            problem = _translated(refused)
+            if isinstance(problem, RetryLater):
+                problem.done = partial.as_done()
+            raise problem from None
         except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError, OSError) as broken:
-            if partial.posted:
-                self._remember(digest, partial)
-            raise RetryLater(0, f"Slack could not be reached: {type(broken).__name__}: {broken}") from None
-        self._partial.pop(digest, None)
+            raise RetryLater(0, f"Slack could not be reached: {type(broken).__name__}: {broken}", done=partial.as_done()) from None
         return partial.ref if message.key else None
 
     # ------------------------------------------------------------------------- parts
@@ -142,18 +148,6 @@ class SlackDeliverer:
             channel=channel,
             file_uploads=[{"content": png, "filename": chart_filename(chart), "title": chart.title, "alt_txt": chart.alt_text[:1000]}],
         )
-
-    def _remember(self, digest: str, partial: _Partial) -> None:
-        self._partial[digest] = partial
-        self._partial.move_to_end(digest)
-        while len(self._partial) > 500:
-            self._partial.popitem(last=False)
-
-
-def _digest(conversation: Conversation, message: Message) -> str:
-    data = json.dumps([conversation.platform, conversation.workspace, conversation.channel_id, message_to_dict(message)], sort_keys=True)
-    return hashlib.sha256(data.encode()).hexdigest()
-
 
 def slack_error(refused: SlackApiError) -> str:
     """Slack's error code (``not_in_channel``...), or the HTTP status when the answer was not JSON."""

@@ -50,7 +50,10 @@ class TeamsDeliverer:
         activity.summary = message.heading
         return activity
 
-    async def deliver(self, conversation: Conversation, message: Message, previous: dict[str, Any] | None) -> dict[str, Any] | None:
+    async def deliver(
+        self, conversation: Conversation, message: Message, previous: dict[str, Any] | None, done: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        # A card and its images go in one activity: there is never a part delivered, so `done` is unused.
         try:
             if message.audience.person is not None:
                 await self.send_to_person(message.audience.person, message)

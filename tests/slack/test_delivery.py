@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from adapters.slack.delivery import SlackDeliverer
 from engine.assessment import Conversation, Identity
 from engine.views import Kind, Message, only
 from storage.unit_of_work import SqlUnitOfWork
@@ -62,6 +63,23 @@ async def test_a_refused_chart_upload_is_retried_without_posting_the_text_again(
     reveals = [p for p in accord.slack.in_channel(CHANNEL) if "Votes revealed" in p.all_text()]
     assert len(reveals) == 1
     assert [f["title"] for u in accord.slack.uploads for f in u["files"]] == ["Question 1.1: how the team voted"]
+
+
+async def test_the_retry_of_a_refused_upload_never_posts_the_text_again_whichever_process_makes_it(accord):
+    await accord.command(SAM, "start mini-council")
+    for voter in (AMIRA, BEN):
+        await accord.vote(voter, 3, 4)
+    accord.slack.fail("files.getUploadURLExternal", Failure(status=429, retry_after=20))
+    await accord.command(SAM, "reveal")
+    assert accord.slack.uploads == []
+    # Another worker, or this one restarted: a deliverer that remembers nothing of the first attempt.
+    accord.runtime.dispatcher.register("slack", SlackDeliverer(accord.platform.clients.for_team, accord.runtime.charts))
+    accord.clock.advance(21)
+    await accord.deliver()
+    reveals = [p for p in accord.slack.in_channel(CHANNEL) if "Votes revealed" in p.all_text()]
+    assert len(reveals) == 1
+    assert [f["title"] for u in accord.slack.uploads for f in u["files"]] == ["Question 1.1: how the team voted"]
+    assert accord.slack.uploads[0]["channel"] == CHANNEL
 
 
 async def test_a_channel_accord_was_removed_from_is_set_aside_with_the_reason(accord):
