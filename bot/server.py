@@ -47,7 +47,10 @@ def listening_socket(host: str, port: int) -> socket.socket:
     traceback from inside aiohttp after the platforms have started.
     """
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        # One socket: for a name with both (``localhost``), the IPv4 address, which proxies and
+        # tunnels in front of Accord reach most often.
+        family, kind, proto, _, address = min(found, key=lambda info: info[0] != socket.AF_INET)
         sock = socket.socket(family, kind, proto)
     except OSError as problem:
         raise CannotServe(f"cannot listen on {host}:{port}: {problem.strerror or problem}") from None

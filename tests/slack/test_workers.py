@@ -21,7 +21,7 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
-from bot.server import CannotServe
+from bot.server import CannotServe, address_of, listening_socket
 from bot.workers import Supervisor, refuse_unless_shareable
 from storage import migrate
 from storage.database import create_db_engine
@@ -298,3 +298,11 @@ def test_which_settings_can_share_the_work_between_workers(url, workers, socket_
         return
     with pytest.raises(CannotServe, match=refusal):
         refuse_unless_shareable(url, workers, socket_mode=socket_mode)
+
+
+def test_localhost_is_served_on_its_ipv4_address():
+    sock = listening_socket("localhost", 0)
+    try:
+        assert address_of(sock).startswith("http://127.0.0.1:")  # the address proxies reach most often
+    finally:
+        sock.close()
