@@ -4,8 +4,10 @@ Six people, one of them the super-user, work through every question of the frame
 SQLite, through exactly the same commands a person types in `accord chat`. Their votes are
 seeded and varied on purpose: on some questions the team agrees, on some views are spread,
 on some it splits into two camps, so every verdict of the disagreement measures shows up.
-The channel's view is printed as it happens (progress counts, never who voted what); the run
-ends with the scored summary and a report, Markdown plus PNG charts, written to disk.
+The channel's view is printed as it happens (progress counts, never who voted what); on the
+second question the super-user chases the last two voters with `remind`, and the private
+reminders they get are shown. The run ends with the scored summary and a report, Markdown plus
+PNG charts, written to disk.
 """
 
 from __future__ import annotations
@@ -160,6 +162,10 @@ def run_demo(
                 # Someone thinks again before the reveal: the change is private too.
                 reply = session.say(f"@{person.name.lower()} vote {current} {min(scale.maximum, ambition + 1)}")
                 printer.show(reply)
+            if index == 1 and position == len(order) - 3:
+                # Two still to vote: the super-user chases them now, as the scheduler would later.
+                printer.say(f"@{SUPER_USER.lower()} remind   (each member who has not voted is reminded privately)")
+                printer.show(session.say(f"@{SUPER_USER.lower()} remind"), private=True)
         if index == 2:
             printer.say(f"@{SUPER_USER.lower()} who   (only {SUPER_USER} sees the answer)")
             printer.show(session.say(f"@{SUPER_USER.lower()} who"), private=True)

@@ -50,6 +50,9 @@ def test_the_demo_runs_a_whole_assessment_and_writes_the_report(tmp_path):
     # Who voted what appears once, marked as seen by the super-user alone.
     assert transcript.count("Who voted what") == 1
     assert "🔒 only Sam sees this\n── Who voted what" in transcript
+    # On question 1.2 the last two voters are reminded, each privately, and then vote.
+    assert "Reminded privately about question 1.2: " in transcript
+    assert transcript.count("── Reminder: your vote on question 1.2") == 2
     report = output / "report.md"
     assert f"Report written to {report}" in transcript
     markdown = report.read_text(encoding="utf-8")
