@@ -194,7 +194,7 @@ def serve(
 ) -> None:
     """Run the server on a listening socket until stopped, saying which platforms are live and how.
 
-    The caller opens the socket (`bot.workers.listening_socket`), so a port that is taken is
+    The caller opens the socket (`listening_socket`), so a port that is taken is
     reported before anything starts, and a worker of several shares its supervisor's socket.
     """
     runtime = build_runtime(application)
