@@ -89,7 +89,7 @@ def _serve_bare(kind: str, ready, port_out) -> None:
     from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
     from botbuilder.schema import AdaptiveCardInvokeResponse
 
-    from adapters.teams.connector import AuthSettings, ReusingAuthentication
+    from adapters.teams.connector import AuthSettings, ReusingAuthentication, ServiceUrlPolicy
 
     card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "Thanks"}]}
 
@@ -102,7 +102,7 @@ def _serve_bare(kind: str, ready, port_out) -> None:
 
     authentication = ConfigurationBotFrameworkAuthentication(AuthSettings())
     if kind == "reused":
-        authentication = ReusingAuthentication(authentication)
+        authentication = ReusingAuthentication(authentication, ServiceUrlPolicy(local_mode=True))
     adapter = CloudAdapter(authentication)
     bot = Bare()
 
@@ -122,7 +122,7 @@ def _serve_accord(database: str, ready, port_out) -> None:
 
     config = parse_config(
         f"database:\n  url: sqlite:///{database}\nframeworks:\n  default: teams-pair\n  paths: ['{FRAMEWORK}']\n"
-        "reminders:\n  enabled: false\ndigests:\n  enabled: false\n",
+        "reminders:\n  enabled: false\ndigests:\n  enabled: false\nteams:\n  local_mode: true\n",
         environ={},
     )
     application = build(config)

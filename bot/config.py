@@ -397,11 +397,24 @@ class TeamsConfig(_Section):
     tenant_id: OptionalText = None
     graph_url: Annotated[Text, AfterValidator(_http_url)] = "https://graph.microsoft.com/v1.0"
     public_url: OptionalUrl = None
+    # Unauthenticated Teams for a client on this machine (the Agents Playground). Asked for, never
+    # assumed: a Slack-only install has no app id either, and a reverse proxy on the same host
+    # connects from 127.0.0.1, so "no app id" must not mean "trust loopback".
+    local_mode: bool = False
+
+    @model_validator(mode="after")
+    def _local_mode_has_no_app_id(self) -> "TeamsConfig":
+        if self.local_mode and self.app_id:
+            raise _fail(
+                "local_mode is on, which is for trying Accord without an app id, but app_id (MicrosoftAppId) "
+                "is set too: turn one of them off (local mode is ACCORD_TEAMS_LOCAL in the shipped app.yaml)"
+            )
+        return self
 
     @property
-    def local_mode(self) -> bool:
-        """Without an app id, Teams runs unauthenticated for the local Bot Framework emulator."""
-        return self.app_id is None
+    def enabled(self) -> bool:
+        """Teams is mounted once its app id is set, or when local mode is asked for."""
+        return self.app_id is not None or self.local_mode
 
 
 class ServerConfig(_Section):

@@ -1,7 +1,8 @@
 """`accord serve`: the HTTP server that mounts each configured platform.
 
 One aiohttp application serves `/healthz`, Slack's `/slack/events` (once its signing secret is
-set) and the Bot Framework's `/api/messages` (always; in local mode while no app id is set), so a
+set) and the Bot Framework's `/api/messages` (once its app id is set, or in local mode when
+`teams.local_mode` asks for it), so a
 Slack-only or Teams-only organisation needs no settings for the other. Beside the routes it runs
 the outbox dispatcher and the scheduler's sweeps.
 
@@ -113,9 +114,10 @@ def configured_platforms(runtime: Runtime, *, socket_mode: bool = False) -> list
         from adapters.slack.platform import SlackPlatform
 
         platforms.append(SlackPlatform(runtime, socket_mode=socket_mode))
-    from adapters.teams.platform import TeamsPlatform
+    if config.teams.enabled:
+        from adapters.teams.platform import TeamsPlatform
 
-    platforms.append(TeamsPlatform(runtime))
+        platforms.append(TeamsPlatform(runtime))
     return platforms
 
 
@@ -213,6 +215,11 @@ def serve(
         print_line("  " + platform.describe())
     if not application.config.slack.enabled:
         print_line("  Slack is off: set SLACK_SIGNING_SECRET (and SLACK_BOT_TOKEN or OAuth) to switch it on.")
+    if not application.config.teams.enabled:
+        print_line(
+            "  Teams is off: set MicrosoftAppId and MicrosoftAppPassword to switch it on, "
+            "or ACCORD_TEAMS_LOCAL=1 to try it with the Agents Playground on this machine."
+        )
     web.run_app(app, sock=sock, print=None, access_log=None)
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from adapters.console.render import ConsoleRenderer
+from adapters.console.render import TRY_IN_TEAMS, ConsoleRenderer
 from adapters.console.session import ConsoleSession, ConsoleTeam, console_person
 from bot.charts import ChartRenderer, chart_filename
 from bot.export import render_export
@@ -79,6 +79,7 @@ def run_chat(
                 path.write_bytes(export.content)
                 print(f"Report written to {path}.\n", file=out)
     print("Goodbye. The assessment is saved; `accord chat` again carries on.", file=out)
+    print(TRY_IN_TEAMS, file=out)
 
 
 def _export_format(line: str) -> str | None:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
 
-from adapters.console.render import ConsoleRenderer
+from adapters.console.render import TRY_IN_TEAMS, ConsoleRenderer
 from adapters.console.session import ConsoleSession, ConsoleTeam, console_person
 from bot.service import Accord, Reply
 from engine.assessment import Conversation
@@ -190,6 +190,7 @@ def run_demo(
     files = write_report(assessment, output_dir)
     print(f"Report written to {files.markdown}", file=out)
     print(f"Charts: {', '.join(str(path) for path in files.images)}", file=out)
+    print(TRY_IN_TEAMS, file=out)
     return final
 
 

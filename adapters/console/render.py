@@ -18,6 +18,12 @@ from engine.views import Button, Chart, ChartKind, ChoiceInput, Kind, Message
 BAR = "█"
 RULE = "─"
 
+# Said at the end of the demo and of `accord chat`: the next step after the terminal.
+TRY_IN_TEAMS = (
+    "To try it in Microsoft Teams on this machine: ACCORD_TEAMS_LOCAL=1 accord serve, "
+    "then the Agents Playground (docs/teams.md, \"Try it on your machine\")."
+)
+
 ChartSink = Callable[[Chart], Path]
 
 

@@ -4,7 +4,13 @@ Inbound: `ConfigurationBotFrameworkAuthentication` validates every activity's JW
 Bot Framework's OpenID keys when an app id is configured; without one, Accord runs in local
 mode, authentication off (the platform accepts loopback clients only).
 
-Outbound, the measured pitfall of botbuilder 4.17: for every turn `CloudAdapter` asks the
+Outbound, every connector client is made for one service URL, and `ServiceUrlPolicy` decides
+which URLs Accord will send to at all: in local mode only this machine (an activity names its
+own serviceUrl, and without authentication anyone could name any address); with an app id only
+https addresses, which Teams' connectors always are. A refused URL raises `ServiceUrlRefused`
+before any byte leaves the process.
+
+The measured pitfall of botbuilder 4.17: for every turn `CloudAdapter` asks the
 authentication for a new `ConnectorClient` and a new user-token client. Each is an msrest
 client whose configuration builds msrest's `ClientRetryPolicy`, and that constructor computes
 `[i for i in range(999) if i not in safe_codes]` with `safe_codes` a 500-item *list*: about
@@ -18,10 +24,12 @@ without holding a thread (see `delivery.py`).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
@@ -41,6 +49,50 @@ from bot.config import TeamsConfig
 log = logging.getLogger("accord.teams")
 
 MAX_CLIENTS = 256  # service URLs are few (one per region); the bound only guards against abuse
+
+
+class ServiceUrlRefused(PermissionError):
+    """Accord will not send to this service URL; str() says why."""
+
+
+@dataclass(frozen=True)
+class ServiceUrlPolicy:
+    """Which connector addresses Accord sends to (see the module docstring)."""
+
+    local_mode: bool
+    # Tests only: the stand-in connector's plain-http address, accepted beside https ones.
+    stand_in: str | None = None
+
+    def refusal(self, service_url: str | None) -> str | None:
+        """Why Accord will not send to `service_url`, or None when it may."""
+        try:
+            parts = urlsplit(service_url or "")
+            host = parts.hostname or ""
+        except ValueError:
+            return "The serviceUrl is not a web address."
+        if self.local_mode:
+            if parts.scheme in ("http", "https") and _is_this_machine(host):
+                return None
+            return "In local mode Accord answers only to a client on this machine; this activity's serviceUrl is elsewhere."
+        if parts.scheme == "https" and host:
+            return None
+        if self.stand_in and (service_url or "").startswith(self.stand_in):
+            return None
+        return "Accord answers only to https service URLs, as Teams' connectors are."
+
+    def check(self, service_url: str | None) -> None:
+        problem = self.refusal(service_url)
+        if problem:
+            raise ServiceUrlRefused(problem)
+
+
+def _is_this_machine(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass
@@ -76,12 +128,13 @@ def build_authentication(
     openid_metadata_url: str | None = None,
     token_issuer: str | None = None,
     credentials_factory: ServiceClientCredentialsFactory | None = None,
+    stand_in_connector: str | None = None,
 ) -> ReusingAuthentication:
     inner = ConfigurationBotFrameworkAuthentication(
         auth_settings(config, openid_metadata_url=openid_metadata_url, token_issuer=token_issuer),
         credentials_factory=credentials_factory,
     )
-    return ReusingAuthentication(inner)
+    return ReusingAuthentication(inner, ServiceUrlPolicy(config.local_mode, stand_in_connector))
 
 
 def app_id_of(claims: ClaimsIdentity) -> str | None:
@@ -94,8 +147,9 @@ def app_id_of(claims: ClaimsIdentity) -> str | None:
 class ReusingAuthentication(BotFrameworkAuthentication):
     """The configured authentication, with its connector and user-token clients built once."""
 
-    def __init__(self, inner: BotFrameworkAuthentication) -> None:
+    def __init__(self, inner: BotFrameworkAuthentication, service_urls: ServiceUrlPolicy) -> None:
         self._inner = inner
+        self.service_urls = service_urls
         self._connectors: OrderedDict[tuple[Any, ...], ConnectorClient] = OrderedDict()
         self._token_clients: dict[str | None, UserTokenClient] = {}
         self.clients_built = 0  # for tests and the benchmark: how many msrest clients were made
@@ -132,6 +186,9 @@ class ReusingAuthentication(BotFrameworkAuthentication):
         return await self._inner.authenticate_channel_request(auth_header)
 
     async def connector(self, key: tuple[Any, ...], factory: ConnectorFactory, service_url: str, audience: str | None) -> ConnectorClient:
+        # Here, not only at the door: proactive messages use stored references, which may
+        # predate the policy.
+        self.service_urls.check(service_url)
         client = self._connectors.get(key)
         if client is not None:
             self._connectors.move_to_end(key)

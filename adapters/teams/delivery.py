@@ -25,6 +25,7 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, 
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams import cards
+from adapters.teams.connector import ServiceUrlRefused
 from adapters.teams.directory import PLATFORM
 from adapters.teams.references import ReferenceBook
 from bot.delivery import RetryLater, Undeliverable
@@ -63,6 +64,8 @@ class TeamsDeliverer:
             raise _translated(failed) from failed
         except ClientRequestError as unreachable:
             raise RetryLater(0, f"Teams could not be reached: {unreachable}") from unreachable
+        except ServiceUrlRefused as refused:
+            raise Undeliverable(str(refused)) from refused
 
     # ---------------------------------------------------------------- channel
 

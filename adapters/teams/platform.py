@@ -9,8 +9,14 @@ Two modes, said at start-up (`describe()`):
 - authenticated: `teams.app_id` (MicrosoftAppId) is set; every activity must carry a Bot
   Framework JWT, validated by botbuilder against the Bot Framework's OpenID keys; a request
   without one, or with a forged one, gets 401 and reaches nothing;
-- local mode: no app id; authentication is off, for the Agents Playground or the Bot Framework
-  Emulator on this machine, so only loopback clients are accepted (403 for anyone else).
+- local mode: asked for with `teams.local_mode` (ACCORD_TEAMS_LOCAL=1), never assumed from a
+  missing app id; authentication is off, for the Agents Playground or the Bot Framework
+  Emulator on this machine, so only loopback clients that come directly are accepted: a
+  request through a proxy (which connects from loopback too, but carries `Forwarded`,
+  `X-Forwarded-For` or `X-Real-IP`) or from elsewhere gets 403, and an activity whose
+  serviceUrl is not on this machine gets 400, so the bot never posts where a stranger says.
+
+With neither, the platform is not mounted at all (`bot.server.configured_platforms`).
 
 The HTTP handler does what `CloudAdapter.process` does, with clear 4xx answers for what is
 not an activity (not JSON, no type, no conversation) instead of a 500, authentication before
@@ -56,6 +62,8 @@ log = logging.getLogger("accord.teams")
 
 REPORT_ROUTE = "/api/teams/reports/{token}"
 REPORT_LIFETIME = timedelta(days=7)
+# What a reverse proxy adds; a local-mode request carrying one did not come from this machine.
+PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 MAX_BODY = 256 * 1024  # an activity is a few KB; Teams' own limit for a message is 28 KB
 
 
@@ -69,6 +77,7 @@ class TeamsOptions:
     graph_tokens: TokenProvider | None = None  # tokens for Microsoft Graph
     authority_host: str | None = None  # msal's authority host
     msal_http_client: Any = None  # msal's HTTP client
+    stand_in_connector: str | None = None  # a plain-http stand-in for Teams' connector (tests)
 
 
 class TeamsPlatform:
@@ -90,6 +99,7 @@ class TeamsPlatform:
             openid_metadata_url=options.openid_metadata_url,
             token_issuer=options.token_issuer,
             credentials_factory=options.credentials_factory,
+            stand_in_connector=options.stand_in_connector,
         )
         self.adapter = CloudAdapter(self.authentication)
         self.adapter.on_turn_error = self._on_turn_error
@@ -166,6 +176,10 @@ class TeamsPlatform:
     async def messages(self, request: web.Request) -> web.StreamResponse:
         if self.local_mode and not _loopback(request.remote):
             return _problem(403, "Accord's Teams endpoint is in local mode (no app id), so it only accepts clients on this machine.")
+        if self.local_mode and any(header in request.headers for header in PROXY_HEADERS):
+            return _problem(
+                403, "Accord's Teams endpoint is in local mode, so it accepts only clients on this machine that come directly, not through a proxy."
+            )
         auth_header = request.headers.get("Authorization", "")
         if not self.local_mode and not auth_header:
             return _problem(401, "This request has no Bot Framework token.")
@@ -189,6 +203,10 @@ class TeamsPlatform:
         except Exception as refused:  # noqa: BLE001 - PermissionError, or the JWT library's own errors
             log.warning("refused an activity: %s", refused)
             return _problem(401, "The Bot Framework token is missing or not valid.")
+        refused = self.authentication.service_urls.refusal(activity.service_url)
+        if refused:
+            log.warning("refused an activity for serviceUrl %r", activity.service_url)
+            return _problem(400, refused)
         if not self.config.public_url:
             self._origin = f"{request.scheme}://{request.host}"
         response = await self.adapter.process_activity(authenticated, activity, self.bot.on_turn)

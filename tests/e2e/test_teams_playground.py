@@ -103,10 +103,13 @@ def served(tmp_path):
         f"database:\n  url: sqlite:///{database}\n"
         f"frameworks:\n  default: teams-pair\n  paths: ['{FRAMEWORK}']\n"
         "reminders:\n  enabled: false\ndigests:\n  enabled: false\n"
-        f"server:\n  host: 127.0.0.1\n  port: {accord_port}\n",
+        f"server:\n  host: 127.0.0.1\n  port: {accord_port}\n"
+        # As the shipped app.yaml does: local mode is asked for, never assumed.
+        "teams:\n  local_mode: ${ACCORD_TEAMS_LOCAL:-false}\n",
         encoding="utf-8",
     )
     environment = {k: v for k, v in os.environ.items() if not k.startswith("Microsoft")}
+    environment["ACCORD_TEAMS_LOCAL"] = "1"
     environment.pop("ACCORD_DATABASE_URL", None)
     accord_log = open(tmp_path / "accord.log", "w")
     accord = subprocess.Popen(

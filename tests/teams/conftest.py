@@ -61,7 +61,7 @@ TEAM_MEMBERS = [SAM, AMIRA, BEN, CHLOE]
 
 
 def config_text(app_id: str | None = None, extra: str = "") -> str:
-    teams = f"teams:\n  app_id: {app_id}\n  app_password: secret-for-tests\n" if app_id else ""
+    teams = f"teams:\n  app_id: {app_id}\n  app_password: secret-for-tests\n" if app_id else "teams:\n  local_mode: true\n"
     return (
         "frameworks:\n"
         f"  default: teams-pair\n  paths: ['{FRAMEWORK}']\n"

@@ -69,6 +69,7 @@ async def secured(make_teams, connector, keys):
     options = TeamsOptions(
         openid_metadata_url=f"{connector.url}/openid/.well-known/openid-configuration",
         credentials_factory=NoOutboundTokens(),
+        stand_in_connector=connector.url,
     )
     return await make_teams(app_id=APP_ID, options=options)
 
@@ -125,6 +126,17 @@ async def test_a_token_for_another_bot_or_expired_or_for_another_service_gets_40
         status, _ = await secured.post(activity, headers={"Authorization": f"Bearer {forged}"})
         assert status == 401
     assert nothing_stored(secured)
+
+
+async def test_a_signed_activity_naming_a_plain_http_service_url_is_refused(secured, keys):
+    """With an app id, Accord sends only to https connectors, even for a validly signed activity."""
+    trusted, _ = keys
+    activity = {**start_activity(secured), "serviceUrl": "http://smba.example/emea/"}
+    status, body = await secured.post(activity, headers={"Authorization": f"Bearer {token(trusted, activity)}"})
+    assert status == 400
+    assert "https" in body["error"]["message"]
+    assert nothing_stored(secured)
+    assert secured.connector.sent == []
 
 
 async def test_a_properly_signed_activity_is_served(secured, keys):

@@ -146,7 +146,7 @@ def test_the_app_package_needs_an_app_id_and_an_https_address():
 
 
 async def test_connector_clients_are_built_once_not_every_turn():
-    config = parse_config("", environ={}).teams
+    config = parse_config("teams:\n  local_mode: true\n", environ={}).teams
     authentication = build_authentication(config)
     claims = ClaimsIdentity({AuthenticationConstants.AUDIENCE_CLAIM: None}, True)
     first = await authentication.create_connector_factory(claims).create("http://127.0.0.1:9/", None)

@@ -63,7 +63,8 @@ def test_empty_file_gives_every_default(text):
     assert config.slack.signing_secret is None
     assert config.slack.enabled is False
     assert config.teams.graph_url == "https://graph.microsoft.com/v1.0"
-    assert config.teams.local_mode is True
+    assert config.teams.local_mode is False
+    assert config.teams.enabled is False
     assert config.server.host == "127.0.0.1"
     assert config.server.port == 3978
 
@@ -88,7 +89,7 @@ def test_shipped_app_yaml_loads_with_an_empty_environment():
 
     assert config == Config()  # written as the defaults
     assert config.slack.enabled is False
-    assert config.teams.local_mode is True
+    assert config.teams.enabled is False
 
 
 def test_shipped_app_yaml_takes_secrets_from_the_environment():
@@ -105,6 +106,7 @@ def test_shipped_app_yaml_takes_secrets_from_the_environment():
     assert config.slack.enabled is True
     assert config.slack.bot_token == "xoxb-1"
     assert config.slack.client_id is None
+    assert config.teams.enabled is True
     assert config.teams.local_mode is False
     assert (config.teams.app_id, config.teams.app_password, config.teams.tenant_id) == (
         "app-id",
@@ -589,7 +591,7 @@ def test_platform_switches():
     )
     assert config.slack.enabled is True
     assert config.teams.app_id is None
-    assert config.teams.local_mode is True
+    assert config.teams.enabled is False
     assert config.teams.public_url == "https://accord.example.org"
 
 
