@@ -22,7 +22,9 @@ def imports(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "module", ["engine/scoring.py", "engine/comparison.py", "engine/progress.py", "engine/presenters.py", "storage/reports.py"]
+    "module",
+    ["engine/scoring.py", "engine/comparison.py", "engine/progress.py", "storage/reports.py"]
+    + sorted(f"engine/presenters/{p.name}" for p in (ROOT / "engine" / "presenters").glob("*.py")),
 )
 def test_imports_keep_to_the_layers(module):
     layer = module.split("/")[0]

@@ -1,0 +1,571 @@
+"""The report as one self-contained HTML page that prints on A4: ``report.html``.
+
+`report_html` renders an assessment; `render_html` renders a prepared `Report` (as
+`bot.report.files.write_report` does). Charts are inline as data URIs, the style is
+``report.css`` (shipped with this package, read once) inline in the page, and there is no script:
+the page fetches nothing from anywhere. The `_h_*` functions each give one part of the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Callable, Sequence
+from importlib.resources import files
+
+from bot.charts import PALETTE, ChartRenderer, figure_size
+from bot.report.document import Report, ReportContext, default_renderer, prepare
+from bot.report.words import (
+    HOW_TO_READ,
+    agreement_sentence,
+    anonymity_words,
+    contested_words,
+    one,
+    priority_intro,
+    round_history,
+    safe_url,
+    scale_words,
+    signed,
+    skip_reason,
+    status_words,
+    tally_words,
+    team_words,
+)
+from engine.assessment import Assessment
+from engine.comparison import Comparison
+from engine.disagreement import Disagreement
+from engine.framework import Scale
+from engine.presenters import VERDICT_WORDS, QuestionContributions, join_words
+from engine.scoring import (
+    BIGGEST_GAP,
+    LEAST_DEVELOPED,
+    MOST_CONTESTED,
+    STRONGEST,
+    QuestionResult,
+    QuestionStatus,
+    Scorecard,
+    ThemeScore,
+)
+from engine.views import Chart
+
+# The page's style; its placeholders take the charts' colours, so the page and its charts match.
+_CSS = (
+    files("bot.report").joinpath("report.css").read_text(encoding="utf-8")
+    .replace("@NOW@", PALETTE.series[0])
+    .replace("@AMBITION@", PALETTE.series[1])
+    .replace("@GAP@", PALETTE.gap)
+)  # fmt: skip
+
+
+def report_html(
+    assessment: Assessment,
+    context: ReportContext | None = None,
+    *,
+    contributions: Sequence[QuestionContributions] | None = None,
+    renderer: ChartRenderer | None = None,
+) -> str:
+    """The report as one self-contained HTML page that prints on A4."""
+    renderer = default_renderer() if renderer is None else renderer
+    report = prepare(assessment, context, contributions)
+    return render_html(report, lambda chart: data_uri(renderer.render(chart)))
+
+
+def data_uri(png: bytes) -> str:
+    """A PNG as a ``data:`` URI, so the page needs no file beside it."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def render_html(report: Report, image: Callable[[Chart], str]) -> str:
+    """The HTML page of a prepared report; `image` gives each chart's ``src``."""
+    assessment = report.assessment
+    title = assessment.title
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en-GB">',
+        "<head>",
+        '<meta charset="utf-8">',
+        # Nothing may be fetched: images are data URIs, the style is inline, there is no script.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
+        "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="generator" content="Accord">',
+        f"<title>{_e(title)}{' – ' + _e(report.context.organisation) if report.context.organisation else ''}</title>",
+        f"<style>\n{_CSS}</style>",
+        "</head>",
+        "<body>",
+        '<main class="report">',
+        _h_masthead(report),
+        _h_summary(report),
+        _h_how_to_read(),
+        _h_themes(report, image),
+        _h_progress(report),
+        _h_comparison(report.context.comparison, report.scale),
+        _h_priorities(report.card),
+        _h_contested(report, image),
+        _h_questions(report),
+        _h_contributions(report),
+        _h_footer(report),
+        "</main>",
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(p for p in parts if p) + "\n"
+
+
+def _h_masthead(report: Report) -> str:
+    assessment = report.assessment
+    framework = assessment.framework
+    card = report.card
+    eyebrow = "Leadership self-assessment"
+    if report.context.organisation:
+        eyebrow = f"{report.context.organisation} · {eyebrow}"
+    facts = [
+        ("Framework", f"{framework.title} (version {framework.version})"),
+        ("Status", status_words(report)),
+        ("Team", team_words(assessment)),
+        ("Questions agreed", f"{card.count(QuestionStatus.AGREED)} of {len(card.questions)}"),
+    ]
+    if report.context.generated_at is not None:
+        facts.append(("Report produced", report.date(report.context.generated_at)))
+    privacy_class = "privacy confidential" if report.contributions is not None else "privacy"
+    return (
+        '<header class="masthead">'
+        f'<p class="eyebrow">{_e(eyebrow)}</p>'
+        f"<h1>{_e(assessment.title)}</h1>"
+        '<dl class="facts">'
+        + "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in facts)
+        + "</dl>"
+        f'<p class="{privacy_class}">{_e(anonymity_words(report))}</p>'
+        "</header>"
+    )
+
+
+def _h_summary(report: Report) -> str:
+    card = report.card
+    scale = report.scale
+    out = ['<section id="summary" class="summary">', "<h2>Summary</h2>"]
+    if card.current is None:
+        out.append(f"<p>No question has been agreed yet, so there is nothing to score. {_e(tally_words(card))}</p>")
+        out.append("</section>")
+        return "".join(out)
+    of = f"out of {scale.maximum}"
+    kpis = [
+        ("now", "Now", one(card.current), of),
+        ("ambition", "Ambition", one(card.ambition), f"{of}, in 18-24 months"),
+        ("gap", "Gap", one(card.gap), "points to move"),
+    ]
+    if card.agreement is not None:
+        kpis.append(("agreement", "Agreement", one(card.agreement), f"{card.agreement_band}, out of 1, before discussion"))
+    out.append('<div class="kpis">')
+    for cls, label, value, unit in kpis:
+        out.append(
+            f'<div class="kpi {cls}"><span class="kpi-label">{_e(label)}</span>'
+            f'<span class="kpi-value">{_e(value)}</span><span class="kpi-unit">{_e(unit)}</span></div>'
+        )
+    out.append("</div>")
+    out.append(
+        f"<p>Overall the team places the organisation at <strong>{one(card.current)}</strong> now and aims for "
+        f"<strong>{one(card.ambition)}</strong> in 18-24 months: a gap of <strong>{one(card.gap)}</strong> on "
+        f"{_e(scale_words(scale))}. {_e(tally_words(card))}</p>"
+    )
+    readings = _h_readings(card)
+    if readings:
+        out.append(readings)
+    out.append('<div class="glance">')
+    out.append('<div class="glance-col strengths"><h3>Strengths</h3>')
+    if card.strengths:
+        out.append(
+            "<ol>"
+            + "".join(
+                f"<li><strong>{_e(s.theme.title)}</strong> <span class=\"muted\">now {one(s.current)}, ambition "
+                f"{one(s.ambition)}</span></li>"
+                for s in card.strengths
+            )
+            + "</ol>"
+        )
+    else:
+        out.append('<p class="muted">No theme stands out as a strength yet.</p>')
+    out.append("</div>")
+    out.append('<div class="glance-col priorities"><h3>Priorities</h3>')
+    if card.priorities:
+        out.append(
+            "<ol>"
+            + "".join(
+                f"<li><strong>{_e(p.score.theme.title)}</strong> <span class=\"muted\">now {one(p.score.current)}, "
+                f"ambition {one(p.score.ambition)}, gap {one(p.score.gap)}</span></li>"
+                for p in card.priorities
+            )
+            + "</ol>"
+        )
+    else:
+        out.append('<p class="muted">No theme has a gap between now and the ambition.</p>')
+    out.append("</div></div>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def _h_readings(card: Scorecard) -> str:
+    items = []
+    for reading, label, figure in (
+        (STRONGEST, "Strongest", lambda t: f"now {one(t.current)}"),
+        (LEAST_DEVELOPED, "Least developed", lambda t: f"now {one(t.current)}"),
+        (BIGGEST_GAP, "Biggest ambition gap", lambda t: f"gap {one(t.gap)}"),
+        (MOST_CONTESTED, "Most contested", lambda t: f"agreement {one(t.agreement)}, {t.agreement_band}"),
+    ):
+        themes = card.with_reading(reading)
+        if themes:
+            names = join_words([f"<strong>{_e(t.theme.title)}</strong>" for t in themes])
+            joint = "jointly " if len(themes) > 1 else ""
+            items.append(
+                f'<div><dt>{_e(label)}</dt><dd>{names} <span class="muted">({joint}{_e(figure(themes[0]))})</span></dd></div>'
+            )
+    agreement = agreement_sentence(card)
+    out = ""
+    if items:
+        out += '<dl class="readings">' + "".join(items) + "</dl>"
+    if agreement:
+        out += f'<p class="muted small">{_e(agreement)}</p>'
+    return out
+
+
+def _h_how_to_read() -> str:
+    items = "".join(f"<li><strong>{_e(label)}:</strong> {_e(text)}</li>" for label, text in HOW_TO_READ)
+    return f'<aside class="how-to-read" id="how-to-read"><h2>How to read this report</h2><ul>{items}</ul></aside>'
+
+
+def _h_themes(report: Report, image: Callable[[Chart], str]) -> str:
+    card = report.card
+    scale = report.scale
+    rows = []
+    for t in card.themes:
+        readings = "".join(f'<span class="tag">{_e(r)}</span>' for r in t.readings)
+        agreement = "–" if t.agreement is None else f'{one(t.agreement)} <span class="muted">{_e(t.agreement_band)}</span>'
+        rows.append(
+            "<tr>"
+            f'<th scope="row"><span class="theme-number">{t.theme.number}</span> {_e(t.theme.title)}'
+            + (f'<div class="tags">{readings}</div>' if readings else "")
+            + "</th>"
+            f'<td class="num now">{one(t.current)}</td>'
+            f'<td class="num ambition">{one(t.ambition)}</td>'
+            f'<td class="num">{signed(t.gap)}</td>'
+            f'<td class="num agreement">{agreement}</td>'
+            f'<td class="num">{t.answered} of {t.total}</td>'
+            f"<td>{_h_dumbbell(t, scale)}</td>"
+            "</tr>"
+        )
+    legend = (
+        '<p class="legend muted small"><span class="key now-key"></span> now '
+        '<span class="key ambition-key"></span> ambition, on the scale from '
+        f"{scale.minimum} to {scale.maximum}. A dash means no question in the theme has been agreed yet.</p>"
+    )
+    table = (
+        '<table class="themes"><thead><tr><th scope="col">Theme</th><th scope="col" class="num">Now</th>'
+        '<th scope="col" class="num">Ambition</th><th scope="col" class="num">Gap</th>'
+        '<th scope="col" class="num">Agreement</th><th scope="col" class="num">Agreed</th>'
+        f'<th scope="col" class="scale-col">On the scale {scale.minimum}–{scale.maximum}</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    figures = ""
+    if report.charts.summary:
+        figures = '<div class="figures">' + "".join(_h_figure(c, image) for c in report.charts.summary) + "</div>"
+    return f'<section id="themes"><h2>Results by theme</h2>{table}{legend}{figures}</section>'
+
+
+def _h_dumbbell(t: ThemeScore, scale: Scale) -> str:
+    """Now and ambition as two marks on a line from the scale's minimum to its maximum."""
+    if not t.scored:
+        return '<span class="muted">not scored</span>'
+    width = scale.maximum - scale.minimum
+
+    def at(value: float) -> float:
+        return round(100 * (value - scale.minimum) / width, 2)
+
+    now, ambition = at(t.current), at(t.ambition)
+    label = f"now {one(t.current)}, ambition {one(t.ambition)}"
+    return (
+        f'<span class="dumbbell" role="img" aria-label="{_e(label)}">'
+        f'<span class="track"></span>'
+        f'<span class="span" style="left:{now}%;width:{round(ambition - now, 2)}%"></span>'
+        f'<span class="dot dot-ambition" style="left:{ambition}%"></span>'
+        f'<span class="dot dot-now" style="left:{now}%"></span>'
+        "</span>"
+    )
+
+
+def _h_figure(chart: Chart, image: Callable[[Chart], str], cls: str = "") -> str:
+    width, height = figure_size(chart.kind)
+    return (
+        f'<figure class="chart {chart.kind.value} {cls}">'
+        f'<img src="{image(chart)}" alt="{_e(chart.alt_text or chart.title)}" '
+        f'width="{round(width * 144)}" height="{round(height * 144)}">'
+        "</figure>"
+    )
+
+
+def _h_progress(report: Report) -> str:
+    progress = report.context.progress
+    if progress is None or report.card.current is None:
+        return ""
+    since = progress.since
+    rows = []
+    for m in progress.themes:
+        direction = m.direction
+        cls = {"up": "up", "down": "down"}.get(direction, "")
+        change = f"{m.current_change:+.1f}" if direction in ("up", "down") else ("0.0" if direction == "no change" else "")
+        rows.append(
+            f"<tr><th scope=\"row\">{_e(m.title)}</th>"
+            f'<td class="num">{one(m.before and m.before.current)}</td>'
+            f'<td class="num">{one(m.now and m.now.current)}</td>'
+            f'<td class="num change {cls}">{_e(change.replace("-", "−"))}</td>'
+            f"<td>{_e(direction)}</td></tr>"
+        )
+    return (
+        '<section id="progress"><h2>Progress since the last assessment</h2>'
+        f"<p>Compared with <strong>{_e(since.title)}</strong>, completed {_e(report.date(since.completed_at))}. "
+        f"{_e(progress.sentence())}</p>"
+        '<table class="compact"><thead><tr><th scope="col">Theme</th><th scope="col" class="num">Then</th>'
+        '<th scope="col" class="num">Now</th><th scope="col" class="num">Change</th><th scope="col">Movement</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
+def _h_comparison(comparison: Comparison | None, scale: Scale) -> str:
+    if comparison is None:
+        return ""
+    out = ['<section id="peers"><h2>Compared with similar organisations</h2>', f"<p>{_e(comparison.sentence())}</p>"]
+    if comparison.shown:
+        rows = []
+        for t in comparison.themes:
+            rows.append(
+                f"<tr><th scope=\"row\">{_e(t.title)}</th><td class=\"num\">{one(t.ours)}</td>"
+                f'<td class="num">{one(t.median)}</td>'
+                f'<td class="num">{one(t.lower_quartile)} to {one(t.upper_quartile)}</td>'
+                f"<td>{_e(t.position or 'not scored')}</td><td>{_h_range(t, scale)}</td></tr>"
+            )
+        out.append(
+            '<table class="compact"><thead><tr><th scope="col">Theme</th><th scope="col" class="num">Us</th>'
+            '<th scope="col" class="num">Peers\u2019 median</th><th scope="col" class="num">Middle half of peers</th>'
+            '<th scope="col">Where we stand</th>'
+            f'<th scope="col" class="scale-col">On the scale {scale.minimum}–{scale.maximum}</th>'
+            f'</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            '<p class="legend muted small"><span class="key band-key"></span> middle half of similar organisations, '
+            '<span class="key median-key"></span> their median, <span class="key now-key"></span> us now.</p>'
+        )
+    out.append("</section>")
+    return "".join(out)
+
+
+def _h_priorities(card: Scorecard) -> str:
+    out = ['<section id="priorities"><h2>Priorities and next steps</h2>']
+    if not card.priorities:
+        out.append("<p>No theme has a gap between where the organisation is and where the team aims to be.</p>")
+    else:
+        out.append("<p>The themes with the largest gap between now and the ambition for 18-24 months.</p>")
+    for index, priority in enumerate(card.priorities, start=1):
+        resources = "".join(
+            f'<li><a href="{_e(safe_url(r.url))}">{_e(r.title)}</a> <span class="muted">({_e(r.kind.value)})</span>'
+            + (f": {_e(r.description)}" if r.description else "")
+            + "</li>"
+            for r in priority.resources
+        )
+        out.append(
+            '<article class="priority">'
+            f'<h3><span class="rank">{index}</span> {_e(priority.score.theme.title)}</h3>'
+            f"<p class=\"muted\">{_e(priority_intro(priority))}</p>"
+            f"<p><strong>Next step:</strong> {_e(priority.next_step)}</p>"
+            + (
+                f'<p class="resources-label"><strong>Resources</strong></p><ul class="links">{resources}</ul>'
+                if resources
+                else ""
+            )
+            + "</article>"
+        )
+    out.append("</section>")
+    return "".join(out)
+
+
+def _h_range(theme, scale: Scale) -> str:
+    """The peers' middle half as a band, their median as a tick and us as a dot, on the scale."""
+    width = scale.maximum - scale.minimum
+
+    def at(value: float) -> float:
+        return round(100 * (value - scale.minimum) / width, 2)
+
+    low, high, median = at(theme.lower_quartile), at(theme.upper_quartile), at(theme.median)
+    label = f"peers' middle half {one(theme.lower_quartile)} to {one(theme.upper_quartile)}, median {one(theme.median)}"
+    ours = ""
+    if theme.ours is not None:
+        label += f", us {one(theme.ours)}"
+        ours = f'<span class="dot dot-now" style="left:{at(theme.ours)}%"></span>'
+    return (
+        f'<span class="dumbbell range" role="img" aria-label="{_e(label)}"><span class="track"></span>'
+        f'<span class="band" style="left:{low}%;width:{round(high - low, 2)}%"></span>'
+        f'<span class="median" style="left:{median}%"></span>{ours}</span>'
+    )
+
+
+def _h_contested(report: Report, image: Callable[[Chart], str]) -> str:
+    contested = report.charts.contested
+    if not contested:
+        return ""
+    out = [
+        '<section id="contested"><h2>Most contested questions</h2>',
+        "<p>The questions on which views were furthest apart when the votes were revealed, lowest agreement first. "
+        "The team discussed each before recording its answer.</p>",
+    ]
+    for result, chart in contested:
+        out.append(
+            '<article class="contested">'
+            f"<h3>Question {_e(result.question.number)}: {_e(result.question.prompt)}</h3>"
+            f"<p>{_e(contested_words(result))}</p>"
+            + (f'<p class="note"><strong>Note:</strong> {_e(result.consensus.note)}</p>' if result.consensus.note else "")
+            + _h_figure(chart, image, "narrow")
+            + "</article>"
+        )
+    out.append("</section>")
+    return "".join(out)
+
+
+def _h_questions(report: Report) -> str:
+    out = ['<section id="questions"><h2>Question by question</h2>']
+    for theme_score in report.card.themes:
+        theme = theme_score.theme
+        out.append(f'<h3 class="theme-heading"><span class="theme-number">{theme.number}</span> {_e(theme.title)}</h3>')
+        for result in report.card.questions:
+            if result.theme.id == theme.id:
+                out.append(_h_question(result, report))
+    out.append("</section>")
+    return "".join(out)
+
+
+def _h_question(result: QuestionResult, report: Report) -> str:
+    question = result.question
+    head = f'<h4><span class="qnum">{_e(question.number)}</span> {_e(question.prompt)}</h4>'
+    if result.status is not QuestionStatus.AGREED:
+        if result.status is QuestionStatus.SKIPPED:
+            reason = skip_reason(result, report.assessment)
+            status = "Skipped." + (f" Reason: {reason}." if reason else "")
+        elif result.status is QuestionStatus.IN_PROGRESS:
+            status = "In progress: not agreed yet."
+        else:
+            status = "Not reached."
+        return (
+            f'<article class="question pending"><p><span class="qnum">{_e(question.number)}</span> '
+            f'{_e(question.prompt)} <span class="status">{_e(status)}</span></p></article>'
+        )
+    scale = report.scale
+    consensus = result.consensus
+    answer = (
+        '<dl class="answer">'
+        f'<div><dt>Agreed now</dt><dd><strong class="now">{consensus.current} {_e(scale.label(consensus.current))}.</strong> '
+        f"{_e(question.descriptor(consensus.current))}</dd></div>"
+        '<div><dt>Ambition</dt><dd><strong class="ambition">'
+        f"{consensus.ambition} {_e(scale.label(consensus.ambition))}.</strong> "
+        + (
+            "Hold this level."
+            if consensus.ambition == consensus.current
+            else _e(question.descriptor(consensus.ambition))
+        )
+        + "</dd></div>"
+        "</dl>"
+    )
+    votes = ""
+    measures = result.measures
+    if measures is not None:
+        votes = (
+            '<div class="votes">'
+            + _h_distribution(measures.current, measures.ambition)
+            + f'<p class="verdict"><span class="verdict-{measures.verdict.name.lower()}">'
+            f"{_e(VERDICT_WORDS[measures.verdict].capitalize())}</span> ({one(measures.current.consensus)} on now, "
+            f"{one(measures.ambition.consensus)} on ambition); {_spread_words(measures.current)}</p>"
+            "</div>"
+        )
+    extra = ""
+    if consensus.note:
+        extra += f'<p class="note"><strong>Note:</strong> {_e(consensus.note)}</p>'
+    history = round_history(result, report.assessment)
+    if history:
+        extra += f'<p class="muted small">{_e(history)}</p>'
+    return f'<article class="question">{head}<div class="qbody">{answer}{votes}</div>{extra}</article>'
+
+
+def _h_distribution(current: Disagreement, ambition: Disagreement) -> str:
+    """The anonymous counts at each point, shaded by share: a small table that prints in black and white."""
+    points = list(range(current.scale_min, current.scale_max + 1))
+    head = "".join(f'<th scope="col">{p}</th>' for p in points)
+
+    def row(label: str, cls: str, measure: Disagreement) -> str:
+        total = max(measure.n, 1)
+        cells = "".join(
+            f'<td style="--share:{round(c / total, 3)}"{_ZERO if not c else ""}>{c}</td>' for c in measure.distribution
+        )
+        return f'<tr class="{cls}"><th scope="row">{label}</th>{cells}</tr>'
+
+    return (
+        f'<table class="dist" aria-label="How the {current.n} votes were spread">'
+        f'<thead><tr><th scope="col"><span class="visually-hidden">Votes</span></th>{head}</tr></thead>'
+        f"<tbody>{row('Now', 'now', current)}{row('Ambition', 'ambition', ambition)}</tbody></table>"
+    )
+
+
+_ZERO = ' class="zero"'
+
+
+def _spread_words(measure: Disagreement) -> str:
+    """How far apart the lowest and highest votes on the current position were."""
+    if measure.spread is None:
+        return "no votes"
+    if measure.spread == 0:
+        return "every vote on the same point"
+    return f"votes {measure.spread} point{'' if measure.spread == 1 else 's'} apart"
+
+
+def _h_contributions(report: Report) -> str:
+    if report.contributions is None:
+        return ""
+    out = [
+        '<section id="contributions" class="confidential-section">',
+        "<h2>Individual contributions <span class=\"stamp\">Confidential</span></h2>",
+        "<p>Who voted what, with their comments, in the round whose answer was recorded (or the latest round). "
+        "Produced for a super-user of this assessment; do not circulate.</p>",
+    ]
+    for item in report.contributions:
+        out.append(
+            f'<h3 class="contrib-q"><span class="qnum">{_e(item.question.number)}</span> {_e(item.question.prompt)} '
+            f'<span class="muted small">round {item.round_number}</span></h3>'
+        )
+        if not item.votes:
+            out.append('<p class="muted">No votes.</p>')
+            continue
+        rows = "".join(
+            f"<tr><th scope=\"row\">{_e(member.name)}</th><td class=\"num\">{vote.current}</td>"
+            f'<td class="num">{vote.ambition}</td><td>{_e(vote.comment)}</td></tr>'
+            for member, vote in item.votes
+        )
+        out.append(
+            '<table class="compact contrib"><thead><tr><th scope="col">Member</th><th scope="col" class="num">Now</th>'
+            f'<th scope="col" class="num">Ambition</th><th scope="col">Comment</th></tr></thead><tbody>{rows}</tbody></table>'
+        )
+    out.append("</section>")
+    return "".join(out)
+
+
+def _h_footer(report: Report) -> str:
+    framework = report.assessment.framework
+    produced = f"on {report.date(report.context.generated_at)}" if report.context.generated_at else ""
+    return (
+        '<footer class="colophon"><p>'
+        f"Produced by Accord {_e(produced)} from the answers the team recorded, using the "
+        f"{_e(framework.title)} framework (version {framework.version}). Agreement is Tastle and Wierman's (2007) "
+        "consensus measure on each question's private votes, taken when the votes were revealed. "
+        "Charts use a colour-blind-safe palette (Okabe and Ito) and every chart has a text description."
+        "</p></footer>"
+    )
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+def _e(value: object) -> str:
+    """Text made safe in HTML, attributes included."""
+    return html.escape(" ".join(str(value).split()), quote=True)

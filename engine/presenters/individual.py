@@ -1,0 +1,80 @@
+"""Who voted what: for super-users only, privately.
+
+The engine decides who may see it: `Assessment.individual_votes` raises `NotPermitted` for anyone
+else, and every message here asks it first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.assessment import Assessment, Identity, Member, Round, RoundState, Vote
+from engine.framework import Question
+from engine.views import Field, Kind, Message, only
+
+
+def individual_votes_message(assessment: Assessment, actor: Identity, round_: Round) -> Message:
+    """Who voted what, for a super-user only (the engine refuses anyone else)."""
+    question = assessment.question(round_.question_id)
+    rows = assessment.individual_votes(actor, round_)
+    waiting = assessment.waiting_for(actor, round_)
+    fields = tuple(
+        Field(member.name, f"current {vote.current}, ambition {vote.ambition}" + (f": “{vote.comment}”" if vote.comment else ""))
+        for member, vote in sorted(rows, key=lambda r: r[0].name)
+    )
+    text = ["Only you can see this."]
+    if waiting:
+        text.append("Not voted yet: " + ", ".join(sorted(m.name for m in waiting)) + ".")
+    return Message(
+        kind=Kind.INDIVIDUAL_VOTES,
+        audience=only(actor),
+        heading=f"Who voted what on question {question.number} (round {round_.number})",
+        text=tuple(text),
+        fields=fields or (Field("Votes", "nobody has voted yet"),),
+    )
+
+
+@dataclass(frozen=True)
+class QuestionContributions:
+    """Who voted what on one question, in the round whose answer was recorded (or the latest)."""
+
+    question: Question
+    round_number: int
+    state: RoundState
+    votes: tuple[tuple[Member, Vote], ...]
+
+
+def individual_contributions(assessment: Assessment, actor: Identity) -> tuple[QuestionContributions, ...]:
+    """Everyone's votes and comments, question by question: for super-users only.
+
+    The engine decides: `Assessment.individual_votes` raises `NotPermitted` for anyone else.
+    """
+    if assessment.rounds:
+        assessment.individual_votes(actor, assessment.rounds[0])  # the engine's check, before anything is read
+    found = []
+    for question in assessment.framework.questions():
+        round_ = assessment.finalised_round(question.id) or assessment.latest_round(question.id)
+        if round_ is None:
+            continue
+        rows = sorted(assessment.individual_votes(actor, round_), key=lambda row: (row[0].name, row[0].identity))
+        found.append(QuestionContributions(question, round_.number, round_.state, tuple(rows)))
+    return tuple(found)
+
+
+def contributions_message(assessment: Assessment, actor: Identity) -> Message:
+    """Every member's contribution to the whole assessment, privately, for a super-user."""
+    contributions = individual_contributions(assessment, actor)
+    fields = []
+    for item in contributions:
+        votes = "; ".join(
+            f"{member.name} {vote.current}→{vote.ambition}" + (f" “{vote.comment}”" if vote.comment else "")
+            for member, vote in item.votes
+        )
+        fields.append(Field(f"{item.question.number} (round {item.round_number})", votes or "no votes"))
+    return Message(
+        kind=Kind.INDIVIDUAL_VOTES,
+        audience=only(actor),
+        heading=f"Who contributed what: {assessment.title}",
+        text=("Only you can see this: each member's current position → ambition, and their comment.",),
+        fields=tuple(fields) or (Field("Votes", "nobody has voted yet"),),
+    )
