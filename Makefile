@@ -37,7 +37,10 @@ demo: $(STAMP)
 chat: $(STAMP)
 	$(BIN)/accord chat
 
+# Storage tests run on PostgreSQL too when a local server answers, as CI's do (.ci/run).
 test: $(STAMP)-e2e
+	@if [ -z "$${ACCORD_TEST_DATABASE_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
+	    export ACCORD_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:5432/test"; fi; \
 	$(BIN)/python -m pytest
 
 # Benchmarks measure PostgreSQL too when the local server answers, as CI's tests do.

@@ -97,6 +97,39 @@ def render_export(
     return ExportFile(export_filename(assessment, fmt, confidential=contributions is not None), content, _MEDIA_TYPES[fmt])
 
 
+def export_report(
+    database: Any,
+    config: Any,
+    assessment_id: str,
+    fmt: str,
+    *,
+    requested_by: Identity | None = None,
+    include_individual_votes: bool = False,
+    renderer: ChartRenderer | None = None,
+    now: datetime | None = None,
+) -> ExportFile:
+    """The one export use case behind every surface (Slack, Teams, the console, the CLI).
+
+    The assessment and what the report adds from outside it (the organisation, progress since
+    the last assessment, the comparison with similar organisations) are read together in one
+    read-only unit of work, so every surface gives the same file.
+    """
+    from bot.comparison import report_context
+    from storage.unit_of_work import SqlUnitOfWork
+
+    with SqlUnitOfWork(database, read_only=True) as uow:
+        assessment = uow.assessments.get(assessment_id)
+        context = report_context(uow.session, assessment, config, now=now)
+    return render_export(
+        assessment,
+        fmt,
+        requested_by=requested_by,
+        include_individual_votes=include_individual_votes,
+        context=context,
+        renderer=renderer,
+    )
+
+
 def export_filename(assessment: Assessment, fmt: str, *, confidential: bool = False) -> str:
     """e.g. ``leadership-self-assessment-2025-2025-03-12.html``: the title and the date it refers to."""
     moment = assessment.completed_at or assessment.created_at
@@ -442,7 +475,6 @@ def _slug(text: str) -> str:
 def run_export(config, args, out: TextIO) -> int:
     """`accord export ASSESSMENT --format F [--output PATH] [--individual-votes --as P:W:U]`, or `--list`."""
     from bot.app import open_database
-    from bot.comparison import report_context
     from storage.reports import ReportQueries
     from storage.unit_of_work import SqlUnitOfWork
 
@@ -458,28 +490,27 @@ def run_export(config, args, out: TextIO) -> int:
         return 2
     database = open_database(config.database.url)
     try:
-        with SqlUnitOfWork(database, read_only=True) as uow:
-            if args.list:
+        if args.list:
+            with SqlUnitOfWork(database, read_only=True) as uow:
                 return _list(ReportQueries(uow.session), requested_by, out)
-            try:
-                assessment = uow.assessments.get(args.assessment)
-            except NotFound:
-                print(f"accord: there is no assessment {args.assessment!r}; `accord export --list` shows them.", file=sys.stderr)
-                return 2
-            context = report_context(uow.session, assessment, config, now=datetime.now(timezone.utc))
+        try:
+            file = export_report(
+                database,
+                config,
+                args.assessment,
+                args.format,
+                requested_by=requested_by,
+                include_individual_votes=args.individual_votes,
+                now=datetime.now(timezone.utc),
+            )
+        except NotFound:
+            print(f"accord: there is no assessment {args.assessment!r}; `accord export --list` shows them.", file=sys.stderr)
+            return 2
+        except NotPermitted as refused:
+            print(f"accord: {refused}", file=sys.stderr)
+            return 2
     finally:
         database.dispose()
-    try:
-        file = render_export(
-            assessment,
-            args.format,
-            requested_by=requested_by,
-            include_individual_votes=args.individual_votes,
-            context=context,
-        )
-    except NotPermitted as refused:
-        print(f"accord: {refused}", file=sys.stderr)
-        return 2
     if args.output == "-":
         out.write(file.content.decode("utf-8").lstrip("\ufeff"))
         out.flush()

@@ -18,23 +18,18 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import timedelta
 from typing import Protocol
 
 from aiohttp import web
 
 from bot.app import Application
-from bot.charts import ChartRenderer
-from bot.delivery import Deliverer, OutboxDispatcher
+from bot.delivery import Deliverer
+from bot.runtime import Runtime, build_runtime  # noqa: F401 - build_runtime: for tests and benchmarks
 from storage.database import ping
-from storage.database_work import DatabaseWork
+from storage.receipts import forget_receipts
 
 log = logging.getLogger("accord.server")
-
-# How long the outbox dispatcher lets a burst of commands gather before sending what they queued
-# (`OutboxDispatcher.run`): short enough that a reveal or a progress line seems immediate.
-GATHER_SECONDS = 0.25
 
 
 class CannotServe(Exception):
@@ -63,26 +58,6 @@ def listening_socket(host: str, port: int) -> socket.socket:
         sock.close()
         raise CannotServe(f"cannot listen on {host}:{port}: {problem.strerror or problem}") from None
     return sock
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-@dataclass
-class Runtime:
-    """What every platform adapter and background job of one server process shares."""
-
-    application: Application
-    dispatcher: OutboxDispatcher
-    clock: Callable[[], datetime] = utc_now
-    charts: ChartRenderer = field(default_factory=ChartRenderer)
-    # Where the platforms and the dispatcher run their database work, off the event loop.
-    database_work: DatabaseWork | None = None
-
-    def __post_init__(self) -> None:
-        if self.database_work is None:
-            self.database_work = DatabaseWork(self.application.database)
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -145,7 +120,7 @@ def create_web_app(
 
     async def lifecycle(app: web.Application):
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(runtime.dispatcher.run(stop))]
+        tasks = [asyncio.create_task(runtime.dispatcher.run(stop)), asyncio.create_task(_forget_old_receipts(runtime, stop))]
         tasks += [asyncio.create_task(job(stop)) for job in background]
         for platform in platforms:
             await platform.startup()
@@ -163,6 +138,22 @@ def create_web_app(
     return app
 
 
+RECEIPTS_KEPT = timedelta(days=1)  # platforms stop retrying a request within minutes
+
+
+async def _forget_old_receipts(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Hourly housekeeping: receipts older than any retry are of no more use (`storage.receipts`)."""
+    while not stop.is_set():
+        try:
+            await runtime.database_work.call(forget_receipts, runtime.application.database, runtime.clock() - RECEIPTS_KEPT)
+        except Exception:  # noqa: BLE001 - housekeeping; try again later
+            log.exception("could not prune old request receipts")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=3600)
+        except asyncio.TimeoutError:
+            pass
+
+
 async def _healthz(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     try:
@@ -178,12 +169,6 @@ async def _healthz(request: web.Request) -> web.Response:
         "process": os.getpid(),
     }
     return web.json_response(body, status=200 if database == "ok" else 503)
-
-
-def build_runtime(application: Application, clock: Callable[[], datetime] = utc_now) -> Runtime:
-    work = DatabaseWork(application.database)
-    dispatcher = OutboxDispatcher(application.database, {}, clock, gather=GATHER_SECONDS, run=work.call)
-    return Runtime(application, dispatcher, clock, database_work=work)
 
 
 def serve(

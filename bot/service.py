@@ -17,7 +17,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Protocol
 
@@ -42,11 +42,20 @@ class Person:
 
 @dataclass(frozen=True)
 class Request:
-    """Who asked, in which channel, and when (time is always passed in)."""
+    """Who asked, where, and when (time is always passed in).
+
+    `key` is the platform's idempotency key for the request (Slack's trigger id, Teams'
+    activity id, the console's line number): a request with a key already applied is not
+    applied again (`storage.receipts`). `private` says it was said in a private chat with
+    Accord (a Slack DM, a Teams personal chat) rather than in the assessment's channel: it
+    then acts on the assessment under way that the person takes part in.
+    """
 
     actor: Person
     conversation: Conversation
     now: datetime
+    key: str | None = None
+    private: bool = False
 
 
 class Directory(Protocol):
@@ -57,6 +66,16 @@ class Directory(Protocol):
 
     def find(self, conversation: Conversation, mention: str) -> Person | None:
         """The person a mention such as "@amira" or "<@U123>" stands for."""
+
+
+class NoOne:
+    """A directory that knows nobody: for commands that look no one up (a vote, a reveal)."""
+
+    def roster(self, conversation: Conversation) -> list[Person]:
+        return []
+
+    def find(self, conversation: Conversation, mention: str) -> Person | None:
+        return None
 
 
 class UnitOfWork(Protocol):
@@ -117,6 +136,7 @@ class Reply:
     messages: list[Message] = field(default_factory=list)
     assessment: Assessment | None = None
     queued: bool = False
+    replayed: bool = False  # the request was applied before (a retry): nothing was done now
 
     @property
     def ok(self) -> bool:
@@ -161,17 +181,17 @@ class Accord:
     # ----------------------------------------------------------------- entry point
 
     def handle(self, request: Request, command: c.Command, directory: Directory) -> Reply:
-        handler = getattr(self, "_" + type(command).__name__.lower())
+        handler = HANDLERS[type(command)]
         for attempt in range(1, self._attempts + 1):
             try:
-                return handler(request, command, directory)
+                return handler(self, request, command, directory)
             except ConcurrentChange as raced:
                 # Someone else's command landed between our read and our write; nothing of
                 # ours was stored, so running the command again on the new state is safe.
                 if attempt == self._attempts:
-                    return Reply([p.error_message(request.actor.identity, raced.message)])
+                    return Reply([refusal(request.actor.identity, raced)])
             except DomainError as refused:
-                return Reply([p.error_message(request.actor.identity, refused.message)])
+                return Reply([refusal(request.actor.identity, refused)])
         raise AssertionError("unreachable")
 
     def handle_text(self, request: Request, text: str, directory: Directory) -> Reply:
@@ -247,19 +267,46 @@ class Accord:
     @contextmanager
     def _active(self, request: Request) -> Iterator[tuple[UnitOfWork, Assessment]]:
         with self._uow() as uow:
-            assessment = uow.assessments.active_in(request.conversation, for_update=True)
+            if request.private:
+                assessment = self._theirs(uow, request, for_update=True)
+            else:
+                assessment = uow.assessments.active_in(request.conversation, for_update=True)
             if assessment is None:
                 raise NotFound("No assessment is running in this channel. Start one with `start`.")
             yield uow, assessment
+
+    def _theirs(self, uow: UnitOfWork, request: Request, *, for_update: bool = False) -> Assessment:
+        """In a private chat: the one assessment under way that the person takes part in."""
+        actor = request.actor.identity
+        running = [
+            uow.assessments.get(summary.id)
+            for summary in uow.assessments.list_for_workspace(actor.platform, actor.workspace)
+            if summary.status is AssessmentStatus.ACTIVE
+        ]
+        theirs = [assessment for assessment in running if actor in assessment.members]
+        if not theirs:
+            raise NotFound(
+                "You are not taking part in an assessment under way, so there is nothing to act on here. "
+                "Say `join` in the channel where the assessment runs, or `start` one there."
+            )
+        if len(theirs) > 1:
+            listed = "; ".join(f"{a.title} (started {p.long_date(a.created_at)})" for a in theirs)
+            raise DomainError(
+                f"You take part in {len(theirs)} assessments under way: {listed}. Say it in the channel of the one "
+                "you mean, or use the buttons on its question there."
+            )
+        return uow.assessments.get(theirs[0].id, for_update=True) if for_update else theirs[0]
 
     def _finish(self, uow: UnitOfWork, request: Request, assessment: Assessment | None, messages: list[Message]) -> Reply:
         """Queue what others should see, save, commit: one transaction. Then answer."""
         queued = request.conversation.platform in self._queued_platforms
         if queued:
+            # The assessment's channel, which is not where the person spoke in a private chat.
+            where = assessment.conversation if assessment is not None else request.conversation
             for message in messages:
                 if message.audience.person != request.actor.identity:
                     uow.outbox.add(
-                        request.conversation,
+                        where,
                         message,
                         request.now,
                         assessment_id=assessment.id if assessment else None,
@@ -284,6 +331,8 @@ class Accord:
     # ------------------------------------------------------------------- use cases
 
     def _start(self, request: Request, command: c.Start, directory: Directory) -> Reply:
+        if request.private:
+            raise DomainError("Start an assessment in the team's channel, where everyone in it can take part, not in a private chat.")
         framework = self._catalogue.get(command.framework)
         with self._uow() as uow:
             running = uow.assessments.active_in(request.conversation)
@@ -364,11 +413,7 @@ class Accord:
 
     def _reopen(self, request: Request, command: c.Reopen, directory: Directory) -> Reply:
         with self._uow() as uow:
-            assessment = uow.assessments.active_in(request.conversation, for_update=True) or uow.assessments.latest_in(
-                request.conversation
-            )
-            if assessment is None:
-                raise NotFound("There is no assessment in this channel to reopen a question of.")
+            assessment = self._current(uow, request, for_update=True)
             round_ = assessment.reopen(request.actor.identity, command.question, request.now)
             question = assessment.question(round_.question_id)
             note = p.notice(
@@ -406,6 +451,7 @@ class Accord:
             raise DomainError(f"I can export the report as html, csv, json or markdown, not {command.format!r}.")
         with self._uow() as uow:
             assessment = self._current(uow, request)
+            uow.commit()  # changes nothing, but keeps the request's receipt: a replay uploads nothing twice
         fmt = formats[command.format]
         return Reply(
             [p.notice(request.actor.identity, "Report", f"Your {fmt.upper() if fmt != 'markdown' else 'Markdown'} report on {assessment.title} is on its way.")],
@@ -555,11 +601,7 @@ class Accord:
     def _schedule(self, request: Request, command: c.Schedule, directory: Directory) -> Reply:
         actor = request.actor.identity
         with self._uow() as uow:
-            assessment = uow.assessments.active_in(request.conversation, for_update=True) or uow.assessments.latest_in(
-                request.conversation
-            )
-            if assessment is None:
-                raise NotFound("No assessment has been run in this channel yet. Start one with `start`.")
+            assessment = self._current(uow, request, for_update=True)
             if command.setting is None:
                 assessment.member(actor)  # members see the schedule; anyone else is told how to join
                 policy = assessment.settings.schedule.apply(self.schedule_policy)
@@ -584,11 +626,44 @@ class Accord:
             )
             return self._finish(uow, request, assessment, [shown])
 
-    def _current(self, uow: UnitOfWork, request: Request) -> Assessment:
-        assessment = uow.assessments.active_in(request.conversation) or uow.assessments.latest_in(request.conversation)
+    def _current(self, uow: UnitOfWork, request: Request, *, for_update: bool = False) -> Assessment:
+        """The channel's assessment under way, else its latest; in a private chat, the person's."""
+        if request.private:
+            return self._theirs(uow, request, for_update=for_update)
+        where = request.conversation
+        assessment = uow.assessments.active_in(where, for_update=for_update) or uow.assessments.latest_in(where)
         if assessment is None:
             raise NotFound("No assessment has been run in this channel yet. Start one with `start`.")
         return assessment
+
+
+# The use case of each command: explicit, so a reader sees every command and where it goes.
+HANDLERS: dict[type, Callable[[Accord, Request, c.Command, Directory], Reply]] = {
+    c.Start: Accord._start,
+    c.Status: Accord._status,
+    c.Vote: Accord._vote,
+    c.Reveal: Accord._reveal,
+    c.Who: Accord._who,
+    c.Finalise: Accord._finalise,
+    c.Skip: Accord._skip,
+    c.Next: Accord._next,
+    c.Reopen: Accord._reopen,
+    c.Summary: Accord._summary,
+    c.Export: Accord._export,
+    c.Join: Accord._join,
+    c.SetRole: Accord._setrole,
+    c.Close: Accord._close,
+    c.Organisation: Accord._organisation,
+    c.Help: Accord._help,
+    c.Schedule: Accord._schedule,
+    c.Remind: Accord._remind,
+    c.Deadline: Accord._deadline,
+}
+
+
+def refusal(person: Identity, refused: DomainError) -> Message:
+    """The engine's refusal for the person who asked, naming the input it concerns."""
+    return replace(p.error_message(person, refused.message), concerns=refused.field)
 
 
 RECENTLY_REMINDED = timedelta(hours=1)  # `remind` leaves alone anyone reminded this recently

@@ -419,7 +419,7 @@ class Assessment:
         self._check_scores(current, ambition)
         comment = _clean(comment)
         if len(comment) > MAX_COMMENT_LENGTH:
-            raise DomainError(f"Keep the comment to {MAX_COMMENT_LENGTH} characters; it has {len(comment)}.")
+            raise DomainError(f"Keep the comment to {MAX_COMMENT_LENGTH} characters; it has {len(comment)}.", field="comment")
         changed = voter in round_.votes
         round_.votes[voter] = Vote(voter, current, ambition, comment, now)
         revealed = False
@@ -674,16 +674,18 @@ class Assessment:
 
     def _check_scores(self, current: int, ambition: int) -> None:
         scale = self.framework.scale
-        for label, value in (("current position", current), ("ambition", ambition)):
+        for concerned, label, value in (("current", "current position", current), ("ambition", "ambition", ambition)):
             if not scale.contains(value):
                 raise RatingOffScale(
                     f"The {label} {value!r} is off the scale: give a whole number from "
-                    f"{scale.minimum} to {scale.maximum}."
+                    f"{scale.minimum} to {scale.maximum}.",
+                    field=concerned,
                 )
         if ambition < current:
             raise DomainError(
                 f"The ambition ({ambition}) is below the current position ({current}). The ambition is "
-                "where the organisation aims to be in 18-24 months: give a number at least equal to the current."
+                "where the organisation aims to be in 18-24 months: give a number at least equal to the current.",
+                field="ambition",
             )
 
     def _closed_for_votes(self, question: Question, round_: Round) -> str:

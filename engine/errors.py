@@ -8,11 +8,16 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """A refused action, with a message fit to show the person who asked."""
+    """A refused action, with a message fit to show the person who asked.
 
-    def __init__(self, message: str) -> None:
+    `field` names the input the refusal is about ("current", "ambition", "comment"), so a form
+    can show the message beside it without reading the words.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
     def __str__(self) -> str:
         return self.message

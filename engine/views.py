@@ -134,6 +134,7 @@ class Message:
     charts: tuple[Chart, ...] = ()
     footer: str = ""
     key: str | None = None  # the channel message this one creates or updates in place
+    concerns: str | None = None  # an error's input ("current", "ambition", "comment"), for forms
 
     @property
     def is_private(self) -> bool:
@@ -169,6 +170,7 @@ def message_to_dict(message: Message) -> dict:
         ],
         "footer": message.footer,
         "key": message.key,
+        "concerns": message.concerns,
     }
 
 
@@ -197,6 +199,7 @@ def message_from_dict(data: dict) -> Message:
         ),
         footer=data["footer"],
         key=data["key"],
+        concerns=data.get("concerns"),  # absent from messages queued before it existed
     )
 
 

@@ -1,4 +1,4 @@
-"""Tables of one feature: Slack (issue 4): installations, OAuth states and delivery receipts.
+"""Tables of one feature: Slack (issue 4): installations and OAuth states.
 
 Created by migration ``0003_slack``, which branches from revision 0002.
 
@@ -7,9 +7,7 @@ Created by migration ``0003_slack``, which branches from revision 0002.
   A reinstall replaces the row. Single-workspace installs (``SLACK_BOT_TOKEN``) need no row.
 - ``slack_oauth_state``: the ``state`` values handed out when an install starts, each usable once
   and only until it expires (Slack's OAuth guidance: https://api.slack.com/authentication/oauth-v2).
-- ``slack_delivery``: the id of every Slack request that changed something (a slash command's or
-  an interaction's ``trigger_id``). It is written in the same transaction as the change, and it
-  is unique, so a delivery Slack retries (``X-Slack-Retry-Num``) can never be applied twice.
+(Slack's delivery receipts became every platform's, in `storage.receipts`; migration 0005.)
 
 The small repositories below are the only code that reads and writes these rows; the Slack
 adapter uses them through a session, never the tables themselves. Tokens are kept as Slack's own
@@ -18,17 +16,11 @@ SQL installation store keeps them (in the clear); protect the database according
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Index, UniqueConstraint, delete
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import UniqueConstraint, delete
 from sqlmodel import Field, Session, SQLModel, select
 
-from storage import statements
 from storage.tables import UtcDateTime
 
 
@@ -68,21 +60,6 @@ class SlackOAuthStateRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     state: str
     expires_at: datetime = Field(sa_type=UtcDateTime)
-
-
-class SlackDeliveryRow(SQLModel, table=True):
-    """A Slack request whose change is stored: a retry of it is recognised and not applied again."""
-
-    __tablename__ = "slack_delivery"
-    __table_args__ = (
-        UniqueConstraint("team_id", "delivery_id", name="uq_slack_delivery"),
-        Index("ix_slack_delivery_received_at", "received_at"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    team_id: str
-    delivery_id: str
-    received_at: datetime = Field(sa_type=UtcDateTime)
 
 
 # ----------------------------------------------------------------------------- repositories
@@ -178,35 +155,6 @@ class SlackOAuthStates:
         )
         self._session.execute(delete(SlackOAuthStateRow).where(SlackOAuthStateRow.expires_at <= now))
         return deleted.rowcount == 1
-
-
-class SlackDeliveries:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    def record(self, team_id: str, delivery_id: str, now: datetime) -> bool:
-        """Note a delivery as applied; False when it already was (a retry, or a replay)."""
-        connection = self._session.connection()
-        dialect = connection.dialect.name
-        parameters = {"team_id": team_id, "delivery_id": delivery_id, "received_at": now}
-        result = statements.run(connection, _record_statement(dialect), parameters)
-        return result.first() is not None if dialect == "postgresql" else result.rowcount == 1
-
-    def forget_before(self, moment: datetime) -> int:
-        """Drop receipts older than any retry Slack would send (it gives up within minutes)."""
-        result = self._session.execute(delete(SlackDeliveryRow).where(SlackDeliveryRow.received_at < moment))
-        return result.rowcount or 0
-
-
-@functools.lru_cache(maxsize=None)
-def _record_statement(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING, built once (it runs with every change)."""
-    table = SlackDeliveryRow.__table__
-    if dialect == "postgresql":
-        # RETURNING rather than rowcount, which psycopg reports as -1 for this statement.
-        return postgresql_insert(table).on_conflict_do_nothing(index_elements=["team_id", "delivery_id"]).returning(table.c.id)
-    # SQLite counts the row it inserted or ignored; reading RETURNING's result would cost more.
-    return sqlite_insert(table).on_conflict_do_nothing(index_elements=["team_id", "delivery_id"])
 
 
 def _installation(row: SlackInstallationRow) -> SlackInstallation:

@@ -20,6 +20,10 @@ refusal from the database before doing more.
 Other tables written by the same command (the outbox of messages to send, later) belong in the
 same transaction: they use `uow.session`.
 
+A unit of work opened with `receipt=` (`storage.receipts`) records that receipt in the
+transaction it commits; when the receipt is already there, the request was applied before, so
+`commit()` rolls back and raises `Replayed` instead of applying it twice.
+
 A unit of work opened with `shared=` (a `storage.group_commit.SharedTransaction`) runs inside
 a transaction that several commands share: it begins a savepoint, its `commit()` releases it,
 and what it wrote counts as committed (for the cache too) only when the shared transaction does.
@@ -38,6 +42,7 @@ from sqlmodel import Session
 from storage.database import read_only as read_only_engine
 from storage.outbox import HeldVersions, OutboxRepository
 from storage.profiles import ProfileRepository
+from storage.receipts import Receipt, ReceiptRepository, Replayed
 from storage.repository import AssessmentRepository, refusals_translated
 from storage.tracking import cache_for
 
@@ -57,8 +62,11 @@ class SqlUnitOfWork:
     outbox: OutboxRepository
     profiles: ProfileRepository
 
-    def __init__(self, engine: Engine, *, read_only: bool = False, shared: SharedTransaction | None = None) -> None:
+    def __init__(
+        self, engine: Engine, *, read_only: bool = False, shared: SharedTransaction | None = None, receipt: Receipt | None = None
+    ) -> None:
         self._engine = engine
+        self._receipt = receipt
         self._read_only = read_only
         self._shared = shared
         self._savepoint: str | None = None
@@ -108,6 +116,9 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         if self._read_only:
             raise RuntimeError("this unit of work was opened read-only; open another to change anything")
+        receipt = self._receipt
+        if receipt is not None and not ReceiptRepository(self.session).record(receipt):
+            raise Replayed(f"request {receipt.key} of {receipt.platform} {receipt.workspace} was already applied")
         self.assessments.save_all()
         with refusals_translated():
             if self._shared is None:

@@ -29,6 +29,20 @@ from storage.migrate import upgrade
 POSTGRES_URL = os.environ.get("ACCORD_TEST_DATABASE_URL", "").strip()
 
 
+def _databases() -> str:
+    if POSTGRES_URL:
+        return f"SQLite and PostgreSQL ({make_url(POSTGRES_URL).render_as_string(hide_password=True)})"
+    return "SQLite only (set ACCORD_TEST_DATABASE_URL, or run `make test` with PostgreSQL on 127.0.0.1:5432)"
+
+
+def pytest_report_header(config) -> str:
+    return f"storage tests run on: {_databases()}"
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    terminalreporter.write_line(f"storage tests ran on: {_databases()}")
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":

@@ -3,16 +3,15 @@
 bolt's OAuth flow (`AsyncOAuthSettings`) needs an installation store, to keep each workspace's
 bot token when it installs and to find it for every request from that workspace, and a state
 store, to check that a browser finishing an install is the one that started it. Both are here,
-over `storage.slack_tables`, so several `accord serve` workers share them through the database
-(bolt's defaults are files on one machine). Only bot tokens are kept: Accord asks for no user
-scopes. The blocking database calls run off the event loop (`blocking`).
+kept in Accord's database through `bot.platform_state.SlackInstallationPort`, so several
+`accord serve` workers share them (bolt's defaults are files on one machine). Only bot tokens
+are kept: Accord asks for no user scopes.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -20,14 +19,10 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
-from sqlalchemy import Engine
 
-from storage.slack_tables import SlackInstallation, SlackInstallations, SlackOAuthStates
-from storage.unit_of_work import SqlUnitOfWork
+from bot.platform_state import SlackInstallation, SlackInstallationPort
 
 log = logging.getLogger("accord.slack")
-
-Blocking = Callable[..., Awaitable[Any]]
 
 
 def _when(epoch: float | int | None) -> datetime | None:
@@ -41,10 +36,9 @@ def _scopes(scopes: Any) -> str:
 
 
 class DatabaseInstallationStore(AsyncInstallationStore):
-    def __init__(self, database: Engine, client_id: str, blocking: Blocking) -> None:
-        self._database = database
+    def __init__(self, port: SlackInstallationPort, client_id: str) -> None:
+        self._port = port
         self.client_id = client_id
-        self._blocking = blocking
 
     @property
     def logger(self) -> logging.Logger:
@@ -71,20 +65,15 @@ class DatabaseInstallationStore(AsyncInstallationStore):
             bot_token_expires_at=_when(bot.bot_token_expires_at),
             installed_at=_when(bot.installed_at) or datetime.now(timezone.utc),
         )
-        await self._blocking(self._save, record)
+        await self._port.save(record)
         log.info("Accord was installed in Slack workspace %s (%s)", bot.team_id or bot.enterprise_id, bot.team_name)
-
-    def _save(self, record: SlackInstallation) -> None:
-        with SqlUnitOfWork(self._database) as uow:
-            SlackInstallations(uow.session).save(record)
-            uow.commit()
 
     async def async_find_bot(
         self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
     ) -> Bot | None:
         if is_enterprise_install:
             team_id = None
-        found = await self._blocking(self._find, enterprise_id, team_id)
+        found = await self._port.find(self.client_id, enterprise_id, team_id)
         if found is None:
             return None
         return Bot(
@@ -107,35 +96,28 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         # Accord keeps bot installs only; bolt then asks async_find_bot (installation_store_bot_only).
         raise NotImplementedError()
 
-    def _find(self, enterprise_id: str | None, team_id: str | None) -> SlackInstallation | None:
-        with SqlUnitOfWork(self._database, read_only=True) as uow:
-            return SlackInstallations(uow.session).find(self.client_id, enterprise_id, team_id)
-
     async def token_for(self, team_id: str) -> str | None:
-        found = await self._blocking(self._find, None, team_id)
+        found = await self._port.find(self.client_id, None, team_id)
         return found.bot_token if found else None
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        await self._blocking(self._delete, enterprise_id, team_id)
+        await self._delete(enterprise_id, team_id)
 
     async def async_delete_installation(self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None) -> None:
         if user_id is None:
-            await self._blocking(self._delete, enterprise_id, team_id)
+            await self._delete(enterprise_id, team_id)
 
     async def async_delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        await self._blocking(self._delete, enterprise_id, team_id)
+        await self._delete(enterprise_id, team_id)
 
-    def _delete(self, enterprise_id: str | None, team_id: str | None) -> None:
-        with SqlUnitOfWork(self._database) as uow:
-            SlackInstallations(uow.session).delete(self.client_id, enterprise_id, team_id)
-            uow.commit()
+    async def _delete(self, enterprise_id: str | None, team_id: str | None) -> None:
+        await self._port.delete(self.client_id, enterprise_id, team_id)
         log.info("Accord was uninstalled from Slack workspace %s", team_id or enterprise_id)
 
 
 class DatabaseOAuthStateStore(AsyncOAuthStateStore):
-    def __init__(self, database: Engine, blocking: Blocking, expiration: timedelta = timedelta(minutes=10)) -> None:
-        self._database = database
-        self._blocking = blocking
+    def __init__(self, port: SlackInstallationPort, expiration: timedelta = timedelta(minutes=10)) -> None:
+        self._port = port
         self._expiration = expiration
 
     @property
@@ -144,19 +126,8 @@ class DatabaseOAuthStateStore(AsyncOAuthStateStore):
 
     async def async_issue(self, *args: Any, **kwargs: Any) -> str:
         state = secrets.token_urlsafe(24)
-        await self._blocking(self._issue, state, datetime.now(timezone.utc) + self._expiration)
+        await self._port.issue_state(state, datetime.now(timezone.utc) + self._expiration)
         return state
 
     async def async_consume(self, state: str) -> bool:
-        return await self._blocking(self._consume, state, datetime.now(timezone.utc))
-
-    def _issue(self, state: str, expires_at: datetime) -> None:
-        with SqlUnitOfWork(self._database) as uow:
-            SlackOAuthStates(uow.session).issue(state, expires_at)
-            uow.commit()
-
-    def _consume(self, state: str, now: datetime) -> bool:
-        with SqlUnitOfWork(self._database) as uow:
-            valid = SlackOAuthStates(uow.session).consume(state, now)
-            uow.commit()
-            return valid
+        return await self._port.consume_state(state, datetime.now(timezone.utc))

@@ -6,15 +6,16 @@ Every listener acknowledges first and keeps slow work for after the acknowledgem
 what needs the Web API (fetching a channel's members, opening a modal, answering privately,
 uploading a report) runs as a background task the platform keeps track of.
 
-- ``/accord ...`` and ``/finalise ...``: the text goes to `Accord.handle_text`, the one grammar.
+- ``/accord ...`` and ``/finalise ...``: the text goes through the one door
+  (`bot.door.Door.run_text`) in the one grammar; typed in a direct message with Accord (or
+  its Messages tab) it acts on the assessment the person takes part in.
   The answer for the person who asked comes back privately (``response_url``, ephemeral); what
   the channel sees is already in the outbox, written with the change, and the dispatcher is
   woken to send it.
 - The **Vote** button opens the vote modal (``views.open``); its submission is the one thing
   done inside the request, because a refusal has to come back in the response as
-  ``response_action: errors`` on the field at fault. A vote is one small database write; the
-  votes that arrive together share one commit (`storage.group_commit`; on PostgreSQL, those of
-  one conversation), and each voter is answered once it is stored.
+  ``response_action: errors`` on the field the refusal names (`Message.concerns`). The door
+  stores the vote; each voter is answered once it is stored.
 - **Accept proposal** finalises the question with the proposed numbers (super-users only).
 - ``app_home_opened`` publishes the member's App Home.
 
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -37,17 +38,19 @@ from adapters.slack import blocks as b
 from adapters.slack.courier import Courier, send_privately
 from adapters.slack.delivery import SlackDeliverer, slack_error
 from adapters.slack.directory import NO_ONE, FetchedDirectory, SlackPeople, conversation, has_plain_mention, identity
-from adapters.slack.receipts import Receipt, Replayed
 from bot import commands as c
-from bot.service import Accord, Person, Reply, Request
+from bot.door import Door
+from bot.platform_state import Profile, Profiles
+from bot.service import Person, Reply, Request
 from engine import presenters as p
 from engine.assessment import Assessment, Identity
 from engine.views import Kind, Message
-from storage.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger("accord.slack")
 
 SLASH_COMMANDS = ("/accord", "/finalise")
+# Where on the vote form a refusal belongs, by the input it concerns (`Message.concerns`).
+FIELD_BLOCKS = {"current": b.CURRENT_BLOCK, "ambition": b.AMBITION_BLOCK, "comment": b.COMMENT_BLOCK}
 
 NOT_IN_CHANNEL = (
     "I can't see this channel's members. Invite me first with `/invite @Accord`, then try again."
@@ -62,12 +65,9 @@ STALE_FORM = "This form is out of date. Close it and press *Vote* on the questio
 class Wiring:
     """What the listeners need from the platform that owns them."""
 
-    database: Any  # sqlalchemy Engine
-    service: Callable[..., Accord]  # (receipt, shared transaction or None)
-    blocking: Callable[..., Awaitable[Any]]
-    together: Callable[[Callable[[Any], Any], Any], Awaitable[Any]]  # a vote and its conversation: in a group commit
+    door: Door
+    profiles: Profiles
     spawn: Callable[[Awaitable[Any]], None]
-    wake: Callable[[], None]
     clock: Callable[[], Any]
     deliverer: SlackDeliverer
     people: SlackPeople
@@ -88,6 +88,7 @@ class Listeners:
             app.command(name)(self.on_command)
         app.action(b.ACTION_PREFIX + "finalise")(self.on_finalise_button)
         app.event("app_home_opened")(self.on_home_opened)
+        app.event("message")(self.on_direct_message)
 
     # ------------------------------------------------------------------ slash commands
 
@@ -97,11 +98,40 @@ class Listeners:
             await ack(text="Accord could not read this command (it names no workspace, person or channel). Nothing was changed.")
             return
         await ack()
-        self.w.spawn(self._command(body, client, respond, _receipt(request, body, self.w.clock())))
-
-    async def _command(self, body: dict, client: AsyncWebClient, respond, receipt: Receipt | None) -> None:
-        team_id, user_id, channel_id = body["team_id"], body["user_id"], body["channel_id"]
         text = f"{body.get('command', '/accord')} {body.get('text') or ''}".strip()
+        private = _is_direct_message(channel_id, body.get("channel_name"))
+        key = _delivery_key(request, body)
+        self.w.spawn(self._command(team_id, user_id, channel_id, text, body.get("user_name"), client, respond, key, private))
+
+    async def on_direct_message(self, body: dict, event: dict, client: AsyncWebClient) -> None:
+        """Text typed to Accord in its Messages tab (``message.im``): a command in the one grammar.
+
+        It acts on the assessment under way that the person takes part in, as a slash command
+        in a direct message does; the person is answered there. Accord's own posts, edits and
+        other subtypes are not commands.
+        """
+        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+            return
+        team_id = body.get("team_id") or event.get("team")
+        user_id, channel_id, text = event.get("user"), event.get("channel"), (event.get("text") or "").strip()
+        if not (team_id and user_id and channel_id and text):
+            return
+        # Slack retries an event with the same event_id: the door applies it once.
+        key = body.get("event_id") or event.get("client_msg_id")
+        self.w.spawn(self._command(team_id, user_id, channel_id, text, None, client, None, key, True))
+
+    async def _command(
+        self,
+        team_id: str,
+        user_id: str,
+        channel_id: str,
+        text: str,
+        user_name: str | None,
+        client: AsyncWebClient,
+        respond,
+        key: str | None,
+        private: bool,
+    ) -> None:
         actor = identity(team_id, user_id)
         where = conversation(team_id, channel_id)
         try:
@@ -110,12 +140,9 @@ class Listeners:
             command = None  # handle_text answers with the grammar's own words
         try:
             directory = await self._directory_for(client, team_id, channel_id, command, text)
-            person = await self._person(client, team_id, user_id, body.get("user_name"))
-            request = Request(person, where, self.w.clock())
-            reply: Reply = await self.w.blocking(self.w.service(receipt).handle_text, request, text, directory)
-        except Replayed:
-            log.info("ignored a repeated delivery of %r from %s (retry %s)", text, user_id, receipt.retry if receipt else "?")
-            return
+            person = await self._person(client, team_id, user_id, user_name)
+            request = Request(person, where, self.w.clock(), key=key, private=private)
+            reply: Reply = await self.w.door.run_text(request, text, directory)
         except SlackApiError as refused:
             error = slack_error(refused)
             log.warning("Slack refused a lookup for %r: %s", text, error)
@@ -125,6 +152,9 @@ class Listeners:
         except Exception:  # noqa: BLE001 - the person gets an answer; the log gets the details
             log.exception("the command %r failed", text)
             await self._answer(respond, client, channel_id, user_id, [p.error_message(actor, BROKEN)])
+            return
+        if reply.replayed:
+            log.info("ignored a repeated delivery of %r from %s", text, user_id)
             return
         await self._after(reply, actor, client, respond, channel_id)
         if isinstance(command, c.Export) and reply.ok and reply.assessment is not None:
@@ -136,7 +166,7 @@ class Listeners:
         """Fetch what the command will ask the directory, before the service runs."""
         if isinstance(command, c.Start):
             members = await self.w.people.channel(client, team_id, channel_id)
-            await self.w.blocking(self._record_profiles, members)
+            await self.w.profiles.record((Profile(m.person.identity, m.timezone) for m in members if m.human), self.w.clock())
             return FetchedDirectory(roster=members)
         if isinstance(command, c.SetRole):
             mentioned = await self.w.people.mentioned(client, team_id, text)
@@ -144,14 +174,6 @@ class Listeners:
                 return FetchedDirectory(mentioned, roster=await self.w.people.channel(client, team_id, channel_id))
             return FetchedDirectory(mentioned)
         return NO_ONE
-
-    def _record_profiles(self, members) -> None:
-        now = self.w.clock()
-        with SqlUnitOfWork(self.w.database) as uow:
-            for member in members:
-                if member.human:
-                    uow.profiles.record(member.person.identity, now, timezone=member.timezone)
-            uow.commit()
 
     async def _person(self, client: AsyncWebClient, team_id: str, user_id: str, fallback: str | None) -> Person:
         try:
@@ -177,14 +199,14 @@ class Listeners:
                 await self._answer(respond, client, channel_id, user_id, [p.error_message(identity(team_id or "", user_id), STALE_FORM)])
             return
         form = b.VoteForm(channel_id, target.value)
-        view = await self.w.blocking(self._vote_view, conversation(team_id, channel_id), identity(team_id, user_id), form)
+        view = self._vote_view(await self.w.door.own_view(conversation(team_id, channel_id), identity(team_id, user_id), form.question_id), form)
         try:
             await client.views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as refused:
             log.warning("views.open failed: %s", slack_error(refused))
 
-    def _vote_view(self, where, voter: Identity, form: b.VoteForm) -> dict:
-        view = self.w.service(None).own_view(where, voter, form.question_id)
+    @staticmethod
+    def _vote_view(view, form: b.VoteForm) -> dict:
         if view is None:
             return b.closed_modal("Voting has closed", "This question is no longer open in this channel's assessment.")
         if not view.member:
@@ -211,24 +233,20 @@ class Listeners:
         asked = Request(Person(voter, user.get("name") or user["id"]), conversation(team_id, form.channel_id), self.w.clock())
         vote = c.Vote(current=current, ambition=ambition, comment=comment, question=form.question_id)
         try:
-            receipt = _receipt(request, body, asked.now)
-            reply: Reply = await self.w.together(
-                lambda shared: self.w.service(receipt, shared).handle(asked, vote, NO_ONE), asked.conversation
-            )
-        except Replayed:
-            await ack()
-            return
+            reply: Reply = await self.w.door.run(replace(asked, key=_delivery_key(request, body)), vote)
         except Exception:  # noqa: BLE001 - the voter sees it on the form, which stays open to try again
             log.exception("a vote from %s could not be recorded", user["id"])
             await ack(response_action="errors", errors={b.CURRENT_BLOCK: NOT_SAVED})
             return
+        if reply.replayed:
+            await ack()
+            return
         if not reply.ok:
             refusal = next(m for m in reply.messages if m.kind is Kind.ERROR)
             text = " ".join(refusal.text) or refusal.heading
-            await ack(response_action="errors", errors={_field_at_fault(text): b.clip(text, 1000)})
+            await ack(response_action="errors", errors={FIELD_BLOCKS.get(refusal.concerns, b.CURRENT_BLOCK): b.clip(text, 1000)})
             return
         await ack()
-        self.w.wake()
         answers = reply.answers(voter)
         if answers:
             self.w.spawn(self._answer(None, client, form.channel_id, user["id"], answers))
@@ -239,9 +257,9 @@ class Listeners:
 
     async def on_finalise_button(self, ack, body: dict, action: dict, client: AsyncWebClient, respond, request) -> None:
         await ack()
-        self.w.spawn(self._finalise(body, action, client, respond, _receipt(request, body, self.w.clock())))
+        self.w.spawn(self._finalise(body, action, client, respond, _delivery_key(request, body)))
 
-    async def _finalise(self, body: dict, action: dict, client: AsyncWebClient, respond, receipt: Receipt | None) -> None:
+    async def _finalise(self, body: dict, action: dict, client: AsyncWebClient, respond, key: str | None) -> None:
         team_id = (body.get("team") or {}).get("id")
         user_id = (body.get("user") or {}).get("id")
         target = b.parse_button_value(action.get("value"))
@@ -250,10 +268,9 @@ class Listeners:
             return
         actor = identity(team_id, user_id)
         person = await self._person(client, team_id, user_id, (body.get("user") or {}).get("name"))
-        request = Request(person, conversation(team_id, channel_id), self.w.clock())
-        try:
-            reply = await self.w.blocking(self.w.service(receipt).handle, request, c.Finalise(), NO_ONE)
-        except Replayed:
+        request = Request(person, conversation(team_id, channel_id), self.w.clock(), key=key)
+        reply = await self.w.door.run(request, c.Finalise())
+        if reply.replayed:
             return
         await self._after(reply, actor, client, respond, channel_id)
 
@@ -268,15 +285,13 @@ class Listeners:
         self.w.spawn(self._publish_home(client, identity(team_id, event["user"])))
 
     async def _publish_home(self, client: AsyncWebClient, person: Identity) -> None:
-        view = await self.w.blocking(lambda: b.home_view(*self.w.service(None).overview(person)))
+        view = b.home_view(*await self.w.door.overview(person))
         await client.views_publish(user_id=person.user_id, view=view)
 
     # ------------------------------------------------------------------------ answers
 
     async def _after(self, reply: Reply, actor: Identity, client: AsyncWebClient, respond, channel_id: str) -> None:
-        """The asker's answer, privately; the rest is queued (wake the dispatcher) or posted now."""
-        if reply.queued:
-            self.w.wake()
+        """The asker's answer, privately; the rest is queued (the door woke the dispatcher) or posted now."""
         answers = reply.answers(actor)
         if answers:
             await self._answer(respond, client, channel_id, actor.user_id, answers)
@@ -306,22 +321,24 @@ class Listeners:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _receipt(request: Any, body: dict, now) -> Receipt | None:
-    """The delivery's identity, to recognise Slack's retries of it (see `receipts`)."""
-    team_id = body.get("team_id") or (body.get("team") or {}).get("id")
+def _delivery_key(request: Any, body: dict) -> str | None:
+    """The delivery's identity, by which the door recognises Slack's retries of it."""
     delivery = body.get("trigger_id")
     if not delivery:
         view = body.get("view") or {}
         action = (body.get("actions") or [{}])[0]
         delivery = f"{view.get('id', '')}:{view.get('hash', '')}:{action.get('action_ts', '')}".strip(":") or None
-    if not (team_id and delivery):
-        return None
     headers = getattr(request, "headers", {}) or {}
     retry = (headers.get("x-slack-retry-num") or ["0"])[0]
-    if retry != "0":
+    if delivery and retry != "0":
         reason = (headers.get("x-slack-retry-reason") or ["?"])[0]
         log.info("Slack retried delivery %s (attempt %s, %s)", delivery, retry, reason)
-    return Receipt(team_id, delivery, now, int(retry) if str(retry).isdigit() else 0)
+    return delivery
+
+
+def _is_direct_message(channel_id: str, channel_name: str | None) -> bool:
+    """A slash command typed in a direct message (Slack names it so; DM ids start with D)."""
+    return channel_name == "directmessage" or channel_id.startswith("D")
 
 
 def _read_vote(values: dict) -> tuple[int, int, str, dict[str, str]]:
@@ -338,13 +355,3 @@ def _read_vote(values: dict) -> tuple[int, int, str, dict[str, str]]:
             chosen[block] = int(raw)
     comment = ((values.get(b.COMMENT_BLOCK) or {}).get(b.TEXT_ACTION) or {}).get("value") or ""
     return chosen.get(b.CURRENT_BLOCK, 0), chosen.get(b.AMBITION_BLOCK, 0), str(comment), errors
-
-
-def _field_at_fault(text: str) -> str:
-    """Which input a refusal is about, so Slack shows it there (the engine's words say which)."""
-    lowered = text.lower()
-    if lowered.startswith("the ambition") or "ambition (" in lowered:
-        return b.AMBITION_BLOCK
-    if "comment" in lowered:
-        return b.COMMENT_BLOCK
-    return b.CURRENT_BLOCK

@@ -7,13 +7,15 @@ for, and why:
   private answers), ``channels:read``/``groups:read``/``mpim:read``/``im:read`` (who is in the
   channel an assessment starts in: ``conversations.members``), ``users:read`` (names, and time
   zones for reminders: ``users.info``), ``files:write`` (charts and reports: ``files_upload_v2``),
-  ``im:write`` (a person's private report and reminders: ``conversations.open``);
+  ``im:write`` (a person's private report and reminders: ``conversations.open``),
+  ``im:history`` (what a person types to Accord in its Messages tab: ``message.im`` events);
 - slash commands ``/accord`` and ``/finalise``, with user names escaped so a mention arrives as
   ``<@U123|name>``;
 - interactivity (the Vote button and modal) and events (``app_home_opened`` for the App Home;
+  ``message.im`` for commands typed in the Messages tab, such as ``vote 2 4`` after a reminder;
   ``app_uninstalled`` and ``tokens_revoked`` so an OAuth install is forgotten when removed), all
   at ``/slack/events``; the OAuth redirect at ``/slack/oauth_redirect``;
-- the App Home tab, and the Messages tab for reminders.
+- the App Home tab, and the Messages tab for reminders and for commands typed to Accord.
 
 Without an address (no ``--url`` and no ``teams.public_url``) the manifest is for Socket Mode,
 which needs no public URL.
@@ -35,8 +37,9 @@ BOT_SCOPES = (
     "users:read",
     "files:write",
     "im:write",
+    "im:history",
 )
-BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked")
+BOT_EVENTS = ("app_home_opened", "message.im", "app_uninstalled", "tokens_revoked")
 
 DESCRIPTION = "Your leadership team's consensus self-assessment, in the channel you already use."
 LONG_DESCRIPTION = (
@@ -78,7 +81,7 @@ def slack_manifest(config: Config, base_url: str | None) -> dict[str, Any]:
             "background_color": "#1d3b5a",
         },
         "features": {
-            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True, "messages_tab_read_only_enabled": True},
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True, "messages_tab_read_only_enabled": False},
             "bot_user": {"display_name": "Accord", "always_online": True},
             "slash_commands": commands,
         },

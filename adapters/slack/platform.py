@@ -17,22 +17,16 @@ Settings (``slack:`` in app.yaml, from the environment):
 
 The app runs with ``process_before_response=True``: bolt then answers Slack as soon as a
 listener returns, instead of polling for the acknowledgement in 10 ms steps, and every listener
-keeps its slow work for `spawn`ed tasks. Database work never runs on the event loop: on SQLite
-it goes to the server's writers, where votes that arrive together share a commit
-(`storage.group_commit`; on PostgreSQL, votes of one conversation), and the rest to a small
-thread pool on PostgreSQL.
+keeps its slow work for `spawn`ed tasks. Every command goes through the one door
+(`bot.door.Door`), which keeps database work off the event loop; what Slack needs remembered
+(installations, people's time zones) goes through the ports of `bot.platform_state`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
-import tempfile
 from collections.abc import Awaitable
-from datetime import timedelta
-from functools import partial
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -53,15 +47,9 @@ from adapters.slack.directory import SlackPeople
 from adapters.slack.installations import DatabaseInstallationStore, DatabaseOAuthStateStore
 from adapters.slack.listeners import Listeners, Wiring
 from adapters.slack.manifest import BOT_SCOPES
-from adapters.slack.receipts import Receipt, ReceiptUnitOfWork
 from bot.config import ConfigError
-from bot.report import write_report
-from bot.server import Runtime
-from bot.service import Accord
+from bot.runtime import Runtime
 from engine.assessment import Assessment, Identity
-from storage.group_commit import SharedTransaction
-from storage.slack_tables import SlackDeliveries
-from storage.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger("accord.slack")
 
@@ -84,7 +72,6 @@ log.addFilter(_SameTokenTwice())
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
-RECEIPTS_KEPT = timedelta(days=1)  # Slack stops retrying within minutes
 UNREADABLE = "Accord could not read this request. Nothing was changed."
 SHUTDOWN_GRACE = 10.0  # seconds background work gets to finish when the server stops
 
@@ -99,8 +86,6 @@ class SlackPlatform:
         self.socket_mode = socket_mode
         self.oauth = bool(settings.client_id or settings.client_secret)
         _check(settings, socket_mode, self.oauth)
-        database = application.database
-        self._database = database
         self._tasks: set[asyncio.Task] = set()
         self._stop = asyncio.Event()
         self.api_url = api_base_url(settings.api_url)
@@ -108,7 +93,7 @@ class SlackPlatform:
 
         oauth_settings = authorize = None
         if self.oauth:
-            self.installations = DatabaseInstallationStore(database, settings.client_id, self.db)
+            self.installations = DatabaseInstallationStore(runtime.slack_installations, settings.client_id)
             oauth_settings = AsyncOAuthSettings(
                 client_id=settings.client_id,
                 client_secret=settings.client_secret,
@@ -116,7 +101,7 @@ class SlackPlatform:
                 user_scopes=[],
                 installation_store=self.installations,
                 installation_store_bot_only=True,
-                state_store=DatabaseOAuthStateStore(database, self.db),
+                state_store=DatabaseOAuthStateStore(runtime.slack_installations),
                 install_path=INSTALL_PATH,
                 redirect_uri_path=REDIRECT_PATH,
                 logger=log,
@@ -152,12 +137,9 @@ class SlackPlatform:
         self.courier = Courier(self.api_url)
         self.listeners = Listeners(
             Wiring(
-                database=database,
-                service=self.service,
-                blocking=self.db,
-                together=runtime.database_work.command,
+                door=runtime.door,
+                profiles=runtime.profiles,
                 spawn=self.spawn,
-                wake=runtime.dispatcher.wake,
                 clock=runtime.clock,
                 deliverer=self.deliverer,
                 people=self.people,
@@ -177,7 +159,6 @@ class SlackPlatform:
         self._verifier = SignatureVerifier(settings.signing_secret)
         self._app_token = settings.app_token
         self._socket_handler: Any = None
-        self._housekeeping: asyncio.Task | None = None
         self._session: aiohttp.ClientSession | None = None
 
     # ---------------------------------------------------------------- bot.server.Platform
@@ -203,7 +184,6 @@ class SlackPlatform:
         self._session = aiohttp.ClientSession()
         self.bolt.client.session = self._session
         self.clients.session = self._session
-        self._housekeeping = asyncio.create_task(self._forget_old_receipts())
         if self.socket_mode:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
@@ -213,8 +193,6 @@ class SlackPlatform:
 
     async def shutdown(self) -> None:
         self._stop.set()
-        if self._housekeeping is not None:
-            await asyncio.gather(self._housekeeping, return_exceptions=True)
         if self._socket_handler is not None:
             await self._socket_handler.close_async()
         await self.settle(SHUTDOWN_GRACE)
@@ -252,14 +230,6 @@ class SlackPlatform:
 
     # ----------------------------------------------------------------- shared services
 
-    def service(self, receipt: Receipt | None, shared: SharedTransaction | None = None) -> Accord:
-        """The use cases, with units of work that keep this delivery's receipt (see `receipts`)."""
-        return self.runtime.application.service(partial(ReceiptUnitOfWork, self._database, receipt, shared=shared))
-
-    async def db(self, function, *args: Any) -> Any:
-        """Run blocking database work off the event loop (`storage.database_work`)."""
-        return await self.runtime.database_work.call(function, *args)
-
     def spawn(self, work: Awaitable[Any]) -> None:
         """Start work that follows an acknowledgement; it is awaited at shutdown, never lost silently."""
         task = asyncio.ensure_future(work)
@@ -287,63 +257,23 @@ class SlackPlatform:
             await asyncio.wait(pending, timeout=remaining)
 
     async def export(self, client: AsyncWebClient, person: Identity, assessment: Assessment, fmt: str = "markdown") -> None:
-        """`/accord export [html|csv|json]`: the report uploaded to the asker alone.
+        """`/accord export [html|csv|json|markdown]`: the report uploaded to the asker alone.
 
-        Markdown comes with its charts as separate images; HTML is one self-contained file
-        (charts inline) for a board paper; CSV and JSON are one file each.
+        The file is the one export every surface gives (`bot.door.Door.export`): HTML is
+        self-contained (charts inline) for a board paper; Markdown carries its charts inline too.
         """
-        if fmt not in ("markdown", "md"):
-            export = await asyncio.to_thread(self._export_file, assessment, fmt, person)
-            try:
-                opened = await client.conversations_open(users=person.user_id)
-                await client.files_upload_v2(
-                    channel=opened["channel"]["id"],
-                    content=export.content,
-                    filename=export.filename,
-                    title=f"{assessment.title}: report",
-                    initial_comment=f"The report on {assessment.title}. Only you received it.",
-                )
-            except SlackApiError as refused:
-                log.warning("the report could not be sent to %s: %s", person.user_id, slack_error(refused))
-            return
-        markdown, images = await asyncio.to_thread(_markdown_report, assessment, self.runtime.charts)
+        export = await self.runtime.door.export(assessment.id, fmt, person)
         try:
             opened = await client.conversations_open(users=person.user_id)
-            uploads = [{"content": markdown.read_bytes(), "filename": "report.md", "title": f"{assessment.title}: report"}]
-            uploads += [{"content": image.read_bytes(), "filename": image.name, "title": image.stem} for image in images]
             await client.files_upload_v2(
                 channel=opened["channel"]["id"],
-                file_uploads=uploads,
-                initial_comment=f"The report on {assessment.title}, with its charts. Only you received it.",
+                content=export.content,
+                filename=export.filename,
+                title=f"{assessment.title}: report",
+                initial_comment=f"The report on {assessment.title}. Only you received it.",
             )
         except SlackApiError as refused:
             log.warning("the report could not be sent to %s: %s", person.user_id, slack_error(refused))
-        finally:
-            shutil.rmtree(Path(markdown).parent, ignore_errors=True)
-
-    def _export_file(self, assessment: Assessment, fmt: str, person: Identity):
-        from bot.comparison import report_context_for
-        from bot.export import render_export
-
-        application = self.runtime.application
-        context = report_context_for(application.database, assessment, application.config)
-        return render_export(assessment, fmt, requested_by=person, context=context, renderer=self.runtime.charts)
-
-    async def _forget_old_receipts(self) -> None:
-        while not self._stop.is_set():
-            try:
-                await self.db(self._prune)
-            except Exception:  # noqa: BLE001 - pruning is housekeeping; try again later
-                log.exception("could not prune old Slack delivery receipts")
-            try:
-                await asyncio.wait_for(self._stop.wait(), timeout=3600)
-            except asyncio.TimeoutError:
-                pass
-
-    def _prune(self) -> None:
-        with SqlUnitOfWork(self._database) as uow:
-            SlackDeliveries(uow.session).forget_before(self.runtime.clock() - RECEIPTS_KEPT)
-            uow.commit()
 
 
 async def _uninstalled(body: dict) -> None:
@@ -364,11 +294,6 @@ def _malformed(body: Any) -> bool:
     if body.get("type") == "block_actions":
         return not (isinstance(body.get("actions"), list) and isinstance(body.get("user"), dict))
     return False
-
-
-def _markdown_report(assessment: Assessment, charts) -> tuple[Path, list[Path]]:  # noqa: D103
-    files = write_report(assessment, Path(tempfile.mkdtemp(prefix="accord-export-")), renderer=charts)
-    return files.markdown, list(files.images)
 
 
 def _check(settings, socket_mode: bool, oauth: bool) -> None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from http import HTTPStatus
@@ -56,9 +56,9 @@ from adapters.teams.directory import (
 from adapters.teams.graph import GraphProfiles
 from adapters.teams.references import ReferenceBook
 from bot import commands as c
-from bot.service import Accord, OwnView, Reply, Request
+from bot.door import Door
+from bot.service import Reply, Request
 from engine import presenters as p
-from engine.assessment import Conversation, Identity
 from engine.views import Kind, Link
 
 log = logging.getLogger("accord.teams")
@@ -82,20 +82,13 @@ WELCOME = (
 
 @dataclass
 class Services:
-    """What the handler delegates to."""
+    """What the handler delegates to: the one door, and what Teams needs beside it."""
 
-    accord: Accord
+    door: Door
     references: ReferenceBook
     deliverer: TeamsDeliverer
     graph: GraphProfiles | None
-    own_view: Callable[[Conversation, Identity, str | None], OwnView | None]
     clock: Callable[[], datetime]
-    wake: Callable[[], None]
-    # Where blocking database work runs (`storage.database_work`); None: on the event loop (tests).
-    run: Callable[..., Awaitable[Any]] | None = None
-    # A vote, as a command of a group commit: (shared transaction or None) -> Reply.
-    command: Callable[[Callable[[Any], Any], Any], Awaitable[Any]] | None = None  # a vote and its conversation
-    accord_in: Callable[[Any], Accord] | None = None  # the use cases inside a shared transaction
     images: cards.Images | None = None
     report_url: Callable[[str, str], str] | None = None  # (assessment id, format) -> download address
 
@@ -124,7 +117,7 @@ class AccordTeamsBot(TeamsActivityHandler):
             if verb == cards.VOTE_VERB:
                 reply = (await self._vote(request, activity.value)).reply
             elif verb in CARD_COMMANDS:
-                reply = await self._run(self._s.accord.handle, request, CARD_COMMANDS[verb](), TeamsDirectory())
+                reply = await self._s.door.run(request, CARD_COMMANDS[verb](), TeamsDirectory())
             else:
                 reply = Reply([p.error_message(request.actor.identity, f"Accord does not know the card action {verb!r}.")])
             await self._answer(turn_context, request, reply)
@@ -136,7 +129,9 @@ class AccordTeamsBot(TeamsActivityHandler):
             directory.accounts = await fetch_roster(turn_context)
             if directory.accounts:
                 await self._s.references.remember_members(activity, directory.accounts)
-        reply = await self._run(self._s.accord.handle_text, request, text, directory)
+        reply = await self._s.door.run_text(request, text, directory)
+        if reply.replayed:
+            return
         if starting and reply.ok and self._s.graph is not None:
             self._s.graph.refresh_later(tenant_of(activity), directory.accounts)
         command = _parsed(text)
@@ -169,15 +164,11 @@ class AccordTeamsBot(TeamsActivityHandler):
             return _card(await self._own_card(request, _text(data.get("question")) or None))
         if verb == cards.VOTE_VERB:
             outcome = await self._vote(request, data)
-            if outcome.reply.queued:
-                self._s.wake()
             return _card(outcome.card)
         command = CARD_COMMANDS.get(verb)
         if command is None:
             return _card(cards.render(p.error_message(request.actor.identity, f"Accord does not know the card action {verb!r}.")))
-        reply = await self._run(self._s.accord.handle, request, command(), TeamsDirectory())
-        if reply.queued:
-            self._s.wake()
+        reply = await self._s.door.run(request, command(), TeamsDirectory())
         answers = reply.answers(request.actor.identity)
         shown = answers[0] if answers else next((m for m in reply.messages if m.audience.is_channel), None)
         if shown is None:
@@ -196,11 +187,9 @@ class AccordTeamsBot(TeamsActivityHandler):
             return _VoteOutcome(await self._own_card(request, question, problem=problem, submitted=submitted),
                                 Reply([p.error_message(actor, problem)]))
         vote = c.Vote(current, ambition, comment, question=question)
-        if self._s.command is not None and self._s.accord_in is not None:
-            accord_in = self._s.accord_in
-            reply = await self._s.command(lambda shared: accord_in(shared).handle(request, vote, TeamsDirectory()), request.conversation)
-        else:
-            reply = await self._run(self._s.accord.handle, request, vote, TeamsDirectory())
+        reply = await self._s.door.run(request, vote, TeamsDirectory())
+        if reply.replayed:
+            return _VoteOutcome(await self._own_card(request, question), reply)
         if not reply.ok:
             refusal = " ".join(" ".join(m.text) for m in reply.answers(actor) if m.kind is Kind.ERROR)
             return _VoteOutcome(await self._own_card(request, question, problem=refusal, submitted=submitted), reply)
@@ -216,7 +205,7 @@ class AccordTeamsBot(TeamsActivityHandler):
         self, request: Request, question: str | None, *, problem: str | None = None, submitted: cards.OwnVote | None = None
     ) -> dict:
         """The question card as this person sees it: their own vote selected, or what they just tried."""
-        view = await self._call(self._s.own_view, request.conversation, request.actor.identity, question)
+        view = await self._s.door.own_view(request.conversation, request.actor.identity, question)
         if view is None:
             text = problem or "There is no such question in this channel's assessment any more."
             return cards.render(p.error_message(request.actor.identity, text))
@@ -257,9 +246,7 @@ class AccordTeamsBot(TeamsActivityHandler):
                         f"{request.actor.name}, I could not message you privately. Open a chat with me and ask again there."
                     )
                 )
-        if reply.queued:
-            self._s.wake()
-        else:
+        if not reply.queued:
             for message in reply.messages:
                 if message.audience.is_channel:
                     await turn_context.send_activity(self._s.deliverer.activity_for(message))
@@ -270,7 +257,14 @@ class AccordTeamsBot(TeamsActivityHandler):
         activity = turn_context.activity
         tenant = tenant_of(activity)
         sender = activity.from_property or ChannelAccount(id="unknown", name="Someone")
-        return Request(actor=person_of(sender, tenant), conversation=conversation_of(activity), now=self._s.clock())
+        return Request(
+            actor=person_of(sender, tenant),
+            conversation=conversation_of(activity),
+            now=self._s.clock(),
+            # The Bot Framework redelivers an activity with the same id: the door applies it once.
+            key=f"{activity.conversation.id}|{sender.id}|{activity.id}" if activity.id and activity.conversation else None,
+            private=is_personal(activity),
+        )
 
     async def _command_text(self, turn_context: TurnContext) -> tuple[str, dict[str, Account]]:
         """The command typed, without the bot's mention; other mentions as `@<token>`."""
@@ -298,14 +292,6 @@ class AccordTeamsBot(TeamsActivityHandler):
         text = re.sub(r"<[^>]+>", " ", text)
         text = html.unescape(text).replace("\xa0", " ")
         return " ".join(text.split()), mentioned
-
-    async def _run(self, function, *args):
-        return await self._call(function, *args)
-
-    async def _call(self, function, *args):
-        if self._s.run is None:
-            return function(*args)
-        return await self._s.run(function, *args)
 
 
 @dataclass

@@ -4,7 +4,7 @@ Reminders should reach people in their working day. The Bot Framework does not s
 person is, Graph does: `GET /users/{id}/mailboxSettings` gives their time zone and working
 hours (application permission MailboxSettings.Read, granted by an admin; see docs/teams.md).
 When an assessment starts, Accord asks Graph about each member it has an Azure AD object id
-for, and records what it learns with `uow.profiles.record(...)`. The reminder sweep and the
+for, and records what it learns through the `bot.platform_state.Profiles` port. The reminder sweep and the
 `remind` command read it: a member's reminders come only within their working hours, on their
 working days (`engine.reminders.working_hours` reads the record and ignores what makes no sense).
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
@@ -32,11 +32,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 import msal
-from sqlalchemy import Engine
 
 from adapters.teams.directory import Account
 from bot.config import TeamsConfig
-from storage.unit_of_work import SqlUnitOfWork
+from bot.platform_state import Profile, Profiles
 
 log = logging.getLogger("accord.teams")
 
@@ -147,15 +146,12 @@ class GraphProfiles:
     def __init__(
         self,
         config: TeamsConfig,
-        database: Engine,
+        profiles: Profiles,
         clock: Callable[[], datetime],
         tokens: TokenProvider | None,
-        run: Callable[..., Awaitable[Any]] | None = None,
     ) -> None:
         self._graph_url = config.graph_url.rstrip("/")
-        self._database = database
-        # Where the profiles are written: the server's `storage.database_work`; else a worker thread.
-        self._run = run
+        self._profiles = profiles
         self._clock = clock
         self._tokens = tokens
         self._default_tenant = config.tenant_id
@@ -196,18 +192,7 @@ class GraphProfiles:
 
         await asyncio.gather(*(one(a) for a in accounts))
         if found:
-            now = self._clock()
-
-            def record() -> None:
-                with SqlUnitOfWork(self._database) as uow:
-                    for account, zone, hours in found:
-                        uow.profiles.record(account.person.identity, now, timezone=zone, working_hours=hours)
-                    uow.commit()
-
-            if self._run is not None:
-                await self._run(record)
-            else:
-                await asyncio.get_running_loop().run_in_executor(None, record)
+            await self._profiles.record((Profile(account.person.identity, zone, hours) for account, zone, hours in found), self._clock())
         return len(found)
 
     async def _mailbox_settings(self, tenant: str, token: str, user_id: str) -> dict | None:

@@ -23,11 +23,9 @@ not an activity (not JSON, no type, no conversation) instead of a 500, authentic
 anything else, and an invoke response serialised exactly once (botbuilder's own path
 serialises an `AdaptiveCardInvokeResponse` twice; see `bot.py`).
 
-Where commands run: on SQLite, on the event loop itself, like the outbox dispatcher's own
-database work: SQLite writes are serial anyway, a vote takes a few milliseconds, and one
-thread means the dispatcher and the commands never wait on each other's file lock (with a
-thread of their own they did, and SQLite's busy handler sleeps for up to 100 ms at a time).
-On PostgreSQL, on a pool of four threads, keeping the loop free while the server answers.
+Commands go through the one door (`bot.door.Door`), which runs them off the event loop and
+applies a redelivered activity (the same id) once; conversation references and people's
+profiles go through the ports of `bot.platform_state`.
 """
 
 from __future__ import annotations
@@ -37,7 +35,6 @@ import ipaddress
 from datetime import timedelta
 import logging
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -55,8 +52,7 @@ from adapters.teams.directory import PLATFORM
 from adapters.teams.graph import GraphProfiles, MsalTokenProvider, TokenProvider, graph_scope
 from adapters.teams.references import ReferenceBook
 from bot.config import ConfigError
-from bot.server import Runtime
-from storage.unit_of_work import SqlUnitOfWork
+from bot.runtime import Runtime
 
 log = logging.getLogger("accord.teams")
 
@@ -103,13 +99,11 @@ class TeamsPlatform:
         )
         self.adapter = CloudAdapter(self.authentication)
         self.adapter.on_turn_error = self._on_turn_error
-        database = application.database
-        work = runtime.database_work
         self._origin: str | None = None
         self.images = chart_links.ChartImages(
             chart_links.signing_key(self.config.app_password), self.base_url, runtime.clock, runtime.charts
         )
-        self.references = ReferenceBook(database, runtime.clock, work.call)
+        self.references = ReferenceBook(runtime.references, runtime.clock)
         self.deliverer = TeamsDeliverer(self.adapter, self.config.app_id, self.references, self.images)
         tokens = options.graph_tokens
         if tokens is None and self.config.app_id and self.config.app_password:
@@ -120,19 +114,14 @@ class TeamsPlatform:
                 authority_host=options.authority_host or "https://login.microsoftonline.com",
                 http_client=options.msal_http_client,
             )
-        self.graph = GraphProfiles(self.config, database, runtime.clock, tokens, run=work.call)
+        self.graph = GraphProfiles(self.config, runtime.profiles, runtime.clock, tokens)
         self.bot = AccordTeamsBot(
             Services(
-                accord=application.accord,
+                door=runtime.door,
                 references=self.references,
                 deliverer=self.deliverer,
                 graph=self.graph,
-                own_view=runtime.application.accord.own_view,
                 clock=runtime.clock,
-                wake=runtime.dispatcher.wake,
-                run=work.call,
-                command=work.command,
-                accord_in=lambda shared: application.service(partial(SqlUnitOfWork, database, shared=shared)),
                 images=self.images,
                 report_url=self.report_url,
             )
@@ -231,18 +220,9 @@ class TeamsPlatform:
             wanted = self.images.unseal("report", request.match_info["token"])
         except chart_links.ChartLinkError as wrong:
             return web.Response(status=410 if wrong.expired else 404, text=str(wrong))
-        database = self.runtime.application.database
-        charts = self.runtime.charts
-
-        def render():
-            from bot.export import render_export
-
-            with SqlUnitOfWork(database, read_only=True) as uow:
-                assessment = uow.assessments.get(wanted["a"])
-            return render_export(assessment, wanted["f"], renderer=charts)
-
         try:
-            exported = await asyncio.get_running_loop().run_in_executor(None, render)
+            # The one export every surface gives; the address was sealed for the member who asked.
+            exported = await self.runtime.door.export(wanted["a"], wanted["f"], None)
         except Exception as failed:  # noqa: BLE001 - a deleted assessment, a format no longer known
             log.warning("report download failed: %s", failed)
             return web.Response(status=404, text="That report is no longer available.")

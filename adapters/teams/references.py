@@ -17,29 +17,24 @@ written last is remembered in memory (a cache: the database stays the truth).
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
-from sqlalchemy import Engine
 
 from adapters.teams.directory import PLATFORM, Account, account_of, channel_id_of, is_personal, tenant_of
 from engine.assessment import Conversation, Identity
-from storage.teams_tables import ConversationReferenceRepository
-from storage.unit_of_work import SqlUnitOfWork
+from bot.platform_state import ConversationReferences
 
 MAX_MEMBERS = 200
 
 
 class ReferenceBook:
-    def __init__(
-        self, database: Engine, clock: Callable[[], datetime], run: Callable[..., Awaitable[Any]] | None = None
-    ) -> None:
-        self._database = database
+    def __init__(self, port: ConversationReferences, clock: Callable[[], datetime]) -> None:
+        self._port = port
         self._clock = clock
-        self._run = run  # where blocking database work runs (`storage.database_work`); None: right here
         self._written: dict[tuple[str, str, str], str] = {}
         self._cache: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._seen: set[tuple[Any, ...]] = set()  # activities' origins already recorded
@@ -133,12 +128,7 @@ class ReferenceBook:
         if key in self._cache:
             return self._cache[key]
 
-        def read() -> dict[str, Any] | None:
-            with SqlUnitOfWork(self._database, read_only=True) as uow:
-                stored = ConversationReferenceRepository(uow.session).get(PLATFORM, workspace, scope, target)
-                return stored.reference if stored else None
-
-        found = await self._call(read)
+        found = await self._port.get(PLATFORM, workspace, scope, target)
         if found is not None:
             self._remember_cached(key, found)
         return found
@@ -152,16 +142,8 @@ class ReferenceBook:
                 changed.append((key, text, reference))
         if not changed:
             return
-        now = self._clock()
-
-        def write() -> None:
-            with SqlUnitOfWork(self._database) as uow:
-                repository = ConversationReferenceRepository(uow.session)
-                for (scope, ws, target), _, reference in changed:
-                    repository.record(PLATFORM, ws, scope, target, reference, now)
-                uow.commit()
-
-        await self._call(write)
+        writes = [(ws, scope, target, reference) for (scope, ws, target), _, reference in changed]
+        await self._port.record(PLATFORM, writes, self._clock())
         for key, text, reference in changed:
             self._written[key] = text
             self._remember_cached(key, reference)
@@ -172,10 +154,6 @@ class ReferenceBook:
             self._cache.pop(next(iter(self._cache)))
             self._written.pop(next(iter(self._written)), None)
 
-    async def _call(self, function):
-        if self._run is None:
-            return function()
-        return await self._run(function)
 
 
 def _merge(members: list[dict[str, Any]], more: list[dict[str, Any]]) -> list[dict[str, Any]]:

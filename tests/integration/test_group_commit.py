@@ -18,13 +18,13 @@ from functools import partial
 import pytest
 from sqlalchemy import Engine, event, text
 
-from adapters.slack.receipts import Receipt, ReceiptUnitOfWork, Replayed
 from bot import commands as c
 from bot.catalogue import FrameworkCatalogue
 from bot.service import Accord, Person, Reply, Request
 from engine.assessment import Conversation, Identity, Settings
 from storage.database_work import DatabaseWork
 from storage.group_commit import GroupCommit
+from storage.receipts import Receipt, Replayed
 from storage.unit_of_work import SqlUnitOfWork
 
 PLACE = Conversation("slack", "T1", "C1")
@@ -42,7 +42,7 @@ class NoOne:
 
 def accord_in(database: Engine, shared=None, receipt: Receipt | None = None) -> Accord:
     return Accord(
-        partial(ReceiptUnitOfWork, database, receipt, shared=shared),
+        partial(SqlUnitOfWork, database, shared=shared, receipt=receipt),
         FrameworkCatalogue.load(),
         Settings(auto_reveal=False),
         queued_platforms=frozenset({"slack"}),
@@ -162,7 +162,7 @@ def test_a_changed_vote_in_the_same_group_is_stored_once_as_the_last(started: En
 
 
 def test_a_delivery_replayed_within_one_group_is_applied_once(started: Engine) -> None:
-    receipt = Receipt("T1", "V1:hash", NOW)
+    receipt = Receipt("slack", "T1", "V1:hash", NOW)
     work = DatabaseWork(started)
     try:
         replies = run(submit_together(work, [vote(started, PEOPLE[1], 2, 3, receipt), vote(started, PEOPLE[1], 2, 3, receipt)]))
@@ -320,7 +320,7 @@ def test_a_group_writes_the_progress_line_once_as_its_last_version_and_never_a_r
         if statement.lstrip().upper().startswith(("INSERT INTO OUTBOX", "UPDATE OUTBOX")):
             writes.append(statement)
 
-    first = Receipt("T1", "V1:first", NOW)
+    first = Receipt("slack", "T1", "V1:first", NOW)
     commands = [
         vote(started, PEOPLE[1], 2, 3, first),
         vote(started, PEOPLE[2], 3, 4),
@@ -348,12 +348,12 @@ def test_a_reveal_queued_in_a_group_keeps_its_place_and_the_line_shows_the_last_
         def roster(self, conversation):
             return team
 
-    auto = Accord(partial(ReceiptUnitOfWork, db_engine, None), FrameworkCatalogue.load(), Settings(auto_reveal=True), queued_platforms=frozenset({"slack"}))
+    auto = Accord(partial(SqlUnitOfWork, db_engine), FrameworkCatalogue.load(), Settings(auto_reveal=True), queued_platforms=frozenset({"slack"}))
     assert auto.handle(request(team[0]), c.Start(), Three()).ok
 
     def auto_vote(person: Person, current: int):
         def command(shared) -> Reply:
-            accord = Accord(partial(ReceiptUnitOfWork, db_engine, None, shared=shared), FrameworkCatalogue.load(), Settings(auto_reveal=True), queued_platforms=frozenset({"slack"}))
+            accord = Accord(partial(SqlUnitOfWork, db_engine, shared=shared), FrameworkCatalogue.load(), Settings(auto_reveal=True), queued_platforms=frozenset({"slack"}))
             return accord.handle(request(person), c.Vote(current, 4), Three())
 
         return command
@@ -411,7 +411,7 @@ def test_a_group_steps_the_version_once_and_another_process_sees_every_vote_of_i
     from storage.database import create_db_engine
 
     before = stored_version(started)
-    first = Receipt("T1", "V1:first", NOW)
+    first = Receipt("slack", "T1", "V1:first", NOW)
     group = writer(started)
     try:
         outcomes = as_one_group(

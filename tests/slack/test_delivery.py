@@ -99,9 +99,20 @@ async def test_export_sends_the_report_to_the_asker_alone(accord):
     assert "Markdown report on A short council self-assessment is on its way" in accord.slack.ephemeral_to(SAM)[-1]
     (upload,) = accord.slack.uploads
     assert upload["channel"] == "D" + SAM
-    report = upload["files"][0]
-    assert report["filename"] == "report.md" and b"# A short council self-assessment" in report["bytes"]
+    (report,) = upload["files"]
+    assert report["filename"].endswith(".md") and b"# A short council self-assessment" in report["bytes"]
     assert not any(p for p in accord.slack.posted if p.channel.startswith("D"))
+
+
+async def test_a_replayed_export_is_uploaded_once(accord):
+    await accord.command(SAM, "start mini-council")
+    body = accord.command_body(SAM, "export html")
+    for retry in (None, 1):
+        status, _ = await accord.post(body, accord.headers(body, retry=retry))
+        assert status == 200
+        await accord.deliver()
+    assert len(accord.slack.uploads) == 1
+    assert len([m for m in accord.slack.ephemeral_to(SAM) if "is on its way" in m]) == 1
 
 
 async def test_export_as_html_is_one_self_contained_file_for_the_asker(accord):

@@ -13,7 +13,7 @@ import time
 import pytest
 from sqlmodel import select
 
-from storage.slack_tables import SlackDeliveryRow
+from storage.receipts import ReceiptRow
 from storage.tables import AssessmentRow, OutboxRow, RoundRow, VoteRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.slack.conftest import AMIRA, BEN, CHANNEL, SAM
@@ -25,7 +25,7 @@ def count(accord, table) -> int:
 
 
 def stored(accord) -> dict[str, int]:
-    return {t.__tablename__: count(accord, t) for t in (AssessmentRow, RoundRow, VoteRow, OutboxRow, SlackDeliveryRow)}
+    return {t.__tablename__: count(accord, t) for t in (AssessmentRow, RoundRow, VoteRow, OutboxRow, ReceiptRow)}
 
 
 # ------------------------------------------------------------------------- signatures
@@ -41,7 +41,7 @@ async def test_forged_stale_and_unsigned_requests_get_401_and_change_nothing(acc
         status, answer = await accord.post(sent, headers)
         assert status == 401, answer
     await accord.deliver()
-    assert stored(accord) == {"assessment": 0, "round": 0, "vote": 0, "outbox": 0, "slack_delivery": 0}
+    assert stored(accord) == {"assessment": 0, "round": 0, "vote": 0, "outbox": 0, "receipt": 0}
     assert accord.slack.calls == []  # not even auth.test: nothing reached a listener
 
 

@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from adapters.teams.directory import Account
+from bot.platform_state import Profiles
 from adapters.teams.graph import GraphProfiles, MsalTokenProvider, graph_scope, iana_zone, profile_from
 from bot.config import parse_config
 from bot.service import Person
@@ -129,7 +130,7 @@ def profiles_for(stand_in: StandIn, db_engine) -> GraphProfiles:
         f"teams:\n  app_id: app-1\n  app_password: secret\n  graph_url: {stand_in.url}/v1.0\n", environ={}
     ).teams
     tokens = MsalTokenProvider("app-1", "secret", graph_scope(config.graph_url), http_client=LoopbackHttpClient(stand_in))
-    return GraphProfiles(config, db_engine, lambda: NOW, tokens)
+    return GraphProfiles(config, Profiles(db_engine), lambda: NOW, tokens)
 
 
 async def test_members_time_zones_and_working_hours_are_recorded(stand_in, db_engine):

@@ -8,6 +8,8 @@ them instead of opening a one-to-one chat. The wire itself is tested in test_htt
 
 from __future__ import annotations
 
+import itertools
+
 import json
 from datetime import datetime, timezone
 
@@ -18,6 +20,8 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, Ent
 from adapters.teams.bot import AccordTeamsBot, Services
 from adapters.teams.delivery import TeamsDeliverer
 from adapters.teams.references import ReferenceBook
+from bot.door import Door
+from bot.platform_state import ConversationReferences
 from bot.app import build
 from bot.config import parse_config
 from engine.assessment import Conversation
@@ -46,17 +50,32 @@ def team(db_url):
     woken: list[int] = []
     bot = AccordTeamsBot(
         Services(
-            accord=application.accord,
-            references=ReferenceBook(application.database, lambda: NOW),
+            door=Door(application.accord, application.database, wake=lambda: woken.append(1)),
+            references=ReferenceBook(ConversationReferences(application.database), lambda: NOW),
             deliverer=deliverer,
             graph=None,
-            own_view=application.accord.own_view,
             clock=lambda: NOW,
-            wake=lambda: woken.append(1),
         )
     )
     yield bot, application, deliverer, woken
     application.database.dispose()
+
+
+_ACTIVITY_IDS = itertools.count(1000, 100)
+
+
+class UniqueIdsAdapter(TestAdapter):
+    """botbuilder's TestAdapter numbers activities per adapter from 0, so two people's adapters
+    (or a sent message and a processed invoke) reuse ids; Teams' ids are unique, and Accord
+    treats an activity id seen before as a redelivery. Every activity here gets a fresh one."""
+
+    async def process_activity(self, activity, logic):
+        self._next_id = next(_ACTIVITY_IDS)
+        return await super().process_activity(activity, logic)
+
+    async def receive_activity(self, activity):
+        self._next_id = next(_ACTIVITY_IDS)
+        return await super().receive_activity(activity)
 
 
 def adapter_for(bot: AccordTeamsBot, member: Member) -> TestAdapter:
@@ -67,7 +86,7 @@ def adapter_for(bot: AccordTeamsBot, member: Member) -> TestAdapter:
         recipient=ChannelAccount(id="28:accord-bot", name="Accord"),
         conversation=ConversationAccount(id=f"{CHANNEL};messageid=1", conversation_type="channel", is_group=True, tenant_id=TENANT),
     )
-    return TestAdapter(bot.on_turn, template)
+    return UniqueIdsAdapter(bot.on_turn, template)
 
 
 def mention(text: str) -> Activity:
