@@ -27,7 +27,8 @@ from typing import Any
 from bot import commands as c
 from bot.charts import ChartRenderer
 from bot.export import ExportFile, export_report
-from bot.service import Accord, AssessmentLine, Directory, NoOne, OwnView, Reply, Request, WaitingVote
+from bot.service import Accord, Directory, NoOne, Reply, Request
+from bot.views import AssessmentLine, OwnView, WaitingVote
 from engine import presenters as p
 from engine.assessment import Conversation, Identity
 from storage.database_work import DatabaseWork

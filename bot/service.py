@@ -24,6 +24,7 @@ from typing import Protocol
 from bot import commands as c
 from bot.catalogue import FrameworkCatalogue
 from bot.scheduler import check_cron, own_clock, reminder_key, zone
+from bot.views import AssessmentLine, OwnView, WaitingVote
 from engine import presenters as p
 from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity, Member, Role, RoundState, Settings
 from engine.errors import ConcurrentChange, DomainError, NotFound
@@ -87,42 +88,6 @@ class UnitOfWork(Protocol):
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...
     def commit(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class OwnView:
-    """A question as one member sees it: the channel's message, plus their own vote only."""
-
-    question: Message  # the channel's question message, as it stands now
-    number: str = ""  # the question's number, "2.3"
-    current: int | None = None  # the member's own vote, if they have voted in this round
-    ambition: int | None = None
-    comment: str = ""
-    member: bool = True  # False: not (yet) a member of the assessment
-    observer: bool = False  # a member who follows without voting
-    voting: bool = False  # the round is open for votes
-
-
-@dataclass(frozen=True)
-class WaitingVote:
-    """An open question still waiting for one person's vote."""
-
-    channel_id: str
-    assessment_title: str
-    question_id: str
-    question_heading: str
-    prompt: str
-
-
-@dataclass(frozen=True)
-class AssessmentLine:
-    """One assessment of a workspace, in a line: where, whether it is under way, and where it stands."""
-
-    title: str
-    channel_id: str
-    status: str  # "under way" or "complete"
-    started: str
-    detail: str = ""
 
 
 @dataclass

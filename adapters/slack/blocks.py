@@ -36,7 +36,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.service import AssessmentLine, WaitingVote
+from bot.views import AssessmentLine, WaitingVote
 from engine.views import ChoiceInput, Kind, Message, TextInput
 
 # Slack's limits (Block Kit reference).
