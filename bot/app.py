@@ -14,14 +14,17 @@ from functools import partial
 from sqlalchemy import Engine
 
 from bot.catalogue import FrameworkCatalogue
+from bot.charts import ChartRenderer
 from bot.comparison import report_context
 from bot.config import Config
+from bot.door import Door
 from bot.scheduler import schedule_policy
 from bot.service import Accord
 from engine.assessment import Settings
 from engine.disagreement import Thresholds
 from storage import migrate
 from storage.database import create_db_engine
+from storage.database_work import DatabaseWork
 from storage.unit_of_work import SqlUnitOfWork
 
 
@@ -40,9 +43,12 @@ class Application:
     database: Engine
     accord: Accord
 
-    def service(self, unit_of_work: Callable[[], SqlUnitOfWork]) -> Accord:
-        """The same use cases over other units of work (Slack's keep a delivery receipt in each)."""
-        return self.accord.over(unit_of_work)
+    def door(
+        self, work: DatabaseWork | None = None, wake: Callable[[], None] = lambda: None, charts: ChartRenderer | None = None
+    ) -> Door:
+        """The one door to these use cases: `accord serve` gives it the server's database work and
+        dispatcher; the console and the CLI run it on their own thread."""
+        return Door(self.accord, self.database, work, wake, config=self.config, charts=charts)
 
 
 def settings_from(config: Config) -> Settings:

@@ -173,7 +173,7 @@ def _demo(config, args, out: TextIO) -> int:
         leftover.unlink()
     app = build(config, f"sqlite:///{database}")
     try:
-        final = run_demo(app.accord, out, output, write_report, seed=args.seed)
+        final = run_demo(app.door(), out, output, write_report, seed=args.seed)
     finally:
         app.database.dispose()
     print(f"Done in {time.perf_counter() - started:.1f} s. The demo's database is {database}.", file=out)
@@ -190,7 +190,7 @@ def _chat(config, args, stdin: TextIO, out: TextIO) -> int:
         return EXIT_USAGE
     app = build(config, args.database)
     try:
-        run_chat(app.accord, names, stdin, out, Path(config.report.output_dir), clock=lambda: datetime.now(timezone.utc))
+        run_chat(app.door(), names, stdin, out, Path(config.report.output_dir), clock=lambda: datetime.now(timezone.utc))
     finally:
         app.database.dispose()
     return 0

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from bot.app import Application
 from bot.charts import ChartRenderer
 from bot.delivery import OutboxDispatcher
-from bot.door import Door
+from bot.door import Door  # noqa: F401 - the type of Runtime.door
 from bot.platform_state import ConversationReferences, Profiles, SlackInstallationPort
 from storage.database_work import DatabaseWork
 
@@ -47,9 +47,7 @@ class Runtime:
         if self.database_work is None:
             self.database_work = DatabaseWork(self.application.database)
         database, work = self.application.database, self.database_work
-        self.door = Door(
-            self.application.accord, database, work, self.dispatcher.wake, config=self.application.config, charts=self.charts
-        )
+        self.door = self.application.door(work, self.dispatcher.wake, self.charts)
         self.profiles = Profiles(database, work)
         self.references = ConversationReferences(database, work)
         self.slack_installations = SlackInstallationPort(database, work)

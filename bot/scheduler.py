@@ -414,9 +414,6 @@ def scheduler_job(
     """The scheduler as a background task of `accord serve`: runs until `stop` is set."""
     application = runtime.application
     policy = schedule_policy(application.config)
-    # `remind`, `deadline` and `schedule` answer with app.yaml's schedule, not the built-in one.
-    if hasattr(application.accord, "schedule_policy"):
-        application.accord.schedule_policy = policy
     sweeper = Sweeper(application.database, policy)
     leadership = Leadership(application.database)
     # APScheduler logs every run at INFO; the sweeps log what matters themselves.

@@ -16,9 +16,7 @@ from typing import TextIO
 from adapters.console.render import TRY_IN_TEAMS, ConsoleRenderer
 from adapters.console.session import ConsoleSession, ConsoleTeam, console_person
 from bot.charts import ChartRenderer, chart_filename
-from bot.export import render_export
-from bot.report import write_report
-from bot.service import Accord
+from bot.door import Door
 from engine.assessment import Conversation
 from engine.views import Chart
 
@@ -27,7 +25,7 @@ CONVERSATION = Conversation("console", "local", "chat")
 
 
 def run_chat(
-    accord: Accord,
+    door: Door,
     names: list[str],
     stdin: TextIO,
     out: TextIO,
@@ -35,7 +33,7 @@ def run_chat(
     clock: Callable[[], datetime],
 ) -> None:
     team = ConsoleTeam([console_person(name) for name in names])
-    session = ConsoleSession(accord, team, CONVERSATION, clock)
+    session = ConsoleSession(door, team, CONVERSATION, clock)
     charts = ChartRenderer()
 
     def save_chart(chart: Chart) -> Path:
@@ -69,15 +67,12 @@ def run_chat(
                 print(text + "\n", file=out)
         fmt = _export_format(line)
         if reply.ok and fmt is not None and reply.assessment is not None:
-            if fmt in ("markdown", "md"):
-                files = write_report(reply.assessment, output_dir, renderer=charts)
-                print(f"Report written to {files.markdown} with {len(files.images)} charts.\n", file=out)
-            else:
-                export = render_export(reply.assessment, fmt, requested_by=session.speaker.identity, renderer=charts)
-                output_dir.mkdir(parents=True, exist_ok=True)
-                path = output_dir / export.filename
-                path.write_bytes(export.content)
-                print(f"Report written to {path}.\n", file=out)
+            # The one export every surface gives (`bot.export.export_report`).
+            export = door.export_now(reply.assessment.id, fmt, session.speaker.identity)
+            output_dir.mkdir(parents=True, exist_ok=True)
+            path = output_dir / export.filename
+            path.write_bytes(export.content)
+            print(f"Report written to {path}.\n", file=out)
     print("Goodbye. The assessment is saved; `accord chat` again carries on.", file=out)
     print(TRY_IN_TEAMS, file=out)
 

@@ -21,7 +21,8 @@ from typing import TextIO
 
 from adapters.console.render import TRY_IN_TEAMS, ConsoleRenderer
 from adapters.console.session import ConsoleSession, ConsoleTeam, console_person
-from bot.service import Accord, Reply
+from bot.door import Door
+from bot.service import Reply
 from engine.assessment import Conversation
 from engine.views import Kind
 
@@ -116,7 +117,7 @@ class DemoPrinter:
 
 
 def run_demo(
-    accord: Accord,
+    door: Door,
     out: TextIO,
     output_dir: Path,
     write_report: Callable[..., object],
@@ -129,7 +130,7 @@ def run_demo(
     super_user = people[0]
     conversation = Conversation("console", "demo-council", "leadership-team")
     clock = DemoClock()
-    session = ConsoleSession(accord, team, conversation, clock, speaker=super_user)
+    session = ConsoleSession(door, team, conversation, clock, speaker=super_user)
     renderer = renderer or ConsoleRenderer(names=session.name_of)
     printer = DemoPrinter(out, renderer)
 

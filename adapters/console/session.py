@@ -7,10 +7,14 @@ hand the text to Accord's one command grammar, and hand back the messages.
 
 from __future__ import annotations
 
+import itertools
+import uuid
+
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.service import Accord, Person, Reply, Request
+from bot.door import Door
+from bot.service import Person, Reply, Request
 from engine.assessment import Conversation, Identity
 from engine.presenters import error_message
 
@@ -47,14 +51,18 @@ class ConsoleTeam:
 class ConsoleSession:
     def __init__(
         self,
-        accord: Accord,
+        door: Door,
         team: ConsoleTeam,
         conversation: Conversation,
         clock: Callable[[], datetime],
         speaker: Person | None = None,
     ) -> None:
-        self.accord = accord
+        self.door = door
         self.team = team
+        # A line's key: this session and its line number, so a line is never applied twice and
+        # another session's line 1 is not mistaken for this one's.
+        self._session = uuid.uuid4().hex
+        self._lines = itertools.count(1)
         self.conversation = conversation
         self.clock = clock
         self.speaker = speaker or team.people[0]
@@ -72,8 +80,9 @@ class ConsoleSession:
             line = rest.strip()
             if not line:
                 return Reply()
-        request = Request(actor=self.speaker, conversation=self.conversation, now=self.clock())
-        return self.accord.handle_text(request, line, self.team)
+        key = f"console:{self._session}:{next(self._lines)}"
+        request = Request(actor=self.speaker, conversation=self.conversation, now=self.clock(), key=key)
+        return self.door.handle_text(request, line, self.team)
 
     def name_of(self, identity: Identity) -> str:
         for person in self.team.people:

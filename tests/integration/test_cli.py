@@ -14,8 +14,10 @@ ACCORD = Path(sys.executable).with_name("accord")
 APP_YAML = REPO / "app.yaml"
 
 
-def accord(*args: str, stdin: str | None = None, cwd: Path = REPO, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "PYTHONUTF8": "1"}
+def accord(
+    *args: str, stdin: str | None = None, cwd: Path = REPO, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "PYTHONUTF8": "1", **(env or {})}
     return subprocess.run(
         [str(ACCORD), *args], input=stdin, capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout
     )
@@ -165,4 +167,33 @@ def test_chat_exports_the_format_asked_for(tmp_path):
     assert rows[0].startswith("Theme number,Theme,Question number,Question,Status,Agreed now")
     assert len(rows) == 1 + 25  # a row per question
     assert "Amira" not in csv_file.read_text(encoding="utf-8-sig")  # no names without asking
-    assert (report / "report.md").exists() and "Report written to accord-report/report.md" in result.stdout
+    (markdown,) = report.glob("*.md")  # the one export, the same file Slack and Teams give
+    assert f"Report written to {markdown.relative_to(tmp_path)}." in result.stdout
+    assert markdown.read_text(encoding="utf-8").startswith("# ")
+
+
+def test_the_console_and_the_cli_give_the_same_export(tmp_path):
+    """`export json` in `accord chat` and `accord export` write the same report, apart from when."""
+    import json
+
+    from sqlalchemy import create_engine, text
+
+    lines = ["@sam start", "@amira vote 2 4", "@bea vote 3 4", "@sam reveal", "@sam finalise", "@sam export json", "quit"]
+    database = tmp_path / "chat.db"
+    chatted = accord("--config", str(APP_YAML), "chat", "--database", f"sqlite:///{database}", stdin="\n".join(lines) + "\n", cwd=tmp_path)
+    assert chatted.returncode == 0, chatted.stderr
+    (from_chat,) = (tmp_path / "accord-report").glob("*.json")
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.connect() as connection:
+        (assessment_id,) = connection.execute(text("SELECT id FROM assessment")).scalars().all()
+    engine.dispose()
+    exported = accord(
+        "--config", str(APP_YAML), "export", assessment_id, "--format", "json", "--output", "-",
+        cwd=tmp_path, env={"ACCORD_DATABASE_URL": f"sqlite:///{database}"},
+    )  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    chat_json, cli_json = json.loads(from_chat.read_text(encoding="utf-8")), json.loads(exported.stdout)
+    for export in (chat_json, cli_json):
+        export.pop("generated_at")
+    assert chat_json == cli_json
+    assert chat_json["questions"][0]["status"] == "agreed"

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 from adapters.console.render import ConsoleRenderer
 from adapters.console.session import ConsoleSession, ConsoleTeam, console_person
 from bot.catalogue import FrameworkCatalogue
+from bot.door import Door
 from bot.service import Accord, Reply
 from engine.assessment import Conversation, RoundState, Settings
 from engine.views import Kind
@@ -48,7 +49,8 @@ class Team:
             queued_platforms=frozenset({"console"}) if queued else frozenset(),
         )
         self.people = {name.lower(): console_person(name, "test-council") for name in NAMES}
-        self.session = ConsoleSession(self.accord, ConsoleTeam(list(self.people.values())), PLACE, Clock())
+        door = Door(self.accord, database)
+        self.session = ConsoleSession(door, ConsoleTeam(list(self.people.values())), PLACE, Clock())
         self.last: Reply | None = None
 
     def say(self, line: str) -> Reply:

@@ -38,7 +38,7 @@ class Clock:
 def runtime_for(engine, clock, config_text: str = ""):
     woke: list[bool] = []
     config = parse_config(config_text, environ={})
-    application = SimpleNamespace(config=config, database=engine, accord=SimpleNamespace(schedule_policy=None))
+    application = SimpleNamespace(config=config, database=engine)
     return SimpleNamespace(application=application, dispatcher=SimpleNamespace(wake=lambda: woke.append(True)), clock=clock), woke
 
 
@@ -71,7 +71,6 @@ async def test_the_scheduler_runs_its_sweeps_at_once_and_stops_when_told(start, 
     on_time = jobs["digests-on-time"].trigger
     assert isinstance(on_time, CronTrigger) and on_time.timezone == ZoneInfo("Europe/London")
     assert on_time.get_next_fire_time(None, TUESDAY.astimezone(ZoneInfo("Europe/London"))) == wall(2026, 3, 9, 9, 0)
-    assert runtime.application.accord.schedule_policy == schedule_policy(runtime.application.config)
 
     stop.set()
     await asyncio.wait_for(task, 5)

@@ -104,6 +104,26 @@ async def test_export_sends_the_report_to_the_asker_alone(accord):
     assert not any(p for p in accord.slack.posted if p.channel.startswith("D"))
 
 
+async def test_the_slack_upload_is_the_export_every_surface_gives(accord):
+    """The JSON uploaded to the asker is `accord export`'s, apart from when it was made."""
+    import json
+
+    from bot.export import export_report
+
+    await accord.command(SAM, "start mini-council")
+    await accord.command(SAM, "organisation type unitary")
+    await accord.command(SAM, "export json")
+    (upload,) = accord.slack.uploads
+    (file,) = upload["files"]
+    uploaded = json.loads(file["bytes"])
+    application = accord.application
+    elsewhere = json.loads(export_report(application.database, application.config, uploaded["assessment"]["id"], "json").content)
+    for export in (uploaded, elsewhere):
+        export.pop("generated_at", None)
+    assert uploaded == elsewhere
+    assert uploaded["organisation"]  # the organisation comes only with the full export's context
+
+
 async def test_a_replayed_export_is_uploaded_once(accord):
     await accord.command(SAM, "start mini-council")
     body = accord.command_body(SAM, "export html")

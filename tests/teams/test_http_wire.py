@@ -278,6 +278,29 @@ async def test_an_export_is_a_private_download_link(teams):
         assert response.status == 404
 
 
+async def test_the_teams_download_is_the_export_every_surface_gives(teams):
+    """The JSON from Teams' download link is `accord export`'s, apart from when it was made."""
+    from bot.export import export_report
+
+    await started(teams)
+    teams.connector.clear()
+    await teams.say(SAM, "organisation type unitary")
+    await teams.say(SAM, "export json")
+    private = [s for s in teams.connector.sent if s.conversation_id == f"personal:{SAM.teams_id}"]
+    link = next(e["text"] for s in private if s.card for e in s.card["body"] if "Download the report" in e.get("text", ""))
+    url = link.split("](", 1)[1].split(")", 1)[0]
+    async with teams.session.get(url) as response:
+        downloaded = json.loads(await response.text())
+    with SqlUnitOfWork(teams.application.database, read_only=True) as uow:
+        assessment_id = uow.assessments.active_in(CONVERSATION).id
+    application = teams.application
+    elsewhere = json.loads(export_report(application.database, application.config, assessment_id, "json").content)
+    for export in (downloaded, elsewhere):
+        export.pop("generated_at", None)
+    assert downloaded == elsewhere
+    assert downloaded["organisation"]  # the organisation comes only with the full export's context
+
+
 async def test_a_reminder_from_the_outbox_reaches_the_member_one_to_one(teams):
     from engine import presenters as p
     from engine.assessment import Identity
