@@ -361,7 +361,7 @@ def _service_only(database: str, question_id: str, *, late: bool = False) -> flo
     """
     from datetime import datetime, timezone
 
-    from bot import commands as c
+    from bot import commands
     from bot.app import build
     from bot.catalogue import FrameworkCatalogue
     from bot.config import parse_config
@@ -381,18 +381,18 @@ def _service_only(database: str, question_id: str, *, late: bool = False) -> flo
             reply = application.accord.handle(Request(person, where, datetime.now(timezone.utc)), command, Roster())
             assert reply.ok, reply.messages
 
-        run(people[0], c.Start())
+        run(people[0], commands.Start())
         questions = FrameworkCatalogue.load([], "efficient-councils").get(None).question_ids
         for earlier in questions[: LATE_QUESTION - 1]:
             for n, person in enumerate(people):
-                run(person, c.Vote(1 + n % 4, 4, question=earlier))
-            run(people[0], c.Reveal())
-            run(people[0], c.Finalise(3, 4))
+                run(person, commands.Vote(1 + n % 4, 4, question=earlier))
+            run(people[0], commands.Reveal())
+            run(people[0], commands.Finalise(3, 4))
         question_id = questions[LATE_QUESTION - 1]
     timings = []
     for i in range(300):
         person = Person(Identity("slack", TEAM, MEMBERS[i % 10]), "m")
-        vote = c.Vote(2 + i % 2, 4, question=question_id)
+        vote = commands.Vote(2 + i % 2, 4, question=question_id)
         started = time.perf_counter()
         reply = application.accord.handle(Request(person, where, datetime.now(timezone.utc)), vote, None)
         timings.append(time.perf_counter() - started)

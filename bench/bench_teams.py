@@ -257,7 +257,7 @@ def _measure_retry_policy() -> float:
 def _measure_use_case() -> float:
     from datetime import datetime, timezone
 
-    from bot import commands as c
+    from bot import commands
     from bot.app import build
     from bot.config import parse_config
     from bot.service import Person, Request
@@ -279,11 +279,11 @@ def _measure_use_case() -> float:
         people = [Person(Identity("msteams", TENANT, m), m) for m in MEMBERS]
         conversation = Conversation("msteams", TENANT, CHANNEL)
         now = datetime.now(timezone.utc)
-        application.accord.handle(Request(people[0], conversation, now), c.Start(), Team(people))
+        application.accord.handle(Request(people[0], conversation, now), commands.Start(), Team(people))
         rounds = 400
         started = time.perf_counter()
         for n in range(rounds):
-            reply = application.accord.handle(Request(people[n % 10], conversation, now), c.Vote(2 + n % 2, 4), Team(people))
+            reply = application.accord.handle(Request(people[n % 10], conversation, now), commands.Vote(2 + n % 2, 4), Team(people))
             assert reply.ok
         elapsed = (time.perf_counter() - started) / rounds * 1000
         application.database.dispose()

@@ -72,7 +72,7 @@ def open_database(url: str) -> Engine:
 
 
 def _summary_context(uow: SqlUnitOfWork, assessment, config: Config) -> dict:
-    context = report_context(uow.session, assessment, config)
+    context = report_context(uow.reports, assessment, config)
     return {"progress": context.progress, "comparison": context.comparison}
 
 

@@ -1,8 +1,8 @@
 """What a report says beyond its own assessment: the organisation, progress over time, peers.
 
 `report_context` gathers, for one assessment, the `bot.report.ReportContext` every rendering of
-the summary can use (the HTML, CSV, JSON and Markdown exports, and the channel summary through
-`summary_context`):
+the summary can use (the HTML, CSV, JSON and Markdown exports, and the channel summary), read
+through the unit of work's `reports` (`storage.reports.ReportQueries`):
 
 - the organisation's name and type: its `organisation` row if there is one, otherwise (and for a
   row without a type) the ``organisation`` section of ``app.yaml`` (the single-organisation install);
@@ -19,9 +19,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine
-from sqlmodel import Session
-
 from bot.config import Config, OrganisationConfig
 from bot.report import ReportContext
 from engine.assessment import Assessment
@@ -29,14 +26,12 @@ from engine.comparison import Comparison, compare
 from engine.progress import ProgressReport, progress_since
 from engine.scoring import score
 from storage.reports import ReportQueries
-from storage.unit_of_work import SqlUnitOfWork
 
 _PLACEHOLDER_NAME = OrganisationConfig().name  # "Your organisation": not worth printing on a report
 
 
-def report_context(session: Session, assessment: Assessment, config: Config, *, now: datetime | None = None) -> ReportContext:
-    """The context of a report on `assessment`, read in the caller's session."""
-    queries = ReportQueries(session)
+def report_context(queries: ReportQueries, assessment: Assessment, config: Config, *, now: datetime | None = None) -> ReportContext:
+    """The context of a report on `assessment`, read through the caller's unit of work."""
     conversation = assessment.conversation
     organisation = queries.organisation(conversation.platform, conversation.workspace)
     if organisation is not None:
@@ -64,15 +59,3 @@ def report_context(session: Session, assessment: Assessment, config: Config, *, 
         timezone=config.organisation.tzinfo,
         generated_at=now,
     )
-
-
-def report_context_for(database: Engine, assessment: Assessment, config: Config, *, now: datetime | None = None) -> ReportContext:
-    """The same, in a read-only unit of work of its own (for adapters that hold an assessment)."""
-    with SqlUnitOfWork(database, read_only=True) as uow:
-        return report_context(uow.session, assessment, config, now=now)
-
-
-def summary_context(database: Engine, assessment: Assessment, config: Config) -> dict:
-    """Keyword arguments for `engine.presenters.summary_message`: progress and comparison."""
-    context = report_context_for(database, assessment, config)
-    return {"progress": context.progress, "comparison": context.comparison}

@@ -24,12 +24,12 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from bot import commands as c
+from bot import commands
 from bot.charts import ChartRenderer
 from bot.export import ExportFile, export_report
 from bot.service import Accord, Directory, NoOne, Reply, Request
 from bot.views import AssessmentLine, OwnView, WaitingVote
-from engine import presenters as p
+from engine import presenters
 from engine.assessment import Conversation, Identity
 from storage.database_work import DatabaseWork
 from storage.receipts import Receipt, Replayed
@@ -58,11 +58,11 @@ class Door:
 
     # ------------------------------------------------------------------ commands
 
-    async def run(self, request: Request, command: c.Command, directory: Directory = NO_ONE) -> Reply:
+    async def run(self, request: Request, command: commands.Command, directory: Directory = NO_ONE) -> Reply:
         """The command's use case, off the event loop; the dispatcher is woken for what it queued."""
         if self._work is None:
             reply = self.handle(request, command, directory)
-        elif isinstance(command, c.Vote):
+        elif isinstance(command, commands.Vote):
             reply = await self._work.command(lambda shared: self._handle(request, command, directory, shared), request.conversation)
         else:
             reply = await self._work.call(self.handle, request, command, directory)
@@ -73,23 +73,23 @@ class Door:
     async def run_text(self, request: Request, text: str, directory: Directory = NO_ONE) -> Reply:
         """A command as typed (the one grammar); a wrong one is answered and changes nothing."""
         try:
-            command = c.parse(text)
-        except c.CommandError as wrong:
-            return Reply([p.error_message(request.actor.identity, wrong.message)])
+            command = commands.parse(text)
+        except commands.CommandError as wrong:
+            return Reply([presenters.error_message(request.actor.identity, wrong.message)])
         return await self.run(request, command, directory)
 
-    def handle(self, request: Request, command: c.Command, directory: Directory = NO_ONE) -> Reply:
+    def handle(self, request: Request, command: commands.Command, directory: Directory = NO_ONE) -> Reply:
         """`run` on the calling thread: for the console and the CLI, which have no event loop."""
         return self._handle(request, command, directory, None)
 
     def handle_text(self, request: Request, text: str, directory: Directory = NO_ONE) -> Reply:
         try:
-            command = c.parse(text)
-        except c.CommandError as wrong:
-            return Reply([p.error_message(request.actor.identity, wrong.message)])
+            command = commands.parse(text)
+        except commands.CommandError as wrong:
+            return Reply([presenters.error_message(request.actor.identity, wrong.message)])
         return self.handle(request, command, directory)
 
-    def _handle(self, request: Request, command: c.Command, directory: Directory, shared: Any) -> Reply:
+    def _handle(self, request: Request, command: commands.Command, directory: Directory, shared: Any) -> Reply:
         receipt = _receipt_of(request)
         accord = self._accord.over(partial(SqlUnitOfWork, self._database, shared=shared, receipt=receipt))
         try:

@@ -119,7 +119,7 @@ def export_report(
 
     with SqlUnitOfWork(database, read_only=True) as uow:
         assessment = uow.assessments.get(assessment_id)
-        context = report_context(uow.session, assessment, config, now=now)
+        context = report_context(uow.reports, assessment, config, now=now)
     return render_export(
         assessment,
         fmt,

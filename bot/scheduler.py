@@ -40,7 +40,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
-from engine import presenters as p
+from engine import presenters
 from engine.assessment import Assessment, Identity, RoundState
 from engine.digests import digest_messages, wants_digest
 from engine.reminders import QuietHours, ReminderPolicy, SchedulePolicy, Waiting, WorkingHours, plan, working_hours
@@ -300,7 +300,7 @@ class Sweeper:
             key = reminder_key(assessment.id, round_.question_id, round_.number, due.who, due.number)
             same = (due.number, str(zones[due.who]))
             if same not in worded:
-                worded[same] = p.reminder_message(assessment, round_, due.who, due.number, policy.reminders.max_count, zones[due.who])
+                worded[same] = presenters.reminder_message(assessment, round_, due.who, due.number, policy.reminders.max_count, zones[due.who])
             message = replace(worded[same], audience=only(due.who))
             outgoing.append(Outgoing(assessment.conversation, message, key, assessment.id))
             counted.append((key, Sent(item.round_id, item.member_ids[due.who], due.number, now)))
@@ -335,15 +335,15 @@ class Sweeper:
         waiting = [m for m in assessment.voters() if m.identity not in round_.votes]
         base = f"deadline:{assessment.id}:{round_.question_id}:{round_.number}:{round_.closes_at:%Y%m%dT%H%M%S}"
         if assessment.reveal_overdue(now) is not None:
-            for index, message in enumerate((p.progress_message(assessment, round_), p.reveal_message(assessment, round_))):
+            for index, message in enumerate((presenters.progress_message(assessment, round_), presenters.reveal_message(assessment, round_))):
                 outgoing.append(Outgoing(assessment.conversation, message, f"{base}:channel:{index}", assessment.id))
             for super_user in assessment.super_users():
-                message = p.deadline_passed_message(assessment, round_, super_user.identity, waiting)
+                message = presenters.deadline_passed_message(assessment, round_, super_user.identity, waiting)
                 outgoing.append(Outgoing(assessment.conversation, message, f"{base}:revealed:{super_user.identity.key}", assessment.id))
             return 1
         for super_user in assessment.super_users():
             key = f"{base}:too-few:{super_user.identity.key}"
-            message = p.deadline_missed_message(assessment, round_, super_user.identity, waiting)
+            message = presenters.deadline_missed_message(assessment, round_, super_user.identity, waiting)
             outgoing.append(Outgoing(assessment.conversation, message, key, assessment.id))
             notices.add(key)
         return 0

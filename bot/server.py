@@ -25,6 +25,7 @@ from aiohttp import web
 
 from bot.app import Application
 from bot.delivery import Deliverer
+from bot.scheduler import scheduler_job
 from bot.runtime import Runtime, build_runtime  # noqa: F401 - build_runtime: for tests and benchmarks
 from storage.database import ping
 from storage.receipts import forget_receipts
@@ -186,14 +187,7 @@ def serve(
     """
     runtime = build_runtime(application)
     platforms = configured_platforms(runtime, socket_mode=socket_mode)
-    background = []
-    try:
-        from bot.scheduler import scheduler_job
-    except ImportError:  # the scheduler arrives with its own issue
-        scheduler_job = None
-    if scheduler_job is not None:
-        background.append(scheduler_job(runtime))
-    app = create_web_app(runtime, platforms, background, freeze_heap=True)
+    app = create_web_app(runtime, platforms, [scheduler_job(runtime)], freeze_heap=True)
     if say_where:
         print_line(f"Accord is listening on {address_of(sock)} (health: /healthz)")
     for platform in platforms:

@@ -21,15 +21,19 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Protocol
 
-from bot import commands as c
+from bot import commands
 from bot.catalogue import FrameworkCatalogue
 from bot.scheduler import check_cron, own_clock, reminder_key, zone
 from bot.views import AssessmentLine, OwnView, WaitingVote
-from engine import presenters as p
+from engine import presenters
 from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity, Member, Role, RoundState, Settings
 from engine.errors import ConcurrentChange, DomainError, NotFound
-from engine.reminders import SchedulePolicy, add_duration, next_allowed, outside_working_hours
+from engine.reminders import SchedulePolicy, Waiting, add_duration, plan_on_request
 from engine.views import Field, Kind, Message, only
+from storage.outbox import OutboxRepository
+from storage.profiles import ProfileRepository
+from storage.reports import ReportQueries
+from storage.repository import AssessmentRepository
 from storage.schedule import Outgoing, Reminded, ScheduleRepository, Sent
 
 log = logging.getLogger(__name__)
@@ -80,10 +84,13 @@ class NoOne:
 
 
 class UnitOfWork(Protocol):
-    assessments: object
-    outbox: object
-    profiles: object  # people's time zones (storage.profiles), for reminders and deadlines
-    session: object  # for the scheduler's rows (storage.schedule), in the same transaction
+    """One transaction and its repositories (`storage.unit_of_work.SqlUnitOfWork`, or a fake)."""
+
+    assessments: AssessmentRepository
+    outbox: OutboxRepository
+    profiles: ProfileRepository  # people's time zones and working hours, for reminders and deadlines
+    schedule: ScheduleRepository  # the scheduler's rows: reminders sent, digests planned
+    reports: ReportQueries  # the organisation, earlier assessments and peers
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...
@@ -145,7 +152,7 @@ class Accord:
 
     # ----------------------------------------------------------------- entry point
 
-    def handle(self, request: Request, command: c.Command, directory: Directory) -> Reply:
+    def handle(self, request: Request, command: commands.Command, directory: Directory) -> Reply:
         handler = HANDLERS[type(command)]
         for attempt in range(1, self._attempts + 1):
             try:
@@ -161,9 +168,9 @@ class Accord:
 
     def handle_text(self, request: Request, text: str, directory: Directory) -> Reply:
         try:
-            command = c.parse(text)
-        except c.CommandError as wrong:
-            return Reply([p.error_message(request.actor.identity, wrong.message)])
+            command = commands.parse(text)
+        except commands.CommandError as wrong:
+            return Reply([presenters.error_message(request.actor.identity, wrong.message)])
         return self.handle(request, command, directory)
 
     # ---------------------------------------------------------------------- queries
@@ -185,7 +192,7 @@ class Accord:
             round_ = assessment.latest_round(question_id) if question_id else None
             if round_ is None:
                 return None
-            message = p.question_message(assessment, round_)
+            message = presenters.question_message(assessment, round_)
             vote = round_.votes.get(actor)
             member = assessment.members.get(actor)
             return OwnView(
@@ -208,7 +215,7 @@ class Accord:
         lines: list[AssessmentLine] = []
         with self._uow(read_only=True) as uow:  # a read never waits behind a vote
             for summary in uow.assessments.list_for_workspace(person.platform, person.workspace):
-                started = p.long_date(summary.created_at)
+                started = presenters.long_date(summary.created_at)
                 if summary.status is not AssessmentStatus.ACTIVE:
                     lines.append(AssessmentLine(summary.title, summary.channel_id, "complete", started))
                     continue
@@ -222,7 +229,7 @@ class Accord:
                         detail += f": {assessment.progress(round_).line()}"
                         member = assessment.members.get(person)
                         if member is not None and member.votes and person not in round_.votes:
-                            heading = p.question_label(assessment, question)
+                            heading = presenters.question_label(assessment, question)
                             waiting.append(WaitingVote(summary.channel_id, assessment.title, question.id, heading, question.prompt))
                 lines.append(AssessmentLine(summary.title, summary.channel_id, "under way", started, detail + "." if detail else ""))
         return waiting, lines
@@ -255,7 +262,7 @@ class Accord:
                 "Say `join` in the channel where the assessment runs, or `start` one there."
             )
         if len(theirs) > 1:
-            listed = "; ".join(f"{a.title} (started {p.long_date(a.created_at)})" for a in theirs)
+            listed = "; ".join(f"{a.title} (started {presenters.long_date(a.created_at)})" for a in theirs)
             raise DomainError(
                 f"You take part in {len(theirs)} assessments under way: {listed}. Say it in the channel of the one "
                 "you mean, or use the buttons on its question there."
@@ -280,22 +287,22 @@ class Accord:
         return Reply(messages, assessment, queued)
 
     def _summary_of(self, uow: UnitOfWork, assessment: Assessment) -> Message:
-        return p.summary_message(assessment, **self._summary_context(uow, assessment))
+        return presenters.summary_message(assessment, **self._summary_context(uow, assessment))
 
     def _after_close(self, uow: UnitOfWork, assessment: Assessment, closed: list[Message]) -> list[Message]:
         """What follows a finalise or skip: the next question, or the end and the summary."""
         messages = list(closed)
         if not assessment.is_active:
-            messages += [p.completed_message(assessment), self._summary_of(uow, assessment)]
+            messages += [presenters.completed_message(assessment), self._summary_of(uow, assessment)]
         else:
             focus = assessment.focus_round
             if focus is not None and focus.state is RoundState.OPEN:
-                messages.append(p.question_message(assessment, focus))
+                messages.append(presenters.question_message(assessment, focus))
         return messages
 
     # ------------------------------------------------------------------- use cases
 
-    def _start(self, request: Request, command: c.Start, directory: Directory) -> Reply:
+    def _start(self, request: Request, command: commands.Start, directory: Directory) -> Reply:
         if request.private:
             raise DomainError("Start an assessment in the team's channel, where everyone in it can take part, not in a private chat.")
         framework = self._catalogue.get(command.framework)
@@ -324,7 +331,7 @@ class Accord:
         framework = assessment.framework
         themes = len(framework.themes)
         questions = len(framework.question_ids)
-        intro = p.notice(
+        intro = presenters.notice(
             None,
             f"{request.actor.name} started {assessment.title}",
             f"{questions} questions in {themes} themes. For each one, every member votes privately: where we are "
@@ -334,9 +341,9 @@ class Accord:
             f"discusses, and {request.actor.name} records the agreed answer.",
             f"Members: {', '.join(sorted(m.name for m in assessment.voters()))}.",
         )
-        return [intro, p.question_message(assessment, assessment.focus_round)]
+        return [intro, presenters.question_message(assessment, assessment.focus_round)]
 
-    def _vote(self, request: Request, command: c.Vote, directory: Directory) -> Reply:
+    def _vote(self, request: Request, command: commands.Vote, directory: Directory) -> Reply:
         actor = request.actor.identity
         with self._active(request) as (uow, assessment):
             if command.question is not None:
@@ -348,68 +355,68 @@ class Accord:
             outcome = assessment.cast_vote(actor, question_id, command.current, command.ambition, request.now, command.comment)
             round_ = assessment.latest_round(question_id)
             vote = round_.votes[actor]
-            messages = [p.vote_recorded(assessment, question_id, vote, outcome), p.progress_message(assessment, round_)]
+            messages = [presenters.vote_recorded(assessment, question_id, vote, outcome), presenters.progress_message(assessment, round_)]
             if outcome.revealed:
-                messages.append(p.reveal_message(assessment, round_))
+                messages.append(presenters.reveal_message(assessment, round_))
             return self._finish(uow, request, assessment, messages)
 
-    def _reveal(self, request: Request, command: c.Reveal, directory: Directory) -> Reply:
+    def _reveal(self, request: Request, command: commands.Reveal, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.reveal(request.actor.identity, request.now)
-            messages = [p.progress_message(assessment, round_), p.reveal_message(assessment, round_)]
+            messages = [presenters.progress_message(assessment, round_), presenters.reveal_message(assessment, round_)]
             return self._finish(uow, request, assessment, messages)
 
-    def _finalise(self, request: Request, command: c.Finalise, directory: Directory) -> Reply:
+    def _finalise(self, request: Request, command: commands.Finalise, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.finalise(request.actor.identity, request.now, command.current, command.ambition, command.note)
-            messages = self._after_close(uow, assessment, [p.consensus_message(assessment, round_)])
+            messages = self._after_close(uow, assessment, [presenters.consensus_message(assessment, round_)])
             return self._finish(uow, request, assessment, messages)
 
-    def _skip(self, request: Request, command: c.Skip, directory: Directory) -> Reply:
+    def _skip(self, request: Request, command: commands.Skip, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.skip(request.actor.identity, request.now, command.reason)
-            messages = self._after_close(uow, assessment, [p.skipped_message(assessment, round_)])
+            messages = self._after_close(uow, assessment, [presenters.skipped_message(assessment, round_)])
             return self._finish(uow, request, assessment, messages)
 
-    def _next(self, request: Request, command: c.Next, directory: Directory) -> Reply:
+    def _next(self, request: Request, command: commands.Next, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.next_question(request.actor.identity, request.now)
-            return self._finish(uow, request, assessment, [p.question_message(assessment, round_)])
+            return self._finish(uow, request, assessment, [presenters.question_message(assessment, round_)])
 
-    def _reopen(self, request: Request, command: c.Reopen, directory: Directory) -> Reply:
+    def _reopen(self, request: Request, command: commands.Reopen, directory: Directory) -> Reply:
         with self._uow() as uow:
             assessment = self._current(uow, request, for_update=True)
             round_ = assessment.reopen(request.actor.identity, command.question, request.now)
             question = assessment.question(round_.question_id)
-            note = p.notice(
+            note = presenters.notice(
                 None, f"Question {question.number} reopened", "Every earlier answer stays on record; everyone votes again."
             )
-            return self._finish(uow, request, assessment, [note, p.question_message(assessment, round_)])
+            return self._finish(uow, request, assessment, [note, presenters.question_message(assessment, round_)])
 
-    def _who(self, request: Request, command: c.Who, directory: Directory) -> Reply:
+    def _who(self, request: Request, command: commands.Who, directory: Directory) -> Reply:
         with self._uow() as uow:
             assessment = self._current(uow, request)
             if command.question and command.question.lower() == "all":
-                return Reply([p.contributions_message(assessment, request.actor.identity)], assessment)
+                return Reply([presenters.contributions_message(assessment, request.actor.identity)], assessment)
             if command.question:
                 round_ = assessment.latest_round(assessment.question(command.question).id)
                 if round_ is None:
                     raise DomainError("That question has not been opened yet.")
             else:
                 round_ = assessment.focus_round
-        return Reply([p.individual_votes_message(assessment, request.actor.identity, round_)], assessment)
+        return Reply([presenters.individual_votes_message(assessment, request.actor.identity, round_)], assessment)
 
-    def _status(self, request: Request, command: c.Status, directory: Directory) -> Reply:
+    def _status(self, request: Request, command: commands.Status, directory: Directory) -> Reply:
         with self._uow() as uow:
             assessment = self._current(uow, request)
-        return Reply([p.status_message(assessment, request.actor.identity)], assessment)
+        return Reply([presenters.status_message(assessment, request.actor.identity)], assessment)
 
-    def _summary(self, request: Request, command: c.Summary, directory: Directory) -> Reply:
+    def _summary(self, request: Request, command: commands.Summary, directory: Directory) -> Reply:
         with self._uow() as uow:
             assessment = self._current(uow, request)
             return self._finish(uow, request, assessment, [self._summary_of(uow, assessment)])
 
-    def _export(self, request: Request, command: c.Export, directory: Directory) -> Reply:
+    def _export(self, request: Request, command: commands.Export, directory: Directory) -> Reply:
         # The adapter renders and delivers the file (bot.export); the use case checks the ask.
         formats = {"markdown": "markdown", "md": "markdown", "html": "html", "csv": "csv", "json": "json"}
         if command.format not in formats:
@@ -419,19 +426,19 @@ class Accord:
             uow.commit()  # changes nothing, but keeps the request's receipt: a replay uploads nothing twice
         fmt = formats[command.format]
         return Reply(
-            [p.notice(request.actor.identity, "Report", f"Your {fmt.upper() if fmt != 'markdown' else 'Markdown'} report on {assessment.title} is on its way.")],
+            [presenters.notice(request.actor.identity, "Report", f"Your {fmt.upper() if fmt != 'markdown' else 'Markdown'} report on {assessment.title} is on its way.")],
             assessment,
         )
 
-    def _join(self, request: Request, command: c.Join, directory: Directory) -> Reply:
+    def _join(self, request: Request, command: commands.Join, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             if not assessment.join(Member(request.actor.identity, request.actor.name)):
                 role = assessment.members[request.actor.identity].role.value
-                return Reply([p.notice(request.actor.identity, "Already taking part", f"You are a {role} of this assessment.")], assessment)
-            joined = p.notice(None, f"{request.actor.name} joined the assessment", "They can vote from the open question on.")
+                return Reply([presenters.notice(request.actor.identity, "Already taking part", f"You are a {role} of this assessment.")], assessment)
+            joined = presenters.notice(None, f"{request.actor.name} joined the assessment", "They can vote from the open question on.")
             return self._finish(uow, request, assessment, [joined])
 
-    def _setrole(self, request: Request, command: c.SetRole, directory: Directory) -> Reply:
+    def _setrole(self, request: Request, command: commands.SetRole, directory: Directory) -> Reply:
         person = directory.find(request.conversation, command.person)
         if person is None:
             raise NotFound(f"I can't find {command.person} in this channel.")
@@ -443,24 +450,22 @@ class Accord:
                 Role.MEMBER: "They vote on every question.",
                 Role.OBSERVER: "They follow the assessment without voting; they do not count in the progress.",
             }[member.role]
-            changed = p.notice(None, f"{member.name} is now {article} {member.role.value}", explanation)
+            changed = presenters.notice(None, f"{member.name} is now {article} {member.role.value}", explanation)
             return self._finish(uow, request, assessment, [changed])
 
-    def _close(self, request: Request, command: c.Close, directory: Directory) -> Reply:
+    def _close(self, request: Request, command: commands.Close, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             assessment.close(request.actor.identity, request.now)
-            closed = p.notice(
+            closed = presenters.notice(
                 None, "Assessment closed", f"{request.actor.name} closed the assessment. The summary covers the questions agreed."
             )
             return self._finish(uow, request, assessment, [closed, self._summary_of(uow, assessment)])
 
-    def _organisation(self, request: Request, command: c.Organisation, directory: Directory) -> Reply:
-        from storage.reports import ReportQueries  # the organisation belongs to the workspace, not one assessment
-
+    def _organisation(self, request: Request, command: commands.Organisation, directory: Directory) -> Reply:
         where = request.conversation
         with self._uow() as uow:
             assessment = self._current(uow, request)
-            queries = ReportQueries(uow.session)
+            queries = uow.reports  # the organisation belongs to the workspace, not one assessment
             known = queries.organisation(where.platform, where.workspace)
             if command.type is None and command.share is None:
                 return Reply([_organisation_notice(request.actor.identity, known)], assessment)
@@ -477,12 +482,12 @@ class Accord:
             )
             return self._finish(uow, request, None, [_organisation_notice(None, updated)])
 
-    def _help(self, request: Request, command: c.Help, directory: Directory) -> Reply:
+    def _help(self, request: Request, command: commands.Help, directory: Directory) -> Reply:
         return Reply([help_message(request.actor.identity, command.topic)])
 
     # ------------------------------------------------- reminders, deadlines, schedule
 
-    def _remind(self, request: Request, command: c.Remind, directory: Directory) -> Reply:
+    def _remind(self, request: Request, command: commands.Remind, directory: Directory) -> Reply:
         """One round of reminders now, privately, to everyone who has not voted.
 
         Each takes the member's next reminder slot, under the same unique key the scheduler
@@ -497,39 +502,37 @@ class Accord:
             round_, waiting = assessment.to_remind(actor)  # the engine refuses anyone but a super-user
             policy = assessment.settings.schedule.apply(self.schedule_policy)
             organisation = zone(policy.timezone)
-            schedule = ScheduleRepository(uow.session)
+            schedule = uow.schedule
             round_id, so_far = schedule.reminders_of(assessment.id, round_.question_id, round_.number)
             profiles = uow.profiles.get_many([m.identity for m in waiting])
-            outgoing: list[Outgoing] = []
-            records: list[tuple[str, Sent]] = []
-            reminded, later, recently = [], [], []
-            off_work: list[Identity] = []  # of those later, the ones waiting for their working day
+            members = {m.identity: m for m in waiting}
+            clocks: dict[Identity, tzinfo] = {}
+            asked: list[Waiting] = []
             for member in waiting:
-                member_id, past = so_far.get(member.identity, (None, Reminded()))
-                latest = max((t for t in (past.last_sent_at, past.requested_at) if t is not None), default=None)
-                if latest is not None and now - latest < RECENTLY_REMINDED:
-                    recently.append(member)
-                    continue
+                past = so_far.get(member.identity, (None, Reminded()))[1]
                 profile = profiles.get(member.identity)
                 told = (profile.timezone, profile.working_hours) if profile else (None, None)
                 where, hours = own_clock(*told, organisation)  # the sweep's rule, so it honours the request
-                when = next_allowed(now, policy.reminders, where, hours)
-                if when > now:
-                    later.append((member, when, where))
-                    if outside_working_hours(now, policy.reminders, where, hours):
-                        off_work.append(member.identity)
-                    continue
-                number = past.sent + 1
-                message = p.reminder_message(assessment, round_, member.identity, number, policy.reminders.max_count, where)
-                key = reminder_key(assessment.id, round_.question_id, round_.number, member.identity, number)
+                clocks[member.identity] = where
+                asked.append(Waiting(member.identity, where, past.sent, past.last_sent_at, past.requested_at, hours))
+            decided = plan_on_request(policy.reminders, asked, now, RECENTLY_REMINDED)
+            outgoing: list[Outgoing] = []
+            records: list[tuple[str, Sent]] = []
+            for due in decided.now:
+                message = presenters.reminder_message(assessment, round_, due.who, due.number, policy.reminders.max_count, clocks[due.who])
+                key = reminder_key(assessment.id, round_.question_id, round_.number, due.who, due.number)
                 outgoing.append(Outgoing(assessment.conversation, message, key, assessment.id))
+                member_id = so_far.get(due.who, (None, None))[0]
                 if round_id is not None and member_id is not None:
-                    records.append((key, Sent(round_id, member_id, number, now)))
-                reminded.append(member)
+                    records.append((key, Sent(round_id, member_id, due.number, now)))
+            reminded = [members[due.who] for due in decided.now]
+            later = [(members[who], when, clocks[who]) for who, when in decided.later]
+            recently = [members[who] for who in decided.recently]
+            off_work = [who for who, _ in decided.later if who in decided.off_work]
             if later and round_id is not None:
                 schedule.request(round_id, [so_far[m.identity][0] for m, _, _ in later if m.identity in so_far], now)
                 schedule.remind_by(assessment.id, min(when for _, when, _ in later))
-            confirmation = p.reminders_sent_message(assessment, actor, round_, reminded, recently, later, off_work)
+            confirmation = presenters.reminders_sent_message(assessment, actor, round_, reminded, recently, later, off_work)
             if request.conversation.platform in self._queued_platforms:
                 added = schedule.queue(outgoing, now)
                 schedule.record_sent(record for key, record in records if key in added)
@@ -538,7 +541,7 @@ class Accord:
             schedule.record_sent(record for _, record in records)
             return self._finish(uow, request, assessment, [confirmation, *(item.message for item in outgoing)])
 
-    def _deadline(self, request: Request, command: c.Deadline, directory: Directory) -> Reply:
+    def _deadline(self, request: Request, command: commands.Deadline, directory: Directory) -> Reply:
         actor = request.actor.identity
         with self._active(request) as (uow, assessment):
             organisation = zone(assessment.settings.schedule.apply(self.schedule_policy).timezone)
@@ -553,24 +556,24 @@ class Accord:
             round_ = assessment.set_deadline(actor, closes_at, request.now)
             question = assessment.question(round_.question_id)
             if closes_at is None:
-                answer = p.notice(actor, "Deadline removed", f"Voting on question {question.number} stays open until a super-user reveals it.")
+                answer = presenters.notice(actor, "Deadline removed", f"Voting on question {question.number} stays open until a super-user reveals it.")
             else:
-                answer = p.notice(
+                answer = presenters.notice(
                     actor,
                     f"Deadline set for question {question.number}",
-                    f"Voting closes {p.local_time(closes_at, theirs)}. The votes are revealed then if at least two "
+                    f"Voting closes {presenters.local_time(closes_at, theirs)}. The votes are revealed then if at least two "
                     "people have voted, and you will be told privately who has not.",
                 )
-            return self._finish(uow, request, assessment, [answer, p.deadline_message(assessment, round_, organisation)])
+            return self._finish(uow, request, assessment, [answer, presenters.deadline_message(assessment, round_, organisation)])
 
-    def _schedule(self, request: Request, command: c.Schedule, directory: Directory) -> Reply:
+    def _schedule(self, request: Request, command: commands.Schedule, directory: Directory) -> Reply:
         actor = request.actor.identity
         with self._uow() as uow:
             assessment = self._current(uow, request, for_update=True)
             if command.setting is None:
                 assessment.member(actor)  # members see the schedule; anyone else is told how to join
                 policy = assessment.settings.schedule.apply(self.schedule_policy)
-                shown = p.schedule_message(actor, assessment, policy, assessment.settings.schedule, zone(policy.timezone))
+                shown = presenters.schedule_message(actor, assessment, policy, assessment.settings.schedule, zone(policy.timezone))
                 return Reply([shown], assessment)
             value = command.value
             if command.setting == "digest_cron":
@@ -584,9 +587,9 @@ class Accord:
                 assessment.change_schedule(actor, **{command.setting: value})
             if command.setting in ("digests", "digest_cron", "reset"):
                 # The digest sweep works out the next digest on the changed schedule.
-                ScheduleRepository(uow.session).plan_digest(assessment.id, request.now)
+                uow.schedule.plan_digest(assessment.id, request.now)
             policy = assessment.settings.schedule.apply(self.schedule_policy)
-            shown = p.schedule_message(
+            shown = presenters.schedule_message(
                 actor, assessment, policy, assessment.settings.schedule, zone(policy.timezone), heading="Schedule changed"
             )
             return self._finish(uow, request, assessment, [shown])
@@ -603,32 +606,32 @@ class Accord:
 
 
 # The use case of each command: explicit, so a reader sees every command and where it goes.
-HANDLERS: dict[type, Callable[[Accord, Request, c.Command, Directory], Reply]] = {
-    c.Start: Accord._start,
-    c.Status: Accord._status,
-    c.Vote: Accord._vote,
-    c.Reveal: Accord._reveal,
-    c.Who: Accord._who,
-    c.Finalise: Accord._finalise,
-    c.Skip: Accord._skip,
-    c.Next: Accord._next,
-    c.Reopen: Accord._reopen,
-    c.Summary: Accord._summary,
-    c.Export: Accord._export,
-    c.Join: Accord._join,
-    c.SetRole: Accord._setrole,
-    c.Close: Accord._close,
-    c.Organisation: Accord._organisation,
-    c.Help: Accord._help,
-    c.Schedule: Accord._schedule,
-    c.Remind: Accord._remind,
-    c.Deadline: Accord._deadline,
+HANDLERS: dict[type, Callable[[Accord, Request, commands.Command, Directory], Reply]] = {
+    commands.Start: Accord._start,
+    commands.Status: Accord._status,
+    commands.Vote: Accord._vote,
+    commands.Reveal: Accord._reveal,
+    commands.Who: Accord._who,
+    commands.Finalise: Accord._finalise,
+    commands.Skip: Accord._skip,
+    commands.Next: Accord._next,
+    commands.Reopen: Accord._reopen,
+    commands.Summary: Accord._summary,
+    commands.Export: Accord._export,
+    commands.Join: Accord._join,
+    commands.SetRole: Accord._setrole,
+    commands.Close: Accord._close,
+    commands.Organisation: Accord._organisation,
+    commands.Help: Accord._help,
+    commands.Schedule: Accord._schedule,
+    commands.Remind: Accord._remind,
+    commands.Deadline: Accord._deadline,
 }
 
 
 def refusal(person: Identity, refused: DomainError) -> Message:
     """The engine's refusal for the person who asked, naming the input it concerns."""
-    return replace(p.error_message(person, refused.message), concerns=refused.field)
+    return replace(presenters.error_message(person, refused.message), concerns=refused.field)
 
 
 RECENTLY_REMINDED = timedelta(hours=1)  # `remind` leaves alone anyone reminded this recently
@@ -641,7 +644,7 @@ def _wall_clock(at: datetime, where: tzinfo) -> datetime:
 
 def _organisation_notice(person: Identity | None, organisation) -> Message:
     if organisation is None:
-        return p.notice(
+        return presenters.notice(
             person,
             "Organisation",
             "Not set yet. A super-user can say what kind of council this is (`organisation type unitary`) and "
@@ -654,17 +657,17 @@ def _organisation_notice(person: Identity | None, organisation) -> Message:
         if organisation.share_for_comparison
         else "Does not share results with other councils (say `organisation share` to take part in comparisons)."
     )
-    return p.notice(person, f"Organisation: {kind}", sharing)
+    return presenters.notice(person, f"Organisation: {kind}", sharing)
 
 
 def help_message(person: Identity, topic: str | None = None) -> Message:
     if topic:
-        usage = c.usage(topic)
+        usage = commands.usage(topic)
         if usage is None:
             raise NotFound(f"There is no command {topic!r}. Say `help` for the list.")
         who = " Super-users only." if usage.super_user_only else ""
         return Message(kind=Kind.HELP, audience=only(person), heading=f"`{usage.syntax}`", text=(usage.summary.capitalize() + "." + who,))
-    fields = tuple(Field(f"{u.syntax}", u.summary + (" (super-user)" if u.super_user_only else "")) for u in c.USAGES)
+    fields = tuple(Field(f"{u.syntax}", u.summary + (" (super-user)" if u.super_user_only else "")) for u in commands.USAGES)
     return Message(
         kind=Kind.HELP,
         audience=only(person),

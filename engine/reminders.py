@@ -360,6 +360,41 @@ def plan(policy: ReminderPolicy, opened_at: datetime, waiting: Iterable[Waiting]
     return Plan(tuple(send), min(later) if later else None)
 
 
+@dataclass(frozen=True)
+class OnRequest:
+    """What a super-user's `remind` does for each member still to vote."""
+
+    now: tuple[Due, ...]  # reminded at once, with their reminder's number
+    later: tuple[tuple[Hashable, datetime], ...]  # reminded when they may be reached
+    off_work: frozenset[Hashable]  # of those later, the ones waiting for their working day
+    recently: tuple[Hashable, ...]  # reminded or asked for within `recently`: left alone
+
+
+def plan_on_request(policy: ReminderPolicy, waiting: Iterable[Waiting], now: datetime, recently: timedelta) -> OnRequest:
+    """One round of reminders asked for now, by the same rule as the scheduler's.
+
+    Anyone reminded, or asked for, within `recently` is left alone; anyone it may not reach now
+    (quiet hours, a weekend, outside their working hours) is reminded at the first moment it may.
+    """
+    send: list[Due] = []
+    later: list[tuple[Hashable, datetime]] = []
+    off_work: set[Hashable] = set()
+    left_alone: list[Hashable] = []
+    for member in waiting:
+        latest = max((t for t in (member.last_sent_at, member.requested_at) if t is not None), default=None)
+        if latest is not None and now - latest < recently:
+            left_alone.append(member.who)
+            continue
+        when = next_allowed(now, policy, member.zone, member.hours)
+        if when > now:
+            later.append((member.who, when))
+            if outside_working_hours(now, policy, member.zone, member.hours):
+                off_work.add(member.who)
+            continue
+        send.append(Due(member.who, member.sent + 1))
+    return OnRequest(tuple(send), tuple(later), frozenset(off_work), tuple(left_alone))
+
+
 def _at(day: date, wall: time, zone: tzinfo) -> datetime:
     """A wall-clock time in `zone`, normalised: a time skipped when the clocks went forward
     becomes the instant just after the gap; a repeated one, its first occurrence."""

@@ -51,7 +51,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import Select
 from sqlmodel import Session, SQLModel
 
-from engine.assessment import Assessment, AssessmentStatus, Conversation, Member, RoundState, Vote
+from engine.assessment import Assessment, AssessmentStatus, Conversation, Member, Vote
 from engine.errors import NotFound
 from storage import mapping, schedule, statements
 from storage.errors import ActiveAssessmentExists, ConcurrentChange
@@ -237,23 +237,6 @@ class AssessmentRepository:
         return [
             AssessmentSummary(r.id, r.title, AssessmentStatus(r.status), r.created_at, r.channel_id) for r in rows
         ]
-
-    def due_for_reveal(self, now: datetime) -> list[str]:
-        """Ids of active assessments whose open round's deadline has passed (for the scheduler).
-
-        Reads the index on round.closes_at, so the sweep costs what is due, not what is stored.
-        """
-        rows = self._connection().execute(
-            select(_round.c.assessment_id)
-            .join(_assessment, _assessment.c.id == _round.c.assessment_id)
-            .where(
-                _round.c.closes_at <= now,
-                _round.c.state == RoundState.OPEN.value,
-                _assessment.c.status == AssessmentStatus.ACTIVE.value,
-            )
-            .order_by(_round.c.closes_at)
-        )
-        return list(dict.fromkeys(row[0] for row in rows))
 
     # ----------------------------------------------------------------------- saving
 

@@ -17,8 +17,9 @@ kept in the process's cache (`storage.tracking`), so the next command on one of 
 reading it again; a rolled-back unit of work leaves the cache as it was. `save()` is still there for writing early, e.g. to see a
 refusal from the database before doing more.
 
-Other tables written by the same command (the outbox of messages to send, later) belong in the
-same transaction: they use `uow.session`.
+Every table a use case touches has its repository here (assessments, outbox, profiles,
+schedule, reports), so a use case never needs the session, and a fake unit of work can stand
+in for this one in service tests.
 
 A unit of work opened with `receipt=` (`storage.receipts`) records that receipt in the
 transaction it commits; when the receipt is already there, the request was applied before, so
@@ -43,6 +44,8 @@ from storage.database import read_only as read_only_engine
 from storage.outbox import HeldVersions, OutboxRepository
 from storage.profiles import ProfileRepository
 from storage.receipts import Receipt, ReceiptRepository, Replayed
+from storage.reports import ReportQueries
+from storage.schedule import ScheduleRepository
 from storage.repository import AssessmentRepository, refusals_translated
 from storage.tracking import cache_for
 
@@ -61,6 +64,8 @@ class SqlUnitOfWork:
     assessments: AssessmentRepository
     outbox: OutboxRepository
     profiles: ProfileRepository
+    schedule: ScheduleRepository  # the scheduler's rows: reminders sent, digests planned
+    reports: ReportQueries  # organisations, earlier assessments and peers, for reports
 
     def __init__(
         self, engine: Engine, *, read_only: bool = False, shared: SharedTransaction | None = None, receipt: Receipt | None = None
@@ -99,6 +104,8 @@ class SqlUnitOfWork:
         self._held = HeldVersions() if self._shared is not None else None
         self.outbox = OutboxRepository(self._session, self._held)
         self.profiles = ProfileRepository(self._session)
+        self.schedule = ScheduleRepository(self._session)
+        self.reports = ReportQueries(self._session)
         return self
 
     def __exit__(

@@ -169,9 +169,9 @@ async def send_privately(client: Any, channel_id: str, user_id: str, messages: S
 
 
 def _render(channel_id: str, messages: Sequence[Message]) -> tuple[str, list[dict]]:
-    from adapters.slack import blocks as b
+    from adapters.slack import blocks as block_kit
 
-    return b.fallback_text(messages[0]), b.messages_blocks(messages, channel_id)
+    return block_kit.fallback_text(messages[0]), block_kit.messages_blocks(messages, channel_id)
 
 
 # Rendered answers kept by the courier. A confirmation names the question, the vote and nothing

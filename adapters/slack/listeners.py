@@ -34,15 +34,15 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import blocks as b
+from adapters.slack import blocks as block_kit
 from adapters.slack.courier import Courier, send_privately
 from adapters.slack.delivery import SlackDeliverer, slack_error
 from adapters.slack.directory import NO_ONE, FetchedDirectory, SlackPeople, conversation, has_plain_mention, identity
-from bot import commands as c
+from bot import commands
 from bot.door import Door
 from bot.platform_state import Profile, Profiles
 from bot.service import Person, Reply, Request
-from engine import presenters as p
+from engine import presenters
 from engine.assessment import Assessment, Identity
 from engine.views import Kind, Message
 
@@ -50,7 +50,7 @@ log = logging.getLogger("accord.slack")
 
 SLASH_COMMANDS = ("/accord", "/finalise")
 # Where on the vote form a refusal belongs, by the input it concerns (`Message.concerns`).
-FIELD_BLOCKS = {"current": b.CURRENT_BLOCK, "ambition": b.AMBITION_BLOCK, "comment": b.COMMENT_BLOCK}
+FIELD_BLOCKS = {"current": block_kit.CURRENT_BLOCK, "ambition": block_kit.AMBITION_BLOCK, "comment": block_kit.COMMENT_BLOCK}
 
 NOT_IN_CHANNEL = (
     "I can't see this channel's members. Invite me first with `/invite @Accord`, then try again."
@@ -82,11 +82,11 @@ class Listeners:
     def register(self, app: AsyncApp) -> None:
         # bolt tries listeners in the order they were registered: the vote, by far the most
         # frequent request, first.
-        app.view(b.VOTE_CALLBACK)(self.on_vote_submission)
-        app.action(b.ACTION_PREFIX + "vote")(self.on_vote_button)
+        app.view(block_kit.VOTE_CALLBACK)(self.on_vote_submission)
+        app.action(block_kit.ACTION_PREFIX + "vote")(self.on_vote_button)
         for name in SLASH_COMMANDS:
             app.command(name)(self.on_command)
-        app.action(b.ACTION_PREFIX + "finalise")(self.on_finalise_button)
+        app.action(block_kit.ACTION_PREFIX + "finalise")(self.on_finalise_button)
         app.event("app_home_opened")(self.on_home_opened)
         app.event("message")(self.on_direct_message)
 
@@ -135,8 +135,8 @@ class Listeners:
         actor = identity(team_id, user_id)
         where = conversation(team_id, channel_id)
         try:
-            command: c.Command | None = c.parse(text)
-        except c.CommandError:
+            command: commands.Command | None = commands.parse(text)
+        except commands.CommandError:
             command = None  # handle_text answers with the grammar's own words
         try:
             directory = await self._directory_for(client, team_id, channel_id, command, text)
@@ -147,28 +147,28 @@ class Listeners:
             error = slack_error(refused)
             log.warning("Slack refused a lookup for %r: %s", text, error)
             message = NOT_IN_CHANNEL if error in ("not_in_channel", "channel_not_found") else SLACK_UNAVAILABLE
-            await self._answer(respond, client, channel_id, user_id, [p.error_message(actor, message)])
+            await self._answer(respond, client, channel_id, user_id, [presenters.error_message(actor, message)])
             return
         except Exception:  # noqa: BLE001 - the person gets an answer; the log gets the details
             log.exception("the command %r failed", text)
-            await self._answer(respond, client, channel_id, user_id, [p.error_message(actor, BROKEN)])
+            await self._answer(respond, client, channel_id, user_id, [presenters.error_message(actor, BROKEN)])
             return
         if reply.replayed:
             log.info("ignored a repeated delivery of %r from %s", text, user_id)
             return
         await self._after(reply, actor, client, respond, channel_id)
-        if isinstance(command, c.Export) and reply.ok and reply.assessment is not None:
+        if isinstance(command, commands.Export) and reply.ok and reply.assessment is not None:
             await self.w.export(client, actor, reply.assessment, command.format)
 
     async def _directory_for(
-        self, client: AsyncWebClient, team_id: str, channel_id: str, command: c.Command | None, text: str
+        self, client: AsyncWebClient, team_id: str, channel_id: str, command: commands.Command | None, text: str
     ) -> FetchedDirectory:
         """Fetch what the command will ask the directory, before the service runs."""
-        if isinstance(command, c.Start):
+        if isinstance(command, commands.Start):
             members = await self.w.people.channel(client, team_id, channel_id)
             await self.w.profiles.record((Profile(m.person.identity, m.timezone) for m in members if m.human), self.w.clock())
             return FetchedDirectory(roster=members)
-        if isinstance(command, c.SetRole):
+        if isinstance(command, commands.SetRole):
             mentioned = await self.w.people.mentioned(client, team_id, text)
             if has_plain_mention(command.person):
                 return FetchedDirectory(mentioned, roster=await self.w.people.channel(client, team_id, channel_id))
@@ -190,15 +190,15 @@ class Listeners:
     async def _open_vote(self, body: dict, action: dict, client: AsyncWebClient, respond) -> None:
         team_id = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
         user_id = (body.get("user") or {}).get("id")
-        target = b.parse_button_value(action.get("value"))
+        target = block_kit.parse_button_value(action.get("value"))
         channel_id = (target.channel_id if target else None) or (body.get("channel") or {}).get("id")
         trigger_id = body.get("trigger_id")
         if not (team_id and user_id and channel_id and target and trigger_id):
             log.warning("a Vote button press could not be read: %s", action.get("value"))
             if user_id and channel_id:
-                await self._answer(respond, client, channel_id, user_id, [p.error_message(identity(team_id or "", user_id), STALE_FORM)])
+                await self._answer(respond, client, channel_id, user_id, [presenters.error_message(identity(team_id or "", user_id), STALE_FORM)])
             return
-        form = b.VoteForm(channel_id, target.value)
+        form = block_kit.VoteForm(channel_id, target.value)
         view = self._vote_view(await self.w.door.own_view(conversation(team_id, channel_id), identity(team_id, user_id), form.question_id), form)
         try:
             await client.views_open(trigger_id=trigger_id, view=view)
@@ -206,23 +206,23 @@ class Listeners:
             log.warning("views.open failed: %s", slack_error(refused))
 
     @staticmethod
-    def _vote_view(view, form: b.VoteForm) -> dict:
+    def _vote_view(view, form: block_kit.VoteForm) -> dict:
         if view is None:
-            return b.closed_modal("Voting has closed", "This question is no longer open in this channel's assessment.")
+            return block_kit.closed_modal("Voting has closed", "This question is no longer open in this channel's assessment.")
         if not view.member:
-            return b.closed_modal("You can't vote on this", "You are not a member of this assessment yet: say `/accord join` to take part.")
+            return block_kit.closed_modal("You can't vote on this", "You are not a member of this assessment yet: say `/accord join` to take part.")
         if view.observer:
-            return b.closed_modal("You are observing", "Observers follow the assessment but do not vote.")
+            return block_kit.closed_modal("You are observing", "Observers follow the assessment but do not vote.")
         if not view.voting:
-            return b.closed_modal(f"Voting on question {view.number} has closed", "Look at the channel for where the team is now.")
-        return b.vote_modal(view.question, form, current=view.current, ambition=view.ambition, comment=view.comment)
+            return block_kit.closed_modal(f"Voting on question {view.number} has closed", "Look at the channel for where the team is now.")
+        return block_kit.vote_modal(view.question, form, current=view.current, ambition=view.ambition, comment=view.comment)
 
     async def on_vote_submission(self, ack, body: dict, view: dict, client: AsyncWebClient, request) -> None:
         team_id = (body.get("team") or {}).get("id") or view.get("team_id")
         user = body.get("user") or {}
-        form = b.VoteForm.loads(view.get("private_metadata"))
+        form = block_kit.VoteForm.loads(view.get("private_metadata"))
         if not (team_id and user.get("id") and form):
-            await ack(response_action="errors", errors={b.CURRENT_BLOCK: "This form is out of date. Close it and press Vote on the question again."})
+            await ack(response_action="errors", errors={block_kit.CURRENT_BLOCK: "This form is out of date. Close it and press Vote on the question again."})
             return
         values = (view.get("state") or {}).get("values") or {}
         current, ambition, comment, errors = _read_vote(values)
@@ -231,12 +231,12 @@ class Listeners:
             return
         voter = identity(team_id, user["id"])
         asked = Request(Person(voter, user.get("name") or user["id"]), conversation(team_id, form.channel_id), self.w.clock())
-        vote = c.Vote(current=current, ambition=ambition, comment=comment, question=form.question_id)
+        vote = commands.Vote(current=current, ambition=ambition, comment=comment, question=form.question_id)
         try:
             reply: Reply = await self.w.door.run(replace(asked, key=_delivery_key(request, body)), vote)
         except Exception:  # noqa: BLE001 - the voter sees it on the form, which stays open to try again
             log.exception("a vote from %s could not be recorded", user["id"])
-            await ack(response_action="errors", errors={b.CURRENT_BLOCK: NOT_SAVED})
+            await ack(response_action="errors", errors={block_kit.CURRENT_BLOCK: NOT_SAVED})
             return
         if reply.replayed:
             await ack()
@@ -244,7 +244,7 @@ class Listeners:
         if not reply.ok:
             refusal = next(m for m in reply.messages if m.kind is Kind.ERROR)
             text = " ".join(refusal.text) or refusal.heading
-            await ack(response_action="errors", errors={FIELD_BLOCKS.get(refusal.concerns, b.CURRENT_BLOCK): b.clip(text, 1000)})
+            await ack(response_action="errors", errors={FIELD_BLOCKS.get(refusal.concerns, block_kit.CURRENT_BLOCK): block_kit.clip(text, 1000)})
             return
         await ack()
         answers = reply.answers(voter)
@@ -262,14 +262,14 @@ class Listeners:
     async def _finalise(self, body: dict, action: dict, client: AsyncWebClient, respond, key: str | None) -> None:
         team_id = (body.get("team") or {}).get("id")
         user_id = (body.get("user") or {}).get("id")
-        target = b.parse_button_value(action.get("value"))
+        target = block_kit.parse_button_value(action.get("value"))
         channel_id = (target.channel_id if target else None) or (body.get("channel") or {}).get("id")
         if not (team_id and user_id and channel_id):
             return
         actor = identity(team_id, user_id)
         person = await self._person(client, team_id, user_id, (body.get("user") or {}).get("name"))
         request = Request(person, conversation(team_id, channel_id), self.w.clock(), key=key)
-        reply = await self.w.door.run(request, c.Finalise())
+        reply = await self.w.door.run(request, commands.Finalise())
         if reply.replayed:
             return
         await self._after(reply, actor, client, respond, channel_id)
@@ -285,7 +285,7 @@ class Listeners:
         self.w.spawn(self._publish_home(client, identity(team_id, event["user"])))
 
     async def _publish_home(self, client: AsyncWebClient, person: Identity) -> None:
-        view = b.home_view(*await self.w.door.overview(person))
+        view = block_kit.home_view(*await self.w.door.overview(person))
         await client.views_publish(user_id=person.user_id, view=view)
 
     # ------------------------------------------------------------------------ answers
@@ -301,8 +301,8 @@ class Listeners:
     async def _answer(self, respond, client: AsyncWebClient, channel_id: str, user_id: str, messages: list[Message]) -> None:
         try:
             if respond is not None and getattr(respond, "response_url", None):
-                blocks = b.messages_blocks(messages, channel_id)
-                text = b.fallback_text(messages[0])
+                blocks = block_kit.messages_blocks(messages, channel_id)
+                text = block_kit.fallback_text(messages[0])
                 await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
                 return
             courier = self.w.courier
@@ -344,8 +344,8 @@ def _is_direct_message(channel_id: str, channel_name: str | None) -> bool:
 def _read_vote(values: dict) -> tuple[int, int, str, dict[str, str]]:
     errors: dict[str, str] = {}
     chosen: dict[str, int] = {}
-    for block, missing in ((b.CURRENT_BLOCK, "Choose where we are now."), (b.AMBITION_BLOCK, "Choose where we should be in 18-24 months.")):
-        option = ((values.get(block) or {}).get(b.CHOICE_ACTION) or {}).get("selected_option") or {}
+    for block, missing in ((block_kit.CURRENT_BLOCK, "Choose where we are now."), (block_kit.AMBITION_BLOCK, "Choose where we should be in 18-24 months.")):
+        option = ((values.get(block) or {}).get(block_kit.CHOICE_ACTION) or {}).get("selected_option") or {}
         raw = option.get("value")
         if raw is None:
             errors[block] = missing
@@ -353,5 +353,5 @@ def _read_vote(values: dict) -> tuple[int, int, str, dict[str, str]]:
             errors[block] = f"{raw!r} is not a point on the scale."
         else:
             chosen[block] = int(raw)
-    comment = ((values.get(b.COMMENT_BLOCK) or {}).get(b.TEXT_ACTION) or {}).get("value") or ""
-    return chosen.get(b.CURRENT_BLOCK, 0), chosen.get(b.AMBITION_BLOCK, 0), str(comment), errors
+    comment = ((values.get(block_kit.COMMENT_BLOCK) or {}).get(block_kit.TEXT_ACTION) or {}).get("value") or ""
+    return chosen.get(block_kit.CURRENT_BLOCK, 0), chosen.get(block_kit.AMBITION_BLOCK, 0), str(comment), errors

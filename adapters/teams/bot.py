@@ -55,10 +55,10 @@ from adapters.teams.directory import (
 )
 from adapters.teams.graph import GraphProfiles
 from adapters.teams.references import ReferenceBook
-from bot import commands as c
+from bot import commands
 from bot.door import Door
 from bot.service import Reply, Request
-from engine import presenters as p
+from engine import presenters
 from engine.views import Kind, Link
 
 log = logging.getLogger("accord.teams")
@@ -66,11 +66,11 @@ log = logging.getLogger("accord.teams")
 ERROR_TYPE = "application/vnd.microsoft.error"
 # Answers that only repeat what the person typed in the channel: fine to reply in the thread.
 PUBLIC_ANSWERS = frozenset({Kind.ERROR, Kind.HELP})
-CARD_COMMANDS: dict[str, Callable[[], c.Command]] = {
-    "finalise": c.Finalise,
-    "reveal": c.Reveal,
-    "skip": c.Skip,
-    "next": c.Next,
+CARD_COMMANDS: dict[str, Callable[[], commands.Command]] = {
+    "finalise": commands.Finalise,
+    "reveal": commands.Reveal,
+    "skip": commands.Skip,
+    "next": commands.Next,
 }
 NEW_CONVERSATION = "accord.new_conversation"
 WELCOME = (
@@ -119,7 +119,7 @@ class AccordTeamsBot(TeamsActivityHandler):
             elif verb in CARD_COMMANDS:
                 reply = await self._s.door.run(request, CARD_COMMANDS[verb](), TeamsDirectory())
             else:
-                reply = Reply([p.error_message(request.actor.identity, f"Accord does not know the card action {verb!r}.")])
+                reply = Reply([presenters.error_message(request.actor.identity, f"Accord does not know the card action {verb!r}.")])
             await self._answer(turn_context, request, reply)
             return
         text, mentioned = await self._command_text(turn_context)
@@ -135,7 +135,7 @@ class AccordTeamsBot(TeamsActivityHandler):
         if starting and reply.ok and self._s.graph is not None:
             self._s.graph.refresh_later(tenant_of(activity), directory.accounts)
         command = _parsed(text)
-        if isinstance(command, c.Export) and reply.ok and reply.assessment is not None and self._s.report_url:
+        if isinstance(command, commands.Export) and reply.ok and reply.assessment is not None and self._s.report_url:
             reply = _with_download(reply, self._s.report_url(reply.assessment.id, command.format))
         await self._answer(turn_context, request, reply)
 
@@ -167,12 +167,12 @@ class AccordTeamsBot(TeamsActivityHandler):
             return _card(outcome.card)
         command = CARD_COMMANDS.get(verb)
         if command is None:
-            return _card(cards.render(p.error_message(request.actor.identity, f"Accord does not know the card action {verb!r}.")))
+            return _card(cards.render(presenters.error_message(request.actor.identity, f"Accord does not know the card action {verb!r}.")))
         reply = await self._s.door.run(request, command(), TeamsDirectory())
         answers = reply.answers(request.actor.identity)
         shown = answers[0] if answers else next((m for m in reply.messages if m.audience.is_channel), None)
         if shown is None:
-            shown = p.notice(request.actor.identity, "Done")
+            shown = presenters.notice(request.actor.identity, "Done")
         return _card(cards.render(shown, self._s.images))
 
     async def _vote(self, request: Request, data: dict[str, Any]) -> _VoteOutcome:
@@ -185,8 +185,8 @@ class AccordTeamsBot(TeamsActivityHandler):
         actor = request.actor.identity
         if problem:
             return _VoteOutcome(await self._own_card(request, question, problem=problem, submitted=submitted),
-                                Reply([p.error_message(actor, problem)]))
-        vote = c.Vote(current, ambition, comment, question=question)
+                                Reply([presenters.error_message(actor, problem)]))
+        vote = commands.Vote(current, ambition, comment, question=question)
         reply = await self._s.door.run(request, vote, TeamsDirectory())
         if reply.replayed:
             return _VoteOutcome(await self._own_card(request, question), reply)
@@ -208,7 +208,7 @@ class AccordTeamsBot(TeamsActivityHandler):
         view = await self._s.door.own_view(request.conversation, request.actor.identity, question)
         if view is None:
             text = problem or "There is no such question in this channel's assessment any more."
-            return cards.render(p.error_message(request.actor.identity, text))
+            return cards.render(presenters.error_message(request.actor.identity, text))
         ids = await self._s.references.member_ids(request.conversation)
         if submitted is not None and view.voting:
             mine = submitted
@@ -219,13 +219,13 @@ class AccordTeamsBot(TeamsActivityHandler):
         notice = None
         if problem is None and view.current is not None:
             state = "You can change it until the votes are revealed." if view.voting else "Voting on this question has closed."
-            notice = p.notice(
+            notice = presenters.notice(
                 request.actor.identity,
                 "Your vote",
                 f"Current position {view.current}, ambition {view.ambition}. Only you and the super-user can see it. {state}",
             )
         elif problem is None and not view.member:
-            notice = p.notice(request.actor.identity, "You are not taking part yet", "Mention Accord with `join` to vote.")
+            notice = presenters.notice(request.actor.identity, "You are not taking part yet", "Mention Accord with `join` to vote.")
         return cards.render(cards.own_view(view.question, mine), self._s.images, refresh_user_ids=ids, notice=notice, problem=problem)
 
     # ----------------------------------------------------------------- answers
@@ -333,15 +333,15 @@ def _score(value: Any, what: str) -> tuple[int | None, str | None]:
     return None, f"{text!r} is not a point on the scale: choose {what} from the list."
 
 
-def _parsed(text: str) -> c.Command | None:
+def _parsed(text: str) -> commands.Command | None:
     try:
-        return c.parse(text)
-    except c.CommandError:
+        return commands.parse(text)
+    except commands.CommandError:
         return None
 
 
 def _is_start(text: str) -> bool:
-    return isinstance(_parsed(text), c.Start)
+    return isinstance(_parsed(text), commands.Start)
 
 
 def _with_download(reply: Reply, url: str) -> Reply:

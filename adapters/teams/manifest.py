@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from PIL import Image, ImageDraw, ImageFont
 
-from bot import commands as c
+from bot import commands as grammar
 from bot.config import Config, ConfigError
 
 SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
@@ -44,7 +44,7 @@ def teams_manifest(config: Config, base_url: str) -> dict:
     scopes = ["team", "groupChat", "personal"]
     commands = []
     for name in MENU:
-        usage = c.usage(name)
+        usage = grammar.usage(name)
         if usage is not None:
             commands.append({"title": name, "description": usage.summary[:128]})
     organisation = config.organisation.name

@@ -18,7 +18,7 @@ from functools import partial
 import pytest
 from sqlalchemy import Engine, event, text
 
-from bot import commands as c
+from bot import commands as grammar
 from bot.catalogue import FrameworkCatalogue
 from bot.service import Accord, Person, Reply, Request
 from engine.assessment import Conversation, Identity, Settings
@@ -55,7 +55,7 @@ def request(person: Person, seconds: int = 0) -> Request:
 
 @pytest.fixture
 def started(db_engine: Engine) -> Engine:
-    reply = accord_in(db_engine).handle(request(PEOPLE[0]), c.Start(), NoOne())
+    reply = accord_in(db_engine).handle(request(PEOPLE[0]), grammar.Start(), NoOne())
     assert reply.ok, reply.messages
     return db_engine
 
@@ -70,7 +70,7 @@ def votes_stored(database: Engine) -> dict[str, tuple[int, int]]:
 
 def vote(database: Engine, person: Person, current: int, ambition: int, receipt: Receipt | None = None):
     def command(shared) -> Reply:
-        return accord_in(database, shared, receipt).handle(request(person), c.Vote(current, ambition), NoOne())
+        return accord_in(database, shared, receipt).handle(request(person), grammar.Vote(current, ambition), NoOne())
 
     return command
 
@@ -176,7 +176,7 @@ def test_a_delivery_replayed_within_one_group_is_applied_once(started: Engine) -
 
 def test_when_the_shared_commit_fails_no_voter_is_told_it_was_saved_and_nothing_is_kept(started: Engine) -> None:
     # Warm the process's cache with the assessment, so a leak into it would show below.
-    before = accord_in(started).handle(request(PEOPLE[0]), c.Status(), NoOne())
+    before = accord_in(started).handle(request(PEOPLE[0]), grammar.Status(), NoOne())
     assert before.ok
 
     def disk_full(connection) -> None:
@@ -197,7 +197,7 @@ def test_when_the_shared_commit_fails_no_voter_is_told_it_was_saved_and_nothing_
     assert all(isinstance(outcome, OSError) for outcome in outcomes), outcomes
     assert votes_stored(started) == {}
     # The next command sees the stored state, not the lost group's: nobody has voted.
-    status = accord_in(started).handle(request(PEOPLE[0], 60), c.Vote(2, 3), NoOne())
+    status = accord_in(started).handle(request(PEOPLE[0], 60), grammar.Vote(2, 3), NoOne())
     assert next(m.footer for m in status.messages if m.key) == "1 of 6 have voted."
     assert votes_stored(started) == {"U0": (2, 3)}
 
@@ -349,12 +349,12 @@ def test_a_reveal_queued_in_a_group_keeps_its_place_and_the_line_shows_the_last_
             return team
 
     auto = Accord(partial(SqlUnitOfWork, db_engine), FrameworkCatalogue.load(), Settings(auto_reveal=True), queued_platforms=frozenset({"slack"}))
-    assert auto.handle(request(team[0]), c.Start(), Three()).ok
+    assert auto.handle(request(team[0]), grammar.Start(), Three()).ok
 
     def auto_vote(person: Person, current: int):
         def command(shared) -> Reply:
             accord = Accord(partial(SqlUnitOfWork, db_engine, shared=shared), FrameworkCatalogue.load(), Settings(auto_reveal=True), queued_platforms=frozenset({"slack"}))
-            return accord.handle(request(person), c.Vote(current, 4), Three())
+            return accord.handle(request(person), grammar.Vote(current, 4), Three())
 
         return command
 
@@ -429,7 +429,7 @@ def test_a_group_steps_the_version_once_and_another_process_sees_every_vote_of_i
         # Another process (its own engine and cache) reads what the group committed, and votes.
         other = create_db_engine(db_url)
         try:
-            elsewhere = accord_in(other).handle(request(PEOPLE[5], 30), c.Vote(4, 5), NoOne())
+            elsewhere = accord_in(other).handle(request(PEOPLE[5], 30), grammar.Vote(4, 5), NoOne())
             assert elsewhere.ok and next(m.footer for m in elsewhere.messages if m.key) == "4 of 6 have voted."
         finally:
             other.dispose()
@@ -464,7 +464,7 @@ def test_a_command_rolled_back_after_stepping_the_version_leaves_the_step_to_the
     assert stored_version(started) == before + 1
     other = create_db_engine(db_url)
     try:
-        status = accord_in(other).handle(request(PEOPLE[0], 30), c.Vote(2, 2), NoOne())
+        status = accord_in(other).handle(request(PEOPLE[0], 30), grammar.Vote(2, 2), NoOne())
     finally:
         other.dispose()
     assert next(m.footer for m in status.messages if m.key) == "2 of 6 have voted."
@@ -476,11 +476,11 @@ def test_on_postgresql_a_group_holds_one_conversation_so_no_two_groups_wait_on_e
         pytest.skip("SQLite has one writer and one lock: its groups may hold any conversation")
     other = Conversation("slack", "T1", "C2")
     for where in (PLACE, other):
-        started = accord_in(db_engine).handle(Request(PEOPLE[0], where, NOW), c.Start(), NoOne())
+        started = accord_in(db_engine).handle(Request(PEOPLE[0], where, NOW), grammar.Start(), NoOne())
         assert started.ok, started.messages
 
     def vote_in(where: Conversation, person: Person):
-        return lambda shared: accord_in(db_engine, shared).handle(Request(person, where, NOW), c.Vote(3, 4), NoOne())
+        return lambda shared: accord_in(db_engine, shared).handle(Request(person, where, NOW), grammar.Vote(3, 4), NoOne())
 
     queued = [(PLACE, PEOPLE[1]), (PLACE, PEOPLE[2]), (other, PEOPLE[1]), (other, PEOPLE[2]), (PLACE, PEOPLE[3])]
     commits: list[int] = []

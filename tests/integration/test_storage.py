@@ -709,23 +709,3 @@ def test_a_vote_submitted_twice_at_once_is_stored_once(db_engine, stored):
     with db_engine.connect() as connection:
         assert len(connection.execute(select(VoteRow.id)).all()) == 1
     assert load(db_engine, assessment.id).rounds[0].votes[AMIRA].current == 3
-
-
-# ------------------------------------------------------------------------ scheduling
-
-
-def test_the_scheduler_finds_only_rounds_past_their_deadline(db_engine, stored, start):
-    due = stored(Conversation("slack", "T-NORTHSHIRE", "C-DUE"))
-    later = stored(Conversation("slack", "T-NORTHSHIRE", "C-LATER"))
-    closed = stored(Conversation("slack", "T-NORTHSHIRE", "C-CLOSED"))
-    stored(Conversation("slack", "T-NORTHSHIRE", "C-NO-DEADLINE"))
-    with SqlUnitOfWork(db_engine) as uow:
-        uow.assessments.get(due.id).set_deadline(SAM, at(60), now=at(1))
-        uow.assessments.get(later.id).set_deadline(SAM, at(600), now=at(1))
-        gone = uow.assessments.get(closed.id)
-        gone.set_deadline(SAM, at(30), now=at(1))
-        gone.close(SAM, at(2))
-        uow.commit()
-    with SqlUnitOfWork(db_engine, read_only=True) as uow:
-        assert uow.assessments.due_for_reveal(at(120)) == [due.id]
-        assert uow.assessments.due_for_reveal(at(59)) == []

@@ -165,13 +165,13 @@ def test_five_peers_in_the_database_make_a_comparison_and_four_do_not(peer_group
 
     us = stored("T-HOME", answers={"money": ((2, 4), (3, 4))}, assessment_id="us")
     with SqlUnitOfWork(peer_group, read_only=True) as uow:
-        context = report_context(uow.session, us, Config())
+        context = report_context(uow.reports, us, Config())
     money = context.comparison.themes[0]
     assert (money.lower_quartile, money.median, money.upper_quartile, context.comparison.peers) == (2.0, 2.5, 3.0, 5)
     organisation(peer_group, "T-PEER-4", "district", share=False)  # one peer withdraws
     with SqlUnitOfWork(peer_group, read_only=True) as uow:
-        context = report_context(uow.session, us, Config())
+        context = report_context(uow.reports, us, Config())
     assert not context.comparison.shown
     disabled = Config.model_validate({"comparison": {"enabled": False}})
     with SqlUnitOfWork(peer_group, read_only=True) as uow:
-        assert report_context(uow.session, us, disabled).comparison is None
+        assert report_context(uow.reports, us, disabled).comparison is None

@@ -22,7 +22,7 @@ from engine.comparison import PeerScores, compare
 from engine.progress import Baseline, progress_since
 from engine.scoring import score
 from engine.views import ChartKind
-from tests.unit.test_charts import SUPER_USER, build_assessment, png_size
+from tests.integration.test_charts import SUPER_USER, build_assessment, png_size
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [

@@ -112,7 +112,7 @@ def test_the_report_context_brings_progress_into_every_output(db_engine, stored)
     stored(answers={"money": ((2, 3), (2, 3))}, started=LAST_YEAR)
     now = stored(answers={"money": ((3, 4), (3, 4))}, started=T0)
     with SqlUnitOfWork(db_engine, read_only=True) as uow:
-        context = report_context(uow.session, now, Config(), now=datetime(2025, 2, 1, tzinfo=timezone.utc))
+        context = report_context(uow.reports, now, Config(), now=datetime(2025, 2, 1, tzinfo=timezone.utc))
     assert context.comparison is None  # no organisation type is set
     money = context.progress.themes[0]
     assert (money.before.current, money.now.current, money.direction) == (2.0, 3.0, "up")

@@ -6,7 +6,7 @@ import pytest
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import HeaderBlock, PlainTextObject
 
-from adapters.slack import blocks as b
+from adapters.slack import blocks as block_kit
 from engine.assessment import Identity
 from engine.views import CHANNEL, Button, Field, Kind, Link, Message, only
 
@@ -27,20 +27,20 @@ def test_an_overlong_message_is_shortened_to_fit_instead_of_refused():
         buttons=(Button("finalise", "L" * 100, "1.1", "primary"),),
         footer="f" * 5000,
     )
-    blocks = b.message_blocks(message, "C1")
-    assert len(blocks) == b.MESSAGE_BLOCKS
-    assert len(blocks[0]["text"]["text"]) == b.HEADER_TEXT and blocks[0]["text"]["text"].endswith("…")
-    assert all(len(block["text"]["text"]) <= b.SECTION_TEXT for block in blocks if block["type"] == "section" and "text" in block)
+    blocks = block_kit.message_blocks(message, "C1")
+    assert len(blocks) == block_kit.MESSAGE_BLOCKS
+    assert len(blocks[0]["text"]["text"]) == block_kit.HEADER_TEXT and blocks[0]["text"]["text"].endswith("…")
+    assert all(len(block["text"]["text"]) <= block_kit.SECTION_TEXT for block in blocks if block["type"] == "section" and "text" in block)
 
 
 def test_peoples_text_cannot_become_markup_but_mentions_stay_mentions():
     message = Message(Kind.NOTICE, only(Identity("slack", "T", "U1")), "Note", ("<!channel> & <https://evil|click> from <@U123|amira>",))
-    (section,) = [block for block in b.message_blocks(message) if block["type"] == "section"]
+    (section,) = [block for block in block_kit.message_blocks(message) if block["type"] == "section"]
     assert section["text"]["text"] == "&lt;!channel&gt; &amp; &lt;https://evil|click&gt; from <@U123>"
 
 
 def test_buttons_carry_their_channel_and_survive_a_round_trip():
-    value = b.button_value("C1", "evidence")
-    assert b.parse_button_value(value) == b.ButtonTarget("C1", "evidence")
-    assert b.parse_button_value("not json") is None
-    assert b.parse_button_value('{"c": 1, "v": "x"}') is None
+    value = block_kit.button_value("C1", "evidence")
+    assert block_kit.parse_button_value(value) == block_kit.ButtonTarget("C1", "evidence")
+    assert block_kit.parse_button_value("not json") is None
+    assert block_kit.parse_button_value('{"c": 1, "v": "x"}') is None

@@ -12,14 +12,14 @@ import asyncio
 import pytest
 
 from adapters.slack.courier import Courier
-from engine import presenters as p
+from engine import presenters
 from engine.assessment import Identity
 from tests.slack.conftest import AMIRA, BEN, CHANNEL, SAM
 from tests.slack.fake_slack import Failure
 
 
 def note(user_id: str, heading: str):
-    return [p.notice(Identity("slack", "T-NORTHSHIRE", user_id), heading, "Only you can see this.")]
+    return [presenters.notice(Identity("slack", "T-NORTHSHIRE", user_id), heading, "Only you can see this.")]
 
 
 async def started(courier: Courier) -> None:
@@ -101,7 +101,7 @@ async def test_votes_are_confirmed_privately_whether_or_not_the_courier_is_runni
 
 async def test_the_same_confirmation_to_several_voters_reaches_each_and_others_stay_their_own(slack) -> None:
     """Distinct answers are rendered once and kept; what is kept never goes to the wrong person or channel."""
-    same = [p.notice(None, "We recorded your vote on question 1.1", "Current position 3, ambition 4.")]
+    same = [presenters.notice(None, "We recorded your vote on question 1.1", "Current position 3, ambition 4.")]
     courier = Courier(slack.base_url + "/api/")
     await started(courier)
     try:

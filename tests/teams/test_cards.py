@@ -14,7 +14,7 @@ from adapters.teams.connector import build_authentication
 from adapters.teams.images import ChartImages, ChartLinkError, chart_from_dict, chart_to_dict
 from adapters.teams.manifest import teams_manifest, write_teams_package
 from bot.config import ConfigError, parse_config
-from engine import presenters as p
+from engine import presenters
 from engine.assessment import Assessment, Conversation, Identity, Member
 from engine.views import Chart, ChartKind, Series
 
@@ -44,7 +44,7 @@ class FakeImages:
 
 
 def test_a_question_card_is_an_adaptive_card_1_5_with_universal_actions(assessment):
-    message = p.question_message(assessment, assessment.focus_round)
+    message = presenters.question_message(assessment, assessment.focus_round)
     card = cards.render(message, FakeImages(), refresh_user_ids=[f"29:{i}" for i in range(70)] + ["29:0"])
     assert (card["type"], card["version"]) == ("AdaptiveCard", "1.5")
     texts = json.dumps(card, ensure_ascii=False)
@@ -67,7 +67,7 @@ def test_a_question_card_is_an_adaptive_card_1_5_with_universal_actions(assessme
 
 
 def test_a_members_own_view_selects_their_vote_and_nothing_else(assessment):
-    message = p.question_message(assessment, assessment.focus_round)
+    message = presenters.question_message(assessment, assessment.focus_round)
     mine = cards.render(cards.own_view(message, cards.OwnVote(2, 4, "patchy data")))
     chosen = {e["id"]: e.get("value") for e in mine["body"] if e["type"].startswith("Input.")}
     assert chosen == {"current": "2", "ambition": "4", "comment": "patchy data"}
@@ -76,7 +76,7 @@ def test_a_members_own_view_selects_their_vote_and_nothing_else(assessment):
 
 
 def test_a_problem_is_shown_on_top_in_attention_style(assessment):
-    message = p.question_message(assessment, assessment.focus_round)
+    message = presenters.question_message(assessment, assessment.focus_round)
     card = cards.render(message, problem="Choose where we are now before voting.")
     assert card["body"][0]["style"] == "attention"
     assert card["body"][0]["items"][0]["text"] == "Choose where we are now before voting."
@@ -84,7 +84,7 @@ def test_a_problem_is_shown_on_top_in_attention_style(assessment):
 
 def test_a_chart_is_an_image_with_alt_text_linking_to_its_full_size(assessment):
     chart = Chart(ChartKind.DISTRIBUTION, "Votes", ("1", "2"), (Series("Current", (1.0, 2.0)),), "One at 1, two at 2.")
-    message = p.notice(None, "Chart")
+    message = presenters.notice(None, "Chart")
     card = cards.render(message.__class__(**{**message.__dict__, "charts": (chart,)}), FakeImages())
     image = next(e for e in card["body"] if e["type"] == "Image")
     assert image["altText"] == "One at 1, two at 2."

@@ -302,14 +302,14 @@ async def test_the_teams_download_is_the_export_every_surface_gives(teams):
 
 
 async def test_a_reminder_from_the_outbox_reaches_the_member_one_to_one(teams):
-    from engine import presenters as p
+    from engine import presenters
     from engine.assessment import Identity
 
     await started(teams)
     teams.connector.clear()
     amira = Identity("msteams", TENANT, AMIRA.aad)
     with SqlUnitOfWork(teams.application.database) as uow:
-        uow.outbox.add(CONVERSATION, p.notice(amira, "A reminder", "Question 1.1 is waiting for your vote."), teams.platform.runtime.clock())
+        uow.outbox.add(CONVERSATION, presenters.notice(amira, "A reminder", "Question 1.1 is waiting for your vote."), teams.platform.runtime.clock())
         uow.commit()
     await teams.settle()
     assert teams.connector.created and teams.connector.created[0]["members"][0]["id"] == AMIRA.teams_id

@@ -271,7 +271,7 @@ def test_rendering_never_imports_pyplot_and_is_stable_across_processes(specs):
 import hashlib, json, sys
 from engine.presenters import distribution_chart, summary_charts
 from engine.scoring import score
-from tests.unit.test_charts import build_assessment
+from tests.integration.test_charts import build_assessment
 from bot.charts import ChartRenderer, chart_filename, render_png
 a = build_assessment()
 card = score(a)
@@ -291,7 +291,7 @@ print(json.dumps(out))
     assert there == here
 
 
-@pytest.mark.parametrize("module", ["charts.py", *sorted(f"report/{p.name}" for p in (REPO_ROOT / "bot" / "report").glob("*.py"))])
+@pytest.mark.parametrize("module", ["charts.py", "drawing.py", *sorted(f"report/{p.name}" for p in (REPO_ROOT / "bot" / "report").glob("*.py"))])
 def test_the_bot_modules_never_import_pyplot(module):
     tree = ast.parse((REPO_ROOT / "bot" / module).read_text(encoding="utf-8"))
     imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]

@@ -27,7 +27,7 @@ import pytest
 from bot.charts import ChartRenderer
 from bot.report import REPORT_NAME, ReportFiles, report_markdown, write_report
 from engine.scoring import score
-from tests.unit.test_charts import (
+from tests.integration.test_charts import (
     COMMENT,
     FRAMEWORK_FILE,
     NAMES,

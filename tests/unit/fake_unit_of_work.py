@@ -1,0 +1,131 @@
+"""A unit of work in memory, for service tests that need no database (cosmicpython's FakeUnitOfWork).
+
+It keeps what `bot.service.Accord` reads and writes through a unit of work: assessments, the
+outbox, people's profiles, the organisation of a workspace. Committing keeps a copy of every
+assessment, and leaving without a commit throws away whatever changed, as a transaction does; so
+a test can check that a refused command changed nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity
+from engine.errors import NotFound
+from engine.views import Message
+
+
+@dataclass(frozen=True)
+class Summary:
+    id: str
+    title: str
+    status: AssessmentStatus
+    created_at: datetime
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class Queued:
+    conversation: Conversation
+    message: Message
+    assessment_id: str | None
+
+
+@dataclass
+class Store:
+    """What is committed: the 'database' every unit of work of one test shares."""
+
+    assessments: dict[str, Assessment] = field(default_factory=dict)
+    outbox: list[Queued] = field(default_factory=list)
+    commits: int = 0
+
+
+class FakeAssessments:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.working: dict[str, Assessment] = {}
+
+    def _all(self) -> list[Assessment]:
+        return [self.working.get(i) or self._load(i) for i in self._store.assessments]
+
+    def _load(self, assessment_id: str) -> Assessment:
+        self.working[assessment_id] = copy.deepcopy(self._store.assessments[assessment_id])
+        return self.working[assessment_id]
+
+    def add(self, assessment: Assessment) -> None:
+        self.working[assessment.id] = assessment
+
+    def get(self, assessment_id: str, *, for_update: bool = False) -> Assessment:
+        if assessment_id in self.working:
+            return self.working[assessment_id]
+        if assessment_id not in self._store.assessments:
+            raise NotFound("That assessment no longer exists.")
+        return self._load(assessment_id)
+
+    def active_in(self, conversation: Conversation, *, for_update: bool = False) -> Assessment | None:
+        found = [a for a in self._all() if a.conversation == conversation and a.is_active]
+        return found[0] if found else None
+
+    def latest_in(self, conversation: Conversation) -> Assessment | None:
+        found = sorted((a for a in self._all() if a.conversation == conversation), key=lambda a: a.created_at)
+        return found[-1] if found else None
+
+    def list_for_workspace(self, platform: str, workspace: str) -> list[Summary]:
+        return [
+            Summary(a.id, a.title, a.status, a.created_at, a.conversation.channel_id)
+            for a in sorted(self._all(), key=lambda a: a.created_at, reverse=True)
+            if (a.conversation.platform, a.conversation.workspace) == (platform, workspace)
+        ]
+
+
+class FakeOutbox:
+    def __init__(self) -> None:
+        self.added: list[Queued] = []
+
+    def add(self, conversation: Conversation, message: Message, now: datetime, *, assessment_id: str | None = None, **_: Any) -> None:
+        self.added.append(Queued(conversation, message, assessment_id))
+
+
+class FakeProfiles:
+    def get(self, identity: Identity) -> None:
+        return None
+
+    def get_many(self, identities: list[Identity]) -> dict:
+        return {}
+
+
+class FakeReports:
+    def __init__(self) -> None:
+        self.organisations: dict[tuple[str, str], Any] = {}
+
+    def organisation(self, platform: str, workspace: str) -> Any:
+        return self.organisations.get((platform, workspace))
+
+
+class FakeUnitOfWork:
+    def __init__(self, store: Store, *, read_only: bool = False) -> None:
+        self._store = store
+        self.read_only = read_only
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self.assessments = FakeAssessments(self._store)
+        self.outbox = FakeOutbox()
+        self.profiles = FakeProfiles()
+        self.reports = FakeReports()
+        self.schedule = None  # no use case under test here touches the scheduler's rows
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.assessments.working.clear()  # uncommitted changes are gone, as on rollback
+
+    def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("this unit of work was opened read-only")
+        for assessment_id, assessment in self.assessments.working.items():
+            self._store.assessments[assessment_id] = copy.deepcopy(assessment)
+        self._store.outbox.extend(self.outbox.added)
+        self.outbox.added = []
+        self._store.commits += 1

@@ -1,0 +1,171 @@
+"""The use cases over a fake unit of work: what each command stores, queues and answers.
+
+No database and no platform: `Accord` runs over `FakeUnitOfWork`, so these read as a team's
+conversation and run in milliseconds. The engine's rules are tested in test_assessment.py; here,
+what the application does around them: which use case a command reaches, what is committed,
+what goes to the channel and what only to the person who asked, and that a refusal stores nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import typing
+import pytest
+
+from bot import commands as grammar
+from bot.catalogue import FrameworkCatalogue
+from bot.service import HANDLERS, Accord, Person, Reply, Request
+from engine.assessment import Conversation
+from engine.views import Kind
+from tests.unit.conftest import ANA, BEN, CAI, NAMES, SAM, at, tiny_framework
+from tests.unit.fake_unit_of_work import FakeUnitOfWork, Store
+
+CHANNEL = Conversation("slack", "T-council", "C-leadership")
+OTHER_CHANNEL = Conversation("slack", "T-council", "C-finance")
+
+
+class Team:
+    """Everyone in the channel, for `start`."""
+
+    def __init__(self, *people) -> None:
+        self.people = [Person(identity, NAMES[identity]) for identity in people]
+
+    def roster(self, conversation):
+        return self.people
+
+    def find(self, conversation, mention):
+        return None
+
+
+@pytest.fixture
+def store() -> Store:
+    return Store()
+
+
+@pytest.fixture
+def accord(store: Store) -> Accord:
+    ids = itertools.count(1)
+    return Accord(
+        lambda read_only=False: FakeUnitOfWork(store, read_only=read_only),
+        FrameworkCatalogue({"tiny": tiny_framework()}, "tiny"),
+        new_id=lambda: f"assessment-{next(ids)}",
+        queued_platforms=frozenset({"slack"}),
+    )
+
+
+def say(accord: Accord, who, command, *, where: Conversation = CHANNEL, minutes: float = 1, private: bool = False) -> Reply:
+    request = Request(Person(who, NAMES[who]), where, at(minutes), private=private)
+    return accord.handle(request, command, Team(SAM, ANA, BEN, CAI))
+
+
+def dm(who) -> Conversation:
+    return Conversation("slack", "T-council", "D-" + who.user_id)
+
+
+def test_every_command_of_the_grammar_reaches_a_use_case():
+    commands = set(typing.get_args(grammar.Command)) | {grammar.Organisation}
+    assert commands <= set(HANDLERS)
+
+
+def test_start_commits_the_assessment_and_queues_the_channels_messages(accord, store):
+    reply = say(accord, SAM, grammar.Start())
+    assert reply.ok and reply.queued
+    (assessment,) = store.assessments.values()
+    assert assessment.members[SAM].is_super_user
+    assert {entry.conversation for entry in store.outbox} == {CHANNEL}
+    assert any(entry.message.kind is Kind.QUESTION for entry in store.outbox)
+
+
+def test_a_vote_is_confirmed_to_the_voter_alone_and_the_channel_sees_only_the_count(accord, store):
+    say(accord, SAM, grammar.Start())
+    store.outbox.clear()
+    reply = say(accord, ANA, grammar.Vote(2, 4, "our data is patchy"), minutes=2)
+    (confirmation,) = reply.answers(ANA)
+    assert confirmation.kind is Kind.VOTE_RECORDED
+    (assessment,) = store.assessments.values()
+    (vote,) = assessment.focus_round.votes.values()
+    assert (vote.current, vote.ambition, vote.comment) == (2, 4, "our data is patchy")
+    channel = " ".join(" ".join(entry.message.text) + entry.message.heading for entry in store.outbox)
+    assert "1 of 4" in channel and "patchy" not in channel
+
+
+def test_a_refused_vote_names_the_input_and_stores_nothing(accord, store):
+    say(accord, SAM, grammar.Start())
+    before = (store.commits, len(store.outbox))
+    reply = say(accord, ANA, grammar.Vote(4, 2), minutes=2)
+    (refusal,) = reply.messages
+    assert refusal.kind is Kind.ERROR and refusal.concerns == "ambition"
+    assert (store.commits, len(store.outbox)) == before
+    (assessment,) = store.assessments.values()
+    assert assessment.focus_round.votes == {}
+
+
+def test_a_vote_said_in_a_private_chat_lands_on_the_persons_assessment_and_its_channel(accord, store):
+    say(accord, SAM, grammar.Start())
+    store.outbox.clear()
+    reply = say(accord, ANA, grammar.Vote(3, 4), where=dm(ANA), minutes=2, private=True)
+    assert reply.ok and reply.answers(ANA)
+    (assessment,) = store.assessments.values()
+    assert ANA in assessment.focus_round.votes
+    assert {entry.conversation for entry in store.outbox} == {CHANNEL}  # the progress line, not the DM
+
+
+def test_a_private_chat_with_two_assessments_under_way_asks_which(accord, store):
+    say(accord, SAM, grammar.Start())
+    say(accord, SAM, grammar.Start(), where=OTHER_CHANNEL)
+    commits = store.commits
+    reply = say(accord, ANA, grammar.Vote(3, 4), where=dm(ANA), minutes=2, private=True)
+    (refusal,) = reply.messages
+    assert refusal.kind is Kind.ERROR and "2 assessments under way" in refusal.text[0]
+    assert store.commits == commits
+
+
+def test_a_private_chat_with_no_assessment_says_so(accord, store):
+    reply = say(accord, ANA, grammar.Status(), where=dm(ANA), private=True)
+    (refusal,) = reply.messages
+    assert "not taking part in an assessment under way" in refusal.text[0]
+
+
+def test_start_in_a_private_chat_is_refused(accord, store):
+    reply = say(accord, SAM, grammar.Start(), where=dm(SAM), private=True)
+    assert not reply.ok and store.assessments == {}
+
+
+def test_an_export_commits_so_that_its_receipt_is_kept(accord, store):
+    """Nothing changes, but the commit carries the request's receipt: a replay uploads nothing twice."""
+    say(accord, SAM, grammar.Start())
+    commits = store.commits
+    reply = say(accord, ANA, grammar.Export("html"), minutes=2)
+    assert reply.ok and reply.assessment is not None
+    assert store.commits == commits + 1
+
+
+def test_the_assessment_changed_underneath_is_tried_again(accord, store):
+    from engine.errors import ConcurrentChange
+
+    say(accord, SAM, grammar.Start())
+    tries = []
+    original = HANDLERS[grammar.Reveal]
+
+    def raced_once(service, request, command, directory):
+        tries.append(1)
+        if len(tries) == 1:
+            raise ConcurrentChange()
+        return original(service, request, command, directory)
+
+    say(accord, ANA, grammar.Vote(3, 4), minutes=2)
+    say(accord, BEN, grammar.Vote(3, 4), minutes=3)
+    HANDLERS[grammar.Reveal] = raced_once
+    try:
+        reply = say(accord, SAM, grammar.Reveal(), minutes=4)
+    finally:
+        HANDLERS[grammar.Reveal] = original
+    assert reply.ok and len(tries) == 2
+    (assessment,) = store.assessments.values()
+    assert assessment.focus_round.state.value == "revealed"
+
+
+def test_time_comes_from_the_request(accord, store):
+    say(accord, SAM, grammar.Start(), minutes=10)
+    (assessment,) = store.assessments.values()
+    assert assessment.created_at == at(10)  # the use case never reads the clock
