@@ -45,7 +45,8 @@ from engine.assessment import Assessment, Identity, RoundState
 from engine.digests import digest_messages, wants_digest
 from engine.reminders import QuietHours, ReminderPolicy, SchedulePolicy, Waiting, WorkingHours, plan, working_hours
 from engine.views import Message, only
-from storage.schedule import OpenRound, Outgoing, Reminded, ScheduleRepository, Sent
+from storage.outbox import Outgoing
+from storage.schedule import OpenRound, Reminded, ScheduleRepository, Sent
 from storage.leadership import Leadership
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -244,7 +245,7 @@ class Sweeper:
         totals: tuple[int, ...] = (0,) * width
         for _ in range(MAX_BATCHES):
             with SqlUnitOfWork(self.database, read_only=True) as uow:
-                due = find(ScheduleRepository(uow.session))
+                due = find(uow.schedule)
             if not due:
                 break
             try:
@@ -258,7 +259,7 @@ class Sweeper:
                         assessment_id = one[0] if isinstance(one, tuple) else one
                         log.exception("assessment %s failed its %s sweep; trying again in an hour", assessment_id, column)
                         with SqlUnitOfWork(self.database) as uow:
-                            ScheduleRepository(uow.session).put_off(assessment_id, column, now + PUT_OFF)
+                            uow.schedule.put_off(assessment_id, column, now + PUT_OFF)
                             uow.commit()
             if len(due) < self.batch:
                 break
@@ -266,7 +267,7 @@ class Sweeper:
 
     def _remind_batch(self, due: list[str], now: datetime) -> int:
         with SqlUnitOfWork(self.database) as uow:
-            repository = ScheduleRepository(uow.session)
+            repository = uow.schedule
             rounds, nothing_open = repository.open_rounds(due, now)
             outgoing: list[Outgoing] = []
             counted: list[tuple[str, Sent]] = []
@@ -275,7 +276,7 @@ class Sweeper:
                 next_check = self._remind(item, now, outgoing, counted)
                 plans.append((item.assessment.id, item.round.question_id, item.round.number, next_check))
             plans += [(assessment_id, None, None, None) for assessment_id in nothing_open]
-            added = repository.queue(outgoing, now)
+            added = uow.outbox.add_once(outgoing, now)
             repository.record_sent(record for key, record in counted if key in added)
             repository.plan_reminders(plans)
             uow.commit()
@@ -310,14 +311,14 @@ class Sweeper:
         revealed = 0
         notices: set[str] = set()
         with SqlUnitOfWork(self.database) as uow:
-            repository = ScheduleRepository(uow.session)
+            repository = uow.schedule
             outgoing: list[Outgoing] = []
             # One set of queries for the batch, locks taken in id order like the reminder sweep's;
             # an assessment deleted meanwhile is simply not there.
             for assessment in uow.assessments.get_many(due, for_update=True).values():
                 revealed += self._close(assessment, now, outgoing, notices)
             repository.deadline_handled(due, now)
-            added = repository.queue(outgoing, now)
+            added = uow.outbox.add_once(outgoing, now)
             uow.commit()
         return revealed, len(added & notices)  # a notice already queued for this deadline is not told twice
 
@@ -350,7 +351,7 @@ class Sweeper:
 
     def _digest_batch(self, due: list[tuple[str, datetime]], now: datetime) -> int:
         with SqlUnitOfWork(self.database) as uow:
-            repository = ScheduleRepository(uow.session)
+            repository = uow.schedule
             views = repository.assessments([assessment_id for assessment_id, _ in due])
             outgoing: list[Outgoing] = []
             plans: list[tuple[str, datetime | None]] = []
@@ -358,7 +359,7 @@ class Sweeper:
                 assessment = views.get(assessment_id)
                 if assessment is not None:
                     plans.append((assessment_id, self._digest(repository, assessment, digest_at, now, outgoing)))
-            added = repository.queue(outgoing, now)
+            added = uow.outbox.add_once(outgoing, now)
             repository.plan_digests(plans)
             uow.commit()
         return len(added)

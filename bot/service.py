@@ -30,11 +30,11 @@ from engine.assessment import Assessment, AssessmentStatus, Conversation, Identi
 from engine.errors import ConcurrentChange, DomainError, NotFound
 from engine.reminders import SchedulePolicy, Waiting, add_duration, plan_on_request
 from engine.views import Field, Kind, Message, only
-from storage.outbox import OutboxRepository
+from storage.outbox import OutboxRepository, Outgoing
 from storage.profiles import ProfileRepository
 from storage.reports import ReportQueries
 from storage.repository import AssessmentRepository
-from storage.schedule import Outgoing, Reminded, ScheduleRepository, Sent
+from storage.schedule import Reminded, ScheduleRepository, Sent
 
 log = logging.getLogger(__name__)
 
@@ -534,7 +534,7 @@ class Accord:
                 schedule.remind_by(assessment.id, min(when for _, when, _ in later))
             confirmation = presenters.reminders_sent_message(assessment, actor, round_, reminded, recently, later, off_work)
             if request.conversation.platform in self._queued_platforms:
-                added = schedule.queue(outgoing, now)
+                added = uow.outbox.add_once(outgoing, now)
                 schedule.record_sent(record for key, record in records if key in added)
                 return self._finish(uow, request, assessment, [confirmation])
             # Answered in place (the console): the reminders are part of the reply.

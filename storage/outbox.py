@@ -26,6 +26,7 @@ its newest version matters, and posts keep their order.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -154,10 +155,51 @@ class HeldVersions:
         return len(self._held)
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A message for the outbox, sent at most once under its dedupe key."""
+
+    conversation: Conversation
+    message: Message
+    dedupe_key: str
+    assessment_id: str | None = None
+    not_before: datetime | None = None
+
+
+
 class OutboxRepository:
     def __init__(self, session: Session, held: HeldVersions | None = None) -> None:
         self._session = session
         self._held = held  # in a shared transaction: where keyed versions wait (see the module)
+
+    def add_once(self, items: Sequence[Outgoing], now: datetime) -> set[str]:
+        """Put messages in the outbox in one statement, each at most once; the dedupe keys added.
+
+        A key already there means that message was decided before (by this process before a
+        restart, or by another one): it is not added again. Reminders and digests go this way.
+        """
+        if not items:
+            return set()
+        rows = [
+            {
+                "dedupe_key": item.dedupe_key,
+                "platform": item.conversation.platform,
+                "workspace": item.conversation.workspace,
+                "channel_id": item.conversation.channel_id,
+                "assessment_id": item.assessment_id,
+                "message": message_to_dict(item.message),
+                "created_at": now,
+                "next_attempt_at": item.not_before or now,
+                "attempts": 0,
+                "last_error": "",
+            }
+            for item in items
+        ]
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        table = OutboxRow.__table__
+        statement = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.dedupe_key)
+        return {row[0] for row in self._session.execute(statement, rows)}
 
     def add(
         self,

@@ -14,9 +14,9 @@ Serving the sweeps. Each sweep asks for the rows due (`WHERE remind_at <= :now`,
 scan) in batches, so its cost grows with the work due, not with the number of assessments. The
 reminder sweep then reads everything it needs for a whole batch in a handful of set-based
 queries (`open_rounds`: the open rounds, the members with the time zone and working hours their
-platform told us, the votes, the reminders so far) and writes its reminders with one multi-row
-INSERT into the outbox, each under its unique dedupe key, in the same transaction as the
-reminder counts and the new `remind_at`: a crash before the commit leaves nothing behind, and a
+platform told us, the votes, the reminders so far), and its reminders go into the outbox in one
+multi-row INSERT (`storage.outbox.OutboxRepository.add_once`), each under its unique dedupe key,
+in the same transaction as the reminder counts and the new `remind_at`: a crash before the commit leaves nothing behind, and a
 second process deciding the same reminder finds its key taken.
 
 Lock order, everywhere: the assessment row first (FOR UPDATE on PostgreSQL), then its schedule
@@ -51,10 +51,9 @@ from engine.assessment import (
     Vote,
 )
 from engine.framework import Framework, parse_framework
-from engine.views import Message, message_to_dict
 from storage import mapping
 from storage.scheduler_tables import ReminderRow, ScheduleRow
-from storage.tables import AssessmentRow, MemberRow, OutboxRow, PersonProfileRow, RoundRow, VoteRow
+from storage.tables import AssessmentRow, MemberRow, PersonProfileRow, RoundRow, VoteRow
 
 _schedule = ScheduleRow.__table__
 _reminder = ReminderRow.__table__
@@ -131,17 +130,6 @@ class Reminded:
 
 
 @dataclass(frozen=True)
-class Outgoing:
-    """A message for the outbox, sent at most once under its dedupe key."""
-
-    conversation: Conversation
-    message: Message
-    dedupe_key: str
-    assessment_id: str | None = None
-    not_before: datetime | None = None
-
-
-@dataclass(frozen=True)
 class Sent:
     round_id: int
     member_id: int
@@ -192,7 +180,6 @@ _members = MemberRow.__table__
 _rounds = RoundRow.__table__
 _votes = VoteRow.__table__
 _profiles = PersonProfileRow.__table__
-_outbox = OutboxRow.__table__
 
 
 # ------------------------------------------------------------------------- repository
@@ -506,45 +493,6 @@ class ScheduleRepository:
             digest_at=_utc(found.digest_at),
         )
 
-    # --------------------------------------------------------------------- outbox
-
-    def queue(self, items: Sequence[Outgoing], now: datetime) -> set[str]:
-        """Put messages in the outbox in one statement; the dedupe keys actually added.
-
-        A key already there means that message was decided before (by this process before a
-        restart, or by another one): it is not added again.
-        """
-        if not items:
-            return set()
-        rows = [
-            {
-                "dedupe_key": item.dedupe_key,
-                "platform": item.conversation.platform,
-                "workspace": item.conversation.workspace,
-                "channel_id": item.conversation.channel_id,
-                "assessment_id": item.assessment_id,
-                "message": message_to_dict(item.message),
-                "created_at": now,
-                "next_attempt_at": item.not_before or now,
-                "attempts": 0,
-                "last_error": "",
-            }
-            for item in items
-        ]
-        statement = (
-            _insert(self._session, _outbox)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(_outbox.c.dedupe_key)
-        )
-        return {row[0] for row in self._session.execute(statement, rows)}
-
-    def queued_keys(self, keys: Sequence[str]) -> set[str]:
-        """Which of these dedupe keys are in the outbox already."""
-        if not keys:
-            return set()
-        rows = self._session.execute(select(OutboxRow.dedupe_key).where(OutboxRow.dedupe_key.in_(list(keys))))
-        return {row[0] for row in rows}
-
 
 def _insert(session: Session, model: type) -> Any:
     dialect = session.get_bind().dialect.name
@@ -563,4 +511,4 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-__all__ = ["OpenRound", "Outgoing", "Reminded", "ScheduleRepository", "Sent", "follow", "signature"]
+__all__ = ["OpenRound", "Reminded", "ScheduleRepository", "Sent", "follow", "signature"]
