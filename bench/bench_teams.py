@@ -22,6 +22,7 @@ breakdown times the msrest retry policy, and the vote through `Accord.handle` al
 from __future__ import annotations
 
 import asyncio
+import itertools
 import multiprocessing
 import os
 import statistics
@@ -37,7 +38,10 @@ WARMUP = 60
 CLIENTS = 10
 SECONDS = 6.0
 MAX_REQUESTS = 6000
-TARGET_VOTES_PER_S = 400
+# Targets are ratios to bots measured in the same run (this shared machine's speed moves):
+TARGET_TIMES_STOCK = 4  # Accord's votes/s at least this many times the stock botbuilder bot's
+TARGET_SHARE_OF_BARE = 1 / 4  # and at least this share of the bare bot with its clients built once
+_ACTIVITY_IDS = itertools.count(1)
 FRAMEWORK = Path(__file__).resolve().parent.parent / "tests" / "teams" / "two-questions.yaml"
 
 
@@ -158,7 +162,7 @@ def _invoke(service_url: str, member: str, vote: tuple[int, int], question: str)
     return {
         "type": "invoke",
         "name": "adaptiveCard/action",
-        "id": "x",
+        "id": f"bench-{next(_ACTIVITY_IDS)}",  # Teams gives every activity its own id; a repeat is a redelivery
         "channelId": "msteams",
         "serviceUrl": service_url,
         "from": {"id": f"29:{member}", "name": member.title(), "aadObjectId": f"aad-{member}"},
@@ -339,7 +343,13 @@ def _report(results: dict[str, dict], votes: int, retry_policy_ms: float, use_ca
 
     accord = results["accord"]
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
-    verdict = "meets" if accord["per_second"] >= TARGET_VOTES_PER_S and accord["failures"] == 0 else "does not meet"
+    stock, bare = results["bare-stock"]["per_second"], results["bare-reused"]["per_second"]
+    met = (
+        accord["per_second"] >= TARGET_TIMES_STOCK * stock
+        and accord["per_second"] >= TARGET_SHARE_OF_BARE * bare
+        and accord["failures"] == 0
+    )
+    verdict = "meets" if met else "does not meet"
     return f"""## Teams: an Action.Execute vote to the committed vote and the refreshed card
 
 `python -m bench teams` (`bench/bench_teams.py`). Each server runs in its own process on
@@ -356,8 +366,10 @@ voter's refreshed card saying the vote was recorded, which is sent after the com
 
 Votes stored at the end: {votes} (one per member per round, whatever the number of changes).
 
-**Target**: {TARGET_VOTES_PER_S} votes/s with {CLIENTS} clients on SQLite. Accord {verdict} it
-here: {accord['per_second']:.0f} votes/s.
+**Target**, with {CLIENTS} clients on SQLite: at least {TARGET_TIMES_STOCK}x the stock bot's rate and at least
+{TARGET_SHARE_OF_BARE:.2f} of the bare bot's with its clients built once, every answer the voter's card. Accord
+{verdict} it here: {accord['per_second']:.0f} votes/s, {accord['per_second'] / stock:.1f}x the stock bot and
+{accord['per_second'] / bare:.2f} of the bare bot.
 
 **Where the time goes.**
 - msrest's `ClientRetryPolicy()` costs {retry_policy_ms:.1f} ms of CPU each time it is built
