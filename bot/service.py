@@ -28,6 +28,7 @@ from bot.views import AssessmentLine, OwnView, WaitingVote
 from engine import presenters
 from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity, Member, Role, RoundState, Settings
 from engine.errors import ConcurrentChange, DomainError, NotFound
+from engine.permissions import Action
 from engine.reminders import SchedulePolicy, Waiting, add_duration, plan_on_request
 from engine.views import Field, Kind, Message, only
 from storage.outbox import OutboxRepository, Outgoing
@@ -469,9 +470,7 @@ class Accord:
             known = queries.organisation(where.platform, where.workspace)
             if command.type is None and command.share is None:
                 return Reply([_organisation_notice(request.actor.identity, known)], assessment)
-            member = assessment.members.get(request.actor.identity)
-            if member is None or not member.is_super_user:
-                raise DomainError(f"Only a super-user can change the organisation's details; ask {assessment.super_user_names()}.")
+            assessment.permit(request.actor.identity, Action.CHANGE_ORGANISATION)
             updated = queries.record_organisation(
                 where.platform,
                 where.workspace,
@@ -571,7 +570,7 @@ class Accord:
         with self._uow() as uow:
             assessment = self._current(uow, request, for_update=True)
             if command.setting is None:
-                assessment.member(actor)  # members see the schedule; anyone else is told how to join
+                assessment.permit(actor, Action.SEE_SCHEDULE)  # anyone else is told how to join
                 policy = assessment.settings.schedule.apply(self.schedule_policy)
                 shown = presenters.schedule_message(actor, assessment, policy, assessment.settings.schedule, zone(policy.timezone))
                 return Reply([shown], assessment)
@@ -626,6 +625,40 @@ HANDLERS: dict[type, Callable[[Accord, Request, commands.Command, Directory], Re
     commands.Schedule: Accord._schedule,
     commands.Remind: Accord._remind,
     commands.Deadline: Accord._deadline,
+}
+
+
+def action_for(command: commands.Command) -> Action | None:
+    """The action a command needs by `engine.permissions.WHO_MAY`; None: anyone in the channel.
+
+    The engine checks it where the action happens; this says which one each command reaches, so
+    the whole table can be walked command by command (tests/unit/test_permissions.py).
+    """
+    if isinstance(command, commands.Schedule):
+        return Action.SEE_SCHEDULE if command.setting is None else Action.CHANGE_SCHEDULE
+    if isinstance(command, commands.Organisation):
+        return None if command.type is None and command.share is None else Action.CHANGE_ORGANISATION
+    return COMMAND_ACTIONS[type(command)]
+
+
+COMMAND_ACTIONS: dict[type, Action | None] = {
+    commands.Start: None,
+    commands.Status: None,  # super-users also see who has not voted; members see counts
+    commands.Vote: Action.VOTE,
+    commands.Reveal: Action.REVEAL,
+    commands.Who: Action.SEE_WHO_VOTED_WHAT,
+    commands.Finalise: Action.FINALISE,
+    commands.Skip: Action.SKIP,
+    commands.Next: Action.NEXT,
+    commands.Reopen: Action.REOPEN,
+    commands.Summary: None,
+    commands.Export: None,  # the report carries no one's vote
+    commands.Join: None,
+    commands.SetRole: Action.CHANGE_ROLES,
+    commands.Close: Action.CLOSE,
+    commands.Help: None,
+    commands.Remind: Action.REMIND,
+    commands.Deadline: Action.SET_DEADLINE,
 }
 
 

@@ -32,16 +32,11 @@ from enum import Enum
 from engine.disagreement import Disagreement, Thresholds, Verdict, measure
 from engine.errors import DomainError, InvalidTransition, NotFound, NotPermitted, RatingOffScale
 from engine.framework import Framework, Question
+from engine.permissions import Action, Role, may
 from engine.reminders import ScheduleOverrides
 
 MAX_COMMENT_LENGTH = 1000
 MAX_NOTE_LENGTH = 2000
-
-
-class Role(str, Enum):
-    SUPER_USER = "super-user"
-    MEMBER = "member"
-    OBSERVER = "observer"
 
 
 class RoundState(str, Enum):
@@ -317,6 +312,20 @@ class Assessment:
                 f"{self._super_user_names()}."
             ) from None
 
+    def permit(self, actor: Identity, action: Action) -> Member:
+        """The actor, if their role allows `action` (`engine.permissions.WHO_MAY`); else refused."""
+        member = self.members.get(actor)
+        if may(member.role if member else None, action):
+            return member
+        if member is None and may(Role.MEMBER, action):
+            self.member(actor)  # refused, saying how to join
+        if action is Action.VOTE:
+            raise NotPermitted(
+                f"Observers follow the assessment but do not vote. Ask {self._super_user_names()} "
+                "to make you a member if you should."
+            )
+        raise NotPermitted(f"Only the super-user can {action.value}; ask {self._super_user_names()}.")
+
     def super_users(self) -> list[Member]:
         return [m for m in self.members.values() if m.is_super_user]
 
@@ -332,12 +341,12 @@ class Assessment:
 
     def waiting_for(self, actor: Identity, round_: Round) -> list[Member]:
         """Who has not voted yet: names are for super-users; members see counts only."""
-        self._require_super_user(actor, "see who has not voted yet")
+        self.permit(actor, Action.SEE_WHO_HAS_NOT_VOTED)
         return [m for m in self.voters() if m.identity not in round_.votes]
 
     def individual_votes(self, actor: Identity, round_: Round) -> list[tuple[Member, Vote]]:
         """Who voted what: for super-users only."""
-        self._require_super_user(actor, "see who voted what")
+        self.permit(actor, Action.SEE_WHO_VOTED_WHAT)
         return [(self.members[v.voter], v) for v in self.counted_votes(round_)]
 
     def own_vote(self, actor: Identity, question_id: str) -> Vote | None:
@@ -365,7 +374,7 @@ class Assessment:
 
     def add_member(self, actor: Identity, member: Member) -> None:
         self._require_active()
-        self._require_super_user(actor, "add members")
+        self.permit(actor, Action.ADD_MEMBERS)
         existing = self.members.get(member.identity)
         self.members[member.identity] = replace(member, role=existing.role if existing else member.role)
 
@@ -378,7 +387,7 @@ class Assessment:
         return True
 
     def set_role(self, actor: Identity, identity: Identity, role: Role, name: str | None = None) -> Member:
-        self._require_super_user(actor, "change roles")
+        self.permit(actor, Action.CHANGE_ROLES)
         existing = self.members.get(identity)
         if existing is None:
             if name is None:
@@ -404,12 +413,7 @@ class Assessment:
         comment: str = "",
     ) -> VoteOutcome:
         self._require_active()
-        member = self.member(voter)
-        if not member.votes:
-            raise NotPermitted(
-                f"Observers follow the assessment but do not vote. Ask {self._super_user_names()} "
-                "to make you a member if you should."
-            )
+        self.permit(voter, Action.VOTE)
         question = self.question(question_id)
         round_ = self.latest_round(question.id)
         if round_ is None:
@@ -441,7 +445,7 @@ class Assessment:
 
     def reveal(self, actor: Identity, now: datetime) -> Round:
         self._require_active()
-        self._require_super_user(actor, "reveal the votes")
+        self.permit(actor, Action.REVEAL)
         round_ = self._require_focus()
         question = self.question(round_.question_id)
         if round_.state is not RoundState.OPEN:
@@ -465,7 +469,7 @@ class Assessment:
     ) -> Round:
         """Record the agreed answer; a bare finalise accepts the proposal made at the reveal."""
         self._require_active()
-        self._require_super_user(actor, "record the consensus")
+        self.permit(actor, Action.FINALISE)
         round_ = self._require_focus()
         question = self.question(round_.question_id)
         if round_.state is RoundState.OPEN:
@@ -493,7 +497,7 @@ class Assessment:
 
     def skip(self, actor: Identity, now: datetime, reason: str = "") -> Round:
         self._require_active()
-        self._require_super_user(actor, "skip a question")
+        self.permit(actor, Action.SKIP)
         round_ = self._require_focus()
         if round_.is_closed:
             question = self.question(round_.question_id)
@@ -506,7 +510,7 @@ class Assessment:
 
     def next_question(self, actor: Identity, now: datetime) -> Round:
         self._require_active()
-        self._require_super_user(actor, "move to the next question")
+        self.permit(actor, Action.NEXT)
         focus = self.focus_round
         if focus is not None and not focus.is_closed:
             question = self.question(focus.question_id)
@@ -525,7 +529,7 @@ class Assessment:
         superseded. A next question that opened by itself and has no votes yet steps back, so
         the team can return to an earlier one; it opens again in its turn.
         """
-        self._require_super_user(actor, "reopen a question")
+        self.permit(actor, Action.REOPEN)
         focus = self.focus_round
         if question_ref is None:
             if focus is None:
@@ -555,7 +559,7 @@ class Assessment:
     def close(self, actor: Identity, now: datetime) -> None:
         """End the assessment now; an open question is skipped, unstarted ones stay unanswered."""
         self._require_active()
-        self._require_super_user(actor, "close the assessment")
+        self.permit(actor, Action.CLOSE)
         focus = self.focus_round
         if focus is not None and not focus.is_closed:
             focus.state = RoundState.SKIPPED
@@ -565,7 +569,7 @@ class Assessment:
 
     def set_deadline(self, actor: Identity, closes_at: datetime | None, now: datetime) -> Round:
         self._require_active()
-        self._require_super_user(actor, "set a deadline")
+        self.permit(actor, Action.SET_DEADLINE)
         round_ = self._require_focus()
         if round_.state is not RoundState.OPEN:
             raise InvalidTransition("Only an open question can have a deadline.")
@@ -576,7 +580,7 @@ class Assessment:
 
     def to_remind(self, actor: Identity) -> tuple[Round, list[Member]]:
         """The open round and the voting members who have not voted on it, for a super-user's `remind`."""
-        self._require_super_user(actor, "send reminders")
+        self.permit(actor, Action.REMIND)
         round_ = self.focus_round
         if not self.is_active or round_ is None or round_.state is not RoundState.OPEN:
             raise InvalidTransition("No question is open for votes, so there is nobody to remind.")
@@ -584,7 +588,7 @@ class Assessment:
 
     def change_schedule(self, actor: Identity, **changes: object) -> ScheduleOverrides:
         """Change this assessment's reminder or digest schedule; `reset=True` returns to app.yaml's."""
-        self._require_super_user(actor, "change the reminder and digest schedule")
+        self.permit(actor, Action.CHANGE_SCHEDULE)
         if changes.pop("reset", False):
             overrides = ScheduleOverrides()
         else:
@@ -656,11 +660,6 @@ class Assessment:
         if round_ is None:
             raise InvalidTransition("No question is open at the moment.")
         return round_
-
-    def _require_super_user(self, actor: Identity, action: str) -> None:
-        member = self.members.get(actor)
-        if member is None or not member.is_super_user:
-            raise NotPermitted(f"Only the super-user can {action}; ask {self._super_user_names()}.")
 
     def super_user_names(self) -> str:
         """Who to ask, in words: "Sam", or "Sam or Amira"."""

@@ -302,7 +302,7 @@ def test_the_organisation_is_set_by_a_super_user_and_shown_to_anyone(team):
     assert "Not set yet." in team.private("bea", team.say("@bea organisation"))
     before = team.stored()
     refused = team.say("@bea organisation type unitary share")
-    assert "Only a super-user can change the organisation's details; ask Sam." in team.private("bea", refused)
+    assert "Only the super-user can change the organisation's details; ask Sam." in team.private("bea", refused)
     assert team.stored() == before
     changed = team.channel(team.say("@sam organisation type unitary share"))
     assert "Organisation: a unitary council" in changed

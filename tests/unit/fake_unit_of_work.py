@@ -88,6 +88,24 @@ class FakeOutbox:
     def add(self, conversation: Conversation, message: Message, now: datetime, *, assessment_id: str | None = None, **_: Any) -> None:
         self.added.append(Queued(conversation, message, assessment_id))
 
+    def add_once(self, items: Any, now: datetime) -> set[str]:
+        for item in items:
+            self.added.append(Queued(item.conversation, item.message, item.assessment_id))
+        return {item.dedupe_key for item in items}
+
+
+class FakeSchedule:
+    """The scheduler's rows, as far as `remind` and `schedule` use them: nothing sent before."""
+
+    def reminders_of(self, assessment_id: str, question_id: str, number: int) -> tuple[None, dict]:
+        return None, {}
+
+    def record_sent(self, records: Any) -> None:
+        list(records)
+
+    def plan_digest(self, assessment_id: str, now: datetime) -> None:
+        pass
+
 
 class FakeProfiles:
     def get(self, identity: Identity) -> None:
@@ -104,6 +122,12 @@ class FakeReports:
     def organisation(self, platform: str, workspace: str) -> Any:
         return self.organisations.get((platform, workspace))
 
+    def record_organisation(self, platform: str, workspace: str, **details: Any) -> Any:
+        from types import SimpleNamespace
+
+        self.organisations[(platform, workspace)] = SimpleNamespace(**details)
+        return self.organisations[(platform, workspace)]
+
 
 class FakeUnitOfWork:
     def __init__(self, store: Store, *, read_only: bool = False) -> None:
@@ -115,7 +139,7 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox()
         self.profiles = FakeProfiles()
         self.reports = FakeReports()
-        self.schedule = None  # no use case under test here touches the scheduler's rows
+        self.schedule = FakeSchedule()
         return self
 
     def __exit__(self, *exc: object) -> None:

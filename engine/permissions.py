@@ -1,0 +1,71 @@
+"""Roles, and who may do what: the one table of the actions that need a role, against the roles.
+
+Every rule of the form "only a super-user can..." lives in `WHO_MAY`; `Assessment` checks each
+action through `Assessment.permit`, and the application maps each command to the action it
+needs (`bot.service.COMMAND_ACTIONS`), so a test can walk every command against every role from
+this one table. Whatever is not here (`status`, `help`, `join`, `summary`, `export` of the
+report) anyone in the channel may ask for; the privacy rules decide what each of them is shown.
+
+The words of each action are the end of the refusal a person sees: "Only the super-user can
+reveal the votes; ask Sam."
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+__all__ = ["Action", "Role", "WHO_MAY", "may"]
+
+
+class Role(str, Enum):
+    SUPER_USER = "super-user"
+    MEMBER = "member"
+    OBSERVER = "observer"
+
+
+class Action(str, Enum):
+    VOTE = "vote"
+    SEE_WHO_HAS_NOT_VOTED = "see who has not voted yet"
+    SEE_WHO_VOTED_WHAT = "see who voted what"
+    ADD_MEMBERS = "add members"
+    CHANGE_ROLES = "change roles"
+    REVEAL = "reveal the votes"
+    FINALISE = "record the consensus"
+    SKIP = "skip a question"
+    NEXT = "move to the next question"
+    REOPEN = "reopen a question"
+    CLOSE = "close the assessment"
+    SET_DEADLINE = "set a deadline"
+    REMIND = "send reminders"
+    CHANGE_SCHEDULE = "change the reminder and digest schedule"
+    CHANGE_ORGANISATION = "change the organisation's details"
+    SEE_SCHEDULE = "see the reminder and digest schedule"
+
+
+SUPER_USERS = frozenset({Role.SUPER_USER})
+VOTERS = frozenset({Role.SUPER_USER, Role.MEMBER})  # observers follow without voting
+TAKING_PART = frozenset(Role)
+
+WHO_MAY: dict[Action, frozenset[Role]] = {
+    Action.VOTE: VOTERS,
+    Action.SEE_WHO_HAS_NOT_VOTED: SUPER_USERS,
+    Action.SEE_WHO_VOTED_WHAT: SUPER_USERS,
+    Action.ADD_MEMBERS: SUPER_USERS,
+    Action.CHANGE_ROLES: SUPER_USERS,
+    Action.REVEAL: SUPER_USERS,
+    Action.FINALISE: SUPER_USERS,
+    Action.SKIP: SUPER_USERS,
+    Action.NEXT: SUPER_USERS,
+    Action.REOPEN: SUPER_USERS,
+    Action.CLOSE: SUPER_USERS,
+    Action.SET_DEADLINE: SUPER_USERS,
+    Action.REMIND: SUPER_USERS,
+    Action.CHANGE_SCHEDULE: SUPER_USERS,
+    Action.CHANGE_ORGANISATION: SUPER_USERS,
+    Action.SEE_SCHEDULE: TAKING_PART,
+}
+
+
+def may(role: Role | None, action: Action) -> bool:
+    """Whether someone with `role` (None: not taking part) may do `action`."""
+    return role in WHO_MAY[action]
