@@ -51,12 +51,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import Select
 from sqlmodel import Session, SQLModel
 
-from engine.assessment import Assessment, AssessmentStatus, Conversation, Member, Vote
+from engine.assessment import Assessment, AssessmentStatus, Conversation
 from engine.errors import NotFound
 from storage import mapping, schedule, statements
+from storage.changes import change_set, changed_columns
 from storage.errors import ActiveAssessmentExists, ConcurrentChange
 from storage.tables import AssessmentRow, MemberRow, RoundRow, VoteRow
-from storage.tracking import AggregateCache, Columns, PendingCache, Stored, Tracked, VoteKey
+from storage.tracking import AggregateCache, Columns, PendingCache, Stored, Tracked
 
 ACTIVE_CONVERSATION_INDEX = "uq_assessment_active_conversation"
 
@@ -333,7 +334,7 @@ class AssessmentRepository:
         return loaded
 
     def _write(self, tracked: Tracked) -> None:
-        """Bring the rows in line with the aggregate, touching only what differs.
+        """Bring the rows in line with the aggregate: apply its change set (`storage.changes`).
 
         The assessment row goes first, with its version check, so a lost race is found before
         anything else is written; then deletions, updates, and new rows parents first, because
@@ -341,77 +342,16 @@ class AssessmentRepository:
         """
         connection = self._connection()
         assessment = tracked.assessment
-        _check_storable(tracked)
-
-        columns = mapping.assessment_columns(assessment)
-        if tracked.version is None:
+        changes = change_set(tracked)
+        columns, assessment_changes, inserted = changes.columns, changes.assessment_changes, changes.inserted
+        if inserted:
             connection.execute(
                 _INSERT_ASSESSMENT, {**mapping.assessment_fixed_columns(assessment), **columns, "version": 1}
             )
             tracked.version, tracked.columns = 1, columns
-            inserted = True
-        else:
-            inserted = False
-        assessment_changes = {} if inserted else _changes(tracked.columns, columns)
-
-        # What a command did not touch is still the very value (a member, a vote) or the same
-        # attribute values (a round) it was stored from, so it is passed over without mapping it
-        # to columns: a save costs what changed, not the size of the assessment.
-        new_members: list[tuple[Any, Member, Columns]] = []
-        member_updates: list[tuple[Any, Stored, Member, Columns]] = []
-        for identity, member in assessment.members.items():
-            stored = tracked.members.get(identity)
-            if stored is not None and stored.source is member:
-                continue
-            wanted = mapping.member_columns(member)
-            if stored is None:
-                new_members.append((identity, member, wanted))
-            elif stored.columns != wanted:
-                member_updates.append((identity, stored, member, wanted))
-
-        new_rounds: list[tuple[Any, tuple, Columns]] = []
-        round_updates: list[tuple[Any, Stored, tuple, Columns]] = []
-        new_votes: list[tuple[VoteKey, Vote, Columns]] = []
-        vote_updates: list[tuple[VoteKey, Stored, Vote, Columns]] = []
-        votes_still_stored = 0
-        for position, round_ in enumerate(assessment.rounds):
-            key = (round_.question_id, round_.number)
-            shape = mapping.round_shape(round_, position)
-            stored = tracked.rounds.get(key)
-            if stored is None or stored.source != shape:
-                wanted = mapping.round_columns(round_, position)
-                if stored is None:
-                    new_rounds.append((key, shape, wanted))
-                elif stored.columns != wanted:
-                    round_updates.append((key, stored, shape, wanted))
-            for voter, vote in round_.votes.items():
-                vote_key = (*key, voter)
-                stored_vote = tracked.votes.get(vote_key)
-                if stored_vote is not None:
-                    votes_still_stored += 1
-                    if stored_vote.source is vote:
-                        continue
-                elif voter not in assessment.members:
-                    raise ValueError(f"votes by non-members cannot be stored (assessment {assessment.id}: {voter.key})")
-                wanted_vote = mapping.vote_columns(vote)
-                if stored_vote is None:
-                    new_votes.append((vote_key, vote, wanted_vote))
-                elif stored_vote.columns != wanted_vote:
-                    vote_updates.append((vote_key, stored_vote, vote, wanted_vote))
-        if votes_still_stored < len(tracked.votes):
-            wanted_votes = {(r.question_id, r.number, voter) for r in assessment.rounds for voter in r.votes}
-            withdrawn = [key for key in tracked.votes if key not in wanted_votes]
-        else:
-            withdrawn = []
-        kept = {(round_.question_id, round_.number) for round_ in assessment.rounds}
-        stepped_back = [key for key in tracked.rounds if key not in kept]
-        if stepped_back and any(key[:2] in stepped_back for key in tracked.votes):
-            raise ValueError(f"rounds with votes are history and are never deleted (assessment {assessment.id})")
-
-        changed = bool(
-            assessment_changes or new_members or member_updates or new_rounds or round_updates
-            or new_votes or vote_updates or withdrawn or stepped_back
-        )
+            assessment_changes = {}
+        changed = not changes.empty
+        withdrawn, stepped_back = changes.withdrawn, changes.stepped_back
         if changed and not inserted and isinstance(self._cache, PendingCache) and self._cache.moved_on(assessment.id):
             # An earlier command of this shared transaction moved the version on, and the
             # transaction holds the assessment's lock: nobody can have read the version in
@@ -443,45 +383,45 @@ class AssessmentRepository:
         for key in stepped_back:
             connection.execute(_DELETE_ROUND, {"b_id": tracked.rounds.pop(key).id})
 
-        for identity, stored, member, wanted in member_updates:
+        for identity, stored, member, wanted in changes.member_updates:
             _update_row(connection, "member", stored, wanted)
             tracked.members[identity] = Stored(stored.id, wanted, member)
-        for key, stored, shape, wanted in round_updates:
+        for key, stored, shape, wanted in changes.round_updates:
             _update_row(connection, "round", stored, wanted)
             tracked.rounds[key] = Stored(stored.id, wanted, shape)
-        for vote_key, stored, vote, wanted in vote_updates:
-            changes = _changes(stored.columns, wanted)
+        for vote_key, stored, vote, wanted in changes.vote_updates:
+            updated = changed_columns(stored.columns, wanted)
             statements.run(
                 connection,
-                statements.update_where("vote", tuple(changes), ("round_id", "member_id")),
+                statements.update_where("vote", tuple(updated), ("round_id", "member_id")),
                 {
-                    **statements.values(changes),
+                    **statements.values(updated),
                     "k_round_id": tracked.rounds[vote_key[:2]].id,
                     "k_member_id": tracked.members[vote_key[2]].id,
                 },
             )
             tracked.votes[vote_key] = Stored(None, wanted, vote)
 
-        for identity, member, wanted in new_members:
+        for identity, member, wanted in changes.new_members:
             result = connection.execute(
                 _INSERT_MEMBER, {"assessment_id": assessment.id, **mapping.identity_columns(identity), **wanted}
             )
             tracked.members[identity] = Stored(result.inserted_primary_key[0], wanted, member)
-        for key, shape, wanted in new_rounds:
+        for key, shape, wanted in changes.new_rounds:
             result = connection.execute(
                 _INSERT_ROUND, {"assessment_id": assessment.id, "question_id": key[0], "number": key[1], **wanted}
             )
             tracked.rounds[key] = Stored(result.inserted_primary_key[0], wanted, shape)
-        if new_votes:
+        if changes.new_votes:
             statements.run(
                 connection,
                 _INSERT_VOTE,
                 [
                     {"round_id": tracked.rounds[key[:2]].id, "member_id": tracked.members[key[2]].id, **wanted}
-                    for key, _, wanted in new_votes
+                    for key, _, wanted in changes.new_votes
                 ],
             )
-            for key, vote, wanted in new_votes:
+            for key, vote, wanted in changes.new_votes:
                 tracked.votes[key] = Stored(None, wanted, vote)
 
         # The scheduler's row for this assessment (when reminders, a deadline or a digest are
@@ -519,30 +459,10 @@ def _where(conversation: Conversation) -> dict[str, str]:
     return {"b_platform": conversation.platform, "b_workspace": conversation.workspace, "b_channel": conversation.channel_id}
 
 
-def _changes(stored: Columns, wanted: Columns) -> Columns:
-    return {name: value for name, value in wanted.items() if stored.get(name) != value}
-
-
 def _update_row(connection: Connection, table: str, stored: Stored, wanted: Columns, *, key: Any = None) -> None:
-    changes = _changes(stored.columns, wanted)
+    changes = changed_columns(stored.columns, wanted)
     row_id = stored.id if key is None else key
     statements.run(connection, statements.update_where(table, tuple(changes), ("id",)), {**statements.values(changes), "k_id": row_id})
-
-
-def _check_storable(tracked: Tracked) -> None:
-    """Refuse, before writing anything, what the tables cannot hold.
-
-    The engine never removes a member (an observer is a member who does not vote) nor a round
-    anyone voted in (rounds are history); the one round it drops is a next question that opened
-    by itself and stepped back, untouched, when an earlier one was reopened. A stored vote needs
-    its voter's member row. Were that to change, storage would have to change with it: say so
-    rather than lose votes. Members are checked here; rounds and votes where `_write` compares
-    them, before it writes anything.
-    """
-    assessment = tracked.assessment
-    if len(tracked.members) > len(assessment.members) or any(m not in assessment.members for m in tracked.members):
-        dropped = [identity.key for identity in tracked.members if identity not in assessment.members]
-        raise ValueError(f"removing members is not supported (assessment {assessment.id}: {', '.join(dropped)})")
 
 
 # --------------------------------------------------------- the database's refusals
