@@ -72,22 +72,16 @@ class Door:
 
     async def run_text(self, request: Request, text: str, directory: Directory = NO_ONE) -> Reply:
         """A command as typed (the one grammar); a wrong one is answered and changes nothing."""
-        try:
-            command = commands.parse(text)
-        except commands.CommandError as wrong:
-            return Reply([presenters.error_message(request.actor.identity, wrong.message)])
-        return await self.run(request, command, directory)
+        command = _parsed(request, text)
+        return command if isinstance(command, Reply) else await self.run(request, command, directory)
 
     def handle(self, request: Request, command: commands.Command, directory: Directory = NO_ONE) -> Reply:
         """`run` on the calling thread: for the console and the CLI, which have no event loop."""
         return self._handle(request, command, directory, None)
 
     def handle_text(self, request: Request, text: str, directory: Directory = NO_ONE) -> Reply:
-        try:
-            command = commands.parse(text)
-        except commands.CommandError as wrong:
-            return Reply([presenters.error_message(request.actor.identity, wrong.message)])
-        return self.handle(request, command, directory)
+        command = _parsed(request, text)
+        return command if isinstance(command, Reply) else self.handle(request, command, directory)
 
     def _handle(self, request: Request, command: commands.Command, directory: Directory, shared: Any) -> Reply:
         receipt = _receipt_of(request)
@@ -119,6 +113,14 @@ class Door:
         if self._work is None:
             return function(*args)
         return await self._work.call(function, *args)
+
+
+def _parsed(request: Request, text: str) -> commands.Command | Reply:
+    """The command typed, or the grammar's own answer to the person when it is not one."""
+    try:
+        return commands.parse(text)
+    except commands.CommandError as wrong:
+        return Reply([presenters.error_message(request.actor.identity, wrong.message)])
 
 
 def _receipt_of(request: Request) -> Receipt | None:

@@ -1,8 +1,9 @@
-"""The use cases: one method per command, each inside one unit of work.
+"""The use cases: one method per command (the table `HANDLERS`), each inside one unit of work.
 
-An adapter turns a platform event into a `Request` (who, where, when) and a `Command`, and
-calls `Accord.handle`. The use case loads the channel's assessment, calls one method of the
-engine, builds the messages that report the change, and commits both together: for platforms
+An adapter turns a platform event into a `Request` (who, where, when) and a `Command`, and hands
+them to the one door (`bot.door.Door`), which calls `Accord.handle`. The use case loads the
+channel's assessment, calls one method of the engine, builds the messages that report the
+change, and commits both together: for platforms
 that deliver through the outbox (Slack, Teams) every message not meant for the person who asked
 is written to the outbox in the same transaction, so it exists exactly when the change does.
 Only after the commit does the person get an answer, so nothing is reported as saved unless it
@@ -166,13 +167,6 @@ class Accord:
             except DomainError as refused:
                 return Reply([refusal(request.actor.identity, refused)])
         raise AssertionError("unreachable")
-
-    def handle_text(self, request: Request, text: str, directory: Directory) -> Reply:
-        try:
-            command = commands.parse(text)
-        except commands.CommandError as wrong:
-            return Reply([presenters.error_message(request.actor.identity, wrong.message)])
-        return self.handle(request, command, directory)
 
     # ---------------------------------------------------------------------- queries
 

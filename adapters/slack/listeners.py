@@ -137,7 +137,7 @@ class Listeners:
         try:
             command: commands.Command | None = commands.parse(text)
         except commands.CommandError:
-            command = None  # handle_text answers with the grammar's own words
+            command = None  # the door answers with the grammar's own words
         try:
             directory = await self._directory_for(client, team_id, channel_id, command, text)
             person = await self._person(client, team_id, user_id, user_name)

@@ -3,10 +3,10 @@
 - A message (the bot is @mentioned in a channel, or spoken to in a one-to-one chat) is a
   command in Accord's one grammar: the bot's mention is removed with botbuilder's
   `remove_recipient_mention`, other people's mentions become opaque tokens the directory
-  resolves (`superuser @<id>`), and the text goes to `accord.handle_text`. `start` first fetches
+  resolves (`superuser @<id>`), and the text goes through the one door, `door.run_text`. `start` first fetches
   the channel's roster from Teams' members API (paged).
 - An `adaptiveCard/action` invoke is a Universal Action on a card: verb "vote" casts the vote
-  with `accord.handle(..., Vote(...))` and answers with the voter's own view of the card;
+  through the door (`door.run(request, Vote(...))`) and answers with the voter's own view of the card;
   verb "refresh" answers with that view without changing anything; other verbs ("finalise",
   "reveal", ...) are the commands of the same name. A submission with a missing or non-numeric
   score is answered with the card again and the problem on top; an off-scale score is refused

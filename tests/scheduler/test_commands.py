@@ -12,6 +12,7 @@ from functools import partial
 import pytest
 
 from bot.catalogue import FrameworkCatalogue
+from bot.door import Door
 from bot.scheduler import Sweeper
 from bot.service import Accord, Person, Reply, Request
 from engine.reminders import SchedulePolicy
@@ -42,7 +43,7 @@ class Channel:
         )
 
     def say(self, who, text: str, now: datetime) -> Reply:
-        return self.accord.handle_text(Request(Person(who, NAMES[who]), BOARD, now), text, Directory())
+        return Door(self.accord, self.database).handle_text(Request(Person(who, NAMES[who]), BOARD, now), text, Directory())
 
     def told(self, reply: Reply, who) -> str:
         return "\n".join(
