@@ -110,7 +110,13 @@ def _serve_bare_bolt(ready, process_before_response: bool, slack_port: int) -> N
     asyncio.run(main())
 
 
-def _serve_accord(ready, slack_port: int, database: str, synchronous_normal: bool = False) -> None:
+# What-if servers: Accord without one of its speed mechanisms, to show what each one is worth
+# (a mechanism stays only while the ratio needs it; docs/architecture.md).
+WITHOUT_COURIER = "without the courier"  # private confirmations sent by the server process itself
+WITHOUT_FREEZE = "without gc.freeze"  # the garbage collector walks the long-lived heap again
+
+
+def _serve_accord(ready, slack_port: int, database: str, what_if: str | None = None) -> None:
     import logging
 
     from aiohttp import web
@@ -126,16 +132,14 @@ def _serve_accord(ready, slack_port: int, database: str, synchronous_normal: boo
         environ={"S": SECRET, "T": "xoxb-bench", "U": f"http://127.0.0.1:{slack_port}/api/"},
     )
     application = build(config, f"sqlite:///{database}")
-    if synchronous_normal:
-        # What-if only: the setting suggested for storage/database.py, applied to this process's connections.
-        from sqlalchemy import event
-
-        event.listen(application.database, "connect", lambda connection, _: connection.execute("PRAGMA synchronous = NORMAL"))
-        application.database.dispose()
 
     async def main() -> None:
         runtime = build_runtime(application)
-        app = create_web_app(runtime, [SlackPlatform(runtime)], freeze_heap=True)  # as `accord serve` does
+        platform = SlackPlatform(runtime)
+        if what_if == WITHOUT_COURIER:
+            platform.listeners.w.courier = None  # the listeners then send confirmations themselves
+        # As `accord serve` does, unless the what-if leaves the heap to the garbage collector.
+        app = create_web_app(runtime, [platform], freeze_heap=what_if != WITHOUT_FREEZE)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -424,11 +428,12 @@ def run() -> str:
             accord = _both(url, lambda client, i: _vote_body(MEMBERS[client], question_id, i), accord_server.pid)
         service_p50 = _service_only(database, question_id)
         service_late_p50 = _service_only(str(Path(folder) / "accord-late.db"), question_id, late=True)
-        normal_database = str(Path(folder) / "accord-normal.db")
-        with Server(_serve_accord, slack_port, normal_database, True) as port:
-            url = f"http://127.0.0.1:{port}/slack/events"
-            asyncio.run(_start_assessment(url))
-            what_if = _both(url, lambda client, i: _vote_body(MEMBERS[client], question_id, i))
+        what_if = {}
+        for without in (WITHOUT_COURIER, WITHOUT_FREEZE):
+            with Server(_serve_accord, slack_port, str(Path(folder) / f"accord-{len(what_if)}.db"), without) as port:
+                url = f"http://127.0.0.1:{port}/slack/events"
+                asyncio.run(_start_assessment(url))
+                what_if[without] = _both(url, lambda client, i: _vote_body(MEMBERS[client], question_id, i))
         postgres = _on_postgresql(folder, slack_port, question_id)
     return _section(
         bare_default, bare_fast, accord, what_if, postgres, (service_p50, service_late_p50), (load_before, os.getloadavg()[0])
@@ -501,7 +506,7 @@ def _section(
     bare_default: tuple,
     bare_fast: tuple,
     accord: tuple,
-    what_if: tuple,
+    what_if: dict[str, tuple],
     postgres: dict[int, tuple],
     service: tuple[float, float],
     load: tuple[float, float],
@@ -539,7 +544,8 @@ production.
 {_row("bare bolt `AsyncApp`, default mode, ack only (reference)", bare_default)}
 {_row("bare bolt `AsyncApp`, `process_before_response=True`, ack only", bare_fast)}
 {_row("Accord: signed `view_submission` vote, committed (SQLite)", accord)}
-{_row("what-if: Accord with SQLite `synchronous=NORMAL` (not shipped; see below)", what_if)}
+{_row(f"what-if: Accord {WITHOUT_COURIER} (not shipped; see below)", what_if[WITHOUT_COURIER])}
+{_row(f"what-if: Accord {WITHOUT_FREEZE} (not shipped; see below)", what_if[WITHOUT_FREEZE])}
 {_postgres_rows(postgres)}
 
 {verdict}
@@ -561,13 +567,24 @@ another **{accord[1].get("helper_cpu_ms", 0):.2f} ms per vote** on the other cor
 with `slack_sdk.models` and sending them through slack_sdk's `AsyncWebClient`. The server's Python runs one thread at a time, so the rate
 is about the inverse of the server's CPU time per vote, whatever the number of clients. The
 benchmark's client, the stand-in for Slack and the courier share the machine's cores with it.
-The load average was {load[0]:.1f} before the run and {load[1]:.1f} after it. The what-if row runs the same server
-with `PRAGMA synchronous=NORMAL` on its connections, to show what the disk waits cost. It is not
-how Accord ships: a power cut could lose a vote its voter was told was saved. See
-`docs/slack.md` ("Speed") for what was done and what is left.
+The load average was {load[0]:.1f} before the run and {load[1]:.1f} after it.
+
+The what-if rows run the same server without one of its speed mechanisms, to show what each is
+worth against the target (a mechanism stays only while the ratio needs it): {_what_if_words(what_if, bare_fast)}
+See `docs/slack.md` ("Speed") for what was done and what is left.
 
 {_postgres_text(postgres)}
 """
+
+
+def _what_if_words(what_if: dict[str, tuple], bare_fast: tuple) -> str:
+    bare_rate = bare_fast[1]["rate"]
+    parts = []
+    for without, figures in what_if.items():
+        share = figures[1]["rate"] / bare_rate
+        verdict = "would still meet" if share >= TARGET_RATE_SHARE else "would miss"
+        parts.append(f"{without}, {figures[1]['rate']:.0f} votes/s, {share:.2f} of bare bolt: it {verdict} the target")
+    return "; ".join(parts) + "."
 
 
 def _postgres_rows(postgres: dict[tuple[int, int], tuple]) -> str:
