@@ -113,7 +113,6 @@ def _serve_bare_bolt(ready, process_before_response: bool, slack_port: int) -> N
 # What-if servers: Accord without one of its speed mechanisms, to show what each one is worth
 # (a mechanism stays only while the ratio needs it; docs/architecture.md).
 WITHOUT_COURIER = "without the courier"  # private confirmations sent by the server process itself
-WITHOUT_FREEZE = "without gc.freeze"  # the garbage collector walks the long-lived heap again
 
 
 def _serve_accord(ready, slack_port: int, database: str, what_if: str | None = None) -> None:
@@ -138,8 +137,7 @@ def _serve_accord(ready, slack_port: int, database: str, what_if: str | None = N
         platform = SlackPlatform(runtime)
         if what_if == WITHOUT_COURIER:
             platform.listeners.w.courier = None  # the listeners then send confirmations themselves
-        # As `accord serve` does, unless the what-if leaves the heap to the garbage collector.
-        app = create_web_app(runtime, [platform], freeze_heap=what_if != WITHOUT_FREEZE)
+        app = create_web_app(runtime, [platform])  # as `accord serve` does
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -429,7 +427,7 @@ def run() -> str:
         service_p50 = _service_only(database, question_id)
         service_late_p50 = _service_only(str(Path(folder) / "accord-late.db"), question_id, late=True)
         what_if = {}
-        for without in (WITHOUT_COURIER, WITHOUT_FREEZE):
+        for without in (WITHOUT_COURIER,):
             with Server(_serve_accord, slack_port, str(Path(folder) / f"accord-{len(what_if)}.db"), without) as port:
                 url = f"http://127.0.0.1:{port}/slack/events"
                 asyncio.run(_start_assessment(url))
@@ -545,7 +543,6 @@ production.
 {_row("bare bolt `AsyncApp`, `process_before_response=True`, ack only", bare_fast)}
 {_row("Accord: signed `view_submission` vote, committed (SQLite)", accord)}
 {_row(f"what-if: Accord {WITHOUT_COURIER} (not shipped; see below)", what_if[WITHOUT_COURIER])}
-{_row(f"what-if: Accord {WITHOUT_FREEZE} (not shipped; see below)", what_if[WITHOUT_FREEZE])}
 {_postgres_rows(postgres)}
 
 {verdict}

@@ -13,7 +13,6 @@ A platform plugs in through `Platform`: it mounts its routes, gives the dispatch
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 import socket
@@ -101,16 +100,8 @@ def create_web_app(
     runtime: Runtime,
     platforms: list[Platform],
     background: list[Callable[[asyncio.Event], object]] = (),
-    *,
-    freeze_heap: bool = False,
 ) -> web.Application:
-    """The aiohttp application: routes of every platform, health, and the background loops.
-
-    `freeze_heap` (`accord serve`): once started, everything loaded so far (modules, the
-    frameworks, the bolt and botbuilder apps) lives as long as the process, so it is moved out
-    of the garbage collector's sight (`gc.freeze`). Otherwise every full collection walks those
-    ~190,000 objects again, pausing the event loop for tens of milliseconds each time.
-    """
+    """The aiohttp application: routes of every platform, health, and the background loops."""
     app = web.Application()
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", _healthz)
@@ -125,9 +116,6 @@ def create_web_app(
         tasks += [asyncio.create_task(job(stop)) for job in background]
         for platform in platforms:
             await platform.startup()
-        if freeze_heap:
-            gc.collect()
-            gc.freeze()
         yield
         stop.set()
         for platform in platforms:
@@ -187,7 +175,7 @@ def serve(
     """
     runtime = build_runtime(application)
     platforms = configured_platforms(runtime, socket_mode=socket_mode)
-    app = create_web_app(runtime, platforms, [scheduler_job(runtime)], freeze_heap=True)
+    app = create_web_app(runtime, platforms, [scheduler_job(runtime)])
     if say_where:
         print_line(f"Accord is listening on {address_of(sock)} (health: /healthz)")
     for platform in platforms:
