@@ -118,7 +118,17 @@ def _serve_bare(kind: str, ready, port_out) -> None:
     _run_app(app, ready, port_out)
 
 
-def _serve_accord(database: str, ready, port_out) -> None:
+# What-if: Accord's prebuilt statements run through SQLAlchemy's public `Connection.execute`
+# instead of `storage.statements.run` (compiled once, handed to the driver), to show what that
+# mechanism is worth against the target.
+WITH_EXECUTE = "statements through Connection.execute"
+
+
+def _serve_accord(database: str, what_if: str | None, ready, port_out) -> None:
+    if what_if == WITH_EXECUTE:
+        from storage import statements
+
+        statements.run = lambda connection, statement, parameters: connection.execute(statement, parameters)
     from adapters.teams.platform import TeamsPlatform
     from bot.app import build
     from bot.config import parse_config
@@ -304,19 +314,20 @@ def run() -> str:
             url = f"http://127.0.0.1:{port}/api/messages"
             results[f"bare-{kind}"] = asyncio.run(_load(url, "http://127.0.0.1:9/", "q", lambda payload: b"Thanks" in payload))
             process.terminate()
-        with tempfile.TemporaryDirectory() as folder:
-            database = os.path.join(folder, "bench.db")
-            process, port = _start(_serve_accord, database)
-            processes.append(process)
-            url = f"http://127.0.0.1:{port}/api/messages"
-            service_url = _stand_in_connector()
-            question = asyncio.run(_start_accord_assessment(url, service_url))
-            time.sleep(1.0)  # the introduction and the first card reach the stand-in
-            results["accord"] = asyncio.run(
-                _load(url, service_url, question, lambda payload: b"We recorded your vote" in payload or b"We changed your vote" in payload)
-            )
-            process.terminate()
-            votes = _committed_votes(database)
+        recorded = lambda payload: b"We recorded your vote" in payload or b"We changed your vote" in payload  # noqa: E731
+        service_url = _stand_in_connector()
+        for key, what_if in (("accord", None), ("what-if", WITH_EXECUTE)):
+            with tempfile.TemporaryDirectory() as folder:
+                database = os.path.join(folder, "bench.db")
+                process, port = _start(_serve_accord, database, what_if)
+                processes.append(process)
+                url = f"http://127.0.0.1:{port}/api/messages"
+                question = asyncio.run(_start_accord_assessment(url, service_url))
+                time.sleep(1.0)  # the introduction and the first card reach the stand-in
+                results[key] = asyncio.run(_load(url, service_url, question, recorded))
+                process.terminate()
+                if what_if is None:
+                    votes = _committed_votes(database)
     finally:
         for process in processes:
             if process.is_alive():
@@ -363,13 +374,16 @@ voter's refreshed card saying the vote was recorded, which is sent after the com
 {row("bare botbuilder CloudAdapter bot, stock (reference)", "bare-stock")}
 {row("bare bot, connector clients built once", "bare-reused")}
 {row("Accord: vote committed on SQLite, own card back, shared card updated", "accord")}
+{row(f"what-if: Accord with its {WITH_EXECUTE} (not shipped)", "what-if")}
 
 Votes stored at the end: {votes} (one per member per round, whatever the number of changes).
 
 **Target**, with {CLIENTS} clients on SQLite: at least {TARGET_TIMES_STOCK}x the stock bot's rate and at least
 {TARGET_SHARE_OF_BARE:.2f} of the bare bot's with its clients built once, every answer the voter's card. Accord
 {verdict} it here: {accord['per_second']:.0f} votes/s, {accord['per_second'] / stock:.1f}x the stock bot and
-{accord['per_second'] / bare:.2f} of the bare bot.
+{accord['per_second'] / bare:.2f} of the bare bot. The what-if row runs Accord with its
+{WITH_EXECUTE} rather than `storage.statements.run`: {results['what-if']['per_second']:.0f} votes/s,
+{results['what-if']['per_second'] / stock:.1f}x the stock bot and {results['what-if']['per_second'] / bare:.2f} of the bare bot.
 
 **Where the time goes.**
 - msrest's `ClientRetryPolicy()` costs {retry_policy_ms:.1f} ms of CPU each time it is built
