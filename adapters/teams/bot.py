@@ -90,7 +90,7 @@ class Services:
     graph: GraphProfiles | None
     clock: Callable[[], datetime]
     images: cards.Images | None = None
-    report_url: Callable[[str, str], str] | None = None  # (assessment id, format) -> download address
+    report_url: Callable[[str, str], str | None] | None = None  # (assessment id, format) -> download address, if any
 
 
 class AccordTeamsBot(TeamsActivityHandler):
@@ -136,7 +136,8 @@ class AccordTeamsBot(TeamsActivityHandler):
             self._s.graph.refresh_later(tenant_of(activity), directory.accounts)
         command = _parsed(text)
         if isinstance(command, commands.Export) and reply.ok and reply.assessment is not None and self._s.report_url:
-            reply = _with_download(reply, self._s.report_url(reply.assessment.id, command.format))
+            url = self._s.report_url(reply.assessment.id, command.format)
+            reply = _with_download(reply, url) if url else _no_download(reply, request)
         await self._answer(turn_context, request, reply)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
@@ -342,6 +343,22 @@ def _parsed(text: str) -> commands.Command | None:
 
 def _is_start(text: str) -> bool:
     return isinstance(_parsed(text), commands.Start)
+
+
+def _no_download(reply: Reply, request: Request) -> Reply:
+    """Without a public address Teams has nowhere to download the report from: say so, and how."""
+    return Reply(
+        [
+            presenters.notice(
+                request.actor.identity,
+                "Report",
+                "I can't offer the report as a download here: Accord's public address (teams.public_url) is not "
+                "set. Ask whoever runs Accord to set it, or to export the report with `accord export`.",
+            )
+        ],
+        reply.assessment,
+        reply.queued,
+    )
 
 
 def _with_download(reply: Reply, url: str) -> Reply:

@@ -35,7 +35,7 @@ MAX_REFRESH_USERS = 60  # Teams refreshes automatically for at most 60 named peo
 
 
 class Images(Protocol):
-    def url(self, chart) -> str: ...
+    def url(self, chart) -> str | None: ...
     def inline(self, chart) -> str | None: ...
 
 
@@ -158,13 +158,12 @@ def _image(chart, images: Images | None) -> dict:
         return _text(chart.alt_text, subtle=True)
     full = images.url(chart)
     inline = images.inline(chart)
-    return {
-        "type": "Image",
-        "url": inline or full,
-        "altText": chart.alt_text,
-        "size": "stretch",
-        "selectAction": {"type": "Action.OpenUrl", "title": "Open the chart", "url": full},
-    }
+    if full is None and inline is None:
+        return _text(chart.alt_text, subtle=True)  # too large to go inline, and no address to link
+    image = {"type": "Image", "url": inline or full, "altText": chart.alt_text, "size": "stretch"}
+    if full is not None:
+        image["selectAction"] = {"type": "Action.OpenUrl", "title": "Open the chart", "url": full}
+    return image
 
 
 def _input(item: ChoiceInput | TextInput) -> dict:

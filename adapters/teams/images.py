@@ -60,7 +60,7 @@ class ChartImages:
     def __init__(
         self,
         key: bytes,
-        base_url: Callable[[], str],
+        base_url: Callable[[], str | None],
         clock: Callable[[], datetime],
         renderer: ChartRenderer | None = None,
         *,
@@ -77,8 +77,12 @@ class ChartImages:
 
     # -------------------------------------------------------------- addresses
 
-    def url(self, chart: Chart) -> str:
-        return self._base_url().rstrip("/") + ROUTE.format(token=self.seal("chart", chart_to_dict(chart)))
+    def url(self, chart: Chart) -> str | None:
+        """The chart's address, or None when Accord has no address to offer (`teams.public_url`)."""
+        base = self._base_url()
+        if base is None:
+            return None
+        return base.rstrip("/") + ROUTE.format(token=self.seal("chart", chart_to_dict(chart)))
 
     def chart_for(self, token: str) -> Chart:
         """The chart an address stands for; ChartLinkError if it is forged, damaged or expired."""

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 from datetime import timedelta
 import logging
 from dataclasses import dataclass
@@ -61,6 +62,9 @@ REPORT_LIFETIME = timedelta(days=7)
 # What a reverse proxy adds; a local-mode request carrying one did not come from this machine.
 PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 MAX_BODY = 256 * 1024  # an activity is a few KB; Teams' own limit for a message is 28 KB
+# An activity nests a card's JSON a dozen levels deep at most. Checked before parsing: Python's json
+# recurses, so 50,000 brackets would overflow its stack (a 500 before authentication).
+MAX_DEPTH = 64
 
 
 @dataclass
@@ -99,7 +103,6 @@ class TeamsPlatform:
         )
         self.adapter = CloudAdapter(self.authentication)
         self.adapter.on_turn_error = self._on_turn_error
-        self._origin: str | None = None
         self.images = chart_links.ChartImages(
             chart_links.signing_key(self.config.app_password), self.base_url, runtime.clock, runtime.charts
         )
@@ -137,7 +140,16 @@ class TeamsPlatform:
             )
         tenant = f", single tenant {self.config.tenant_id}" if self.config.tenant_id else ""
         graph = "Graph time zones on" if self.graph.enabled else "Graph off"
-        return f"Teams: /api/messages, authenticated as app {self.config.app_id}{tenant} (every activity's JWT is checked); {graph}."
+        links = (
+            f"links at {self.config.public_url}"
+            if self.config.public_url
+            else "no public address (teams.public_url), so charts go inline in cards when small enough and reports "
+            "cannot be downloaded from Teams"
+        )
+        return (
+            f"Teams: /api/messages, authenticated as app {self.config.app_id}{tenant} (every activity's JWT is checked); "
+            f"{graph}; {links}."
+        )
 
     def mount(self, app: web.Application) -> None:
         app.router.add_post("/api/messages", self.messages)
@@ -152,15 +164,18 @@ class TeamsPlatform:
 
     # ------------------------------------------------------------------ HTTP
 
-    def base_url(self) -> str:
-        """Where clients reach this server: `teams.public_url`, else the address it was reached at."""
+    def base_url(self) -> str | None:
+        """Where clients reach this server, from configuration only; None: no links are offered.
+
+        `teams.public_url`; in local mode, this machine's address and the server's port. Never the
+        Host header of a request: anyone could name any host there, and every later chart and
+        report link would point to it.
+        """
         if self.config.public_url:
             return self.config.public_url
-        if self._origin:
-            return self._origin
-        server = self.runtime.application.config.server
-        host = "127.0.0.1" if server.host in ("0.0.0.0", "::", "") else server.host
-        return f"http://{host}:{server.port}"
+        if self.local_mode:
+            return f"http://127.0.0.1:{self.runtime.application.config.server.port}"
+        return None
 
     async def messages(self, request: web.Request) -> web.StreamResponse:
         if self.local_mode and not _loopback(request.remote):
@@ -176,8 +191,13 @@ class TeamsPlatform:
             return _problem(413, "That request is too large to be an activity.")
         if "json" not in (request.content_type or ""):
             return _problem(415, "An activity is JSON: send it with Content-Type: application/json.")
+        raw = await _capped_body(request)  # a body that says no length is capped too
+        if raw is None:
+            return _problem(413, "That request is too large to be an activity.")
+        if _nesting(raw) > MAX_DEPTH:
+            return _problem(400, "The body is nested too deeply to be an activity.")
         try:
-            body = await request.json()
+            body = json.loads(raw)
         except ValueError:
             return _problem(400, "The body is not valid JSON.")
         problem = _not_an_activity(body)
@@ -196,8 +216,6 @@ class TeamsPlatform:
         if refused:
             log.warning("refused an activity for serviceUrl %r", activity.service_url)
             return _problem(400, refused)
-        if not self.config.public_url:
-            self._origin = f"{request.scheme}://{request.host}"
         response = await self.adapter.process_activity(authenticated, activity, self.bot.on_turn)
         if response is None:
             return web.Response(status=201)
@@ -210,9 +228,12 @@ class TeamsPlatform:
             payload = serializer_helper(payload)
         return web.json_response(payload, status=response.status or 200)
 
-    def report_url(self, assessment_id: str, fmt: str) -> str:
+    def report_url(self, assessment_id: str, fmt: str) -> str | None:
+        base = self.base_url()
+        if base is None:
+            return None
         token = self.images.seal("report", {"a": assessment_id, "f": fmt}, REPORT_LIFETIME)
-        return self.base_url().rstrip("/") + REPORT_ROUTE.format(token=token)
+        return base.rstrip("/") + REPORT_ROUTE.format(token=token)
 
     async def report(self, request: web.Request) -> web.StreamResponse:
         """An exported report, at the unguessable, expiring address given to the member who asked."""
@@ -264,6 +285,43 @@ def _loopback(remote: str | None) -> bool:
         return ipaddress.ip_address(remote.split("%")[0]).is_loopback
     except ValueError:
         return False
+
+
+async def _capped_body(request: web.Request) -> bytes | None:
+    """The whole body, or None as soon as it passes `MAX_BODY`."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(MAX_BODY + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+    return b"".join(chunks)
+
+
+def _nesting(raw: bytes) -> int:
+    """How deeply the JSON text nests arrays and objects (brackets inside strings not counted)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    return deepest  # enough to refuse; no need to read on
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
 
 
 def _problem(status: int, message: str) -> web.Response:

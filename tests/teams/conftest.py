@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -169,12 +170,15 @@ async def make_teams(db_url: str, connector: FakeConnector) -> AsyncIterator[Cal
     async def start(*, app_id: str | None = None, options: TeamsOptions | None = None, extra: str = "",
                     auth_header: Callable[[dict], str] | None = None) -> TeamsHarness:
         upgrade(db_url)
-        config = parse_config(config_text(app_id, extra), environ={})
+        # Links come from configuration only (local mode: this machine and the configured port),
+        # so the server listens on the port its configuration names.
+        port = _free_port()
+        config = parse_config(config_text(app_id, extra) + f"server:\n  port: {port}\n", environ={})
         application = build(config, db_url)
         runtime = build_runtime(application)
         platform = TeamsPlatform(runtime, options)
         app = create_web_app(runtime, [platform])
-        server = TestServer(app, host="127.0.0.1")
+        server = TestServer(app, host="127.0.0.1", port=port)
         await server.start_server()
         session = aiohttp.ClientSession()
         started.append((server, session, application))
@@ -190,3 +194,9 @@ async def make_teams(db_url: str, connector: FakeConnector) -> AsyncIterator[Cal
 @pytest.fixture
 async def teams(make_teams) -> TeamsHarness:
     return await make_teams()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

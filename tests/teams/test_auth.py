@@ -147,3 +147,20 @@ async def test_a_properly_signed_activity_is_served(secured, keys):
     await secured.settle()
     assert not nothing_stored(secured)
     assert any(s.card and s.card.get("refresh") for s in secured.connector.sent)
+
+
+async def test_without_a_public_address_no_links_are_offered_and_start_up_says_why(secured, keys):
+    trusted, _ = keys
+    assert secured.platform.base_url() is None
+    assert "teams.public_url" in secured.platform.describe()
+    for text in ("start", "export html"):
+        activity = secured.activity(
+            SAM, text=f"<at>Accord</at> {text}",
+            entities=[{"type": "mention", "text": "<at>Accord</at>", "mentioned": {"id": "28:accord-bot", "name": "Accord"}}],
+        )  # fmt: skip
+        status, _ = await secured.post(activity, headers={"Authorization": f"Bearer {token(trusted, activity)}"})
+        assert status == 201
+        await secured.settle()
+    sent = "".join(s.text for s in secured.connector.sent)
+    assert "can't offer the report as a download" in sent
+    assert "/api/teams/reports/" not in sent and "/api/teams/charts/" not in sent

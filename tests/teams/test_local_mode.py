@@ -148,3 +148,46 @@ def _local_claims():
     from botframework.connector.auth import ClaimsIdentity
 
     return ClaimsIdentity({}, True)
+
+
+# ------------------------------------------------------------- links and bodies (#15)
+
+
+async def test_links_come_from_configuration_never_from_the_host_header(teams):
+    """One request naming another Host must not make later chart and report links point there."""
+    await teams.post(start_activity(teams), headers={"Host": "attacker.example"})
+    await teams.settle()
+    await teams.say(SAM, "export html")
+    sent = "".join(s.text for s in teams.connector.sent)
+    assert "attacker.example" not in sent
+    port = teams.platform.runtime.application.config.server.port
+    assert f"http://127.0.0.1:{port}/api/teams/reports/" in sent
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 50_000, b'{"a":' * 20_000 + b"1" + b"}" * 20_000, b'{"type": "message", "x": ' + b"[" * 100 + b"]" * 100 + b"}"],
+    ids=["50,000 brackets", "20,000 objects", "100 levels"],
+)
+async def test_deeply_nested_json_is_refused_with_400_before_it_is_parsed(teams, body):
+    async with teams.session.post(f"{teams.url}/api/messages", data=body, headers={"Content-Type": "application/json"}) as response:
+        assert response.status == 400
+        assert "nested too deeply" in (await response.json())["error"]["message"]
+    assert nothing_stored(teams)
+
+
+async def test_brackets_inside_strings_are_not_nesting(teams):
+    mention = [{"type": "mention", "text": "<at>Accord</at>", "mentioned": {"id": "28:accord-bot", "name": "Accord"}}]
+    activity = teams.activity(SAM, text="<at>Accord</at> help " + "[" * 200, entities=mention)
+    status, _ = await teams.post(activity)
+    assert status in (200, 201)
+
+
+async def test_a_body_without_a_length_is_capped_as_well(teams):
+    async def chunks():
+        for _ in range(300):
+            yield b" " * 1024
+
+    headers = {"Content-Type": "application/json"}
+    async with teams.session.post(f"{teams.url}/api/messages", data=chunks(), headers=headers) as response:
+        assert response.status == 413
