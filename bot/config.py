@@ -28,6 +28,8 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
+
+from engine.framework import NoAliases
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -454,12 +456,13 @@ _SECRET_KEYS = {
 # --------------------------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` with two fixes for hand-written configuration.
+class _Loader(NoAliases, yaml.SafeLoader):
+    """``yaml.SafeLoader`` with three fixes for hand-written configuration.
 
     * YAML 1.1 reads an unquoted ``18:00`` as the base-60 integer 1080 (but ``08:00`` as text);
       here both stay text, so ``quiet_hours: {start: 18:00}`` means six in the evening.
     * A key given twice in one mapping is an error instead of the last one silently winning.
+    * Aliases (``*name``) are refused before any is expanded (`engine.framework.NoAliases`).
     """
 
 

@@ -191,11 +191,28 @@ class Framework:
         }
 
 
-class _StrictLoader(yaml.SafeLoader):
+class NoAliases:
+    """A YAML loader part that refuses aliases (``*name``) where it meets them, before expanding any.
+
+    Aliases let a few hundred bytes expand into gigabytes (nested aliases, "a billion laughs"):
+    a 255-byte app.yaml took 7.6 s and 154 MB to be refused. Hand-written configuration and
+    frameworks have no need of them.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"aliases (*{event.anchor}) are not allowed here: write the value out", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+class _StrictLoader(NoAliases, yaml.SafeLoader):
     """YAML's safe loader, except that a key written twice in one mapping is an error.
 
     Plain YAML keeps the last value silently, so a pasted second `prompt:` would replace the
-    first without anyone noticing.
+    first without anyone noticing. Aliases are refused (`NoAliases`).
     """
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:

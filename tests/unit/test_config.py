@@ -601,3 +601,13 @@ def test_platform_switches():
 )
 def test_a_number_of_workers_off_the_range_is_refused(workers, expected):
     assert f"server.workers: {expected}" in error_of(f"server:\n  workers: {workers}\n")
+
+
+def test_aliases_are_refused_before_they_are_expanded():
+    """A 'billion laughs' app.yaml: nested aliases that would expand to billions of items."""
+    bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
+        f"{chr(98 + n)}: &{chr(98 + n)} [*{chr(97 + n)},*{chr(97 + n)},*{chr(97 + n)},*{chr(97 + n)},*{chr(97 + n)},*{chr(97 + n)},*{chr(97 + n)},*{chr(97 + n)},*{chr(97 + n)}]\n"
+        for n in range(8)
+    )
+    message = error_of(bomb)
+    assert "aliases (*a) are not allowed" in message and "line 2" in message  # the first alias met

@@ -189,6 +189,17 @@ def test_a_key_written_twice_is_refused():
     assert "prompt" in str(caught.value)
 
 
+def test_aliases_are_refused_before_they_are_expanded():
+    text = TINY_YAML.replace(
+        '        prompt: "How sound is our budget?"\n',
+        '        prompt: &budget "How sound is our budget?"\n        guidance: *budget\n',
+    )
+    assert text != TINY_YAML
+    with pytest.raises(FrameworkError) as caught:
+        parse_framework_yaml(text, "councils.yaml")
+    assert "aliases (*budget) are not allowed" in str(caught.value)
+
+
 def test_a_theme_missing_several_keys_names_each_of_them():
     def strip(document):
         for key in ("title", "questions", "resources"):
