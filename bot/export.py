@@ -516,7 +516,7 @@ def run_export(config, args, out: TextIO) -> int:
         out.flush()
         return 0
     path = _output_path(args.output, Path(config.report.output_dir), file.filename)
-    _write_bytes(path, file.content)
+    _write_bytes(path, file.content, owner_only=args.individual_votes)  # names and comments: confidential
     note = " It contains individual votes: keep it confidential." if args.individual_votes else ""
     print(f"Wrote {path} ({_size(len(file.content))}).{note}", file=out)
     return 0
@@ -552,11 +552,13 @@ def _output_path(output: str | None, default_dir: Path, filename: str) -> Path:
     return path
 
 
-def _write_bytes(path: Path, content: bytes) -> None:
+def _write_bytes(path: Path, content: bytes, *, owner_only: bool = False) -> None:
+    """Write the file whole (a reader never sees half of it); `owner_only`: mode 0600 from the start."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        partial.write_bytes(content)
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if owner_only else 0o666), "wb") as out:
+            out.write(content)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

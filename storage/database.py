@@ -32,6 +32,8 @@ in seconds rather than hanging, and ``application_name=accord`` to find Accord's
 
 from __future__ import annotations
 
+import os
+
 import re
 from pathlib import Path
 from typing import Any
@@ -120,9 +122,10 @@ def _parse(url: str) -> URL:
 
 def _sqlite_engine(url: URL, echo: bool) -> Engine:
     path = Path(url.database or "")
-    if not url.query.get("uri"):
+    if not url.query.get("uri") and url.database not in (None, "", ":memory:"):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _owner_only(path)
         except OSError as exc:
             raise StorageError(
                 f"Cannot create the folder {str(path.parent)!r} for the database file: {exc.strerror}."
@@ -134,6 +137,19 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _owner_only(path: Path) -> None:
+    """The database file readable by its owner alone (0600), before SQLite opens it.
+
+    It holds every vote and comment, and under the usual umask 022 SQLite would create it
+    world-readable. SQLite gives the -wal and -shm files the database file's own permissions, so
+    they follow; a file made by an older version is tightened, with its -wal and -shm.
+    """
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -93,6 +93,7 @@ def test_individual_votes_need_a_super_user(setup, capsys, tmp_path):
     assert accord(config, assessment.id, "--individual-votes", "--as", f"slack:T-HOME:{CHAIR}", "--output", str(target)) == 0
     assert "keep it confidential" in capsys.readouterr().out
     assert NAMES[MEMBER_B] in target.read_text(encoding="utf-8")
+    assert target.stat().st_mode & 0o777 == 0o600  # its owner alone may read it, whatever the umask
 
 
 def test_mistakes_are_one_clear_line(setup, capsys):
