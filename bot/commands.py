@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from bot.config import parse_duration
 from engine.reminders import NO_QUIET_HOURS, QuietHours
+from engine.text import clean, clip
 
 
 class CommandError(Exception):
@@ -214,7 +215,7 @@ _ALIASES = {
 
 def parse(text: str) -> Command:
     """Turn what a person typed into a command, or raise CommandError saying what was expected."""
-    words = text.strip().split()
+    words = clean(text).split()  # no control or bidirectional characters reach anyone
     if words and words[0].startswith("/"):
         # Slack's and Teams' slash forms: "/accord status" or "/finalise 3 4".
         words[0] = words[0][1:]
@@ -430,8 +431,9 @@ def _looks_like_question(word: str) -> bool:
 
 def _unknown(word: str) -> str:
     names = [u.name for u in USAGES] + list(_ALIASES)
-    close = difflib.get_close_matches(word.lower(), names, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word.lower()[:40], names, n=1, cutoff=0.6)
+    shown = clip(word, 40)  # what was typed is echoed, never 10,000 characters of it
     if close:
         suggestion = _ALIASES.get(close[0], close[0])
-        return f"I don't know the command {word!r}. Did you mean `{suggestion}`? Say `help` for the list."
-    return f"I don't know the command {word!r}. Say `help` for the list of commands."
+        return f"I don't know the command {shown!r}. Did you mean `{suggestion}`? Say `help` for the list."
+    return f"I don't know the command {shown!r}. Say `help` for the list of commands."

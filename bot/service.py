@@ -31,6 +31,7 @@ from engine.assessment import Assessment, AssessmentStatus, Conversation, Identi
 from engine.errors import ConcurrentChange, DomainError, NotFound
 from engine.permissions import Action
 from engine.reminders import SchedulePolicy, Waiting, add_duration, plan_on_request
+from engine.text import clip
 from engine.views import Field, Kind, Message, only
 from storage.outbox import OutboxRepository, Outgoing
 from storage.profiles import ProfileRepository
@@ -436,7 +437,7 @@ class Accord:
     def _setrole(self, request: Request, command: commands.SetRole, directory: Directory) -> Reply:
         person = directory.find(request.conversation, command.person)
         if person is None:
-            raise NotFound(f"I can't find {command.person} in this channel.")
+            raise NotFound(f"I can't find {clip(command.person, 60)} in this channel.")
         with self._active(request) as (uow, assessment):
             member = assessment.set_role(request.actor.identity, person.identity, Role(command.role), person.name)
             article = "an" if member.role is Role.OBSERVER else "a"
@@ -691,7 +692,7 @@ def help_message(person: Identity, topic: str | None = None) -> Message:
     if topic:
         usage = commands.usage(topic)
         if usage is None:
-            raise NotFound(f"There is no command {topic!r}. Say `help` for the list.")
+            raise NotFound(f"There is no command {clip(topic, 40)!r}. Say `help` for the list.")
         who = " Super-users only." if usage.super_user_only else ""
         return Message(kind=Kind.HELP, audience=only(person), heading=f"`{usage.syntax}`", text=(usage.summary.capitalize() + "." + who,))
     fields = tuple(Field(f"{u.syntax}", u.summary + (" (super-user)" if u.super_user_only else "")) for u in commands.USAGES)

@@ -33,10 +33,12 @@ from engine.disagreement import Disagreement, Thresholds, Verdict, measure
 from engine.errors import DomainError, InvalidTransition, NotFound, NotPermitted, RatingOffScale
 from engine.framework import Framework, Question
 from engine.permissions import Action, Role, may
+from engine.text import clean
 from engine.reminders import ScheduleOverrides
 
 MAX_COMMENT_LENGTH = 1000
 MAX_NOTE_LENGTH = 2000
+MAX_REASON_LENGTH = 500
 
 
 class RoundState(str, Enum):
@@ -502,8 +504,11 @@ class Assessment:
         if round_.is_closed:
             question = self.question(round_.question_id)
             raise InvalidTransition(f"Question {question.number} has already been {round_.state.value}.")
+        reason = _clean(reason)
+        if len(reason) > MAX_REASON_LENGTH:
+            raise DomainError(f"Keep the reason to {MAX_REASON_LENGTH} characters; it has {len(reason)}.")
         round_.state = RoundState.SKIPPED
-        round_.skip_reason = _clean(reason)
+        round_.skip_reason = reason
         round_.closed_at = now
         self._after_close(now)
         return round_
@@ -707,4 +712,4 @@ def _median_point(values: list[int], *, halves: str) -> int:
 
 
 def _clean(text: str) -> str:
-    return " ".join((text or "").split())
+    return clean(text)

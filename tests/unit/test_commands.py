@@ -115,3 +115,14 @@ def test_help_lists_every_command_once():
     assert len(names) == len(set(names))
     for name in names:
         parse("help " + name)
+
+
+def test_a_very_long_unknown_command_is_not_echoed_whole():
+    with pytest.raises(CommandError) as caught:
+        parse("x" * 10_000)
+    assert len(caught.value.message) < 200 and "xxx…" in caught.value.message
+
+
+def test_typed_text_loses_control_and_bidirectional_characters():
+    command = parse("finalise 3 4 agreed\u202e after\x00 discussion")
+    assert command.note == "agreed after discussion"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import typing
+
 import pytest
 
 from bot import commands as grammar
@@ -169,3 +170,19 @@ def test_time_comes_from_the_request(accord, store):
     say(accord, SAM, grammar.Start(), minutes=10)
     (assessment,) = store.assessments.values()
     assert assessment.created_at == at(10)  # the use case never reads the clock
+
+
+def test_control_and_bidirectional_characters_never_reach_the_store(accord, store):
+    """A comment that would read differently on others' screens (U+202E) or carries a NUL."""
+    say(accord, SAM, grammar.Start())
+    say(accord, ANA, grammar.Vote(2, 4, "fine \u202egnorw\u202c\x00 really"), minutes=2)
+    (assessment,) = store.assessments.values()
+    assert assessment.focus_round.votes[ANA].comment == "fine gnorw really"
+
+
+def test_a_skip_reason_past_its_limit_is_refused_and_stores_nothing(accord, store):
+    say(accord, SAM, grammar.Start())
+    commits = store.commits
+    reply = say(accord, SAM, grammar.Skip("x" * 501), minutes=2)
+    assert not reply.ok and "Keep the reason to 500 characters" in reply.messages[0].text[0]
+    assert store.commits == commits
