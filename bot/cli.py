@@ -259,6 +259,7 @@ def _serve(config, args) -> int:
     refuse_unless_shareable(config.database.url, workers, socket_mode=args.socket_mode)
     which = " [%(process)d]" if workers > 1 else ""
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s %(levelname)s{which} %(name)s: %(message)s")
+    hold_platform_loggers()
     if workers > 1:
         from bot.workers import serve_workers
 
@@ -298,3 +299,16 @@ def _manifest(config, args, out: TextIO) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# At DEBUG these log whole request and response bodies: a `who` answer with every vote and comment,
+# tokens in headers. They stay at INFO whatever the level Accord's own logging is set to.
+PLATFORM_LOGGERS = ("slack_sdk", "slack_bolt", "botbuilder", "botframework", "msrest", "msal")
+
+
+def hold_platform_loggers() -> None:
+    import logging
+
+    for name in PLATFORM_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logger.level, logging.INFO))

@@ -203,19 +203,25 @@ class Accord:
             )
 
     def overview(self, person: Identity) -> tuple[list[WaitingVote], list[AssessmentLine]]:
-        """A person's workspace at a glance: the votes waiting for them, and every assessment.
+        """A person's assessments at a glance: the votes waiting for them, and where each stands.
 
-        Only the person's own state and counts are given, never anyone's vote.
+        Only the assessments the person takes part in: an assessment in a private channel is no
+        one else's business, not even its title. Only the person's own state and counts are
+        given, never anyone's vote.
         """
         waiting: list[WaitingVote] = []
         lines: list[AssessmentLine] = []
         with self._uow(read_only=True) as uow:  # a read never waits behind a vote
-            for summary in uow.assessments.list_for_workspace(person.platform, person.workspace):
+            summaries = uow.assessments.list_for_workspace(person.platform, person.workspace)
+            loaded = uow.assessments.get_many([summary.id for summary in summaries])
+            for summary in summaries:
+                assessment = loaded.get(summary.id)
+                if assessment is None or person not in assessment.members:
+                    continue
                 started = presenters.long_date(summary.created_at)
                 if summary.status is not AssessmentStatus.ACTIVE:
                     lines.append(AssessmentLine(summary.title, summary.channel_id, "complete", started))
                     continue
-                assessment = uow.assessments.get(summary.id)
                 round_ = assessment.focus_round
                 detail = ""
                 if round_ is not None:

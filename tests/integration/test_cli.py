@@ -197,3 +197,21 @@ def test_the_console_and_the_cli_give_the_same_export(tmp_path):
         export.pop("generated_at")
     assert chat_json == cli_json
     assert chat_json["questions"][0]["status"] == "agreed"
+
+
+def test_platform_libraries_never_log_bodies_even_when_accord_logs_at_debug():
+    """At DEBUG slack_sdk logs whole request bodies (a `who` answer carries every comment)."""
+    import logging
+
+    from bot.cli import hold_platform_loggers
+
+    root = logging.getLogger()
+    before = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        hold_platform_loggers()
+        for name in ("slack_sdk.web.async_base_client", "slack_bolt.App", "msrest.http_logger", "msal.application"):
+            assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
+        assert logging.getLogger("accord.slack").isEnabledFor(logging.DEBUG)  # Accord's own still can
+    finally:
+        root.setLevel(before)

@@ -143,6 +143,24 @@ async def test_the_app_home_shows_what_waits_for_a_member(accord):
     assert "A short council self-assessment" in ben and "1 of 4 have voted" in ben
 
 
+async def test_the_app_home_shows_only_the_viewers_own_assessments(accord):
+    """Someone in neither the channel nor the assessment sees nothing of it, not even its title."""
+    await accord.command(SAM, "start mini-council")
+    raw = json.dumps(
+        {
+            "token": "legacy", "team_id": "T-NORTHSHIRE", "api_app_id": "A-ACCORD", "type": "event_callback",
+            "event_id": "Ev-dana", "event_time": 1700000000,
+            "event": {"type": "app_home_opened", "user": "U-DANA", "channel": "D-DANA", "tab": "home"},
+        }
+    )  # fmt: skip
+    status, _ = await accord.post(raw, {**accord.headers(raw), "Content-Type": "application/json"})
+    assert status == 200
+    await accord.deliver()
+    (view,) = [c.params["view"] for c in accord.slack.called("views.publish") if c.params["user_id"] == "U-DANA"]
+    shown = _block_text(view["blocks"])
+    assert "A short council self-assessment" not in shown and "have voted" not in shown
+
+
 def button(posted, action_id: str) -> str:
     for blk in posted.blocks:
         for element in blk.get("elements", []) or []:
