@@ -297,10 +297,6 @@ def _manifest(config, args, out: TextIO) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 # At DEBUG these log whole request and response bodies: a `who` answer with every vote and comment,
 # tokens in headers. They stay at INFO whatever the level Accord's own logging is set to.
 PLATFORM_LOGGERS = ("slack_sdk", "slack_bolt", "botbuilder", "botframework", "msrest", "msal")
@@ -312,3 +308,7 @@ def hold_platform_loggers() -> None:
     for name in PLATFORM_LOGGERS:
         logger = logging.getLogger(name)
         logger.setLevel(max(logger.level, logging.INFO))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
