@@ -99,7 +99,7 @@ class Door:
     async def overview(self, person: Identity) -> tuple[list[WaitingVote], list[AssessmentLine]]:
         return await self._read(self._accord.overview, person)
 
-    async def export(self, assessment_id: str, fmt: str, requested_by: Identity) -> ExportFile:
+    async def export(self, assessment_id: str, fmt: str, requested_by: Identity | None) -> ExportFile:
         """The report as one file: the one export use case (`bot.export.export_report`).
 
         Drawing the charts takes a while, so it runs on a thread of its own, not the writer's.
