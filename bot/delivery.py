@@ -5,8 +5,16 @@ update the message posted earlier under the same key (a question's progress line
 what it posted so the next update can find it. It raises `RetryLater` for a rate limit or an
 outage (Slack's 429 with Retry-After, a Bot Framework 503) and `Undeliverable` for what will
 never work (a channel the bot was removed from). The dispatcher records every outcome in the
-outbox, so a crash between sending and recording can at worst resend one message, and a
-message is never lost.
+outbox, so a message is never lost.
+
+A dispatcher claims what it sends for a short lease (`LEASE`) and renews the claim while it is
+still sending, however slow the platform: a claim passes to a live process within about a lease
+of its owner dying, and never while the owner lives. A message taken over that way may have
+reached the platform in the attempt that died with its process, so the deliverer is told
+(`Attempt.uncertain`): a platform that can tell whether it arrived (Slack, by the outbox id in
+the message's metadata) looks before sending; one that cannot (Teams) may show that one message
+twice. Only the message in flight can be in that state: the others claimed with it had not
+been started.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -45,13 +53,30 @@ class Undeliverable(Exception):
     """The message can never be delivered as it is; it is set aside with the reason."""
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """Which outbox message a delivery is, for a platform that can mark it and look for it later."""
+
+    outbox_id: int
+    queued_at: datetime | None  # it cannot have reached the platform before this
+    # An earlier attempt may have reached the platform without its outcome being recorded (its
+    # process died mid-send): look before sending, where the platform allows.
+    uncertain: bool = False
+
+
 class Deliverer(Protocol):
     async def deliver(
-        self, conversation: Conversation, message: Message, previous: dict[str, Any] | None, done: dict[str, Any] | None = None
+        self,
+        conversation: Conversation,
+        message: Message,
+        previous: dict[str, Any] | None,
+        done: dict[str, Any] | None = None,
+        attempt: Attempt | None = None,
     ) -> dict[str, Any] | None:
         """Post the message, or update the one `previous` refers to; return a ref for keyed messages.
 
         `done`: what an earlier attempt said it had delivered (`RetryLater.done`), or None.
+        `attempt`: the outbox message being delivered; None for a message sent outside the outbox.
         """
 
 
@@ -60,6 +85,24 @@ class DrainReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+
+
+# How long a claim lasts unless its dispatcher renews it; renewed every third of it while held.
+# It bounds how long a channel waits after the process sending to it dies (the other processes,
+# or this one restarted, take the message over as its claim runs out), and it is long enough
+# that a live process, renewing every few seconds, never loses a claim to a hiccup.
+LEASE = timedelta(seconds=8)
+
+
+@dataclass
+class _Claim:
+    """The messages a dispatcher holds from one claim, and the end of the claim (its token)."""
+
+    ids: set[int]
+    until: datetime
+    lost: set[int] = field(default_factory=set)
+    # One renewal at a time: the claim's end is the token the next renewal must present.
+    renewing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -75,7 +118,7 @@ class OutboxDispatcher:
         clock: Callable[[], datetime],
         *,
         batch: int = 50,
-        lease: timedelta = timedelta(minutes=2),
+        lease: timedelta = LEASE,
         max_attempts: int = 12,
         gather: float = 0.0,
         run: Callable[..., Awaitable[Any]] | None = None,
@@ -91,6 +134,7 @@ class OutboxDispatcher:
         self._max_attempts = max_attempts
         self._gather = gather
         self._wake = asyncio.Event()
+        self._claims_end: datetime | None = None  # when the first claim held by another process runs out
 
     def register(self, platform: str, deliverer: Deliverer) -> None:
         self._deliverers[platform] = deliverer
@@ -107,32 +151,80 @@ class OutboxDispatcher:
         line once, at its newest, instead of chasing each vote.
         """
         report = DrainReport()
-        while True:
-            items, superseded = await self._run(self._claim)  # superseded versions are settled already
-            if not items:
-                return report
-            report.sent += len(superseded)
-            full = len(items) + len(superseded) >= self._batch  # a full claim: more may be due
-            blocked: set[Conversation] = set()
-            for item in items:
-                if item.conversation in blocked:
-                    # An earlier message to this channel is waiting: keep the channel's order.
-                    await self._run(self._release, item.id)
-                    continue
-                outcome = await self._deliver_one(item)
-                if outcome == "sent":
-                    report.sent += 1
-                elif outcome == "retry":
-                    report.retried += 1
-                    blocked.add(item.conversation)
-                else:
-                    report.failed += 1
-            if not full:
-                return report
+        holding: list[_Claim] = []  # this drain's current claim, renewed by its heartbeat
+        heartbeat = asyncio.create_task(self._heartbeat(holding))
+        try:
+            while True:
+                items, superseded, until, self._claims_end = await self._run(self._claim)  # superseded settled already
+                if not items:
+                    return report
+                claim = _Claim({item.id for item in items}, until)
+                holding[:] = [claim]
+                report.sent += len(superseded)
+                full = len(items) + len(superseded) >= self._batch  # a full claim: more may be due
+                blocked: set[Conversation] = set()
+                for item in items:
+                    if self._clock() >= claim.until and not await self._keep(claim):
+                        # The heartbeat could not renew the claim (the database out of reach, or
+                        # this process stalled): another dispatcher may have these messages now.
+                        log.warning("stopped sending: the claim on outbox messages %s could not be renewed", sorted(claim.ids))
+                        return report
+                    if item.id in claim.lost:
+                        continue  # another dispatcher has it now (this one stalled past its lease)
+                    if item.conversation in blocked:
+                        # An earlier message to this channel is waiting: keep the channel's order.
+                        await self._run(self._release, item.id)
+                        claim.ids.discard(item.id)
+                        continue
+                    outcome = await self._deliver_one(item)
+                    claim.ids.discard(item.id)
+                    if outcome == "sent":
+                        report.sent += 1
+                    elif outcome == "retry":
+                        report.retried += 1
+                        blocked.add(item.conversation)
+                    else:
+                        report.failed += 1
+                if not full:
+                    return report
+        finally:
+            heartbeat.cancel()
 
-    def _claim(self) -> tuple[list, list]:
+    async def _heartbeat(self, holding: list[_Claim]) -> None:
+        """Renew the claim on what a drain still holds, every third of the lease, while it runs."""
+        every = self._lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            if holding and holding[0].ids:
+                await self._keep(holding[0])
+
+    async def _keep(self, claim: _Claim) -> bool:
+        """Renew `claim`; False if the database could not be asked (the next beat tries again)."""
+        async with claim.renewing:
+            held, until = sorted(claim.ids), self._clock() + self._lease
+            try:
+                taken = await self._run(self._renew, held, claim.until, until)
+            except Exception:  # noqa: BLE001 - a failed renewal must not end the drain; the lease has time to spare
+                log.warning("could not renew the claim on outbox messages %s", held, exc_info=True)
+                return False
+            claim.until = until
+        lost = taken & claim.ids
+        if lost:
+            claim.lost |= lost
+            claim.ids -= lost
+            log.warning("outbox messages %s were taken over by another process after this one's claim ran out", sorted(lost))
+        return True
+
+    def _renew(self, item_ids: list[int], held: datetime, until: datetime) -> set[int]:
         with SqlUnitOfWork(self._database) as uow:
-            items = uow.outbox.claim_due(self._clock(), self._batch, self._lease)
+            taken = uow.outbox.renew(item_ids, held, until)
+            uow.commit()
+        return taken
+
+    def _claim(self) -> tuple[list, list, datetime, datetime | None]:
+        now = self._clock()
+        with SqlUnitOfWork(self._database) as uow:
+            items = uow.outbox.claim_due(now, self._batch, self._lease)
             # A question's message is updated on every vote; when several versions wait, only
             # the newest is worth sending. The older ones are settled without a platform call,
             # which also keeps a burst of votes well inside the platforms' rate limits. The
@@ -152,7 +244,7 @@ class OutboxDispatcher:
             elif (item.conversation, item.key) not in placed:
                 placed.add((item.conversation, item.key))
                 in_place.append(newest[(item.conversation, item.key)])
-        return in_place, superseded
+        return in_place, superseded, now + self._lease, uow.outbox.claims_end
 
     def _release(self, item_id: int) -> None:
         with SqlUnitOfWork(self._database) as uow:
@@ -167,8 +259,14 @@ class OutboxDispatcher:
             await self._run(self._record, item, "failed", f"no deliverer for {item.conversation.platform}")
             return "failed"
         previous = await self._run(self._posted_ref, item.conversation, key) if key else None
+        if item.taken_over:
+            log.info(
+                "message %s to %s was claimed by a process that stopped before recording whether it was sent; trying it again",
+                item.id, item.conversation,
+            )  # fmt: skip
+        attempt = Attempt(item.id, item.created_at, uncertain=item.taken_over)
         try:
-            ref = await deliverer.deliver(item.conversation, item.message, previous, item.delivered)
+            ref = await deliverer.deliver(item.conversation, item.message, previous, item.delivered, attempt)
         except RetryLater as wait:
             if item.attempts >= self._max_attempts:
                 await self._run(self._record, item, "failed", f"gave up after {item.attempts} attempts: {wait}")
@@ -209,6 +307,12 @@ class OutboxDispatcher:
                 uow.outbox.give_up(item.id, self._clock(), reason)
             uow.commit()
 
+    def _next_pass(self, interval: float) -> float:
+        """Seconds to the next pass: `interval`, or sooner when a claim held elsewhere runs out."""
+        if self._claims_end is None:
+            return interval
+        return min(interval, max(0.05, (self._claims_end - self._clock()).total_seconds() + 0.05))
+
     async def run(self, stop: asyncio.Event, interval: float = 2.0) -> None:
         """Drain whenever woken, and every `interval` seconds for retries that came due.
 
@@ -224,7 +328,7 @@ class OutboxDispatcher:
                 log.exception("the outbox dispatcher failed a pass")
             self._wake.clear()
             waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
-            await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waiters, timeout=self._next_pass(interval), return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
             if self._gather and self._wake.is_set() and not stop.is_set():

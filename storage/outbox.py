@@ -9,6 +9,12 @@ Order matters in a channel (the consensus on question 1.1 before question 1.2 op
 conversation's messages are claimed oldest first and only as an unbroken run: while its oldest
 unsent message waits for a retry, nothing after it in that conversation is sent.
 
+A dispatcher claims what it sends until `claimed_until`, and renews the claim while it is still
+sending (`renew`, whose condition on the claim's end keeps a dispatcher from renewing a claim
+another has taken since). Every outcome clears `claimed_until`, so a message claimed while it is
+still set, with its end past, is a takeover: the dispatcher before died mid-send, and its attempt
+may have reached the platform (`OutboxItem.taken_over`).
+
 Every vote queues a new version of its question's progress line. When the newest message a
 channel has waiting is an unclaimed older version of that line, the new version takes its place
 rather than queueing behind it: only the tail of a channel's queue changes, and only into a newer
@@ -38,7 +44,7 @@ from sqlmodel import Session, select
 
 from engine.assessment import Conversation
 from engine.views import Message, message_from_dict, message_to_dict
-from storage import statements
+from storage.statements import update_where, values
 from storage.tables import OutboxRow, PostedMessageRow
 
 # How many unsent messages one claim looks at. The cost of a claim grows with the backlog of
@@ -65,7 +71,29 @@ _CLAIM = (
         or_(_outbox.c.claimed_until.is_(None), _outbox.c.claimed_until <= bindparam("now")),
     )
     .values(claimed_until=bindparam("until"), attempts=_outbox.c.attempts + 1)
-    .returning(_outbox.c.id, _outbox.c.attempts, _outbox.c.assessment_id, _outbox.c.message, _outbox.c.delivered)
+    .returning(
+        _outbox.c.id, _outbox.c.attempts, _outbox.c.assessment_id, _outbox.c.message, _outbox.c.delivered, _outbox.c.created_at
+    )
+)
+# A live dispatcher keeps its claim while it is still sending (a slow platform). The claim's end
+# is also its token: a row taken over by another process since has another end, and is left to it.
+_RENEW = (
+    update(_outbox)
+    .where(
+        _outbox.c.id.in_(bindparam("ids", expanding=True)),
+        _outbox.c.claimed_until == bindparam("held"),
+        _outbox.c.sent_at.is_(None),
+        _outbox.c.failed_at.is_(None),
+    )
+    .values(claimed_until=bindparam("until"))
+)
+# Of the messages a dispatcher held, those another one claims now.
+_TAKEN = select(_outbox.c.id).where(
+    _outbox.c.id.in_(bindparam("ids", expanding=True)),
+    _outbox.c.claimed_until.is_not(None),
+    _outbox.c.claimed_until != bindparam("until"),
+    _outbox.c.sent_at.is_(None),
+    _outbox.c.failed_at.is_(None),
 )
 # The newest unsent message of one conversation (an index scan on ix_outbox_conversation_unsent).
 _TAIL = (
@@ -106,6 +134,10 @@ class OutboxItem:
     assessment_id: str | None
     dedupe_key: str | None
     delivered: dict[str, Any] | None = None  # what an earlier attempt already delivered (RetryLater.done)
+    created_at: datetime | None = None  # when it was queued: it cannot have reached a platform before
+    # Claimed from a dispatcher whose lease ran out before it recorded what became of the message
+    # (its process was killed, or stalled): that attempt may have reached the platform.
+    taken_over: bool = False
 
     @property
     def key(self) -> str | None:
@@ -171,6 +203,9 @@ class OutboxRepository:
     def __init__(self, session: Session, held: HeldVersions | None = None) -> None:
         self._session = session
         self._held = held  # in a shared transaction: where keyed versions wait (see the module)
+        # After `claim_due`: when the first claim held elsewhere runs out, so that a message whose
+        # sender died is taken over as soon as it can be, not at the dispatcher's next round.
+        self.claims_end: datetime | None = None
 
     def add_once(self, items: Sequence[Outgoing], now: datetime) -> set[str]:
         """Put messages in the outbox in one statement, each at most once; the dedupe keys added.
@@ -222,8 +257,7 @@ class OutboxRepository:
         stored = message_to_dict(message)
         connection = self._session.connection()
         if message.key is not None and dedupe_key is None and not_before is None:
-            replaced = statements.run(
-                connection,
+            replaced = connection.execute(
                 _REPLACE_TAIL,
                 {
                     "k_platform": conversation.platform,
@@ -236,7 +270,7 @@ class OutboxRepository:
             )
             if replaced.rowcount:
                 return True
-        values: dict[str, Any] = {
+        row: dict[str, Any] = {
             "dedupe_key": dedupe_key,
             "platform": conversation.platform,
             "workspace": conversation.workspace,
@@ -249,10 +283,13 @@ class OutboxRepository:
             "last_error": "",
         }
         statement = _insert_statement(connection.dialect.name, dedupe_key is not None)
-        return statements.run(connection, statement, values).scalar() is not None
+        return connection.execute(statement, row).scalar() is not None
 
     def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxItem]:
-        """Take up to `limit` due messages for this dispatcher for `lease`, in each channel's order."""
+        """Take up to `limit` due messages for this dispatcher until `now + lease`, in each channel's order.
+
+        A message whose earlier claim ran out without an outcome is taken over (`OutboxItem.taken_over`).
+        """
         connection = self._session.connection()
         blocked: set[tuple[str, str, str]] = set()
         claimable = []
@@ -261,6 +298,8 @@ class OutboxRepository:
             if where in blocked:
                 continue
             free = row.claimed_until is None or row.claimed_until <= now
+            if not free and (self.claims_end is None or row.claimed_until < self.claims_end):
+                self.claims_end = row.claimed_until
             if row.next_attempt_at > now or not free:
                 blocked.add(where)  # keep the channel's order: nothing after a waiting message
                 continue
@@ -286,10 +325,27 @@ class OutboxRepository:
                 assessment_id=claimed[row.id].assessment_id,
                 dedupe_key=row.dedupe_key,
                 delivered=claimed[row.id].delivered,
+                created_at=claimed[row.id].created_at,
+                # Every outcome clears claimed_until, so one still set means the last claim ended
+                # without one. (Read in the scan: a claim made and settled between the scan and
+                # this one only costs the platform a needless look.)
+                taken_over=row.claimed_until is not None,
             )
             for row in claimable
             if row.id in claimed
         ]
+
+    def renew(self, item_ids: Sequence[int], held: datetime, until: datetime) -> set[int]:
+        """Extend this dispatcher's claim on messages it holds (claimed until `held`) to `until`.
+
+        Returns the ids another dispatcher claimed after this one's lease ran out: they are its
+        now. (A message settled meanwhile is neither renewed nor taken.)
+        """
+        if not item_ids:
+            return set()
+        connection = self._session.connection()
+        connection.execute(_RENEW, {"ids": list(item_ids), "held": held, "until": until})
+        return {row.id for row in connection.execute(_TAKEN, {"ids": list(item_ids), "until": until})}
 
     def mark_sent(self, item_id: int, now: datetime) -> None:
         self._set(item_id, sent_at=now, claimed_until=None, last_error="")
@@ -350,7 +406,7 @@ class OutboxRepository:
             )
             return
         self._session.connection().execute(
-            statements.update_where("outbox", tuple(changes), ("id",)), {**statements.values(changes), "k_id": item_id}
+            update_where("outbox", tuple(changes), ("id",)), {**values(changes), "k_id": item_id}
         )
 
 

@@ -18,12 +18,24 @@ uninstalled) raises `Undeliverable`. A message whose text was posted but whose c
 then refused for now says so in its `RetryLater` (``done``: where the text went, how many charts
 followed it); the outbox keeps that with the message, so the retry, whichever process makes it,
 uploads only what is missing and never posts the text twice.
+
+Every post carries its outbox id in Slack's message metadata
+(https://docs.slack.dev/messaging/message-metadata): ``event_type`` ``accord_outbox``. When an
+earlier attempt may have reached Slack without Accord learning of it (its process was killed
+mid-send and another took the message over, or the connection broke before Slack answered), the
+deliverer first looks for that id in the conversation's recent history (``conversations.history``
+with ``include_all_metadata``): found, the message counts as posted, with its ``ts`` for later
+updates, and only the charts not yet there are uploaded. That look needs ``channels:history``,
+``groups:history`` and ``mpim:history`` (``im:history`` for direct messages); where Slack refuses
+it, the message is posted again and the log says it may appear twice. ``chat.update`` edits a
+message in place, so updating one twice changes nothing and needs no look.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +47,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.blocks import fallback_text, message_blocks
 from adapters.slack.client import retry_after
 from bot.charts import ChartRenderer, chart_filename
-from bot.delivery import RetryLater, Undeliverable
+from bot.delivery import Attempt, RetryLater, Undeliverable
 from engine.assessment import Conversation
 from engine.views import Chart, Message
 
@@ -60,6 +72,20 @@ NEVER = {
 # chat.update errors after which the message is posted anew instead.
 GONE = {"message_not_found", "cant_update_message", "edit_window_closed"}
 
+# The metadata on every outbox post, by which a resend finds the first attempt.
+OUTBOX_EVENT = "accord_outbox"
+# How far back before a message was queued to look: Slack's clock and this server's may differ.
+CLOCK_MARGIN = 60.0
+# How much history one look reads at most. The look comes right after a crash, so the message, if
+# it arrived, is among the newest; a channel busier than this posts it again and the log says so.
+HISTORY_PAGE = 50
+HISTORY_PAGES = 4
+# How long what one look saw answers for the other messages of the same conversation (a dead
+# process leaves every message it had claimed to be looked for, most of which it never started).
+LOOK_FRESH = 30.0
+# Refusals of the look that waiting will not cure: the message is posted without it.
+CANNOT_LOOK = {"missing_scope", "not_in_channel", "channel_not_found", "not_allowed_token_type", "method_not_supported_for_channel_type"}
+
 ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]
 Blocking = Callable[..., Awaitable[Any]]
 
@@ -71,16 +97,30 @@ class _Partial:
     ref: dict[str, Any] | None = None
     posted: bool = False
     charts_done: int = 0
+    unsure: bool = False  # the post may have reached Slack unseen: look before posting again
 
     @classmethod
     def from_done(cls, done: dict[str, Any] | None) -> "_Partial":
         if not done:
             return cls()
-        return cls(ref=done.get("ref"), posted=bool(done.get("posted")), charts_done=int(done.get("charts_done", 0)))
+        return cls(
+            ref=done.get("ref"), posted=bool(done.get("posted")), charts_done=int(done.get("charts_done", 0)), unsure=bool(done.get("unsure"))
+        )
 
     def as_done(self) -> dict[str, Any] | None:
-        """For `RetryLater.done`: None while nothing reached Slack."""
-        return {"ref": self.ref, "posted": True, "charts_done": self.charts_done} if self.posted else None
+        """For `RetryLater.done`: None while nothing reached Slack, as far as Accord can tell."""
+        if self.posted:
+            return {"ref": self.ref, "posted": True, "charts_done": self.charts_done}
+        return {"unsure": True} if self.unsure else None
+
+
+@dataclass
+class _Look:
+    """What one look at a conversation's history saw: its messages since `oldest`."""
+
+    oldest: float
+    at: float  # time.monotonic() of the look
+    messages: list[dict[str, Any]]  # newest first
 
 
 class SlackDeliverer:
@@ -88,20 +128,26 @@ class SlackDeliverer:
         self._client_for = client_for
         self._charts = charts
         self._blocking = blocking or asyncio.to_thread
+        self._looks: dict[tuple[str, str], _Look] = {}  # (workspace, channel or person) -> the last look
 
     async def deliver(
-        self, conversation: Conversation, message: Message, previous: dict[str, Any] | None, done: dict[str, Any] | None = None
+        self,
+        conversation: Conversation,
+        message: Message,
+        previous: dict[str, Any] | None,
+        done: dict[str, Any] | None = None,
+        attempt: Attempt | None = None,
     ) -> dict[str, Any] | None:
         client = await self._client_for(conversation.workspace)
         if client is None:
             raise Undeliverable(f"Accord is not installed in the Slack workspace {conversation.workspace}")
         partial = _Partial.from_done(done)
+        if attempt is not None and attempt.uncertain:
+            partial.unsure = True
         try:
             if not partial.posted:
-                partial.ref, updated = await self._post_or_update(client, conversation, message, previous)
+                partial.ref, partial.charts_done = await self._post_or_update(client, conversation, message, previous, attempt, partial)
                 partial.posted = True
-                if updated:  # the charts went with the message when it was first posted
-                    partial.charts_done = len(message.charts)
             target = partial.ref["channel"] if partial.ref else self._target(conversation, message)
             charts = message.charts
             while partial.charts_done < len(charts):
@@ -124,23 +170,100 @@ class SlackDeliverer:
         return person.user_id if person is not None else conversation.channel_id
 
     async def _post_or_update(
-        self, client: AsyncWebClient, conversation: Conversation, message: Message, previous: dict[str, Any] | None
-    ) -> tuple[dict[str, Any], bool]:
-        """Post the message, or update the one posted earlier under its key; say which it was."""
+        self,
+        client: AsyncWebClient,
+        conversation: Conversation,
+        message: Message,
+        previous: dict[str, Any] | None,
+        attempt: Attempt | None,
+        partial: _Partial,
+    ) -> tuple[dict[str, Any], int]:
+        """Post the message, or update the one posted earlier under its key; the ref, and how many charts are there."""
         blocks = message_blocks(message, conversation.channel_id)
         text = fallback_text(message)
         if message.key and previous and message.audience.is_channel:
             try:
                 await client.chat_update(channel=previous["channel"], ts=previous["ts"], blocks=blocks, text=text)
-                return dict(previous), True
+                return dict(previous), len(message.charts)  # the charts went with it when it was first posted
             except SlackApiError as refused:
                 if slack_error(refused) not in GONE:
                     raise
                 log.info("message %s could not be updated (%s); posting it anew", message.key, slack_error(refused))
-        response = await client.chat_postMessage(
-            channel=self._target(conversation, message), blocks=blocks, text=text, unfurl_links=False, unfurl_media=False
-        )
-        return {"channel": response["channel"], "ts": response["ts"]}, False
+        target = self._target(conversation, message)
+        if attempt is not None and partial.unsure:
+            found = await self._find(client, conversation, target, attempt, message)
+            if found is not None:
+                log.info("message %s had reached Slack before (%s); not posting it again", attempt.outbox_id, found[0]["ts"])
+                return found
+            partial.unsure = False  # looked, and it is not there: the earlier attempt never arrived
+        metadata = {"event_type": OUTBOX_EVENT, "event_payload": _payload(attempt)} if attempt is not None else None
+        self._looks.pop((conversation.workspace, target), None)  # what a look saw there is out of date now
+        try:
+            response = await client.chat_postMessage(
+                channel=target, blocks=blocks, text=text, unfurl_links=False, unfurl_media=False, metadata=metadata
+            )
+        except SlackApiError as refused:
+            status = getattr(refused.response, "status_code", None) or 0
+            partial.unsure = partial.unsure or status >= 500  # Slack may have posted it before failing
+            raise
+        except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError, OSError):
+            partial.unsure = True  # the request may have reached Slack, and the answer not us
+            raise
+        return {"channel": response["channel"], "ts": response["ts"]}, 0
+
+    async def _find(
+        self, client: AsyncWebClient, conversation: Conversation, target: str, attempt: Attempt, message: Message
+    ) -> tuple[dict[str, Any], int] | None:
+        """Where an earlier attempt of this outbox message was posted, and how many of its charts followed; None if nowhere."""
+        oldest = attempt.queued_at.timestamp() - CLOCK_MARGIN if attempt.queued_at else time.time() - 86400
+        try:
+            channel = target
+            if target.startswith(("U", "W")):  # a person: the direct-message conversation with Accord
+                channel = (await client.conversations_open(users=target))["channel"]["id"]
+            messages = await self._history(client, (conversation.workspace, target), channel, oldest, attempt.outbox_id)
+        except SlackApiError as refused:
+            if slack_error(refused) not in CANNOT_LOOK:
+                raise
+            log.warning(
+                "could not look in %s for message %s (%s), so it is posted again and may appear twice there; "
+                "the manifest's history scopes let Accord look (docs/slack.md)",
+                target, attempt.outbox_id, slack_error(refused),
+            )  # fmt: skip
+            return None
+        if messages is None:
+            log.warning(
+                "message %s is not among the last %d messages of %s: posting it again, and it may appear twice there",
+                attempt.outbox_id, HISTORY_PAGE * HISTORY_PAGES, target,
+            )  # fmt: skip
+            return None
+        wanted = _payload(attempt)
+        for index, seen in enumerate(messages):
+            metadata = seen.get("metadata") or {}
+            if metadata.get("event_type") == OUTBOX_EVENT and metadata.get("event_payload") == wanted:
+                return {"channel": channel, "ts": seen["ts"]}, _charts_after(messages[:index], message)
+        return None
+
+    async def _history(
+        self, client: AsyncWebClient, where: tuple[str, str], channel: str, oldest: float, outbox_id: int
+    ) -> list[dict[str, Any]] | None:
+        """The conversation's messages since `oldest`, newest first; None if there were more than one look reads."""
+        look = self._looks.get(where)
+        if look is not None and look.oldest <= oldest and time.monotonic() - look.at < LOOK_FRESH:
+            return look.messages
+        messages: list[dict[str, Any]] = []
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            page = await client.conversations_history(
+                channel=channel, oldest=f"{oldest:.6f}", limit=HISTORY_PAGE, include_all_metadata=True, cursor=cursor
+            )
+            messages += page.get("messages") or []
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                self._looks[where] = _Look(oldest, time.monotonic(), messages)
+                return messages
+        if any(_is_outbox(seen, outbox_id) for seen in messages):
+            return messages  # found among the newest, which is all that matters
+        return None
 
     async def upload_chart(self, client: AsyncWebClient, channel: str, chart: Chart) -> None:
         png = await self._blocking(self._charts.render, chart)
@@ -148,6 +271,32 @@ class SlackDeliverer:
             channel=channel,
             file_uploads=[{"content": png, "filename": chart_filename(chart), "title": chart.title, "alt_txt": chart.alt_text[:1000]}],
         )
+
+def _payload(attempt: Attempt) -> dict[str, Any]:
+    # With when it was queued: outbox ids start again in another database (a second install
+    # posting in the same channel, a database restored), and an id alone could match its post.
+    payload: dict[str, Any] = {"outbox_id": attempt.outbox_id}
+    if attempt.queued_at is not None:
+        payload["queued_at"] = attempt.queued_at.isoformat()
+    return payload
+
+
+def _is_outbox(seen: dict[str, Any], outbox_id: int) -> bool:
+    metadata = seen.get("metadata") or {}
+    return metadata.get("event_type") == OUTBOX_EVENT and (metadata.get("event_payload") or {}).get("outbox_id") == outbox_id
+
+
+def _charts_after(newer: list[dict[str, Any]], message: Message) -> int:
+    """How many of the message's charts were uploaded after it, in order (`newer`: newest first)."""
+    titles = [file.get("title") for seen in reversed(newer) for file in seen.get("files") or []]
+    done = 0
+    for chart in message.charts:
+        if chart.title not in titles:
+            break
+        titles = titles[titles.index(chart.title) + 1 :]
+        done += 1
+    return done
+
 
 def slack_error(refused: SlackApiError) -> str:
     """Slack's error code (``not_in_channel``...), or the HTTP status when the answer was not JSON."""

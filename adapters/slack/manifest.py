@@ -5,10 +5,14 @@ for, and why:
 
 - bot scopes: ``commands`` (the slash commands), ``chat:write`` (questions, progress, results;
   private answers), ``channels:read``/``groups:read``/``mpim:read``/``im:read`` (who is in the
-  channel an assessment starts in: ``conversations.members``), ``users:read`` (names, and time
+  channel an assessment starts in, and whether whoever asks Accord to act in a channel is in it:
+  ``conversations.members``, for public and private channels and group DMs), ``users:read`` (names, and time
   zones for reminders: ``users.info``), ``files:write`` (charts and reports: ``files_upload_v2``),
   ``im:write`` (a person's private report and reminders: ``conversations.open``),
-  ``im:history`` (what a person types to Accord in its Messages tab: ``message.im`` events);
+  ``im:history`` (what a person types to Accord in its Messages tab: ``message.im`` events),
+  ``channels:history``/``groups:history``/``mpim:history`` (after a crash mid-send, whether
+  the message in flight reached the channel: ``conversations.history``, read for Accord's own
+  outbox ids only; without them that one message may appear twice);
 - slash commands ``/accord`` and ``/finalise``, with user names escaped so a mention arrives as
   ``<@U123|name>``;
 - interactivity (the Vote button and modal) and events (``app_home_opened`` for the App Home;
@@ -38,6 +42,9 @@ BOT_SCOPES = (
     "files:write",
     "im:write",
     "im:history",
+    "channels:history",
+    "groups:history",
+    "mpim:history",
 )
 BOT_EVENTS = ("app_home_opened", "message.im", "app_uninstalled", "tokens_revoked")
 

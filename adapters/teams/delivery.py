@@ -28,7 +28,7 @@ from adapters.teams import cards
 from adapters.teams.connector import ServiceUrlRefused
 from adapters.teams.directory import PLATFORM
 from adapters.teams.references import ReferenceBook
-from bot.delivery import RetryLater, Undeliverable
+from bot.delivery import Attempt, RetryLater, Undeliverable
 from engine.assessment import Conversation, Identity
 from engine.views import Message
 
@@ -52,9 +52,16 @@ class TeamsDeliverer:
         return activity
 
     async def deliver(
-        self, conversation: Conversation, message: Message, previous: dict[str, Any] | None, done: dict[str, Any] | None = None
+        self,
+        conversation: Conversation,
+        message: Message,
+        previous: dict[str, Any] | None,
+        done: dict[str, Any] | None = None,
+        attempt: Attempt | None = None,
     ) -> dict[str, Any] | None:
         # A card and its images go in one activity: there is never a part delivered, so `done` is unused.
+        # Teams offers no way to find a message by an id of Accord's, so `attempt` is unused too: a
+        # message whose first attempt died with its process (`attempt.uncertain`) may show twice.
         try:
             if message.audience.person is not None:
                 await self.send_to_person(message.audience.person, message)

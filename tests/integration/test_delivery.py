@@ -43,7 +43,7 @@ class Platform:
         self.received: list[tuple[Conversation, str, dict | None]] = []
         self.refusals: list[Exception] = []
 
-    async def deliver(self, conversation, message, previous, done=None):
+    async def deliver(self, conversation, message, previous, done=None, attempt=None):
         if self.refusals:
             raise self.refusals.pop(0)
         self.received.append((conversation, message.heading, previous))
@@ -89,7 +89,7 @@ async def test_only_the_newest_version_of_a_keyed_message_is_sent(db_engine):
     sent = []
     platform.deliver_original = platform.deliver
 
-    async def recording(conversation, message, previous, done=None):
+    async def recording(conversation, message, previous, done=None, attempt=None):
         sent.append((message.footer, previous))
         return await platform.deliver_original(conversation, message, previous)
 
@@ -177,7 +177,7 @@ async def test_a_version_queued_while_the_older_one_is_delivered_follows_it(db_e
     queue(db_engine, clock, (BOARD, progress(1)))
     original = platform.deliver
 
-    async def a_vote_arrives_meanwhile(conversation, message, previous, done=None):
+    async def a_vote_arrives_meanwhile(conversation, message, previous, done=None, attempt=None):
         if not platform.received:
             queue(db_engine, clock, (BOARD, progress(2)))
         return await original(conversation, message, previous)

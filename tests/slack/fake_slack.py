@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,9 @@ class Posted:
     blocks: list[dict]
     text: str
     edits: int = 0
+    metadata: dict | None = None  # chat.postMessage's message metadata, shown by conversations.history
+    at: float = field(default_factory=time.time)  # when Slack took it (the fake's ts are not times)
+    files: list[dict] = field(default_factory=list)  # a file upload's message: the files shared
 
     def all_text(self) -> str:
         return _block_text(self.blocks) + "\n" + self.text
@@ -61,6 +65,9 @@ class FakeSlack:
     socket_acks: list[dict] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=lambda: defaultdict(list))
     delays: dict[str, float] = field(default_factory=dict)  # method -> seconds Slack takes to answer
+    # method -> seconds Slack takes to answer after doing what it was asked (a post made, its answer late)
+    slow_answers: dict[str, float] = field(default_factory=dict)
+    shared_files: list[Posted] = field(default_factory=list)  # the messages file uploads leave in a channel
     base_url: str = ""
     page_size: int = 2  # conversations.members pages small, so paging is exercised
 
@@ -157,7 +164,10 @@ class FakeSlack:
         handler = getattr(self, "m_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": True})
-        return web.json_response(handler(params))
+        answer = handler(params)
+        if method in self.slow_answers:
+            await asyncio.sleep(self.slow_answers[method])
+        return web.json_response(answer)
 
     # ------------------------------------------------------------------------ methods
 
@@ -188,8 +198,35 @@ class FakeSlack:
         elif channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
         ts = f"1700000000.{next(self._ts):06d}"
-        self.posted.append(Posted(channel, ts, params.get("blocks") or [], params.get("text", "")))
+        metadata = params.get("metadata")
+        metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+        self.posted.append(Posted(channel, ts, params.get("blocks") or [], params.get("text", ""), metadata=metadata))
         return {"ok": True, "channel": channel, "ts": ts}
+
+    def m_conversations_history(self, params: dict) -> dict:
+        """Newest first, from ``oldest`` on, in pages of ``limit``; metadata only when asked for."""
+        channel = params.get("channel")
+        if channel not in self.channels and not str(channel).startswith("D"):
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(params.get("oldest") or 0)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = [p for p in self.posted + self.shared_files if p.channel == channel and p.at >= oldest]
+        found.sort(key=lambda p: p.ts, reverse=True)
+        start, limit = int(params.get("cursor") or 0), int(params.get("limit") or 100)
+        page = found[start : start + limit]
+        messages = []
+        for posted in page:
+            message = {"type": "message", "ts": posted.ts, "text": posted.text, "user": BOT_USER, "bot_id": "BACCORD"}
+            if posted.blocks:
+                message["blocks"] = posted.blocks
+            if posted.files:
+                message["files"] = posted.files
+            if with_metadata and posted.metadata:
+                message["metadata"] = posted.metadata
+            messages.append(message)
+        after = start + limit
+        more = after < len(found)
+        return {"ok": True, "messages": messages, "has_more": more, "response_metadata": {"next_cursor": str(after) if more else ""}}
 
     def m_chat_update(self, params: dict) -> dict:
         for posted in self.posted:
@@ -216,6 +253,10 @@ class FakeSlack:
         files = params["files"]
         done = [{**self._files[f["id"]], "title": f.get("title")} for f in files]
         self.uploads.append({"channel": params.get("channel_id"), "files": done, "comment": params.get("initial_comment")})
+        if params.get("channel_id"):
+            ts = f"1700000000.{next(self._ts):06d}"
+            shared = [{"id": f["id"], "title": f.get("title")} for f in done]
+            self.shared_files.append(Posted(params["channel_id"], ts, [], "", files=shared))
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 
     def m_apps_connections_open(self, params: dict) -> dict:
