@@ -226,9 +226,8 @@ def _reset(engine: Engine, size: int, kinds: tuple[str, ...]) -> None:
         )
         run(f"UPDATE schedule SET question_id = (SELECT focus_question_id FROM assessment WHERE id = schedule.assessment_id), round_number = 1 WHERE {due('deadlines')}")
         run(f"UPDATE round SET closes_at = :past WHERE {due('deadlines')}")
-        # Changed behind the repository's back, so say so as every writer must: a new version.
-        # Otherwise the copies kept from the last run (storage.tracking) would still be current.
-        run(f"UPDATE assessment SET version = version + 1 WHERE {due('deadlines').replace('assessment_id IN', 'id IN')}")
+        # Changed behind the repository's back: the database moves those assessments' versions on
+        # itself (migration 0006), so the copies kept from the last run (storage.tracking) go unused.
         if "reminders" in kinds:
             run(f"UPDATE schedule SET remind_at = :opened WHERE {due('reminders')}")
         if "deadlines" in kinds:
@@ -286,16 +285,16 @@ def _report(rows: list[tuple], notes: list[str], load: str) -> str:
     lines += [
         "",
         "Each due row is found through an index on its time (`ix_schedule_remind_at`, `_deadline_at`, "
-        "`_digest_at`), so the figures barely move from 10,000 to 100,000 assessments. The reminder "
-        "sweep reads a whole batch (up to 200 assessments) in a handful of set-based queries and "
-        "queues its reminders with one multi-row INSERT. The digest sweep reads a batch of whole "
-        "assessments the same way. The deadline sweep changes the assessments it reveals: it loads its "
-        "batch through the repository's `get_many` (the versions under lock, then four queries for "
-        "every assessment not already kept in the process's cache), reveals each one and saves the "
-        "difference, about 1 ms per reveal on SQLite; on PostgreSQL each save is still a few "
+        "`_digest_at`), so the figures barely move from 10,000 to 100,000 assessments. Every sweep "
+        "reads its batch (up to 200 assessments) through the assessment repository's `get_many`, "
+        "the one loader: the versions (under lock for reminders and deadlines), then four queries "
+        "for every assessment not already kept in the process's cache. The reminder sweep adds one "
+        "query for the members' time zones and one for the reminders so far, and queues its "
+        "reminders with one multi-row INSERT. The deadline sweep reveals each due round and saves "
+        "the difference, about 1 ms per reveal on SQLite; on PostgreSQL each save is still a few "
         "statements per assessment, each a round trip to the server. Between runs the benchmark "
-        "reopens the due rounds behind the repository's back, and bumps their versions as every "
-        "writer must, so each run loads them from the tables. "
+        "reopens the due rounds behind the repository's back; the database moves their versions on "
+        "(migration 0006), so each run loads them from the tables. "
         "All sweeps write one transaction per batch. The due assessments' "
         f"fixtures carry the full framework snapshot; the rest a one-question extract, which no sweep "
         f"reads. The machine was shared with other work (load average {load} when the run started); the "

@@ -34,6 +34,13 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench.what_if import (
+    SAVEPOINTS_THROUGH_SQLALCHEMY,
+    WITHOUT_TRACKING_CACHE,
+    savepoints_through_sqlalchemy,
+    without_tracking_cache,
+)
+
 SECRET = "bench-signing-secret"
 TEAM = "T-BENCH"
 CHANNEL = "C-BENCH"
@@ -110,8 +117,7 @@ def _serve_bare_bolt(ready, process_before_response: bool, slack_port: int) -> N
     asyncio.run(main())
 
 
-# What-if servers: Accord without one of its speed mechanisms, to show what each one is worth
-# (a mechanism stays only while the ratio needs it; docs/architecture.md).
+# What-if servers (`bench.what_if`): Accord without one of its speed mechanisms.
 WITHOUT_COURIER = "without the courier"  # private confirmations sent by the server process itself
 
 
@@ -126,6 +132,10 @@ def _serve_accord(ready, slack_port: int, database: str, what_if: str | None = N
     from bot.server import build_runtime, create_web_app
 
     logging.disable(logging.WARNING)
+    if what_if == WITHOUT_TRACKING_CACHE:
+        without_tracking_cache()
+    if what_if == SAVEPOINTS_THROUGH_SQLALCHEMY:
+        savepoints_through_sqlalchemy()
     config = parse_config(
         "slack:\n  signing_secret: ${S}\n  bot_token: ${T}\n  api_url: ${U}\n",
         environ={"S": SECRET, "T": "xoxb-bench", "U": f"http://127.0.0.1:{slack_port}/api/"},
@@ -281,26 +291,52 @@ async def _measure(url: str, make_body, clients: int, requests: int, seconds: fl
     return await measure(url, _as_slack_sends(make_body), clients, requests, seconds, warmup=WARMUP, failed=refused)
 
 
+def _paired(reference_url: str, url: str, make_body, pid: int | None = None) -> tuple[tuple[dict, dict], tuple[dict, dict]]:
+    """The bare app and Accord measured turn about, so each ratio compares them at one machine speed.
+
+    This shared machine's speed moves by half from minute to minute: measured minutes apart, the
+    bare app's rate and Accord's would mostly show the drift. So the one-client runs go back to
+    back, then `TEN_CLIENT_RUNS` pairs of ten-client runs (bare, then Accord); the pair with the
+    median ratio is kept. Returns ((bare one, bare ten), (Accord one, Accord ten)).
+    """
+    bare_body = lambda client, i: _action_body(MEMBERS[client])  # noqa: E731
+    bare_one = asyncio.run(_measure(reference_url, bare_body, 1, ONE_CLIENT_REQUESTS, None))
+    one = asyncio.run(_measure(url, make_body, 1, ONE_CLIENT_REQUESTS, None))
+    pairs = []
+    for _ in range(TEN_CLIENT_RUNS):
+        bare = asyncio.run(_measure(reference_url, bare_body, 10, TEN_CLIENT_MAX_REQUESTS, TEN_CLIENT_SECONDS))
+        pairs.append((bare, _ten_clients(url, make_body, pid)))
+        time.sleep(1.0)  # Accord's outbox settles before the bare app is measured again
+    pairs.sort(key=lambda pair: pair[1]["rate"] / pair[0]["rate"])
+    bare, ten = pairs[len(pairs) // 2]
+    ten["rates"] = [pair[1]["rate"] for pair in pairs]
+    ten["ratios"] = [pair[1]["rate"] / pair[0]["rate"] for pair in pairs]
+    return (bare_one, bare), (one, ten)
+
+
+def _ten_clients(url: str, make_body, pid: int | None, *, tree: bool = False) -> dict:
+    """One ten-client run; with `pid`, the server's CPU per vote (`tree`: of every process under it)."""
+    helpers = [] if tree else _children(pid)
+    if tree:
+        before, helpers_before = _tree_cpu_seconds(pid), 0.0
+    else:
+        before, helpers_before = _cpu_seconds(pid), sum(_cpu_seconds(h) for h in helpers)
+    ten = asyncio.run(_measure(url, make_body, 10, TEN_CLIENT_MAX_REQUESTS, TEN_CLIENT_SECONDS))
+    if pid is not None:
+        votes = ten["n"] + WARMUP
+        after = _tree_cpu_seconds(pid) if tree else _cpu_seconds(pid)
+        ten["cpu_ms"] = (after - before) * 1000 / votes
+        ten["helper_cpu_ms"] = (sum(_cpu_seconds(h) for h in helpers) - helpers_before) * 1000 / votes
+    return ten
+
+
 def _both(url: str, make_body, pid: int | None = None, *, tree: bool = False) -> tuple[dict, dict]:
     """One client, then ten clients `TEN_CLIENT_RUNS` times (the median run by rate is kept: this machine is shared).
 
     `tree`: `pid` is a supervisor; its CPU per vote is that of every process under it.
     """
     one = asyncio.run(_measure(url, make_body, 1, ONE_CLIENT_REQUESTS, None))
-    runs = []
-    for _ in range(TEN_CLIENT_RUNS):
-        helpers = [] if tree else _children(pid)
-        if tree:
-            before, helpers_before = _tree_cpu_seconds(pid), 0.0
-        else:
-            before, helpers_before = _cpu_seconds(pid), sum(_cpu_seconds(h) for h in helpers)
-        ten = asyncio.run(_measure(url, make_body, 10, TEN_CLIENT_MAX_REQUESTS, TEN_CLIENT_SECONDS))
-        if pid is not None:
-            votes = ten["n"] + WARMUP
-            after = _tree_cpu_seconds(pid) if tree else _cpu_seconds(pid)
-            ten["cpu_ms"] = (after - before) * 1000 / votes
-            ten["helper_cpu_ms"] = (sum(_cpu_seconds(h) for h in helpers) - helpers_before) * 1000 / votes
-        runs.append(ten)
+    runs = [_ten_clients(url, make_body, pid, tree=tree) for _ in range(TEN_CLIENT_RUNS)]
     runs.sort(key=lambda run: run["rate"])
     ten = runs[len(runs) // 2]
     ten["rates"] = [run["rate"] for run in runs]
@@ -416,22 +452,22 @@ def run() -> str:
     with Server(_serve_fake_slack) as slack_port, tempfile.TemporaryDirectory(prefix="accord-bench-") as folder:
         with Server(_serve_bare_bolt, False, slack_port) as port:
             bare_default = _both(f"http://127.0.0.1:{port}/slack/events", lambda client, i: _action_body(MEMBERS[client]))
-        with Server(_serve_bare_bolt, True, slack_port) as port:
-            bare_fast = _both(f"http://127.0.0.1:{port}/slack/events", lambda client, i: _action_body(MEMBERS[client]))
-        database = str(Path(folder) / "accord.db")
-        accord_server = Server(_serve_accord, slack_port, database)
-        with accord_server as port:
-            url = f"http://127.0.0.1:{port}/slack/events"
-            asyncio.run(_start_assessment(url))
-            accord = _both(url, lambda client, i: _vote_body(MEMBERS[client], question_id, i), accord_server.pid)
-        service_p50 = _service_only(database, question_id)
-        service_late_p50 = _service_only(str(Path(folder) / "accord-late.db"), question_id, late=True)
-        what_if = {}
-        for without in (WITHOUT_COURIER,):
-            with Server(_serve_accord, slack_port, str(Path(folder) / f"accord-{len(what_if)}.db"), without) as port:
+        with Server(_serve_bare_bolt, True, slack_port) as bare_port:
+            reference = f"http://127.0.0.1:{bare_port}/slack/events"
+            database = str(Path(folder) / "accord.db")
+            accord_server = Server(_serve_accord, slack_port, database)
+            with accord_server as port:
                 url = f"http://127.0.0.1:{port}/slack/events"
                 asyncio.run(_start_assessment(url))
-                what_if[without] = _both(url, lambda client, i: _vote_body(MEMBERS[client], question_id, i))
+                bare_fast, accord = _paired(reference, url, lambda client, i: _vote_body(MEMBERS[client], question_id, i), accord_server.pid)
+            service_p50 = _service_only(database, question_id)
+            service_late_p50 = _service_only(str(Path(folder) / "accord-late.db"), question_id, late=True)
+            what_if = {}
+            for without in (WITHOUT_COURIER, WITHOUT_TRACKING_CACHE, SAVEPOINTS_THROUGH_SQLALCHEMY):
+                with Server(_serve_accord, slack_port, str(Path(folder) / f"accord-{len(what_if)}.db"), without) as port:
+                    url = f"http://127.0.0.1:{port}/slack/events"
+                    asyncio.run(_start_assessment(url))
+                    what_if[without] = _paired(reference, url, lambda client, i: _vote_body(MEMBERS[client], question_id, i))
         postgres = _on_postgresql(folder, slack_port, question_id)
     return _section(
         bare_default, bare_fast, accord, what_if, postgres, (service_p50, service_late_p50), (load_before, os.getloadavg()[0])
@@ -530,7 +566,10 @@ for Slack: it signs every request with slack_sdk's `SignatureVerifier` as Slack 
 written on asyncio streams (`bench/loopback.py`), as is the stand-in for Slack's Web API, so that
 the two take as little as they can of the {os.cpu_count()} cores the server is measured on. One client sends {ONE_CLIENT_REQUESTS}
 requests one after another (after {WARMUP} to warm up); ten clients send requests concurrently for
-{TEN_CLIENT_SECONDS:g} s (at most {TEN_CLIENT_MAX_REQUESTS}), {TEN_CLIENT_RUNS} times, and the run with the median rate is shown. Accord's
+{TEN_CLIENT_SECONDS:g} s (at most {TEN_CLIENT_MAX_REQUESTS}), {TEN_CLIENT_RUNS} times. The bare `process_before_response=True` app
+and each Accord server are measured turn about (one-client runs back to back, then {TEN_CLIENT_RUNS} pairs of ten-client runs),
+because this machine's speed moves by half within minutes; the pair with the median ratio is shown
+(Accord's share of bare bolt in the {TEN_CLIENT_RUNS} pairs: {", ".join(f"{r:.2f}" for r in accord[1].get("ratios", []))}). Accord's
 response to a vote comes after the vote is committed to SQLite (WAL, `synchronous=FULL`; votes
 that arrive together share one commit), and after the response its courier process posts the
 voter's ephemeral confirmation (`chat.postEphemeral`) and its outbox dispatcher updates the
@@ -542,7 +581,7 @@ production.
 {_row("bare bolt `AsyncApp`, default mode, ack only (reference)", bare_default)}
 {_row("bare bolt `AsyncApp`, `process_before_response=True`, ack only", bare_fast)}
 {_row("Accord: signed `view_submission` vote, committed (SQLite)", accord)}
-{_row(f"what-if: Accord {WITHOUT_COURIER} (not shipped; see below)", what_if[WITHOUT_COURIER])}
+{_what_if_rows(what_if)}
 {_postgres_rows(postgres)}
 
 {verdict}
@@ -567,20 +606,26 @@ benchmark's client, the stand-in for Slack and the courier share the machine's c
 The load average was {load[0]:.1f} before the run and {load[1]:.1f} after it.
 
 The what-if rows run the same server without one of its speed mechanisms, to show what each is
-worth against the target (a mechanism stays only while the ratio needs it): {_what_if_words(what_if, bare_fast)}
+worth against the target (a mechanism stays only while the ratio needs it): {_what_if_words(what_if)}
 See `docs/slack.md` ("Speed") for what was done and what is left.
 
 {_postgres_text(postgres)}
 """
 
 
-def _what_if_words(what_if: dict[str, tuple], bare_fast: tuple) -> str:
-    bare_rate = bare_fast[1]["rate"]
+def _what_if_rows(what_if: dict[str, tuple]) -> str:
+    return "\n".join(_row(f"what-if: Accord {without} (not shipped; see below)", figures) for without, (_, figures) in what_if.items())
+
+
+def _what_if_words(what_if: dict[str, tuple]) -> str:
     parts = []
-    for without, figures in what_if.items():
-        share = figures[1]["rate"] / bare_rate
+    for without, (bare, figures) in what_if.items():
+        share = figures[1]["rate"] / bare[1]["rate"]
         verdict = "would still meet" if share >= TARGET_RATE_SHARE else "would miss"
-        parts.append(f"{without}, {figures[1]['rate']:.0f} votes/s, {share:.2f} of bare bolt: it {verdict} the target")
+        parts.append(
+            f"{without}, {figures[1]['rate']:.0f} votes/s against bare bolt's {bare[1]['rate']:.0f} in the same minutes, "
+            f"{share:.2f}: it {verdict} the target"
+        )
     return "; ".join(parts) + "."
 
 

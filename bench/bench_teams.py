@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.what_if import WITHOUT_TRACKING_CACHE, without_tracking_cache
+
 MEMBERS = [f"member-{n:02d}" for n in range(10)]
 TENANT = "tenant-bench"
 CHANNEL = "19:bench"
@@ -118,17 +120,9 @@ def _serve_bare(kind: str, ready, port_out) -> None:
     _run_app(app, ready, port_out)
 
 
-# What-if: Accord's prebuilt statements run through SQLAlchemy's public `Connection.execute`
-# instead of `storage.statements.run` (compiled once, handed to the driver), to show what that
-# mechanism is worth against the target.
-WITH_EXECUTE = "statements through Connection.execute"
-
-
 def _serve_accord(database: str, what_if: str | None, ready, port_out) -> None:
-    if what_if == WITH_EXECUTE:
-        from storage import statements
-
-        statements.run = lambda connection, statement, parameters: connection.execute(statement, parameters)
+    if what_if == WITHOUT_TRACKING_CACHE:
+        without_tracking_cache()
     from adapters.teams.platform import TeamsPlatform
     from bot.app import build
     from bot.config import parse_config
@@ -316,7 +310,7 @@ def run() -> str:
             process.terminate()
         recorded = lambda payload: b"We recorded your vote" in payload or b"We changed your vote" in payload  # noqa: E731
         service_url = _stand_in_connector()
-        for key, what_if in (("accord", None), ("what-if", WITH_EXECUTE)):
+        for key, what_if in (("accord", None), ("what-if", WITHOUT_TRACKING_CACHE)):
             with tempfile.TemporaryDirectory() as folder:
                 database = os.path.join(folder, "bench.db")
                 process, port = _start(_serve_accord, database, what_if)
@@ -374,15 +368,15 @@ voter's refreshed card saying the vote was recorded, which is sent after the com
 {row("bare botbuilder CloudAdapter bot, stock (reference)", "bare-stock")}
 {row("bare bot, connector clients built once", "bare-reused")}
 {row("Accord: vote committed on SQLite, own card back, shared card updated", "accord")}
-{row(f"what-if: Accord with its {WITH_EXECUTE} (not shipped)", "what-if")}
+{row(f"what-if: Accord {WITHOUT_TRACKING_CACHE} (not shipped)", "what-if")}
 
 Votes stored at the end: {votes} (one per member per round, whatever the number of changes).
 
 **Target**, with {CLIENTS} clients on SQLite: at least {TARGET_TIMES_STOCK}x the stock bot's rate and at least
 {TARGET_SHARE_OF_BARE:.2f} of the bare bot's with its clients built once, every answer the voter's card. Accord
 {verdict} it here: {accord['per_second']:.0f} votes/s, {accord['per_second'] / stock:.1f}x the stock bot and
-{accord['per_second'] / bare:.2f} of the bare bot. The what-if row runs Accord with its
-{WITH_EXECUTE} rather than `storage.statements.run`: {results['what-if']['per_second']:.0f} votes/s,
+{accord['per_second'] / bare:.2f} of the bare bot. The what-if row runs Accord
+{WITHOUT_TRACKING_CACHE} (`storage/tracking.py`): {results['what-if']['per_second']:.0f} votes/s,
 {results['what-if']['per_second'] / stock:.1f}x the stock bot and {results['what-if']['per_second'] / bare:.2f} of the bare bot.
 
 **Where the time goes.**

@@ -352,7 +352,7 @@ class Sweeper:
     def _digest_batch(self, due: list[tuple[str, datetime]], now: datetime) -> int:
         with SqlUnitOfWork(self.database) as uow:
             repository = uow.schedule
-            views = repository.assessments([assessment_id for assessment_id, _ in due])
+            views = uow.assessments.get_many([assessment_id for assessment_id, _ in due])
             outgoing: list[Outgoing] = []
             plans: list[tuple[str, datetime | None]] = []
             for assessment_id, digest_at in due:

@@ -74,17 +74,19 @@ class SharedTransaction:
         return name
 
     def release(self, name: str) -> None:
+        """Keep the command's writes in the shared transaction."""
         self._driver().execute(f"RELEASE SAVEPOINT {name}")
 
     def _driver(self) -> Any:
         # Every grouped command begins and releases a savepoint: two fixed statements that need
-        # nothing of SQLAlchemy's (no parameters, no result), and going through its execution
-        # context cost an eighth of a grouped vote. So they go straight to the driver's
-        # connection (sqlite3 or psycopg) of the same transaction; its errors reach the command
-        # or the group as any other exception would. Rolling back to a savepoint, rare, goes the
-        # usual way. On PostgreSQL a row lock taken inside a savepoint that is rolled back is
-        # let go, which is why only a command whose savepoint was released counts as holding
-        # its assessment (`storage.tracking.PendingCache`).
+        # nothing of SQLAlchemy's (no parameters, no result). Through its execution context they
+        # cost a sixth of a grouped vote, enough to miss the Slack target (the what-if rows of
+        # docs/benchmarks.md), so they go to the driver's connection (sqlite3 or psycopg) of the
+        # same transaction, `PoolProxiedConnection.driver_connection`; its errors reach the
+        # command or the group as any other exception would. Rolling back to a savepoint, rare,
+        # goes the usual way. On PostgreSQL a row lock taken inside a savepoint that is rolled
+        # back is let go, which is why only a command whose savepoint was released counts as
+        # holding its assessment (`storage.tracking.PendingCache`).
         return self.connection.connection.driver_connection
 
     def roll_back_to(self, name: str) -> None:
@@ -196,6 +198,7 @@ class GroupCommit:
                             outcomes.append((job.future, False, failed))
                     if shared.held:
                         shared.held.write(SessionOnDemand(connection))  # type: ignore[arg-type]
+                    shared.cache.settle(connection)
         except Exception as failed:  # noqa: BLE001 - the commit (or BEGIN) failed: nothing was stored
             log.error("a group of %d commands could not be committed: %s", len(group), failed)
             own = {id(future): value for future, ok, value in outcomes if not ok}

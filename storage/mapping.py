@@ -40,41 +40,31 @@ from engine.framework import Framework, parse_framework
 from engine.reminders import ScheduleOverrides
 from storage.tables import AssessmentRow, MemberRow, RoundRow, VoteRow
 
-# An assessment's framework snapshot is written once, when it starts, and never changes, so a
-# parsed snapshot can be kept. Parsing one (25 questions, 125 descriptors) is a fifth of the cost
-# of a command. Most assessments share a framework version, so a parse is also reused across
-# assessments whose stored snapshot is equal to one already parsed (comparing two dicts is far
-# cheaper than parsing one); an edited framework file makes a different snapshot and its own parse.
-_BY_ASSESSMENT: OrderedDict[tuple[str, str, int], Framework] = OrderedDict()
-_BY_VERSION: OrderedDict[tuple[str, int], list[tuple[dict, Framework]]] = OrderedDict()
-_SNAPSHOTS_LOCK = threading.Lock()
-_KEPT = 512
+# Parsing a framework snapshot (25 questions, 125 descriptors) is a fifth of the cost of a
+# command, and most assessments share a framework version, so a parse is reused for any stored
+# snapshot equal to one already parsed: comparing two dicts is far cheaper than parsing one. The
+# comparison is what makes it safe: a snapshot changed in the database (an edited framework file,
+# a repair by hand) is parsed afresh.
+_PARSED: OrderedDict[tuple[str, int], list[tuple[dict, Framework]]] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
+_VERSIONS_KEPT = 64
+_VARIANTS_KEPT = 8
 
 
 def _snapshot(row: AssessmentRow) -> Framework:
-    key = (row.id, row.framework_id, row.framework_version)
     version = (row.framework_id, row.framework_version)
-    with _SNAPSHOTS_LOCK:
-        framework = _BY_ASSESSMENT.get(key)
-        if framework is not None:
-            _BY_ASSESSMENT.move_to_end(key)
-            return framework
-        for raw, parsed in _BY_VERSION.get(version, ()):
+    with _PARSED_LOCK:
+        for raw, parsed in _PARSED.get(version, ()):
             if raw == row.framework_snapshot:
-                framework = parsed
-                break
-    if framework is None:
-        framework = parse_framework(row.framework_snapshot, source=f"the framework snapshot of assessment {row.id}")
-        with _SNAPSHOTS_LOCK:
-            variants = _BY_VERSION.setdefault(version, [])
-            if len(variants) < 8:
-                variants.append((row.framework_snapshot, framework))
-            while len(_BY_VERSION) > _KEPT:
-                _BY_VERSION.popitem(last=False)
-    with _SNAPSHOTS_LOCK:
-        _BY_ASSESSMENT[key] = framework
-        while len(_BY_ASSESSMENT) > _KEPT:
-            _BY_ASSESSMENT.popitem(last=False)
+                _PARSED.move_to_end(version)
+                return parsed
+    framework = parse_framework(row.framework_snapshot, source=f"the framework snapshot of assessment {row.id}")
+    with _PARSED_LOCK:
+        variants = _PARSED.setdefault(version, [])
+        variants.insert(0, (row.framework_snapshot, framework))
+        del variants[_VARIANTS_KEPT:]
+        while len(_PARSED) > _VERSIONS_KEPT:
+            _PARSED.popitem(last=False)
     return framework
 
 

@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from engine.assessment import Identity
 from storage.tables import PersonProfileRow
+
+_profiles = PersonProfileRow.__table__
 
 
 @dataclass(frozen=True)
@@ -56,14 +60,22 @@ class ProfileRepository:
         return found
 
     def record(self, identity: Identity, now: datetime, *, timezone: str | None, working_hours: dict[str, Any] | None = None) -> None:
-        row = self._row(identity) or PersonProfileRow(
-            platform=identity.platform, workspace=identity.workspace, user_id=identity.user_id, updated_at=now
+        """Keep what the platform said; one statement, so two processes told at once both succeed."""
+        dialect = self._session.connection().dialect.name
+        statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(_profiles).values(
+            platform=identity.platform,
+            workspace=identity.workspace,
+            user_id=identity.user_id,
+            timezone=timezone,
+            working_hours=working_hours,
+            updated_at=now,
         )
-        row.timezone = timezone
-        row.working_hours = working_hours
-        row.updated_at = now
-        self._session.add(row)
-        self._session.flush()
+        self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["platform", "workspace", "user_id"],
+                set_={"timezone": statement.excluded.timezone, "working_hours": statement.excluded.working_hours, "updated_at": now},
+            )
+        )
 
     def _row(self, identity: Identity) -> PersonProfileRow | None:
         return self._session.exec(

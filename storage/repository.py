@@ -51,7 +51,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import Select
 from sqlmodel import Session, SQLModel
 
-from engine.assessment import Assessment, AssessmentStatus, Conversation
+from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity
 from engine.errors import NotFound
 from storage import mapping, schedule, statements
 from storage.changes import change_set, changed_columns
@@ -69,6 +69,7 @@ _round: Table = RoundRow.__table__
 _vote: Table = VoteRow.__table__
 
 _VERSION_BY_ID = select(_assessment.c.id, _assessment.c.version).where(_assessment.c.id == bindparam("b_id"))
+_VERSION_NOW = select(_assessment.c.version).where(_assessment.c.id == bindparam("b_id"))  # after writing
 _IN_CONVERSATION = (
     _assessment.c.platform == bindparam("b_platform"),
     _assessment.c.workspace == bindparam("b_workspace"),
@@ -130,6 +131,14 @@ class AssessmentSummary:
     channel_id: str
 
 
+@dataclass(frozen=True)
+class RowIds:
+    """The ids of a loaded assessment's member and round rows, which the scheduler's rows point to."""
+
+    members: dict[Identity, int]
+    rounds: dict[tuple[str, int], int]  # (question id, round number)
+
+
 class AssessmentRepository:
     """Assessments in one session: loaded whole, tracked, and saved as a difference."""
 
@@ -138,7 +147,7 @@ class AssessmentRepository:
         self._cache = cache
         self._seen: dict[str, Tracked] = {}
         self._added: set[str] = set()  # new in this unit of work: loaded back once before being cached
-        self._bumped: set[str] = set()  # whose version this unit of work moved on
+        self._written: set[str] = set()  # whose rows this unit of work changed
 
     @property
     def seen(self) -> list[Assessment]:
@@ -239,6 +248,14 @@ class AssessmentRepository:
             AssessmentSummary(r.id, r.title, AssessmentStatus(r.status), r.created_at, r.channel_id) for r in rows
         ]
 
+    def row_ids(self, assessment_id: str) -> RowIds:
+        """The row ids of an assessment loaded in this unit of work (and written, if it is new)."""
+        tracked = self._seen[assessment_id]
+        return RowIds(
+            {identity: stored.id for identity, stored in tracked.members.items()},
+            {key: stored.id for key, stored in tracked.rounds.items()},
+        )
+
     # ----------------------------------------------------------------------- saving
 
     def save(self, assessment: Assessment) -> None:
@@ -265,18 +282,18 @@ class AssessmentRepository:
         if isinstance(self._cache, PendingCache):
             for assessment_id, tracked in self._seen.items():
                 if assessment_id not in self._added:
-                    self._cache.put(tracked, moved_on=assessment_id in self._bumped)
+                    self._cache.put(tracked, written=assessment_id in self._written)
         elif self._cache is not None:
             for assessment_id, tracked in self._seen.items():
                 if assessment_id not in self._added:
                     self._cache.put(tracked)
-        self._bumped.clear()
+        self._written.clear()
 
     def forget(self) -> None:
         """Drop the identity map: after a rollback the state in it no longer says what is stored."""
         self._seen.clear()
         self._added.clear()
-        self._bumped.clear()
+        self._written.clear()
 
     # -------------------------------------------------------------------- internals
 
@@ -286,7 +303,7 @@ class AssessmentRepository:
     def _find(self, statement: Select, parameters: dict[str, Any], for_update: bool) -> Assessment | None:
         if for_update:
             statement = _LOCKED[statement]  # FOR UPDATE is left out of the SQL on SQLite
-        hit = statements.run(self._connection(), statement, parameters).first()
+        hit = self._connection().execute(statement, parameters).first()
         if hit is None:
             return None
         assessment_id, version = hit
@@ -297,9 +314,10 @@ class AssessmentRepository:
                 tracked = self._load(assessment_id)
             self._seen[assessment_id] = tracked
             return tracked.assessment
-        if tracked.version is not None and tracked.version != version:
+        if tracked.version is not None and tracked.version != version and assessment_id not in self._written:
             # Someone committed a change since this unit of work loaded it: the object in hand
-            # is stale, and saving it would fail anyway. Say so now.
+            # is stale, and saving it would fail anyway. Say so now. (A version this unit of work
+            # moved on itself is no news: it holds the assessment since.)
             raise ConcurrentChange()
         return tracked.assessment
 
@@ -348,35 +366,30 @@ class AssessmentRepository:
             connection.execute(
                 _INSERT_ASSESSMENT, {**mapping.assessment_fixed_columns(assessment), **columns, "version": 1}
             )
-            tracked.version, tracked.columns = 1, columns
-            assessment_changes = {}
+            tracked.columns = columns
         changed = not changes.empty
         withdrawn, stepped_back = changes.withdrawn, changes.stepped_back
-        if changed and not inserted and isinstance(self._cache, PendingCache) and self._cache.moved_on(assessment.id):
-            # An earlier command of this shared transaction moved the version on, and the
-            # transaction holds the assessment's lock: nobody can have read the version in
-            # between, so one step per transaction tells every other process all they need
-            # (see PendingCache).
+        shared = isinstance(self._cache, PendingCache)
+        if changed and not inserted and shared and self._cache.holds(assessment.id):
+            # An earlier command of this shared transaction wrote it, and the transaction holds
+            # its lock since: nobody can have changed it in between (see PendingCache).
             if assessment_changes:
                 _update_row(connection, "assessment", Stored(None, tracked.columns), columns, key=assessment.id)
             tracked.columns = columns
         elif changed and not inserted:
             # The optimistic check: of two commands that loaded the same version, one writes.
             old = tracked.version
-            result = statements.run(
-                connection,
+            result = connection.execute(
                 statements.update_where("assessment", tuple(assessment_changes) + ("version",), ("id", "version")),
                 {**statements.values(assessment_changes), "v_version": old + 1, "k_id": assessment.id, "k_version": old},
             )
             if result.rowcount != 1:
                 raise ConcurrentChange()
-            tracked.version, tracked.columns = old + 1, columns
-            self._bumped.add(assessment.id)
+            tracked.columns = columns
 
         for key in withdrawn:
             question_id, number, voter = key
-            statements.run(
-                connection,
+            connection.execute(
                 _DELETE_VOTE, {"b_round": tracked.rounds[(question_id, number)].id, "b_member": tracked.members[voter].id}
             )
             del tracked.votes[key]
@@ -391,8 +404,7 @@ class AssessmentRepository:
             tracked.rounds[key] = Stored(stored.id, wanted, shape)
         for vote_key, stored, vote, wanted in changes.vote_updates:
             updated = changed_columns(stored.columns, wanted)
-            statements.run(
-                connection,
+            connection.execute(
                 statements.update_where("vote", tuple(updated), ("round_id", "member_id")),
                 {
                     **statements.values(updated),
@@ -413,8 +425,7 @@ class AssessmentRepository:
             )
             tracked.rounds[key] = Stored(result.inserted_primary_key[0], wanted, shape)
         if changes.new_votes:
-            statements.run(
-                connection,
+            connection.execute(
                 _INSERT_VOTE,
                 [
                     {"round_id": tracked.rounds[key[:2]].id, "member_id": tracked.members[key[2]].id, **wanted}
@@ -423,6 +434,14 @@ class AssessmentRepository:
             )
             for key, vote, wanted in changes.new_votes:
                 tracked.votes[key] = Stored(None, wanted, vote)
+
+        if changed:
+            self._written.add(assessment.id)
+            # Every row written moved the version on (the database's triggers, migration 0006),
+            # so the version this copy now stands for is read, not predicted; a shared
+            # transaction reads all its versions once, before its commit (PendingCache.settle).
+            if not shared:
+                tracked.version = connection.execute(_VERSION_NOW, {"b_id": assessment.id}).scalar_one()
 
         # The scheduler's row for this assessment (when reminders, a deadline or a digest are
         # due) follows the aggregate in the same transaction; most saves leave it as it is.
@@ -462,7 +481,7 @@ def _where(conversation: Conversation) -> dict[str, str]:
 def _update_row(connection: Connection, table: str, stored: Stored, wanted: Columns, *, key: Any = None) -> None:
     changes = changed_columns(stored.columns, wanted)
     row_id = stored.id if key is None else key
-    statements.run(connection, statements.update_where(table, tuple(changes), ("id",)), {**statements.values(changes), "k_id": row_id})
+    connection.execute(statements.update_where(table, tuple(changes), ("id",)), {**statements.values(changes), "k_id": row_id})
 
 
 # --------------------------------------------------------- the database's refusals

@@ -27,33 +27,22 @@ the sweep runs is either seen as having voted or reminded just before they did, 
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Text, and_, bindparam, cast, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from engine.assessment import (
-    Assessment,
-    AssessmentStatus,
-    Conversation,
-    Identity,
-    Member,
-    Role,
-    Round,
-    RoundState,
-    Vote,
-)
-from engine.framework import Framework, parse_framework
-from storage import mapping
+from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity, Round, RoundState
 from storage.scheduler_tables import ReminderRow, ScheduleRow
-from storage.tables import AssessmentRow, MemberRow, PersonProfileRow, RoundRow, VoteRow
+from storage.tables import AssessmentRow, MemberRow, PersonProfileRow, RoundRow
+
+if TYPE_CHECKING:
+    from storage.repository import AssessmentRepository
 
 _schedule = ScheduleRow.__table__
 _reminder = ReminderRow.__table__
@@ -105,11 +94,8 @@ def _open_round(assessment: Assessment) -> Round | None:
 
 @dataclass
 class OpenRound:
-    """One due assessment as the reminder sweep needs it.
-
-    `assessment` is a read-only view: every member, but only the open round (with its votes).
-    It is enough to decide and word reminders; it is never saved.
-    """
+    """One due assessment as the reminder sweep needs it: the assessment, its open round, the row
+    ids the reminder counts point to, and what each member's platform told us of their day."""
 
     assessment: Assessment
     round: Round
@@ -137,48 +123,8 @@ class Sent:
     at: datetime
 
 
-@dataclass
-class _FrameworkCache:
-    """Frameworks parsed from snapshots, reused while a snapshot's text is the same.
-
-    Nearly every assessment of an organisation shares one framework snapshot, so a sweep parses
-    it once rather than once per assessment (parsing and checking a framework takes a while).
-    """
-
-    entries: dict[tuple[str, int, str], Framework] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def get(self, assessment_id: str, framework_id: str, version: int, snapshot: str) -> Framework:
-        key = (framework_id, version, snapshot)
-        with self.lock:
-            framework = self.entries.get(key)
-        if framework is None:
-            framework = parse_framework(json.loads(snapshot), source=f"the framework snapshot of assessment {assessment_id}")
-            with self.lock:
-                if len(self.entries) >= 32:
-                    self.entries.pop(next(iter(self.entries)))
-                self.entries[key] = framework
-        return framework
-
-
-_frameworks = _FrameworkCache()
-
-
-@dataclass
-class _View:
-    assessment: Assessment
-    open_round: Round | None
-    open_round_id: int | None
-    member_ids: dict[Identity, int]
-    zones: dict[Identity, str | None]
-    working_hours: dict[Identity, dict[str, Any] | None]
-
-
 # Core tables: the sweeps read plain rows, without the ORM's bookkeeping.
-_assessments = AssessmentRow.__table__
 _members = MemberRow.__table__
-_rounds = RoundRow.__table__
-_votes = VoteRow.__table__
 _profiles = PersonProfileRow.__table__
 
 
@@ -186,8 +132,11 @@ _profiles = PersonProfileRow.__table__
 
 
 class ScheduleRepository:
-    def __init__(self, session: Session) -> None:
+    """The scheduler's rows; whole assessments come from the unit of work's assessment repository."""
+
+    def __init__(self, session: Session, assessments: AssessmentRepository) -> None:
         self._session = session
+        self._assessments = assessments
 
     # ---------------------------------------------------------------- reminders
 
@@ -211,140 +160,47 @@ class ScheduleRepository:
         if not assessment_ids:
             return [], []
         ids = sorted(set(assessment_ids))
-        views = self._views(ids, lock=True, every_round=False)
+        assessments = self._assessments.get_many(ids, for_update=True)
         still_due = {
             row.assessment_id
             for row in self._session.execute(
                 select(_schedule.c.assessment_id).where(_schedule.c.assessment_id.in_(ids), _schedule.c.remind_at <= now)
             )
         }
-        round_ids = [view.open_round_id for view in views.values() if view.open_round_id is not None]
-        sent: dict[int, list[Any]] = {}
-        if round_ids:
-            for row in self._session.execute(
-                select(
-                    _reminder.c.round_id, _reminder.c.member_id, _reminder.c.sent, _reminder.c.last_sent_at, _reminder.c.requested_at
-                ).where(_reminder.c.round_id.in_(round_ids))
-            ):
-                sent.setdefault(row.round_id, []).append(row)
-        found: list[OpenRound] = []
+        found: dict[str, OpenRound] = {}
         nothing_open: list[str] = []
-        for assessment_id, view in views.items():
+        for assessment_id, assessment in assessments.items():
             if assessment_id not in still_due:
                 continue  # a command moved it on meanwhile
-            if view.open_round is None:
+            round_ = _open_round(assessment)
+            if round_ is None:
                 nothing_open.append(assessment_id)
                 continue
-            identities = {member_id: identity for identity, member_id in view.member_ids.items()}
-            found.append(
-                OpenRound(
-                    assessment=view.assessment,
-                    round=view.open_round,
-                    round_id=view.open_round_id,
-                    member_ids=view.member_ids,
-                    zones=view.zones,
-                    working_hours=view.working_hours,
-                    reminders={
-                        identities[r.member_id]: Reminded(r.sent, _utc(r.last_sent_at), _utc(r.requested_at))
-                        for r in sent.get(view.open_round_id, [])
-                        if r.member_id in identities
-                    },
-                )
+            ids_of = self._assessments.row_ids(assessment_id)
+            found[assessment_id] = OpenRound(
+                assessment, round_, ids_of.rounds[(round_.question_id, round_.number)], ids_of.members, {}, {}, {}
             )
-        return found, nothing_open
-
-    def assessments(self, assessment_ids: Sequence[str]) -> dict[str, Assessment]:
-        """Read-only views of whole assessments for the digest, in a handful of queries.
-
-        Every member and every round with what was recorded at its reveal and its consensus;
-        votes only for a round still open (a digest counts them, and names the missing voters
-        to super-users). Never saved.
-        """
-        if not assessment_ids:
-            return {}
-        return {key: view.assessment for key, view in self._views(sorted(set(assessment_ids)), lock=False, every_round=True).items()}
-
-    def _views(self, ids: list[str], *, lock: bool, every_round: bool) -> dict[str, _View]:
-        session = self._session
-        a = _assessments.c
-        query = (
-            select(
-                a.id, a.title, a.platform, a.workspace, a.channel_id, a.framework_id, a.framework_version,
-                cast(a.framework_snapshot, Text).label("snapshot"), a.settings, a.status, a.focus_question_id,
-                a.created_at, a.completed_at,
-            )
-            .where(a.id.in_(ids))
-            .order_by(a.id)
-        )  # fmt: skip
-        rows = session.execute(query.with_for_update() if lock else query).all()
-        r = _rounds.c
-        round_query = select(_rounds).where(r.assessment_id.in_(ids)).order_by(r.assessment_id, r.position)
-        if not every_round:
-            round_query = round_query.join(_assessments, a.id == r.assessment_id).where(
-                r.question_id == a.focus_question_id, r.state == RoundState.OPEN.value
-            )
-        rounds: dict[str, list[Any]] = {}
-        for row in session.execute(round_query):
-            rounds.setdefault(row.assessment_id, []).append(row)
+        if not found:
+            return [], nothing_open
         m, p = _members.c, _profiles.c
-        members: dict[str, list[Any]] = {}
-        for row in session.execute(
-            select(m.id, m.assessment_id, m.platform, m.workspace, m.user_id, m.name, m.role, p.timezone, p.working_hours)
-            .outerjoin(_profiles, and_(p.platform == m.platform, p.workspace == m.workspace, p.user_id == m.user_id))
-            .where(m.assessment_id.in_(ids))
-            .order_by(m.id)
+        for row in self._session.execute(
+            select(m.assessment_id, m.platform, m.workspace, m.user_id, p.timezone, p.working_hours)
+            .join(_profiles, and_(p.platform == m.platform, p.workspace == m.workspace, p.user_id == m.user_id))
+            .where(m.assessment_id.in_(list(found)))
         ):
-            members.setdefault(row.assessment_id, []).append(row)
-        open_ids = [
-            row.id for found in rounds.values() for row in found if row.state == RoundState.OPEN.value
-        ]
-        votes: dict[int, list[Any]] = {}
-        if open_ids:
-            v = _votes.c
-            for row in session.execute(
-                select(v.round_id, v.member_id, v.current, v.ambition, v.comment, v.cast_at).where(v.round_id.in_(open_ids))
-            ):
-                votes.setdefault(row.round_id, []).append(row)
-
-        views: dict[str, _View] = {}
-        for row in rows:
-            people = members.get(row.id, [])
-            identities = {person.id: Identity(person.platform, person.workspace, person.user_id) for person in people}
-            built: list[Round] = []
-            open_round, open_round_id = None, None
-            for round_row in rounds.get(row.id, []):
-                cast_votes = {
-                    identities[vote.member_id]: Vote(identities[vote.member_id], vote.current, vote.ambition, vote.comment, _utc(vote.cast_at))
-                    for vote in votes.get(round_row.id, [])
-                    if vote.member_id in identities
-                }
-                round_ = mapping._round(round_row, cast_votes)  # the row as the repository maps it
-                built.append(round_)
-                if round_.state is RoundState.OPEN and round_.question_id == row.focus_question_id:
-                    open_round, open_round_id = round_, round_row.id
-            status = AssessmentStatus(row.status)
-            view = Assessment(
-                id=row.id,
-                title=row.title,
-                conversation=Conversation(row.platform, row.workspace, row.channel_id),
-                framework=_frameworks.get(row.id, row.framework_id, row.framework_version, row.snapshot),
-                settings=mapping.settings_from_json(row.settings),
-                created_at=_utc(row.created_at),
-                members={identities[p_.id]: Member(identities[p_.id], p_.name, Role(p_.role)) for p_ in people},
-                rounds=built,
-                status=status,
-                completed_at=_utc(row.completed_at),
-                focus_question_id=row.focus_question_id,
-            )
-            views[row.id] = _View(
-                assessment=view,
-                open_round=open_round if status is AssessmentStatus.ACTIVE else None,
-                open_round_id=open_round_id if status is AssessmentStatus.ACTIVE else None,
-                member_ids={identity: member_id for member_id, identity in identities.items()},
-                zones={identities[p_.id]: p_.timezone for p_ in people},
-                working_hours={identities[p_.id]: _json_object(p_.working_hours) for p_ in people},
-            )
-        return views
+            item, who = found[row.assessment_id], Identity(row.platform, row.workspace, row.user_id)
+            item.zones[who], item.working_hours[who] = row.timezone, _json_object(row.working_hours)
+        by_round = {item.round_id: item for item in found.values()}
+        members = {item.round_id: {member_id: who for who, member_id in item.member_ids.items()} for item in found.values()}
+        for row in self._session.execute(
+            select(
+                _reminder.c.round_id, _reminder.c.member_id, _reminder.c.sent, _reminder.c.last_sent_at, _reminder.c.requested_at
+            ).where(_reminder.c.round_id.in_(list(by_round)))
+        ):
+            who = members[row.round_id].get(row.member_id)
+            if who is not None:
+                by_round[row.round_id].reminders[who] = Reminded(row.sent, _utc(row.last_sent_at), _utc(row.requested_at))
+        return list(found.values()), nothing_open
 
     def reminders_of(self, assessment_id: str, question_id: str, number: int) -> tuple[int | None, dict[Identity, tuple[int, Reminded]]]:
         """For one round: its row id, and per member their member id and reminders so far."""

@@ -9,11 +9,13 @@ with that state, so it never reads a row back to find out what changed.
 the version it committed. Loading an assessment always asks the database for its current
 version first (one indexed read, under the row lock when the command will write); only when
 the cached version is that version is the cached copy used instead of four more queries and
-the hydration. Any other process's change bumps the version, so a stale copy is never used:
-every write to an assessment's rows goes through the repository, which bumps it, and anything
-else that changes them (a repair by hand, a script) must bump it too. The
-cache holds copies that nobody changes: every use gets its own copy, and a command's changes
-enter the cache only after its transaction committed.
+the hydration. A stale copy is never used because the database itself moves the version on
+whenever any of an assessment's rows changes, whoever changes them: triggers on the assessment,
+member, round and vote tables (migration 0006_assessment_version) see to it, so a repair by
+hand or a script needs no rule to follow. The cache holds copies that nobody changes: every use
+gets its own copy, and a command's changes enter the cache only after its transaction committed.
+
+It stays because the Teams target needs it: see the what-if rows of docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -24,10 +26,15 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam, select
+from sqlalchemy.engine import Connection
 
 from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity
 from storage import mapping
+from storage.tables import AssessmentRow
+
+_assessment = AssessmentRow.__table__
+_VERSIONS = select(_assessment.c.id, _assessment.c.version).where(_assessment.c.id.in_(bindparam("ids", expanding=True)))
 
 RoundKey = tuple[str, int]  # (question id, round number)
 VoteKey = tuple[str, int, Identity]  # (question id, round number, voter)
@@ -130,58 +137,66 @@ class PendingCache:
     those copies wait here, where the later commands of the same transaction find them, and
     enter the process's cache only once the transaction has committed (`publish`); if it rolls
     back they are dropped with it.
+
+    An assessment a command of this transaction wrote is held by it: SQLite's write lock from
+    ``BEGIN IMMEDIATE``, PostgreSQL's row lock from the write, in a savepoint since released. Until
+    the commit nobody else can change it, so its copy here is what is stored whatever the version
+    says, and its later commands write without the optimistic check or reading the version back:
+    the versions are read once, just before the commit (`settle`).
     """
 
     def __init__(self, cache: AggregateCache) -> None:
         self._cache = cache
         self._pending: dict[str, Tracked] = {}
-        self._moved_on: set[str] = set()  # assessments whose version this transaction has moved on
+        self._written: set[str] = set()
 
     def get(self, assessment_id: str, version: int) -> Tracked | None:
         entry = self._pending.get(assessment_id)
         if entry is None:
             return self._cache.get(assessment_id, version)
-        return entry.copy() if entry.version == version else None
+        return entry.copy() if assessment_id in self._written or entry.version == version else None
+
+    def holds(self, assessment_id: str) -> bool:
+        """Whether a command of this transaction wrote the assessment (see the class)."""
+        return assessment_id in self._written
 
     def active_in(self, conversation: Conversation) -> Tracked | None:
         """A copy of the conversation's active assessment if this transaction wrote it, else None.
 
-        Only for a transaction that holds the assessment's lock since a command of it wrote the
-        assessment: SQLite's write lock from ``BEGIN IMMEDIATE``, PostgreSQL's row lock from the
-        command's ``SELECT ... FOR UPDATE`` in a savepoint since released (`storage.group_commit`).
-        Then what it wrote is what is stored, and a conversation has at most one active
-        assessment (`uq_assessment_active_conversation`).
+        A conversation has at most one active assessment (`uq_assessment_active_conversation`),
+        and one this transaction wrote is held by it (see the class).
         """
-        for entry in self._pending.values():
+        for assessment_id, entry in self._pending.items():
             assessment = entry.assessment
-            if assessment.conversation == conversation and assessment.status is AssessmentStatus.ACTIVE:
+            if (
+                assessment_id in self._written
+                and assessment.conversation == conversation
+                and assessment.status is AssessmentStatus.ACTIVE
+            ):
                 return entry.copy()
         return None
 
-    def put(self, tracked: Tracked, *, moved_on: bool = False) -> None:
-        """Keep what a command wrote (its savepoint released); `moved_on`: it stepped the version."""
+    def put(self, tracked: Tracked, *, written: bool = False) -> None:
+        """Keep what a command left (its savepoint released); `written`: it changed the rows."""
         kept = _settled_copy(tracked)
         if kept is not None:
             self._pending[kept.assessment.id] = kept
-            if moved_on:
-                self._moved_on.add(kept.assessment.id)
+            if written:
+                self._written.add(kept.assessment.id)
 
-    def moved_on(self, assessment_id: str) -> bool:
-        """Whether an earlier command of this transaction stepped the assessment's version.
-
-        The version tells other processes that their copy is out of date; they can only read
-        it once the transaction has committed, so one step per transaction is enough, and the
-        later commands of a group write their changes without another. Only recorded once a
-        command's savepoint is released: a command rolled back leaves the version as it found it.
-        """
-        return assessment_id in self._moved_on
+    def settle(self, connection: Connection) -> None:
+        """Just before the shared commit: the versions the written assessments are committed at."""
+        if not self._written:
+            return
+        for assessment_id, version in connection.execute(_VERSIONS, {"ids": sorted(self._written)}):
+            self._pending[assessment_id].version = version
 
     def publish(self) -> None:
         """The shared transaction committed: what it wrote is now what is stored."""
         for kept in self._pending.values():
             self._cache.keep(kept)
         self._pending.clear()
-        self._moved_on.clear()
+        self._written.clear()
 
 
 def _settled_copy(tracked: Tracked) -> Tracked | None:

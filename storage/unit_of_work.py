@@ -89,10 +89,8 @@ class SqlUnitOfWork:
         # No autoflush: the repository decides when rows are written, so a query never sends
         # half-made changes. No expiry on commit: the rows stay usable for diffing afterwards.
         if self._shared is not None:
-            # The savepoint is ours, issued as plain SQL: SQLAlchemy's own (create_savepoint)
-            # compiles its SAVEPOINT and RELEASE on every use, a tenth of a grouped vote's time.
-            # The session joins the shared transaction and never ends it (rollback goes to the
-            # savepoint, below).
+            # The session joins the shared transaction and never ends it: rollback goes to the
+            # command's savepoint (below).
             self._savepoint = self._shared.savepoint()
             self._session = SessionOnDemand(self._shared.connection)  # type: ignore[assignment]
             cache = self._shared.cache
@@ -104,7 +102,7 @@ class SqlUnitOfWork:
         self._held = HeldVersions() if self._shared is not None else None
         self.outbox = OutboxRepository(self._session, self._held)
         self.profiles = ProfileRepository(self._session)
-        self.schedule = ScheduleRepository(self._session)
+        self.schedule = ScheduleRepository(self._session, self.assessments)
         self.reports = ReportQueries(self._session)
         return self
 

@@ -22,7 +22,6 @@ from engine.assessment import Assessment, Conversation, Identity, Member, Role, 
 from engine.framework import Framework
 from engine.reminders import SchedulePolicy
 from engine.views import message_from_dict
-from storage.schedule import ScheduleRepository
 from storage.tables import OutboxRow
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -106,7 +105,7 @@ class Board:
 
     def schedule(self):
         with SqlUnitOfWork(self.engine, read_only=True) as uow:
-            return ScheduleRepository(uow.session).row(self.id)
+            return uow.schedule.row(self.id)
 
     def live_in(self, who: Identity, timezone_name: str, now: datetime) -> None:
         with SqlUnitOfWork(self.engine) as uow:

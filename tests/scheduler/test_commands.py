@@ -188,10 +188,8 @@ def test_the_digest_schedule_takes_cron_weekdays_as_cron_means_them(channel, db_
     sweeper = Sweeper(db_engine, SchedulePolicy())
     sweeper.sweep_digests(MONDAY + timedelta(minutes=1))
     with SqlUnitOfWork(db_engine, read_only=True) as uow:
-        from storage.schedule import ScheduleRepository
-
         assessment = uow.assessments.active_in(BOARD)
-        assert ScheduleRepository(uow.session).row(assessment.id).digest_at == wall(2026, 3, 6, 16, 30)
+        assert uow.schedule.row(assessment.id).digest_at == wall(2026, 3, 6, 16, 30)
     wrong = channel.say(SAM, "schedule digest 0 25 * * *", MONDAY)
     assert not wrong.ok and "is not a cron expression Accord can use" in channel.told(wrong, SAM)
     assert channel.say(SAM, "schedule digests off", MONDAY).ok
