@@ -7,7 +7,7 @@ install need nothing else. A server database (PostgreSQL) is migrated only on pu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -59,10 +59,11 @@ def settings_from(config: Config) -> Settings:
     )
 
 
-def open_database(url: str) -> Engine:
+def open_database(url: str, secret_keys: Sequence[str] = ()) -> Engine:
+    """``secret_keys`` for the migration that encrypts Slack tokens kept in the clear (0006)."""
     database = create_db_engine(url)
     if database.dialect.name == "sqlite":
-        migrate.upgrade(database)
+        migrate.upgrade(database, secret_keys=secret_keys)
     elif not migrate.is_up_to_date(database):
         raise NotMigrated(
             "The database's tables are not up to date with this version of Accord. "
@@ -90,5 +91,5 @@ def make_accord(config: Config, catalogue: FrameworkCatalogue, unit_of_work: Cal
 
 def build(config: Config, database_url: str | None = None) -> Application:
     catalogue = FrameworkCatalogue.load(config.frameworks.paths, config.frameworks.default)
-    database = open_database(database_url or config.database.url)
+    database = open_database(database_url or config.database.url, config.database.secret_keys)
     return Application(config, catalogue, database, make_accord(config, catalogue, partial(SqlUnitOfWork, database)))

@@ -8,6 +8,8 @@
     accord serve                the HTTP server for Slack and Teams
     accord manifest slack|teams the app manifest to install Accord
     accord export ASSESSMENT    the report as HTML, CSV, JSON or Markdown
+    accord secrets new-key      a key for ACCORD_SECRET_KEYS, which encrypts Slack tokens at rest
+    accord secrets rotate       re-encrypt the kept Slack tokens with the first (newest) key
 
 Every problem with the configuration, a framework or the database is reported as one clear
 message on standard error with exit status 2, before anything starts; never a traceback.
@@ -110,6 +112,23 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--list", action="store_true", help="list the assessments in the database")
     export.add_argument("--individual-votes", action="store_true", help="include who voted what (super-users only)")
     export.add_argument("--as", dest="as_user", metavar="PLATFORM:WORKSPACE:USER", help="the super-user asking for individual votes")
+
+    secrets = commands.add_parser(
+        "secrets",
+        help="keys for the Slack tokens kept in the database",
+        description="Slack tokens of OAuth installs are kept encrypted with the keys in ACCORD_SECRET_KEYS "
+        "(comma-separated, newest first: the first encrypts, all decrypt).",
+    )
+    secrets_commands = secrets.add_subparsers(dest="secrets_command", metavar="ACTION")
+    secrets_commands.required = True
+    secrets_commands.add_parser("new-key", help="print a new random key", description="Print a new random key for ACCORD_SECRET_KEYS.")
+    rotate = secrets_commands.add_parser(
+        "rotate",
+        help="re-encrypt every kept token with the first key",
+        description="Re-encrypt every Slack token in the database with the first key of ACCORD_SECRET_KEYS, "
+        "after which the other keys can be removed.",
+    )
+    rotate.add_argument("--database", metavar="URL", help="database URL (default: database.url in app.yaml)")
     return parser
 
 
@@ -120,6 +139,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
     try:
         if args.command == "framework" and args.framework_command == "check":
             return _framework_check(args.files, stdout)
+        if args.command == "secrets" and args.secrets_command == "new-key":
+            return _new_key(stdout)
         config = load_config(args.config)
         if args.command == "demo":
             return _demo(config, args, stdout)
@@ -137,6 +158,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
             from bot.export import run_export
 
             return run_export(config, args, stdout)
+        if args.command == "secrets":
+            return _rotate(config, args, stdout)
     except KeyboardInterrupt:
         return 130
     except Exception as problem:  # noqa: BLE001 - every known failure becomes one clear line
@@ -204,7 +227,7 @@ def _db(config, args, out: TextIO) -> int:
     try:
         if args.db_command == "upgrade":
             before = migrate.current_revision(database)
-            migrate.upgrade(database)
+            migrate.upgrade(database, secret_keys=config.database.secret_keys)
             after = migrate.current_revision(database)
             if before == after:
                 print(f"The database is up to date (revision {after}).", file=out)
@@ -257,6 +280,7 @@ def _serve(config, args) -> int:
     host = args.host or config.server.host
     port = config.server.port if args.port is None else args.port
     refuse_unless_shareable(config.database.url, workers, socket_mode=args.socket_mode)
+    refuse_unless_tokens_open(config)
     which = " [%(process)d]" if workers > 1 else ""
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s %(levelname)s{which} %(name)s: %(message)s")
     hold_platform_loggers()
@@ -269,6 +293,60 @@ def _serve(config, args) -> int:
 
     application = build(config)
     serve(application, listening_socket(host, port), socket_mode=args.socket_mode)
+    return 0
+
+
+def refuse_unless_tokens_open(config) -> None:
+    """Before serving: every Slack token kept in the database opens with the keys set, and
+    OAuth installs, which keep tokens, have a key to keep them with. Checked once, here, so a
+    missing or wrong key is one line at start-up and never a failed request (nor N failed workers)."""
+    from bot.app import open_database
+    from bot.platform_state import SlackInstallationPort, token_secrets
+    from storage.secrets import missing_key
+
+    keys = config.database.secret_keys
+    slack = config.slack
+    if slack.enabled and (slack.client_id or slack.client_secret) and not keys:
+        raise missing_key("Slack's OAuth installs (SLACK_CLIENT_ID) keep each workspace's tokens encrypted in the database")
+    database = open_database(config.database.url, keys)
+    try:
+        SlackInstallationPort(database, secrets=token_secrets(keys)).check_keys()
+    finally:
+        database.dispose()
+
+
+def _new_key(out: TextIO) -> int:
+    from storage.secrets import KEY_VARIABLE, new_key
+
+    print(new_key(), file=out)
+    print(f"Put it first in {KEY_VARIABLE} (comma-separated, newest first), restart, then run `accord secrets rotate`.", file=sys.stderr)
+    return 0
+
+
+def _rotate(config, args, out: TextIO) -> int:
+    from bot.app import open_database
+    from bot.platform_state import SlackInstallationPort, token_secrets
+    from storage.secrets import KEY_VARIABLE
+
+    keys = config.database.secret_keys
+    if not keys:
+        print(
+            f"accord: no key to encrypt with: set {KEY_VARIABLE} to the new key, then the old ones, separated by commas "
+            "(make one with `accord secrets new-key`).",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    database = open_database(args.database or config.database.url, keys)
+    try:
+        count = SlackInstallationPort(database, secrets=token_secrets(keys)).reencrypt()
+    finally:
+        database.dispose()
+    if count == 0:
+        print("No Slack tokens are kept in this database: nothing to re-encrypt.", file=out)
+    else:
+        installs = "install" if count == 1 else "installs"
+        others = " Every other key can now be removed from it." if len(keys) > 1 else ""
+        print(f"Re-encrypted the tokens of {count} Slack {installs} with the first key of {KEY_VARIABLE}.{others}", file=out)
     return 0
 
 

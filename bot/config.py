@@ -13,7 +13,8 @@ Order of work in :func:`parse_config`:
 2. walk the parsed tree and substitute ``${VAR}`` / ``${VAR:-default}`` in string values, so a
    value from the environment containing ``#`` or ``:`` cannot change the YAML's structure;
    ``$${VAR}`` stands for a literal ``${VAR}``;
-3. apply ``ACCORD_DATABASE_URL`` (when set and non-empty) over ``database.url``;
+3. apply ``ACCORD_DATABASE_URL`` (when set and non-empty) over ``database.url``, and
+   ``ACCORD_SECRET_KEYS`` over ``database.secret_keys``;
 4. validate with the pydantic models below and translate pydantic's errors into plain English.
 """
 
@@ -30,6 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import yaml
 
 from engine.framework import NoAliases
+from storage.secrets import KEY_VARIABLE, parse_keys
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -64,11 +66,13 @@ __all__ = [
     "DEFAULT_CONFIG_FILE",
     "CONFIG_ENV_VAR",
     "DATABASE_URL_ENV_VAR",
+    "SECRET_KEYS_ENV_VAR",
 ]
 
 DEFAULT_CONFIG_FILE = "app.yaml"
 CONFIG_ENV_VAR = "ACCORD_CONFIG"
 DATABASE_URL_ENV_VAR = "ACCORD_DATABASE_URL"
+SECRET_KEYS_ENV_VAR = KEY_VARIABLE  # "ACCORD_SECRET_KEYS"
 
 
 class ConfigError(Exception):
@@ -175,7 +179,10 @@ def parse_duration(text: str) -> timedelta:
         position = match.end()
     if position == 0:
         raise ValueError(f"{text!r} is not a duration")
-    return timedelta(seconds=total)
+    try:
+        return timedelta(seconds=total)
+    except OverflowError:  # "99999999999w": more than a timedelta holds (found by tests/fuzz)
+        raise ValueError(f"{text!r} is longer than any duration Accord can use") from None
 
 
 def _duration(value: Any) -> Any:
@@ -312,9 +319,25 @@ class OrganisationConfig(_Section):
         return ZoneInfo(self.timezone)
 
 
+def _secret_keys(value: Any) -> Any:
+    """Keys as "new,old" (newest first, as ACCORD_SECRET_KEYS gives them) or a YAML list; each a Fernet key."""
+    if value is None:
+        return ()
+    if isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        try:
+            return parse_keys(value)
+        except ValueError as problem:
+            raise _fail(str(problem)) from None
+    return value
+
+
 class DatabaseConfig(_Section):
     url: Annotated[Text, AfterValidator(_database_url)] = "sqlite:///accord.db"
     echo: bool = False
+    # Keys that encrypt the secrets Accord keeps in the database (Slack's OAuth tokens): the
+    # first encrypts, every one decrypts, so a new key goes first and the old one stays until
+    # `accord secrets rotate` has run. Empty: a database without tokens needs none.
+    secret_keys: Annotated[tuple[str, ...], BeforeValidator(_secret_keys)] = Field(default=(), repr=False)
 
 
 class FrameworksConfig(_Section):
@@ -443,6 +466,7 @@ class Config(_Section):
 
 #: Keys whose values never appear in an error message.
 _SECRET_KEYS = {
+    "database.secret_keys",
     "slack.signing_secret",
     "slack.bot_token",
     "slack.client_secret",
@@ -709,6 +733,16 @@ def parse_config(
         if isinstance(database, dict):
             data["database"] = {**database, "url": override}
             substitution_problems.pop("database.url", None)
+
+    # Like the URL: an app.yaml written before keys existed still takes them from the environment.
+    keys = environ.get(SECRET_KEYS_ENV_VAR)
+    if keys and keys.strip():
+        database = data.get("database")
+        if database is None:
+            database = {}
+        if isinstance(database, dict):
+            data["database"] = {**database, "secret_keys": keys}
+            substitution_problems.pop("database.secret_keys", None)
 
     problems = list(substitution_problems.values())
     try:

@@ -9,7 +9,10 @@ goes through these small async ports, which run their database work off the even
 - `ConversationReferences`: where Teams can be reached proactively (a channel, a person's
   one-to-one chat), as the Bot Framework's conversation references.
 - `SlackInstallations`: the bot token of each workspace that installed Accord with "Add to
-  Slack", and the OAuth ``state`` values handed out while an install is under way.
+  Slack", and the OAuth ``state`` values handed out while an install is under way. The tokens
+  are encrypted in the database with the keys of ``database.secret_keys`` (ACCORD_SECRET_KEYS),
+  which the composition root hands the port (`token_secrets`); `accord serve` checks them before
+  it starts (`check_keys`), and `accord secrets rotate` re-encrypts with the newest (`reencrypt`).
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ from typing import Any, TypeVar
 
 from engine.assessment import Identity
 from storage.database_work import DatabaseWork
+from storage.secrets import Secrets
 from storage.slack_tables import SlackInstallation, SlackInstallations, SlackOAuthStates
 from storage.teams_tables import ConversationReferenceRepository
 from storage.unit_of_work import SqlUnitOfWork
 
-__all__ = ["ConversationReferences", "Profile", "Profiles", "SlackInstallation", "SlackInstallationPort"]
+__all__ = ["ConversationReferences", "Profile", "Profiles", "SlackInstallation", "SlackInstallationPort", "token_secrets"]
 
 T = TypeVar("T")
 
@@ -87,17 +91,42 @@ class ConversationReferences(_Port):
             uow.commit()
 
 
+def token_secrets(keys: Iterable[str]) -> Secrets | None:
+    """What encrypts Slack's tokens in the database, from ``config.database.secret_keys``; None without keys."""
+    keys = tuple(keys)
+    return Secrets(keys) if keys else None
+
+
 class SlackInstallationPort(_Port):
-    """The installations of one Slack app (its client id)."""
+    """The installations of one Slack app (its client id); ``secrets`` encrypt their tokens.
+
+    Without ``secrets`` (no key is set) an install can be deleted but not saved or read: each
+    says so with `storage.secrets.SecretKeyError`, and `accord serve` refuses to start first.
+    """
+
+    def __init__(self, database: Any, work: DatabaseWork | None = None, secrets: Secrets | None = None) -> None:
+        super().__init__(database, work)
+        self._secrets = secrets
 
     async def save(self, record: SlackInstallation) -> None:
-        await self._call(self._write, lambda session: SlackInstallations(session).save(record))
+        await self._call(self._write, lambda session: self._installations(session).save(record))
 
     async def find(self, client_id: str, enterprise_id: str | None, team_id: str | None) -> SlackInstallation | None:
         return await self._call(self._find, client_id, enterprise_id, team_id)
 
     async def delete(self, client_id: str, enterprise_id: str | None, team_id: str | None) -> None:
-        await self._call(self._write, lambda session: SlackInstallations(session).delete(client_id, enterprise_id, team_id))
+        await self._call(self._write, lambda session: self._installations(session).delete(client_id, enterprise_id, team_id))
+
+    # Blocking, for start-up and the `accord secrets` command, before any event loop runs.
+
+    def check_keys(self) -> int:
+        """Refuse (SecretKeyError) unless every kept token opens with the keys given; how many there are."""
+        with SqlUnitOfWork(self._database, read_only=True) as uow:
+            return self._installations(uow.session).check_keys()
+
+    def reencrypt(self) -> int:
+        """Encrypt every kept token with the first key, in one transaction; how many installs."""
+        return self._write(lambda session: self._installations(session).reencrypt())
 
     async def issue_state(self, state: str, expires_at: datetime) -> None:
         await self._call(self._write, lambda session: SlackOAuthStates(session).issue(state, expires_at))
@@ -107,7 +136,10 @@ class SlackInstallationPort(_Port):
 
     def _find(self, client_id: str, enterprise_id: str | None, team_id: str | None) -> SlackInstallation | None:
         with SqlUnitOfWork(self._database, read_only=True) as uow:
-            return SlackInstallations(uow.session).find(client_id, enterprise_id, team_id)
+            return self._installations(uow.session).find(client_id, enterprise_id, team_id)
+
+    def _installations(self, session: Any) -> SlackInstallations:
+        return SlackInstallations(session, self._secrets)
 
     def _write(self, change: Callable[[Any], T]) -> T:
         with SqlUnitOfWork(self._database) as uow:

@@ -15,7 +15,7 @@ from bot.app import Application
 from bot.charts import ChartRenderer
 from bot.delivery import OutboxDispatcher
 from bot.door import Door  # noqa: F401 - the type of Runtime.door
-from bot.platform_state import ConversationReferences, Profiles, SlackInstallationPort
+from bot.platform_state import ConversationReferences, Profiles, SlackInstallationPort, token_secrets
 from storage.database_work import DatabaseWork
 
 # How long the outbox dispatcher lets a burst of commands gather before sending what they queued
@@ -50,7 +50,8 @@ class Runtime:
         self.door = self.application.door(work, self.dispatcher.wake, self.charts)
         self.profiles = Profiles(database, work)
         self.references = ConversationReferences(database, work)
-        self.slack_installations = SlackInstallationPort(database, work)
+        secrets = token_secrets(self.application.config.database.secret_keys)
+        self.slack_installations = SlackInstallationPort(database, work, secrets)
 
 
 def build_runtime(application: Application, clock: Callable[[], datetime] = utc_now) -> Runtime:

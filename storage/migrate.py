@@ -14,6 +14,7 @@ on SQLite, BEGIN IMMEDIATE does the same.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from alembic import command
@@ -30,28 +31,35 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_LOCK = 0x4163636F7264  # "Accord"
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
-    """Alembic's configuration for Accord's migrations, optionally bound to an open connection."""
+def alembic_config(connection: Connection | None = None, secret_keys: Sequence[str] = ()) -> Config:
+    """Alembic's configuration for Accord's migrations, optionally bound to an open connection.
+
+    ``secret_keys`` reach the migrations that encrypt what they find in the clear (0006, Slack's
+    tokens) as ``config.attributes["secret_keys"]``: newest first, as `storage.secrets` takes them.
+    """
     config = Config()
     # Config values go through ConfigParser interpolation, where "%" is special.
     config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
     if connection is not None:
         config.attributes["connection"] = connection
+    config.attributes["secret_keys"] = tuple(secret_keys)
     return config
 
 
-def upgrade(target: Engine | str, revision: str = "heads") -> None:
+def upgrade(target: Engine | str, revision: str = "heads", *, secret_keys: Sequence[str] = ()) -> None:
     """Apply the migrations the database has not had yet (to `revision`, by default all).
 
     "heads", not "head": a feature's migrations may branch from a shared revision (each
-    platform's tables, say), and every branch is applied.
+    platform's tables, say), and every branch is applied. A database holding Slack tokens needs
+    ``secret_keys`` to encrypt them; without, it is refused (`storage.secrets.SecretKeyError`)
+    and left as it was.
     """
     engine, owned = _engine(target)
     try:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
-            command.upgrade(alembic_config(connection), revision)
+            command.upgrade(alembic_config(connection, secret_keys), revision)
     finally:
         if owned:
             engine.dispose()

@@ -5,7 +5,8 @@ bot token when it installs and to find it for every request from that workspace,
 store, to check that a browser finishing an install is the one that started it. Both are here,
 kept in Accord's database through `bot.platform_state.SlackInstallationPort`, so several
 `accord serve` workers share them (bolt's defaults are files on one machine). Only bot tokens
-are kept: Accord asks for no user scopes.
+are kept: Accord asks for no user scopes. The port encrypts them on the way in and decrypts
+them on the way out (ACCORD_SECRET_KEYS); this store sees and hands bolt only plain tokens.
 """
 
 from __future__ import annotations

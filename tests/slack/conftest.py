@@ -40,6 +40,8 @@ from storage.unit_of_work import SqlUnitOfWork
 from tests.slack.fake_slack import FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+# Encrypts the tokens of OAuth installs in the database (ACCORD_SECRET_KEYS); made by `accord secrets new-key`.
+SECRET_KEY = "ZCKWP3Sc0ElOhHt6isSDgprBKFroTlqlLI2yOjH4CG8="
 TEAM = "T-NORTHSHIRE"
 CHANNEL = "C-LEADERSHIP"
 SAM, AMIRA, BEN, CHLOE = "U-SAM", "U-AMIRA", "U-BEN", "U-CHLOE"
@@ -129,6 +131,7 @@ def slack_config(api_url: str, extra_yaml: str = "", **settings: str):
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_BOT_TOKEN": "xoxb-northshire",
         "SLACK_API_URL": api_url + "/api/",
+        "ACCORD_SECRET_KEYS": SECRET_KEY,
         **settings,
     }
     return parse_config(APP_YAML + extra_yaml, environ={k: v for k, v in environ.items() if v is not None})
