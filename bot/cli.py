@@ -284,6 +284,13 @@ def _serve(config, args) -> int:
     which = " [%(process)d]" if workers > 1 else ""
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s %(levelname)s{which} %(name)s: %(message)s")
     hold_platform_loggers()
+    if config.slack.enabled:
+        from adapters.slack.platform import startup_check
+
+        # Once, before listening: a refused bot token stops here with one line, not in every worker.
+        said = startup_check(config.slack)
+        if said:
+            print(said, flush=True)
     if workers > 1:
         from bot.workers import serve_workers
 

@@ -19,6 +19,11 @@ uploading a report) runs as a background task the platform keeps track of.
 - **Accept proposal** finalises the question with the proposed numbers (super-users only).
 - ``app_home_opened`` publishes the member's App Home.
 
+Anything but ``help`` said in a channel is served only to a member of that channel
+(`adapters.slack.membership`); a private chat with Accord acts on the person's own assessment.
+While Slack's Web API cannot be reached (`adapters.slack.client.Reach`), a slash command is
+answered in the HTTP response itself, the one way left to tell the person.
+
 People are ``Identity("slack", team_id, user_id)`` and channels
 ``Conversation("slack", team_id, channel_id)``.
 """
@@ -27,7 +32,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -35,9 +40,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks as block_kit
+from adapters.slack.client import Reach, describe, unreachable
 from adapters.slack.courier import Courier, send_privately
 from adapters.slack.delivery import SlackDeliverer, slack_error
 from adapters.slack.directory import NO_ONE, FetchedDirectory, SlackPeople, conversation, has_plain_mention, identity
+from adapters.slack.membership import ChannelMembers
 from bot import commands
 from bot.door import Door
 from bot.platform_state import Profile, Profiles
@@ -56,6 +63,11 @@ NOT_IN_CHANNEL = (
     "I can't see this channel's members. Invite me first with `/invite @Accord`, then try again."
 )
 SLACK_UNAVAILABLE = "Slack did not answer me just now, so nothing was changed. Please try again in a minute."
+SLACK_UNREACHABLE = (
+    "Accord cannot reach Slack just now, so it did nothing with this command. Please try again in a few minutes; "
+    "what Accord has to post in channels waits and is sent once Slack can be reached."
+)
+NOT_A_MEMBER = "You are not a member of {channel}, so Accord cannot act there for you. Join the channel first, then try again."
 BROKEN = "Something went wrong on Accord's side, so nothing was changed. Please try again; if it keeps happening, tell your Slack admin."
 NOT_SAVED = "Your vote could not be saved just now, so nothing was changed. Please press Submit again."
 STALE_FORM = "This form is out of date. Close it and press *Vote* on the question again."
@@ -73,6 +85,8 @@ class Wiring:
     people: SlackPeople
     export: Callable[[AsyncWebClient, Identity, Assessment], Awaitable[None]]
     courier: Courier | None = None  # sends private confirmations from a process of its own
+    members: ChannelMembers = field(default_factory=ChannelMembers)
+    reach: Reach = field(default_factory=Reach)
 
 
 class Listeners:
@@ -97,11 +111,42 @@ class Listeners:
         if not (team_id and user_id and channel_id):
             await ack(text="Accord could not read this command (it names no workspace, person or channel). Nothing was changed.")
             return
-        await ack()
         text = f"{body.get('command', '/accord')} {body.get('text') or ''}".strip()
         private = _is_direct_message(channel_id, body.get("channel_name"))
         key = _delivery_key(request, body)
-        self.w.spawn(self._command(team_id, user_id, channel_id, text, body.get("user_name"), client, respond, key, private))
+        if self.w.reach.down:
+            await self._answer_in_response(ack, team_id, user_id, channel_id, text, body.get("user_name"), key, private)
+            return
+        await ack()
+        self.w.spawn(
+            self._command(team_id, user_id, channel_id, text, body.get("user_name"), client, respond, key, private, body.get("channel_name"))
+        )
+
+    async def _answer_in_response(
+        self, ack, team_id: str, user_id: str, channel_id: str, text: str, user_name: str | None, key: str | None, private: bool
+    ) -> None:
+        """While Slack cannot be reached: ``help`` answered in the acknowledgement, anything else declined there.
+
+        Every other answer would go through Slack, and so would the membership check.
+        """
+        if not _needs_nothing_from_slack(_parsed(text)):
+            await ack(text=SLACK_UNREACHABLE, response_type="ephemeral")
+            return
+        actor = identity(team_id, user_id)
+        request = Request(Person(actor, user_name or user_id), conversation(team_id, channel_id), self.w.clock(), key=key, private=private)
+        try:
+            reply: Reply = await self.w.door.run_text(request, text, NO_ONE)
+        except Exception:  # noqa: BLE001 - the person gets an answer; the log gets the details
+            log.exception("the command %r failed", text)
+            await ack(text=BROKEN, response_type="ephemeral")
+            return
+        answers = reply.answers(actor)
+        if reply.replayed or not answers:
+            await ack()
+            return
+        await ack(
+            text=block_kit.fallback_text(answers[0]), blocks=block_kit.messages_blocks(answers, channel_id), response_type="ephemeral"
+        )
 
     async def on_direct_message(self, body: dict, event: dict, client: AsyncWebClient) -> None:
         """Text typed to Accord in its Messages tab (``message.im``): a command in the one grammar.
@@ -118,7 +163,7 @@ class Listeners:
             return
         # Slack retries an event with the same event_id: the door applies it once.
         key = body.get("event_id") or event.get("client_msg_id")
-        self.w.spawn(self._command(team_id, user_id, channel_id, text, None, client, None, key, True))
+        self.w.spawn(self._command(team_id, user_id, channel_id, text, None, client, None, key, True, None))
 
     async def _command(
         self,
@@ -131,15 +176,22 @@ class Listeners:
         respond,
         key: str | None,
         private: bool,
+        channel_name: str | None,
     ) -> None:
         actor = identity(team_id, user_id)
         where = conversation(team_id, channel_id)
+        command = _parsed(text)
+        # Said in a channel, anything that acts on or shows its assessment is for its members only.
+        members_only = not private and not _needs_nothing_from_slack(command)
         try:
-            command: commands.Command | None = commands.parse(text)
-        except commands.CommandError:
-            command = None  # the door answers with the grammar's own words
-        try:
-            directory = await self._directory_for(client, team_id, channel_id, command, text)
+            if members_only and not isinstance(command, commands.Start):
+                if not await self.w.members.includes(client, team_id, channel_id, user_id):
+                    await self._refuse_outsider(respond, client, actor, channel_id, channel_name)
+                    return
+            directory = await self._directory_for(client, team_id, channel_id, command, text, actor if members_only else None)
+            if directory is None:
+                await self._refuse_outsider(respond, client, actor, channel_id, channel_name)
+                return
             person = await self._person(client, team_id, user_id, user_name)
             request = Request(person, where, self.w.clock(), key=key, private=private)
             reply: Reply = await self.w.door.run_text(request, text, directory)
@@ -149,7 +201,11 @@ class Listeners:
             message = NOT_IN_CHANNEL if error in ("not_in_channel", "channel_not_found") else SLACK_UNAVAILABLE
             await self._answer(respond, client, channel_id, user_id, [presenters.error_message(actor, message)])
             return
-        except Exception:  # noqa: BLE001 - the person gets an answer; the log gets the details
+        except Exception as broken:  # noqa: BLE001 - the person gets an answer; the log gets the details
+            if unreachable(broken):
+                log.warning("Slack could not be reached for %r: %s", text, describe(broken))
+                await self._answer(respond, client, channel_id, user_id, [presenters.error_message(actor, SLACK_UNREACHABLE)])
+                return
             log.exception("the command %r failed", text)
             await self._answer(respond, client, channel_id, user_id, [presenters.error_message(actor, BROKEN)])
             return
@@ -161,11 +217,23 @@ class Listeners:
             await self.w.export(client, actor, reply.assessment, command.format)
 
     async def _directory_for(
-        self, client: AsyncWebClient, team_id: str, channel_id: str, command: commands.Command | None, text: str
-    ) -> FetchedDirectory:
-        """Fetch what the command will ask the directory, before the service runs."""
+        self,
+        client: AsyncWebClient,
+        team_id: str,
+        channel_id: str,
+        command: commands.Command | None,
+        text: str,
+        member: Identity | None = None,
+    ) -> FetchedDirectory | None:
+        """Fetch what the command will ask the directory, before the service runs.
+
+        `start` reads the channel's members anyway, so `member`, when given, is checked to be one
+        of them here (None when not), at no second lookup and before anything is kept.
+        """
         if isinstance(command, commands.Start):
             members = await self.w.people.channel(client, team_id, channel_id)
+            if member is not None and member not in {m.person.identity for m in members}:
+                return None
             await self.w.profiles.record((Profile(m.person.identity, m.timezone) for m in members if m.human), self.w.clock())
             return FetchedDirectory(roster=members)
         if isinstance(command, commands.SetRole):
@@ -178,8 +246,27 @@ class Listeners:
     async def _person(self, client: AsyncWebClient, team_id: str, user_id: str, fallback: str | None) -> Person:
         try:
             return (await self.w.people.person(client, team_id, user_id)).person
-        except SlackApiError:
+        except Exception as missing:  # noqa: BLE001 - a name is a nicety; the command goes on without it
+            if not (isinstance(missing, SlackApiError) or unreachable(missing)):
+                raise
             return Person(identity(team_id, user_id), fallback or user_id)
+
+    async def _is_member(self, client: AsyncWebClient, team_id: str, channel_id: str, user_id: str) -> bool | None:
+        """For buttons: whether the presser is in the channel, or None when Slack would not say (logged)."""
+        try:
+            return await self.w.members.includes(client, team_id, channel_id, user_id)
+        except SlackApiError as refused:
+            log.warning("could not read the members of %s: %s", channel_id, slack_error(refused))
+        except Exception as broken:  # noqa: BLE001
+            if not unreachable(broken):
+                raise
+            log.warning("could not read the members of %s: %s", channel_id, describe(broken))
+        return None
+
+    async def _refuse_outsider(self, respond, client: AsyncWebClient, actor: Identity, channel_id: str, channel_name: str | None) -> None:
+        log.info("refused a command from %s, who is not a member of %s", actor.user_id, channel_id)
+        text = NOT_A_MEMBER.format(channel=_channel_words(channel_name))
+        await self._answer(respond, client, channel_id, actor.user_id, [presenters.error_message(actor, text)])
 
     # ------------------------------------------------------------------------ voting
 
@@ -198,12 +285,25 @@ class Listeners:
             if user_id and channel_id:
                 await self._answer(respond, client, channel_id, user_id, [presenters.error_message(identity(team_id or "", user_id), STALE_FORM)])
             return
+        # The form is the only way to a vote from a button: its submission comes back with the channel
+        # Accord put in it, so checking here covers the vote too, off the vote's own hot path.
+        member = await self._is_member(client, team_id, channel_id, user_id)
         form = block_kit.VoteForm(channel_id, target.value)
-        view = self._vote_view(await self.w.door.own_view(conversation(team_id, channel_id), identity(team_id, user_id), form.question_id), form)
+        if member:
+            view = self._vote_view(await self.w.door.own_view(conversation(team_id, channel_id), identity(team_id, user_id), form.question_id), form)
+        elif member is None:
+            view = block_kit.closed_modal("Please try again", SLACK_UNAVAILABLE)
+        else:
+            channel = _channel_words((body.get("channel") or {}).get("name"))
+            view = block_kit.closed_modal("You can't vote on this", NOT_A_MEMBER.format(channel=channel))
         try:
             await client.views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as refused:
             log.warning("views.open failed: %s", slack_error(refused))
+        except Exception as broken:  # noqa: BLE001
+            if not unreachable(broken):
+                raise
+            log.warning("views.open failed: %s", describe(broken))
 
     @staticmethod
     def _vote_view(view, form: block_kit.VoteForm) -> dict:
@@ -267,6 +367,13 @@ class Listeners:
         if not (team_id and user_id and channel_id):
             return
         actor = identity(team_id, user_id)
+        member = await self._is_member(client, team_id, channel_id, user_id)
+        if member is None:
+            await self._answer(respond, client, channel_id, user_id, [presenters.error_message(actor, SLACK_UNAVAILABLE)])
+            return
+        if not member:
+            await self._refuse_outsider(respond, client, actor, channel_id, (body.get("channel") or {}).get("name"))
+            return
         person = await self._person(client, team_id, user_id, (body.get("user") or {}).get("name"))
         request = Request(person, conversation(team_id, channel_id), self.w.clock(), key=key)
         reply = await self.w.door.run(request, commands.Finalise())
@@ -286,7 +393,14 @@ class Listeners:
 
     async def _publish_home(self, client: AsyncWebClient, person: Identity) -> None:
         view = block_kit.home_view(*await self.w.door.overview(person))
-        await client.views_publish(user_id=person.user_id, view=view)
+        try:
+            await client.views_publish(user_id=person.user_id, view=view)
+        except SlackApiError as refused:
+            log.warning("the App Home of %s could not be published: %s", person.user_id, slack_error(refused))
+        except Exception as broken:  # noqa: BLE001
+            if not unreachable(broken):
+                raise
+            log.warning("the App Home of %s could not be published: %s", person.user_id, describe(broken))
 
     # ------------------------------------------------------------------------ answers
 
@@ -308,7 +422,10 @@ class Listeners:
             courier = self.w.courier
             if courier is None or not courier.answer(client.token, channel_id, user_id, messages):
                 await send_privately(client, channel_id, user_id, messages)
-        except Exception:  # noqa: BLE001 - a lost private answer must not break anything else
+        except Exception as broken:  # noqa: BLE001 - a lost private answer must not break anything else
+            if unreachable(broken):
+                log.warning("could not answer %s privately: Slack could not be reached (%s)", user_id, describe(broken))
+                return
             log.exception("could not answer %s privately", user_id)
 
     async def _post_to_channel(self, reply: Reply, actor: Identity, channel_id: str) -> None:
@@ -334,6 +451,25 @@ def _delivery_key(request: Any, body: dict) -> str | None:
         reason = (headers.get("x-slack-retry-reason") or ["?"])[0]
         log.info("Slack retried delivery %s (attempt %s, %s)", delivery, retry, reason)
     return delivery
+
+
+def _parsed(text: str) -> commands.Command | None:
+    try:
+        return commands.parse(text)
+    except commands.CommandError:
+        return None  # the door answers with the grammar's own words
+
+
+def _needs_nothing_from_slack(command: commands.Command | None) -> bool:
+    """``help``, or words that are no command: answered from the grammar alone, for anyone, anywhere."""
+    return command is None or isinstance(command, commands.Help)
+
+
+def _channel_words(channel_name: str | None) -> str:
+    # Slack names a private channel "privategroup" in a slash command's payload.
+    if channel_name and channel_name not in ("privategroup", "directmessage"):
+        return f"#{channel_name}"
+    return "this channel"
 
 
 def _is_direct_message(channel_id: str, channel_name: str | None) -> bool:

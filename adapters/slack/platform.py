@@ -20,6 +20,13 @@ listener returns, instead of polling for the acknowledgement in 10 ms steps, and
 keeps its slow work for `spawn`ed tasks. Every command goes through the one door
 (`bot.door.Door`), which keeps database work off the event loop; what Slack needs remembered
 (installations, people's time zones) goes through the ports of `bot.platform_state`.
+
+Slack's Web API may be out of reach while Slack still delivers requests (`client.Reach`). bolt's
+own authorisation asks ``auth.test`` and answers such a request with HTTP 500 and a traceback;
+Accord's authorisers remember Slack's answer once given and otherwise go on with the token they
+hold, so the listener can tell the person what is wrong, and the outbox keeps the channels'
+messages until Slack can be reached. `startup_check` asks ``auth.test`` once before the server
+starts: a token Slack refuses stops it with one line; a Slack out of reach does not.
 """
 
 from __future__ import annotations
@@ -33,20 +40,22 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize, AsyncInstallationStoreAuthorize
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.client import Clients, api_base_url, fixed_token, web_client
+from adapters.slack.client import Clients, Reach, api_base_url, check_bot_token, fixed_token, unreachable, web_client
 from adapters.slack.courier import Courier
 from adapters.slack.delivery import SlackDeliverer, slack_error
 from adapters.slack.directory import SlackPeople
 from adapters.slack.installations import DatabaseInstallationStore, DatabaseOAuthStateStore
 from adapters.slack.listeners import Listeners, Wiring
 from adapters.slack.manifest import BOT_SCOPES
+from adapters.slack.membership import ChannelMembers
 from bot.config import ConfigError
 from bot.runtime import Runtime
 from engine.assessment import Assessment, Identity
@@ -89,9 +98,12 @@ class SlackPlatform:
         self._tasks: set[asyncio.Task] = set()
         self._stop = asyncio.Event()
         self.api_url = api_base_url(settings.api_url)
-        client = web_client(self.api_url, None if self.oauth else settings.bot_token)
+        self.reach = Reach()
+        # The token comes from the authoriser, for one workspace as for many.
+        client = web_client(self.api_url, None, reach=self.reach)
 
-        oauth_settings = authorize = None
+        oauth_settings = None
+        authorize: AsyncAuthorize
         if self.oauth:
             self.installations = DatabaseInstallationStore(runtime.slack_installations, settings.client_id)
             oauth_settings = AsyncOAuthSettings(
@@ -107,7 +119,8 @@ class SlackPlatform:
                 logger=log,
             )
             # bolt's default authorizer asks Slack's auth.test on every request; remember the answer.
-            authorize = AsyncInstallationStoreAuthorize(
+            authorize = InstalledWorkspaces(
+                self.reach,
                 logger=log,
                 installation_store=self.installations,
                 client_id=settings.client_id,
@@ -120,6 +133,7 @@ class SlackPlatform:
         else:
             self.installations = None
             tokens = fixed_token(settings.bot_token)
+            authorize = OneWorkspace(settings.bot_token, self.reach)
         self.bolt = AsyncApp(
             name="accord",
             logger=log,
@@ -131,7 +145,7 @@ class SlackPlatform:
             installation_store=self.installations,
             installation_store_bot_only=True if self.oauth else None,
         )
-        self.clients = Clients(self.api_url, tokens)
+        self.clients = Clients(self.api_url, tokens, self.reach)
         self.deliverer = SlackDeliverer(self.clients.for_team, runtime.charts)
         self.people = SlackPeople()
         self.courier = Courier(self.api_url)
@@ -145,6 +159,8 @@ class SlackPlatform:
                 people=self.people,
                 courier=self.courier,
                 export=self.export,
+                members=ChannelMembers(),
+                reach=self.reach,
             )
         )
         self.listeners.register(self.bolt)
@@ -274,6 +290,85 @@ class SlackPlatform:
             )
         except SlackApiError as refused:
             log.warning("the report could not be sent to %s: %s", person.user_id, slack_error(refused))
+        except Exception as broken:  # noqa: BLE001
+            if not unreachable(broken):
+                raise
+            log.warning("the report could not be sent to %s: Slack could not be reached (%s)", person.user_id, broken)
+
+
+class OneWorkspace(AsyncAuthorize):
+    """bolt's authorisation for one workspace's bot token, answering while Slack cannot be reached.
+
+    Like bolt's own it asks ``auth.test`` until Slack answers, then keeps the answer (the bot's
+    ids); unlike it, a request that finds Slack out of reach goes on with the token alone.
+    """
+
+    def __init__(self, token: str, reach: Reach) -> None:
+        self._token = token
+        self._reach = reach
+        self._known: AuthorizeResult | None = None
+
+    async def __call__(self, *, context, enterprise_id, team_id, user_id, **_: Any) -> AuthorizeResult | None:
+        if self._known is None and not self._reach.down:
+            try:
+                answer = await context.client.auth_test(token=self._token)
+                self._known = AuthorizeResult(
+                    enterprise_id=answer.get("enterprise_id"),
+                    team_id=answer.get("team_id"),
+                    bot_id=answer.get("bot_id"),
+                    bot_user_id=answer.get("user_id"),
+                    bot_token=self._token,
+                )
+            except Exception as broken:  # noqa: BLE001 - a refused token is bolt's to answer (SlackApiError)
+                if not unreachable(broken):
+                    raise
+                self._reach.failed(broken)
+        return self._known or AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=self._token)
+
+
+class InstalledWorkspaces(AsyncInstallationStoreAuthorize):
+    """bolt's authorisation from the installations, going on with the stored bot while Slack cannot be reached."""
+
+    def __init__(self, reach: Reach, **settings: Any) -> None:
+        super().__init__(**settings)
+        self._reach = reach
+
+    async def __call__(self, *, context, enterprise_id, team_id, user_id, **more: Any) -> AuthorizeResult | None:
+        try:
+            return await super().__call__(context=context, enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, **more)
+        except Exception as broken:  # noqa: BLE001
+            if not unreachable(broken):
+                raise
+            self._reach.failed(broken)
+        bot = await self.installation_store.async_find_bot(
+            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=context.is_enterprise_install
+        )
+        if bot is None:
+            return None
+        return AuthorizeResult(
+            enterprise_id=enterprise_id, team_id=team_id, bot_id=bot.bot_id, bot_user_id=bot.bot_user_id, bot_token=bot.bot_token
+        )
+
+
+def startup_check(settings) -> str | None:
+    """`accord serve`, before it starts: does Slack take the bot token? None when there is none to check.
+
+    A token Slack refuses stops the server (`ConfigError`, one line): nothing would work. A Slack
+    that cannot be reached does not: Accord starts, answers requests as it can and keeps the
+    channels' messages in the outbox until Slack answers.
+    """
+    if not settings.enabled or not settings.bot_token or settings.client_id or settings.client_secret:
+        return None
+    url = api_base_url(settings.api_url)
+    check = check_bot_token(url, settings.bot_token)
+    if check.refused:
+        raise ConfigError(
+            f"the Slack bot token was refused: {check.refused} (check SLACK_BOT_TOKEN: the app's "
+            "OAuth & Permissions > Bot User OAuth Token, xoxb-...; reinstall the app if it was revoked)"
+        )
+    if check.unreachable:
+        return f"Slack could not be reached at {url}: {check.unreachable}; Accord will start and keep messages in the outbox until it can"
+    return f"Slack: the bot token works ({check.bot or 'the bot'} in {check.workspace or 'its workspace'})"
 
 
 async def _uninstalled(body: dict) -> None:
