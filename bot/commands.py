@@ -152,6 +152,7 @@ Command = (
     | Join
     | SetRole
     | Close
+    | Organisation
     | Help
     | Schedule
     | Remind

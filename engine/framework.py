@@ -191,13 +191,20 @@ class Framework:
         }
 
 
+MAX_YAML_DEPTH = 50  # a framework nests 7 levels deep, app.yaml 4
+
+
 class NoAliases:
-    """A YAML loader part that refuses aliases (``*name``) where it meets them, before expanding any.
+    """A YAML loader part that refuses aliases (``*name``) where it meets them, before expanding any,
+    and nesting deeper than `MAX_YAML_DEPTH`, before it is built.
 
     Aliases let a few hundred bytes expand into gigabytes (nested aliases, "a billion laughs"):
     a 255-byte app.yaml took 7.6 s and 154 MB to be refused. Hand-written configuration and
-    frameworks have no need of them.
+    frameworks have no need of them. PyYAML builds nested values by recursion, so 5,000 `[`
+    raised RecursionError (found by tests/fuzz/test_yaml.py) instead of saying what is wrong.
     """
+
+    _depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -205,7 +212,15 @@ class NoAliases:
             raise yaml.composer.ComposerError(
                 None, None, f"aliases (*{event.anchor}) are not allowed here: write the value out", event.start_mark
             )
-        return super().compose_node(parent, index)
+        if self._depth >= MAX_YAML_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"values are nested more than {MAX_YAML_DEPTH} levels deep here", self.peek_event().start_mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 class _StrictLoader(NoAliases, yaml.SafeLoader):

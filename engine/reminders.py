@@ -206,11 +206,14 @@ def _zone_named(name: Any) -> tzinfo | None:
 def add_duration(moment: datetime, duration: timedelta, zone: tzinfo) -> datetime:
     """`moment` plus `duration`: whole days on the wall clock in `zone`, the rest in absolute time."""
     local = moment.astimezone(zone)
-    if duration.days:
-        wall = local.replace(tzinfo=None) + timedelta(days=duration.days)
-        local = _at(wall.date(), wall.time(), zone)
-    rest = duration - timedelta(days=duration.days)
-    return (local.astimezone(UTC) + rest).astimezone(UTC)
+    try:
+        if duration.days:
+            wall = local.replace(tzinfo=None) + timedelta(days=duration.days)
+            local = _at(wall.date(), wall.time(), zone)
+        rest = duration - timedelta(days=duration.days)
+        return (local.astimezone(UTC) + rest).astimezone(UTC)
+    except OverflowError:  # `deadline 99999999d` (found by tests/fuzz): past the calendar's end
+        raise DomainError(f"{describe_duration(duration)} from now is further ahead than any calendar goes.") from None
 
 
 def is_quiet(moment: datetime, policy: ReminderPolicy, zone: tzinfo, hours: WorkingHours | None = None) -> bool:

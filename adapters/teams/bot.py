@@ -271,6 +271,7 @@ class AccordTeamsBot(TeamsActivityHandler):
         """The command typed, without the bot's mention; other mentions as `@<token>`."""
         activity = turn_context.activity
         original = activity.text or ""
+        activity.text = original  # botbuilder's mention removal fails on a message with no text (tests/fuzz)
         text = TurnContext.remove_recipient_mention(activity) or ""
         activity.text = original
         tenant = tenant_of(activity)

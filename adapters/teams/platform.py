@@ -341,5 +341,35 @@ def _not_an_activity(body: Any) -> str | None:
     sender = body.get("from")
     if body["type"] in ("message", "invoke") and (not isinstance(sender, dict) or not isinstance(sender.get("id"), str)):
         return "A message or invoke needs a sender (from.id)."
+    for key in ("id", "text", "name", "channelId", "replyToId", "locale", "textFormat"):
+        if body.get(key) is not None and not isinstance(body[key], str):
+            return f"An activity's {key} is text."  # botbuilder keeps whatever it is given (tests/fuzz)
+    for key in ("from", "recipient", "channelData"):
+        if key in body and body[key] is not None and not isinstance(body[key], dict):
+            return f"An activity's {key} is an object."  # botbuilder's models fail on anything else
+    for key in ("from", "recipient", "conversation"):
+        account = body.get(key) or {}
+        for field in ("id", "name", "aadObjectId", "tenantId", "conversationType"):
+            if account.get(field) is not None and not isinstance(account[field], str):
+                return f"An activity's {key}.{field} is text."
+    for key in ("entities", "attachments", "membersAdded", "membersRemoved"):
+        items = body.get(key)
+        if items is not None and (not isinstance(items, list) or not all(isinstance(item, dict) for item in items)):
+            return f"An activity's {key} is a list of objects."
+    for entity in body.get("entities") or []:
+        if not isinstance(entity.get("type"), str):
+            return "Each of an activity's entities has a type."
+        if entity.get("text") is not None and not isinstance(entity["text"], str):
+            return "A mention's text is text."
+        if entity.get("mentioned") is not None and not isinstance(entity["mentioned"], dict):
+            return "A mention's mentioned is an object."
+    channel_data = body.get("channelData") or {}
+    for key in ("tenant", "team", "channel", "settings"):
+        if channel_data.get(key) is not None and not isinstance(channel_data[key], dict):
+            return f"An activity's channelData.{key} is an object."
+    recipient = body.get("recipient")
+    if body["type"] in ("message", "invoke") and (not isinstance(recipient, dict) or not isinstance(recipient.get("id"), str)):
+        # botbuilder reads the bot's own id from it to take the @mention out (found by tests/fuzz).
+        return "A message or invoke needs a recipient (recipient.id)."
     return None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -22,7 +23,7 @@ from storage.database import create_db_engine
 from storage.migrate import upgrade
 from storage.schedule import ScheduleRepository
 from storage.unit_of_work import SqlUnitOfWork
-from tests.scheduler.conftest import SAM, outbox, reminders, wall
+from tests.scheduler.conftest import NAMES, SAM, outbox, wall
 
 MONDAY, TUESDAY = wall(2026, 3, 2, 9, 0), wall(2026, 3, 3, 9, 0)
 
@@ -37,6 +38,26 @@ def boards(start, count: int):
 
 def keys(engine) -> list[str]:
     return [item.key for item in outbox(engine) if item.key]
+
+
+# Every board has four voters (Sam, Amira, Ben, Chloe) and an observer (Olu), who is never reminded.
+VOTERS = ("Sam", "Amira", "Ben", "Chloe")
+
+
+def reminders_received(engine) -> Counter:
+    """What each member will be sent, read from the messages waiting in the outbox (not from the
+    dedupe keys, whose unique index would make "no key twice" true whatever the sweeps did):
+    (board's channel, member, the count the reminder states, e.g. "Reminder 1 of 3.") -> copies."""
+    return Counter(
+        (item.conversation.channel_id, NAMES[item.to], item.message.footer.rsplit(". ", 1)[-1])
+        for item in outbox(engine)
+        if item.heading.startswith("Reminder:")
+    )
+
+
+def first_reminder_each(boards: int) -> Counter:
+    """Each voter on each board reminded once, with the first of three reminders; nobody else."""
+    return Counter({(f"C-{i}", name, "Reminder 1 of 3."): 1 for i in range(boards) for name in VOTERS})
 
 
 def test_a_crash_in_the_middle_of_a_sweep_neither_doubles_nor_drops_a_reminder(start, db_engine, monkeypatch):
@@ -54,14 +75,17 @@ def test_a_crash_in_the_middle_of_a_sweep_neither_doubles_nor_drops_a_reminder(s
     monkeypatch.setattr(ScheduleRepository, "record_sent", dies_during_the_second_batch)
     with pytest.raises(Killed):
         Sweeper(db_engine, SchedulePolicy(), batch=1).sweep_reminders(TUESDAY)
-    assert len(reminders(db_engine)) == 4  # the first board's batch was committed; the second left nothing
+    # The first board's batch was committed (whichever board came first); the second left nothing.
+    committed = {channel for channel, _, _ in reminders_received(db_engine)}
+    assert len(committed) == 1
+    assert reminders_received(db_engine) == Counter({(*committed, name, "Reminder 1 of 3."): 1 for name in VOTERS})
     monkeypatch.undo()
 
     restarted = Sweeper(db_engine, SchedulePolicy(), batch=1)
     assert restarted.sweep_reminders(TUESDAY + timedelta(minutes=1)) == 8
     assert restarted.sweep_reminders(TUESDAY + timedelta(minutes=2)) == 0
-    assert len(keys(db_engine)) == len(set(keys(db_engine))) == 12
-    assert sorted(n for _, n in reminders(db_engine)) == [1] * 12
+    # Every member of every board gets the one reminder due on Tuesday morning: none twice, none lost.
+    assert reminders_received(db_engine) == first_reminder_each(3)
 
 
 def test_a_crash_after_queueing_a_digest_does_not_send_it_twice(start, db_engine, monkeypatch):
@@ -81,8 +105,14 @@ def test_a_crash_after_queueing_a_digest_does_not_send_it_twice(start, db_engine
     assert [k for k in keys(db_engine) if k.startswith("digest:")] == []  # the whole batch rolled back
     assert Sweeper(db_engine, SchedulePolicy()).sweep_digests(wall(2026, 3, 9, 9, 1)) == 4
     assert Sweeper(db_engine, SchedulePolicy()).sweep_digests(wall(2026, 3, 9, 9, 2)) == 0
-    digest_keys = [k for k in keys(db_engine) if k.startswith("digest:")]
-    assert len(digest_keys) == len(set(digest_keys)) == 4  # two boards: the channel's and Sam's each
+    # Who will read a digest on Monday 9 March, from the messages queued: each board's channel
+    # once, and Sam (the super-user) once per board; nobody twice.
+    digests = Counter(
+        (item.conversation.channel_id, NAMES.get(item.to, "the channel"))
+        for item in outbox(db_engine)
+        if item.key and item.key.startswith("digest:")
+    )
+    assert digests == Counter({("C-0", "the channel"): 1, ("C-0", "Sam"): 1, ("C-1", "the channel"): 1, ("C-1", "Sam"): 1})
 
 
 def test_one_damaged_assessment_does_not_hold_up_the_others(start, db_engine):
@@ -108,7 +138,7 @@ def test_the_same_reminder_decided_twice_is_queued_once(start, db_engine):
         uow.session.execute(text("UPDATE schedule SET remind_at = :t"), {"t": TUESDAY.replace(tzinfo=None) if db_engine.dialect.name == "sqlite" else TUESDAY})
         uow.commit()
     assert sweeper.sweep_reminders(TUESDAY + timedelta(minutes=1)) == 0
-    assert len(keys(db_engine)) == 4
+    assert reminders_received(db_engine) == Counter({("C-BOARD", name, "Reminder 1 of 3."): 1 for name in VOTERS})
     assert council.schedule().remind_at is not None
 
 
@@ -135,8 +165,12 @@ def test_two_sweepers_running_at_once_send_each_reminder_once(start, db_url, db_
     for engine in engines:
         engine.dispose()
     assert failures == []
-    assert sum(counts) == 32
-    assert len(keys(db_engine)) == len(set(keys(db_engine))) == 32
+    assert sum(counts) == 32  # what the two processes say they queued, between them
+    # What the members will get: each voter on each of the eight boards one first reminder; the
+    # second process, racing the first, added nothing to it.
+    assert reminders_received(db_engine) == first_reminder_each(8)
+    assert Sweeper(db_engine, SchedulePolicy()).sweep_reminders(TUESDAY + timedelta(minutes=1)) == 0
+    assert reminders_received(db_engine) == first_reminder_each(8)
 
 
 @pytest.mark.postgres
@@ -201,6 +235,6 @@ def test_assessments_stored_before_the_scheduler_get_a_schedule_row(empty_db_eng
     monkeypatch.undo()
     upgrade(empty_db_engine)
     with SqlUnitOfWork(empty_db_engine, read_only=True) as uow:
-        row = ScheduleRepository(uow.session).row("before")
+        row = uow.schedule.row("before")
     assert (row.question_id, row.round_number) == (assessment.focus_question_id, 1)
     assert (row.remind_at, row.deadline_at, row.digest_at) == (MONDAY, TUESDAY, MONDAY)

@@ -27,7 +27,8 @@ from storage import migrate
 from storage.database import create_db_engine
 from storage.tables import MemberRow, RoundRow, VoteRow
 from storage.unit_of_work import SqlUnitOfWork
-from tests.slack.conftest import AMIRA, APP_YAML, BEN, CHANNEL, CHLOE, SAM, SECRET, Accord
+from engine.assessment import Conversation
+from tests.slack.conftest import AMIRA, APP_YAML, BEN, CHANNEL, CHLOE, SAM, SECRET, TEAM, Accord
 
 ACCORD = Path(sys.executable).with_name("accord")
 TEAM_VOTES = {AMIRA: [1, 2, 3, 4, 2], BEN: [5, 4, 3, 2, 3], CHLOE: [2, 2, 4, 4, 4], SAM: [3, 4, 5, 1, 3]}
@@ -165,9 +166,10 @@ async def test_two_workers_on_postgresql_run_a_round_together_and_survive_a_lost
         assert _rounds(database, "finalised") == 1
         assert _question(team, after=third) is None and "0 of 4 have voted" in third.all_text()
 
-        # A worker killed outright: the other answers meanwhile, and the supervisor starts another.
-        lost = min(workers)
-        os.kill(lost, signal.SIGKILL)
+        # A worker killed in the middle of storing votes: what was acknowledged is stored; what was
+        # not is stored once or not at all, and Slack's retry of it is never applied twice.
+        lost = await kill_a_worker_mid_vote(team, database, db_url, workers)
+        # The other answers meanwhile, and the supervisor starts another.
         status, _ = await team.command(BEN, "status", settle=False)
         assert status == 200
         replacement = await answering_processes(url, want=2, excluding={lost})
@@ -210,6 +212,150 @@ async def test_a_port_already_taken_is_one_clear_line(slack, tmp_path):
     finally:
         server.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(server.wait(), 60) == 0
+
+
+# ------------------------------------------------------------ a worker killed mid-request
+
+HOLD = 7212  # the advisory lock that holds votes at their commit while the test holds it
+KILL_VOTES = {AMIRA: 1, BEN: 2, CHLOE: 4, SAM: 5}  # on the open question, each member's vote (current; ambition 5)
+
+
+async def kill_a_worker_mid_vote(team: Accord, database, db_url: str, workers: set[int]) -> int:
+    """Every member votes at once while their commits are held; the worker holding one is killed.
+
+    A deferred trigger (in this test's own schema) makes each commit that wrote a vote wait for
+    an advisory lock the test holds, so the votes are in flight: the COMMIT sent, the answer not.
+    The worker whose database connection waits is killed with SIGKILL, then the lock is let go.
+    What each member was told decides what must be stored:
+
+    - a vote answered 200 is stored, as sent;
+    - a vote whose connection died with the worker is stored once (its COMMIT was already sent,
+      and PostgreSQL completes it) or not at all (it was still queued inside that worker);
+    - Slack sends an unanswered request again (X-Slack-Retry-Num): if the vote was stored, the
+      member has meanwhile changed it, and the retry must not put the old vote back (applied
+      twice); if it was not stored, the retry stores it.
+
+    Returns the process id of the worker killed.
+    """
+    holder = create_db_engine(db_url)
+    with holder.begin() as connection:
+        connection.exec_driver_sql(
+            f"CREATE FUNCTION hold_commit() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN PERFORM pg_advisory_xact_lock_shared({HOLD}); RETURN NULL; END $$"
+        )
+        connection.exec_driver_sql(
+            "CREATE CONSTRAINT TRIGGER hold_vote_commits AFTER INSERT OR UPDATE ON vote "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION hold_commit()"
+        )
+    lock = holder.connect()
+    lock.exec_driver_sql(f"SELECT pg_advisory_lock({HOLD})")
+    try:
+        modals = {}
+        for voter in KILL_VOTES:
+            opened = len(team.slack.modals())
+            status, _ = await team.send(team.block_actions(voter, "accord_vote", team.vote_value()))
+            assert status == 200
+            modals[voter] = await eventually(lambda: len(team.slack.modals()) > opened and team.slack.modals()[-1], f"{voter}'s modal")
+        bodies = {voter: team.interaction(team.view_submission(voter, modals[voter], current, 5)) for voter, current in KILL_VOTES.items()}
+        sent = {voter: asyncio.ensure_future(team.post(body, team.headers(body))) for voter, body in bodies.items()}
+
+        # Wait until at least one commit waits for the lock, and find the worker it belongs to.
+        waiting = await eventually(lambda: _waiting_at_commit(lock), "a vote's commit waiting for the lock")
+        victim = await eventually(lambda: _worker_holding(workers, lock, waiting), "the worker of the waiting commit")
+        await asyncio.sleep(0.3)  # let the other worker's votes reach their commit too
+        os.kill(victim, signal.SIGKILL)
+        await asyncio.sleep(0.5)
+    finally:
+        lock.exec_driver_sql(f"SELECT pg_advisory_unlock({HOLD})")
+        lock.close()
+    answered: dict[str, bool] = {}
+    for voter, request in sent.items():
+        try:
+            status, _ = await asyncio.wait_for(request, 30)
+            answered[voter] = status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            answered[voter] = False
+    # Let a commit the dead worker had sent finish in PostgreSQL before looking.
+    def released() -> bool:
+        with holder.connect() as connection:
+            return _waiting_at_commit(connection) == []
+
+    await eventually(released, "the held commits going through")
+    await asyncio.sleep(0.5)
+    with holder.begin() as connection:
+        connection.exec_driver_sql("DROP TRIGGER hold_vote_commits ON vote")
+        connection.exec_driver_sql("DROP FUNCTION hold_commit()")
+
+    assert not all(answered.values()), "the worker was killed too late: every vote had been answered"
+    stored = _votes_on_open_question(database)
+    for voter, current in KILL_VOTES.items():
+        if answered[voter]:
+            assert stored.get(voter) == current, f"{voter}'s vote was acknowledged but is not stored"
+        else:
+            assert voter not in stored or stored[voter] == current, f"{voter}'s unacknowledged vote was stored wrongly"
+
+    # Slack retries what was not answered.
+    for voter in (v for v, ok in answered.items() if not ok):
+        if voter in stored:
+            # Stored though never acknowledged: the member changes their mind first, and Slack's
+            # late retry of the old vote must not undo that (it was applied once already).
+            again = team.interaction(team.view_submission(voter, modals[voter], 3, 4))
+            status, _ = await team.post(again, team.headers(again))
+            assert status == 200
+            body = bodies[voter]
+            status, _ = await team.post(body, team.headers(body, retry=1))
+            assert status == 200
+            assert _votes_on_open_question(database)[voter] == 3, f"the retry of {voter}'s stored vote was applied twice"
+        else:
+            body = bodies[voter]
+            status, _ = await team.post(body, team.headers(body, retry=1))
+            assert status == 200
+            assert _votes_on_open_question(database)[voter] == KILL_VOTES[voter], f"the retry of {voter}'s lost vote was not stored"
+    holder.dispose()
+    print(f"killed worker {victim}; answered: {answered}; stored before the retries: {stored}")
+    return victim
+
+
+def _waiting_at_commit(connection) -> list[int]:
+    """The database sessions waiting for the test's lock (a vote's commit, held)."""
+    rows = connection.exec_driver_sql(
+        f"SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = {HOLD} AND NOT granted"
+    ).all()
+    return [pid for (pid,) in rows]
+
+
+def _worker_holding(workers: set[int], connection, backends: list[int]) -> int | None:
+    """The worker process whose database connection is one of `backends` (by its TCP port)."""
+    connection.exec_driver_sql("SELECT pg_stat_clear_snapshot()")  # see the sessions as they are now
+    ports = {
+        port
+        for (port,) in connection.exec_driver_sql(
+            "SELECT client_port FROM pg_stat_activity WHERE pid = ANY(%(pids)s)", {"pids": backends}
+        ).all()
+    }
+    by_inode = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                by_inode[fields[9]] = int(fields[1].rsplit(":", 1)[1], 16)
+    for worker in workers:
+        try:
+            links = [os.readlink(f"/proc/{worker}/fd/{fd}") for fd in os.listdir(f"/proc/{worker}/fd")]
+        except OSError:
+            continue
+        inodes = {link[len("socket:["):-1] for link in links if link.startswith("socket:[")}
+        if any(by_inode.get(inode) in ports for inode in inodes):
+            return worker
+    return None
+
+
+def _votes_on_open_question(database) -> dict[str, int]:
+    """Each member's stored vote (current position) on the question open now."""
+    with SqlUnitOfWork(database, read_only=True) as uow:
+        assessment = uow.assessments.active_in(Conversation("slack", TEAM, CHANNEL))
+    round_ = assessment.focus_round
+    return {who.user_id: vote.current for who, vote in round_.votes.items()}
 
 
 # ------------------------------------------------------------------------- the supervisor
