@@ -383,11 +383,27 @@ def _malformed(body: Any) -> bool:
     """A body bolt itself would trip over (it indexes some fields without looking first)."""
     if not isinstance(body, dict):
         return True
+    if "view" in body and not isinstance(body["view"], dict):
+        return True  # bolt's warning about a request no listener takes reads body["view"].get(...)
+    for part in ("team", "user", "channel", "container", "enterprise"):
+        found = body.get(part)
+        if found is None:
+            continue
+        if not isinstance(found, dict) or not isinstance(found.get("id", ""), (str, type(None))):
+            return True  # Slack sends each as an object whose id is text; the listeners read them so
+    if "response_url" in body and not isinstance(body["response_url"], (str, type(None))):
+        return True
     if body.get("type") == "view_submission":
         view = body.get("view")
         return not (isinstance(view, dict) and isinstance(view.get("type"), str) and isinstance(body.get("user"), dict))
     if body.get("type") == "block_actions":
-        return not (isinstance(body.get("actions"), list) and isinstance(body.get("user"), dict))
+        actions = body.get("actions")
+        return not (
+            isinstance(actions, list)
+            and actions  # bolt reads actions[0]
+            and all(isinstance(action, dict) for action in actions)
+            and isinstance(body.get("user"), dict)
+        )
     return False
 
 
