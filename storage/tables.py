@@ -192,8 +192,9 @@ class OutboxRow(SQLModel, table=True):
     """A message waiting to be delivered, written in the same transaction as the change it reports.
 
     A platform outage or a rate limit delays it (`next_attempt_at`) but never loses it; a
-    dispatcher claims a batch with a lease (`claimed_until`) so two processes never send one
-    message twice. `dedupe_key` is for messages that must exist at most once whoever decides to
+    dispatcher claims a batch with a short lease (`claimed_until`), renewed while it sends, so
+    two live processes never send one message at once, and a dead one's claim passes on within
+    seconds (what a resend may double is in docs/slack.md). `dedupe_key` is for messages that must exist at most once whoever decides to
     send them (a reminder for one member, round and slot; a digest for one week).
     """
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -20,20 +20,10 @@ from engine.assessment import Conversation, Identity
 from engine.views import CHANNEL, Kind, Message, message_from_dict, message_to_dict, only
 from storage.tables import OutboxRow
 from storage.unit_of_work import SqlUnitOfWork
+from tests.clock import Clock
 
 BOARD = Conversation("slack", "T1", "C-board")
 OTHER = Conversation("slack", "T1", "C-other")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 class Platform:

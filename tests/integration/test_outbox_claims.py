@@ -20,19 +20,9 @@ from bot.delivery import LEASE, Attempt, OutboxDispatcher
 from engine.assessment import Conversation
 from engine.views import CHANNEL, Kind, Message
 from storage.unit_of_work import SqlUnitOfWork
+from tests.clock import Clock
 
 BOARD = Conversation("slack", "T1", "C-board")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 class Platform:
