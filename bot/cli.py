@@ -8,6 +8,7 @@
     accord serve                the HTTP server for Slack and Teams
     accord manifest slack|teams the app manifest to install Accord
     accord export ASSESSMENT    the report as HTML, CSV, JSON or Markdown
+    accord member export|forget PERSON   everything stored about a person; forget them
     accord secrets new-key      a key for ACCORD_SECRET_KEYS, which encrypts Slack tokens at rest
     accord secrets rotate       re-encrypt the kept Slack tokens with the first (newest) key
 
@@ -113,6 +114,34 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--individual-votes", action="store_true", help="include who voted what (super-users only)")
     export.add_argument("--as", dest="as_user", metavar="PLATFORM:WORKSPACE:USER", help="the super-user asking for individual votes")
 
+    member = commands.add_parser(
+        "member",
+        help="a person's data: export everything stored about them, or forget them",
+        description="The rights of access and erasure (UK GDPR). PERSON is PLATFORM:WORKSPACE:USER, as for "
+        "`accord export --as`, e.g. slack:T0123:U0456. See docs/privacy.md.",
+    )
+    member_commands = member.add_subparsers(dest="member_command", metavar="ACTION")
+    member_commands.required = True
+    member_export = member_commands.add_parser(
+        "export",
+        help="everything stored about a person, as JSON",
+        description="Everything stored about a person, as JSON: the assessments they take part in, their votes "
+        "and comments, the agreed answers they recorded, their profile, messages to them, platform records.",
+    )
+    member_export.add_argument("person", metavar="PERSON", help="PLATFORM:WORKSPACE:USER")
+    member_export.add_argument("--output", metavar="FILE", help="write to FILE, readable by its owner only (default: standard output)")
+    member_export.add_argument("--database", metavar="URL", help="database URL (default: database.url in app.yaml)")
+    forget = member_commands.add_parser(
+        "forget",
+        help="remove a person's name and comments, anonymise their votes",
+        description="Forget a person in one transaction: their name becomes 'Former member' and their user id a "
+        "pseudonym in each assessment, their comments are cleared, their profile and the messages to them are "
+        "deleted. Their votes' scores and the team's agreed answers stay.",
+    )
+    forget.add_argument("person", metavar="PERSON", help="PLATFORM:WORKSPACE:USER")
+    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    forget.add_argument("--database", metavar="URL", help="database URL (default: database.url in app.yaml)")
+
     secrets = commands.add_parser(
         "secrets",
         help="keys for the Slack tokens kept in the database",
@@ -158,6 +187,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
             from bot.export import run_export
 
             return run_export(config, args, stdout)
+        if args.command == "member":
+            return _member(config, args, stdin, stdout)
         if args.command == "secrets":
             return _rotate(config, args, stdout)
     except KeyboardInterrupt:
@@ -354,6 +385,39 @@ def _rotate(config, args, out: TextIO) -> int:
         installs = "install" if count == 1 else "installs"
         others = " Every other key can now be removed from it." if len(keys) > 1 else ""
         print(f"Re-encrypted the tokens of {count} Slack {installs} with the first key of {KEY_VARIABLE}.{others}", file=out)
+    return 0
+
+
+def _member(config, args, stdin: TextIO, out: TextIO) -> int:
+    """`accord member export|forget PERSON`: the use cases are in bot/members.py."""
+    import json
+
+    from bot.app import open_database
+    from bot.export import write_file
+    from bot.members import describe, export_person, forget_person, parse_person
+
+    person = parse_person(args.person)
+    database = open_database(args.database or config.database.url)
+    try:
+        export = export_person(database, person, datetime.now(timezone.utc))  # an unknown person: one line, exit 2
+        if args.member_command == "export":
+            text = json.dumps(export, indent=2, ensure_ascii=False) + "\n"
+            if not args.output or args.output == "-":
+                out.write(text)
+                out.flush()
+                return 0
+            write_file(Path(args.output), text.encode("utf-8"), owner_only=True)  # their votes and comments
+            print(f"Wrote everything stored about {person.key} to {args.output}: keep it confidential.", file=out)
+            return 0
+        if not args.yes:
+            print(f"This forgets {person.key} for good:\n{describe(export)}", file=out)
+            print("Their votes' scores and the agreed answers stay. Type yes to go on: ", end="", file=out, flush=True)
+            if stdin.readline().strip().lower() not in ("y", "yes"):
+                print("Nothing was changed.", file=out)
+                return 1
+        print(forget_person(database, person).line(), file=out)
+    finally:
+        database.dispose()
     return 0
 
 

@@ -478,7 +478,7 @@ def run_export(config, args, out: TextIO) -> int:
     from storage.reports import ReportQueries
     from storage.unit_of_work import SqlUnitOfWork
 
-    requested_by = _identity(args.as_user) if args.as_user else None
+    requested_by = identity_from_text(args.as_user) if args.as_user else None
     if args.individual_votes and requested_by is None:
         print(
             "accord: --individual-votes needs --as PLATFORM:WORKSPACE:USER, a super-user of the assessment.",
@@ -516,7 +516,7 @@ def run_export(config, args, out: TextIO) -> int:
         out.flush()
         return 0
     path = _output_path(args.output, Path(config.report.output_dir), file.filename)
-    _write_bytes(path, file.content, owner_only=args.individual_votes)  # names and comments: confidential
+    write_file(path, file.content, owner_only=args.individual_votes)  # names and comments: confidential
     note = " It contains individual votes: keep it confidential." if args.individual_votes else ""
     print(f"Wrote {path} ({_size(len(file.content))}).{note}", file=out)
     return 0
@@ -536,7 +536,7 @@ def _list(queries, requested_by: Identity | None, out: TextIO) -> int:
     return 0
 
 
-def _identity(text: str) -> Identity:
+def identity_from_text(text: str) -> Identity:
     parts = text.split(":")
     if len(parts) != 3 or not all(part.strip() for part in parts):
         raise DomainError(f"--as takes PLATFORM:WORKSPACE:USER, e.g. slack:T0123:U0456, not {text!r}.")
@@ -552,7 +552,7 @@ def _output_path(output: str | None, default_dir: Path, filename: str) -> Path:
     return path
 
 
-def _write_bytes(path: Path, content: bytes, *, owner_only: bool = False) -> None:
+def write_file(path: Path, content: bytes, *, owner_only: bool = False) -> None:
     """Write the file whole (a reader never sees half of it); `owner_only`: mode 0600 from the start."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")

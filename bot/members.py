@@ -1,0 +1,272 @@
+"""A person's rights over what Accord keeps about them: access (export) and erasure (forget).
+
+    accord member export PLATFORM:WORKSPACE:USER [--output FILE]
+    accord member forget PLATFORM:WORKSPACE:USER [--yes]
+
+`export_person` gathers everything stored about one person (`storage.members` lists where that
+is) as JSON-ready data. `forget_person` removes it in one transaction, while every assessment's
+counts, measures and agreed answers stay as they were:
+
+- in each assessment that names them, their user id becomes a new random pseudonym (one per
+  assessment: see `storage.members.PersonalData.pseudonymise`), on their member row and on the
+  agreed answers they recorded; then, through the domain (`engine.erasure.forget_member`) and the
+  repository's change set, their name becomes "Former member" and their comments are cleared.
+  Their role and their votes' scores stay, so nothing the team counted changes;
+- their profile (time zone, working hours) is deleted, and so is every message addressed to them
+  alone (sent or not: one not sent yet would go to nobody now); delivered copies of messages to
+  others that named them or quoted their comments are emptied;
+- Teams: their person reference is deleted and they are taken out of channel rosters; Slack: an
+  install they made keeps working, without their user id as its installer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from engine.assessment import Assessment, Identity
+from engine.erasure import FORMER_MEMBER, forget_member
+from engine.errors import DomainError
+from storage.members import PersonalData
+from storage.unit_of_work import SqlUnitOfWork
+
+NOT_INCLUDED = (
+    "Receipts (the platforms' request ids, kept minutes to apply a retried request once) and the ids of "
+    "messages posted in channels are not about anyone and are not included. Channel messages show counts, "
+    "never who voted what; what Slack or Teams keep of messages already delivered is kept by them."
+)
+
+
+class UnknownPerson(DomainError):
+    """Nothing stored names this person."""
+
+
+def parse_person(text: str) -> Identity:
+    """PLATFORM:WORKSPACE:USER, as `accord export --as` takes it."""
+    from bot.export import identity_from_text
+
+    try:
+        return identity_from_text(text)
+    except DomainError:
+        raise DomainError(f"PERSON is PLATFORM:WORKSPACE:USER, e.g. slack:T0123:U0456, not {text!r}.") from None
+
+
+def unknown(person: Identity) -> UnknownPerson:
+    return UnknownPerson(
+        f"nothing is stored about {person.key}: no assessment, vote, profile, message or reference names them "
+        "(check the platform, workspace and user id)."
+    )
+
+
+# ------------------------------------------------------------------------------ access
+
+
+def export_person(database: Any, person: Identity, now: datetime) -> dict[str, Any]:
+    """Everything stored about `person`, as JSON-ready data; `UnknownPerson` when there is nothing."""
+    with SqlUnitOfWork(database, read_only=True) as uow:
+        data = PersonalData(uow.session)
+        reminders: dict[str, list] = {}
+        for reminded in data.reminders(person):
+            reminders.setdefault(reminded.assessment_id, []).append(reminded)
+        assessments = [
+            _assessment_of(uow.assessments.get(assessment_id), person, reminders.get(assessment_id, []))
+            for assessment_id in data.assessment_ids(person)
+        ]
+        profile = uow.profiles.get(person)
+        messages = data.messages_to(person)
+        references = data.references(person)
+        installs = data.installs(person)
+    if not (assessments or profile or messages or references or installs):
+        raise unknown(person)
+    return {
+        "person": {"platform": person.platform, "workspace": person.workspace, "user_id": person.user_id},
+        "exported_at": _iso(now),
+        "assessments": assessments,
+        "profile": None
+        if profile is None
+        else {"timezone": profile.timezone, "working_hours": profile.working_hours, "updated_at": _iso(profile.updated_at)},
+        "messages_to_them": [
+            {
+                "id": m.id,
+                "assessment_id": m.assessment_id,
+                "channel": m.channel_id,
+                "queued_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at),
+                "failed_at": _iso(m.failed_at),
+                "message": m.message,
+            }
+            for m in messages
+        ],
+        "teams_references": [
+            {"scope": r.scope, "target": r.target_id, "reference": r.data, "updated_at": _iso(r.updated_at)} for r in references
+        ],
+        "slack_installs": [
+            {"team_id": i.team_id, "team_name": i.team_name, "enterprise_id": i.enterprise_id, "installed_at": _iso(i.installed_at)}
+            for i in installs
+        ],
+        "not_included": NOT_INCLUDED,
+    }
+
+
+def _assessment_of(assessment: Assessment, person: Identity, reminders: list) -> dict[str, Any]:
+    member = assessment.members.get(person)
+    votes, recorded = [], []
+    for round_ in assessment.rounds:
+        question = assessment.question(round_.question_id)
+        vote = round_.votes.get(person)
+        if vote is not None:
+            votes.append(
+                {
+                    "question": question.number,
+                    "question_id": question.id,
+                    "prompt": question.prompt,
+                    "round": round_.number,
+                    "round_state": round_.state.value,
+                    "current": vote.current,
+                    "ambition": vote.ambition,
+                    "comment": vote.comment,
+                    "cast_at": _iso(vote.cast_at),
+                }
+            )
+        consensus = round_.consensus
+        if consensus is not None and consensus.recorded_by == person:
+            recorded.append(
+                {
+                    "question": question.number,
+                    "question_id": question.id,
+                    "round": round_.number,
+                    "current": consensus.current,
+                    "ambition": consensus.ambition,
+                    "note": consensus.note,
+                    "recorded_at": _iso(consensus.recorded_at),
+                }
+            )
+    return {
+        "id": assessment.id,
+        "title": assessment.title,
+        "platform": assessment.conversation.platform,
+        "workspace": assessment.conversation.workspace,
+        "channel": assessment.conversation.channel_id,
+        "status": assessment.status.value,
+        "started_at": _iso(assessment.created_at),
+        "completed_at": _iso(assessment.completed_at),
+        "member": member is not None,
+        "role": member.role.value if member else None,
+        "name": member.name if member else None,
+        "votes": votes,
+        "consensus_recorded": recorded,
+        "reminders": [
+            {
+                "question": assessment.question(r.question_id).number,
+                "round": r.round_number,
+                "sent": r.sent,
+                "last_sent_at": _iso(r.last_sent_at),
+                "requested_at": _iso(r.requested_at),
+            }
+            for r in reminders
+        ],
+    }
+
+
+# ----------------------------------------------------------------------------- erasure
+
+
+@dataclass
+class Forgotten:
+    """What `forget_person` changed."""
+
+    person: Identity
+    assessments: int = 0
+    still_active: list[str] = field(default_factory=list)  # titles of assessments under way
+    votes: int = 0  # kept, with their scores, under the pseudonym
+    comments: int = 0
+    consensus: int = 0  # agreed answers whose recorder is now the pseudonym
+    profile: int = 0
+    messages: int = 0
+    redacted: int = 0
+    references: int = 0
+    rosters: int = 0
+    installs: int = 0
+
+    def line(self) -> str:
+        changed = [
+            f"{_count(self.assessments, 'assessment')} now name them {FORMER_MEMBER!r} under a new pseudonym each",
+            f"{_count(self.votes, 'vote')} kept without a name",
+            f"{_count(self.comments, 'comment')} cleared",
+        ]
+        optional = [
+            (self.consensus, f"{_count(self.consensus, 'agreed answer')} they recorded kept under the pseudonym"),
+            (self.profile, "their profile deleted"),
+            (self.messages, f"{_count(self.messages, 'message')} to them deleted"),
+            (self.redacted, f"{_count(self.redacted, 'delivered message')} naming them emptied"),
+            (self.references + self.rosters, f"{_count(self.references + self.rosters, 'Teams reference')} cleared"),
+            (self.installs, f"{_count(self.installs, 'Slack install')} no longer naming them"),
+        ]
+        changed += [words for n, words in optional if n]
+        line = f"Forgot {self.person.key}: " + ", ".join(changed) + "."
+        if self.still_active:
+            line += (
+                f" {_count(len(self.still_active), 'assessment')} still under way count {FORMER_MEMBER!r} among the voters:"
+                " a super-user can reveal without them."
+            )
+        return line
+
+
+def forget_person(database: Any, person: Identity) -> Forgotten:
+    """Forget `person` in one transaction (see the module); `UnknownPerson` when nothing names them."""
+    forgotten = Forgotten(person)
+    with SqlUnitOfWork(database) as uow:
+        data = PersonalData(uow.session)
+        known = data.assessment_ids(person) or uow.profiles.get(person) or data.messages_to(person)
+        if not (known or data.references(person) or data.installs(person)):
+            raise unknown(person)
+        names: set[str] = set()
+        comments: list[str] = []
+        for assessment_id, pseudonym in data.pseudonymise(person).items():
+            # Loaded after the identity changed (the version moved on), so the repository holds
+            # the rows as they are now, and saves the rest as a change like any other.
+            assessment = uow.assessments.get(assessment_id, for_update=True)
+            forgotten.assessments += 1
+            if assessment.is_active:
+                forgotten.still_active.append(assessment.title)
+            forgotten.consensus += sum(
+                1 for r in assessment.rounds if r.consensus is not None and r.consensus.recorded_by == pseudonym
+            )
+            if pseudonym in assessment.members:
+                erased = forget_member(assessment, pseudonym)
+                names.add(erased.name)
+                comments.extend(erased.comments)
+                forgotten.votes += erased.votes
+                forgotten.comments += len(erased.comments)
+        cleared = data.clear_elsewhere(person, names=names, comments=comments)
+        uow.commit()
+    forgotten.profile, forgotten.messages, forgotten.redacted = cleared.profile, cleared.messages, cleared.redacted
+    forgotten.references, forgotten.rosters, forgotten.installs = cleared.references, cleared.rosters, cleared.installs
+    return forgotten
+
+
+def describe(export: dict[str, Any]) -> str:
+    """What forgetting would change, from the person's export: for the confirmation question."""
+    lines = []
+    for item in export["assessments"]:
+        who = f"as {item['name']} ({item['role']})" if item["member"] else "recorded agreed answers"
+        lines.append(
+            f"  {item['title']} ({item['id']}, channel {item['channel']}, {item['status']}): {who}, "
+            f"{_count(len(item['votes']), 'vote')}, {_count(sum(1 for v in item['votes'] if v['comment']), 'comment')}"
+        )
+    if export["profile"] is not None:
+        lines.append("  their profile (time zone, working hours)")
+    if export["messages_to_them"]:
+        lines.append(f"  {_count(len(export['messages_to_them']), 'message')} to them")
+    if export["teams_references"] or export["slack_installs"]:
+        lines.append(f"  {_count(len(export['teams_references']) + len(export['slack_installs']), 'platform record')} naming them")
+    return "\n".join(lines)
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
