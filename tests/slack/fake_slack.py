@@ -13,6 +13,7 @@ import itertools
 import json
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,13 @@ class FakeSlack:
     # method -> seconds Slack takes to answer after doing what it was asked (a post made, its answer late)
     slow_answers: dict[str, float] = field(default_factory=dict)
     shared_files: list[Posted] = field(default_factory=list)  # the messages file uploads leave in a channel
+    # Slack unwell for a while: every call of `outage_methods` (all methods when None) fails this
+    # way until the test sets `outage` back to None; unlike `failures`, nothing is used up.
+    outage: Failure | None = None
+    outage_methods: set[str] | None = None
+    # Slack's clock, for when it took each message (what conversations.history's `oldest` compares
+    # with): real time, or a test's clock when the test moves the server's time on.
+    now: Callable[[], float] = time.time
     base_url: str = ""
     page_size: int = 2  # conversations.members pages small, so paging is exercised
 
@@ -153,6 +161,10 @@ class FakeSlack:
         self.calls.append(Call(method, params, token))
         if method in self.delays:
             await asyncio.sleep(self.delays[method])
+        if self.outage is not None and (self.outage_methods is None or method in self.outage_methods):
+            failure = self.outage
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
         queued = self.failures.get(method)
         if queued:
             failure = queued[0]
@@ -200,7 +212,7 @@ class FakeSlack:
         ts = f"1700000000.{next(self._ts):06d}"
         metadata = params.get("metadata")
         metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
-        self.posted.append(Posted(channel, ts, params.get("blocks") or [], params.get("text", ""), metadata=metadata))
+        self.posted.append(Posted(channel, ts, params.get("blocks") or [], params.get("text", ""), metadata=metadata, at=self.now()))
         return {"ok": True, "channel": channel, "ts": ts}
 
     def m_conversations_history(self, params: dict) -> dict:
@@ -256,7 +268,7 @@ class FakeSlack:
         if params.get("channel_id"):
             ts = f"1700000000.{next(self._ts):06d}"
             shared = [{"id": f["id"], "title": f.get("title")} for f in done]
-            self.shared_files.append(Posted(params["channel_id"], ts, [], "", files=shared))
+            self.shared_files.append(Posted(params["channel_id"], ts, [], "", files=shared, at=self.now()))
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 
     def m_apps_connections_open(self, params: dict) -> dict:

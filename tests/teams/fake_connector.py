@@ -56,6 +56,13 @@ class FakeConnector:
     throttle: int = 0  # answer the next N posts/updates with 429
     retry_after: str = "1"
     jwks: dict | None = None
+    # Teams unwell for a while: posts, replies and updates answered with this status (e.g. 503)
+    # until set back to 0, with `outage_retry_after` as Retry-After when given.
+    outage_status: int = 0
+    outage_retry_after: str | None = None
+    # Posts, replies and updates wait this many seconds before Teams takes them; one whose caller
+    # gave up meanwhile (a client timeout) is dropped, never shown: a gateway timing out.
+    stall: float = 0.0
     url: str = ""
 
     def __post_init__(self) -> None:
@@ -63,6 +70,7 @@ class FakeConnector:
         self._lock = threading.Lock()
         self.member_requests: list[str] = []
         self.created: list[dict[str, Any]] = []
+        self.dropped = 0  # requests dropped by `stall`
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -129,7 +137,22 @@ class FakeConnector:
                 )
         return None
 
+    async def _unwell(self, request: web.Request) -> web.Response | None:
+        if self.outage_status:
+            headers = {"Retry-After": self.outage_retry_after} if self.outage_retry_after else {}
+            return web.json_response({"error": {"code": "ServiceError", "message": "unwell"}}, status=self.outage_status, headers=headers)
+        if self.stall:
+            await asyncio.sleep(self.stall)
+            if request.transport is None or request.transport.is_closing():
+                with self._lock:
+                    self.dropped += 1
+                return web.Response(status=504)  # nobody is listening any more
+        return None
+
     async def _post(self, request: web.Request) -> web.Response:
+        unwell = await self._unwell(request)
+        if unwell:
+            return unwell
         throttled = self._throttled()
         if throttled:
             return throttled
@@ -140,6 +163,9 @@ class FakeConnector:
         return web.json_response({"id": new_id})
 
     async def _reply(self, request: web.Request) -> web.Response:
+        unwell = await self._unwell(request)
+        if unwell:
+            return unwell
         throttled = self._throttled()
         if throttled:
             return throttled
@@ -150,6 +176,9 @@ class FakeConnector:
         return web.json_response({"id": new_id})
 
     async def _update(self, request: web.Request) -> web.Response:
+        unwell = await self._unwell(request)
+        if unwell:
+            return unwell
         throttled = self._throttled()
         if throttled:
             return throttled
