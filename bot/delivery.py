@@ -105,6 +105,13 @@ class _Claim:
     renewing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
+# An outage or a rate limit only delays a message, however many attempts it takes: a council's
+# channel should get its summary after a long Slack or Teams outage too. Only a message still
+# waiting after this long is set aside (its reason kept in outbox.last_error), so that a channel
+# Accord can no longer reach does not hold its later messages for ever.
+KEEP_TRYING_FOR = timedelta(days=3)
+
+
 def backoff(attempts: int) -> timedelta:
     """Waits between retries when the platform gives no Retry-After: 2 s, 4 s, 8 s ... at most 10 min."""
     return timedelta(seconds=min(600, 2**attempts))
@@ -119,7 +126,7 @@ class OutboxDispatcher:
         *,
         batch: int = 50,
         lease: timedelta = LEASE,
-        max_attempts: int = 12,
+        keep_trying_for: timedelta = KEEP_TRYING_FOR,
         gather: float = 0.0,
         run: Callable[..., Awaitable[Any]] | None = None,
     ) -> None:
@@ -131,7 +138,7 @@ class OutboxDispatcher:
         self._clock = clock
         self._batch = batch
         self._lease = lease
-        self._max_attempts = max_attempts
+        self._keep_trying_for = keep_trying_for
         self._gather = gather
         self._wake = asyncio.Event()
         self._claims_end: datetime | None = None  # when the first claim held by another process runs out
@@ -268,8 +275,9 @@ class OutboxDispatcher:
         try:
             ref = await deliverer.deliver(item.conversation, item.message, previous, item.delivered, attempt)
         except RetryLater as wait:
-            if item.attempts >= self._max_attempts:
-                await self._run(self._record, item, "failed", f"gave up after {item.attempts} attempts: {wait}")
+            if item.created_at is not None and now - item.created_at > self._keep_trying_for:
+                await self._run(self._record, item, "failed", f"gave up after {item.attempts} attempts over {now - item.created_at}: {wait}")
+                log.error("message %s to %s set aside after %s of outage: %s", item.id, item.conversation, now - item.created_at, wait)
                 return "failed"
             retry_at = now + max(timedelta(seconds=wait.seconds), timedelta(seconds=0))
             if wait.seconds <= 0:

@@ -83,6 +83,7 @@ INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 UNREADABLE = "Accord could not read this request. Nothing was changed."
 SHUTDOWN_GRACE = 10.0  # seconds background work gets to finish when the server stops
+SLACK_CALL_TIMEOUT = 30.0  # seconds one Web API call may take, as slack_sdk's own clients allow
 
 
 class SlackPlatform:
@@ -197,7 +198,9 @@ class SlackPlatform:
     async def startup(self) -> None:
         self._stop.clear()
         # One connection pool for every Web API call (slack_sdk opens one per call otherwise).
-        self._session = aiohttp.ClientSession()
+        # slack_sdk's own 30 s timeout applies only to sessions it makes, so this one says it:
+        # without it a hung call would hold the dispatcher, and every channel, for aiohttp's 300 s.
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_CALL_TIMEOUT))
         self.bolt.client.session = self._session
         self.clients.session = self._session
         if self.socket_mode:

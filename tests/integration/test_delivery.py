@@ -361,3 +361,35 @@ async def test_health_reports_the_database(db_engine):
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+async def test_a_long_outage_delays_messages_and_loses_none(db_engine):
+    """Slack down for a day: thirty attempts, and the channel still gets its messages, in order, once."""
+    clock, platform = Clock(), Platform()
+    queue(db_engine, clock, (BOARD, message("Consensus on 1.1")), (BOARD, message("Question 1.2")))
+    outage = OutboxDispatcher(db_engine, {"slack": platform}, clock)
+    for _ in range(30):
+        platform.refusals = [RetryLater(0, "Slack answered 503")]
+        await outage.drain()
+        clock.advance(3600)  # past any backoff
+    platform.refusals = []
+    await outage.drain()
+    assert [heading for _, heading, _ in platform.received] == ["Consensus on 1.1", "Question 1.2"]
+    with SqlUnitOfWork(db_engine) as uow:
+        assert uow.outbox.pending() == 0
+
+
+async def test_a_message_nobody_could_deliver_for_three_days_is_set_aside_and_the_next_goes(db_engine):
+    clock, platform = Clock(), Platform()
+    queue(db_engine, clock, (BOARD, message("Consensus on 1.1")))
+    clock.advance(3600)
+    queue(db_engine, clock, (BOARD, message("Question 1.2")))
+    clock.advance(3 * 24 * 3600)  # the first is now older than three days; the second is not
+    platform.refusals = [RetryLater(0, "Slack answered 503")]
+    await dispatcher(db_engine, platform, clock).drain()
+    await dispatcher(db_engine, platform, clock).drain()
+    assert [heading for _, heading, _ in platform.received] == ["Question 1.2"]
+    with SqlUnitOfWork(db_engine) as uow:
+        set_aside = [(row.message["heading"], row.last_error) for row in uow.session.exec(select(OutboxRow).where(OutboxRow.failed_at.is_not(None)))]
+    assert [heading for heading, _ in set_aside] == ["Consensus on 1.1"]
+    assert "gave up after" in set_aside[0][1]
