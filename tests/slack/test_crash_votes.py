@@ -34,7 +34,7 @@ from storage.database import create_db_engine
 from storage.tables import MemberRow, OutboxRow, RoundRow, VoteRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.slack.conftest import SAM, Accord
-from tests.slack.test_workers import answering_processes, eventually, start_server
+from tests.slack.test_workers import answering_processes, eventually, start_server, stop_server
 
 CHANNEL = "C-CRASH"
 MEMBERS = [SAM] + [f"U-M{n:02d}" for n in range(2, 21)]  # twenty, Sam first (he starts it)
@@ -204,13 +204,7 @@ async def test_acknowledged_votes_survive_a_sigkill_and_delivery_resumes_after_t
         assert caught_up <= RESUME_WITHIN, f"delivery resumed {caught_up:.1f} s after the restart"
     finally:
         await http.close()
-        if server.returncode is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(server.wait(), 30)
-            except TimeoutError:
-                server.kill()
-                await server.wait()
+        await stop_server(server)
         database.dispose()
 
 

@@ -11,7 +11,6 @@ when a two-minute claim runs out.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import time
@@ -26,7 +25,7 @@ from storage.database import create_db_engine
 from storage.tables import OutboxRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.slack.conftest import AMIRA, BEN, CHLOE, SAM, Accord
-from tests.slack.test_workers import answering_processes, eventually, start_server
+from tests.slack.test_workers import answering_processes, eventually, start_server, stop_server
 
 CHANNELS = ["C-FINANCE", "C-PLACE", "C-PEOPLE", "C-DIGITAL"]
 RESUME_WITHIN = 10.0
@@ -97,13 +96,7 @@ async def test_a_server_killed_mid_send_delivers_everything_once_after_the_resta
         assert caught_up <= RESUME_WITHIN
     finally:
         await http.close()
-        if server.returncode is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(server.wait(), 30)
-            except TimeoutError:
-                server.kill()
-                await server.wait()
+        await stop_server(server)
         database.dispose()
 
 

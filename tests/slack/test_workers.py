@@ -65,6 +65,18 @@ async def start_server(tmp_path: Path, slack, db_url: str, *args: str) -> tuple[
     return server, url
 
 
+async def stop_server(server: asyncio.subprocess.Process) -> None:
+    """SIGTERM a server still running, as an administrator would; SIGKILL it if it will not go."""
+    if server.returncode is not None:
+        return
+    server.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(server.wait(), 30)
+    except TimeoutError:
+        server.kill()
+        await server.wait()
+
+
 async def _keep(stream: asyncio.StreamReader, lines: list[str]) -> None:
     """Read the server's log as it comes (a full pipe would stop it); printed if the test fails."""
     while line := await stream.readline():
