@@ -195,7 +195,10 @@ class ReusingAuthentication(BotFrameworkAuthentication):
             return client
         client = await factory.create(service_url, audience)
         # One attempt per call: the outbox retries, honouring Retry-After, without a blocked thread.
+        # No status is retried either, so a 503 comes back as the response it is (with its
+        # Retry-After), not as urllib3's "too many 503 error responses".
         client.config.retry_policy.retries = 0
+        client.config.retry_policy.policy.status_forcelist = frozenset()
         self.clients_built += 1
         self._connectors[key] = client
         while len(self._connectors) > MAX_CLIENTS:

@@ -143,3 +143,21 @@ async def test_after_an_outage_everything_queued_reaches_the_channel_once_and_in
     updates = [i for i, s in enumerate(after) if s.method == "update" and s.activity_id and "4 of 4 have voted" in json.dumps(s.card)]
     first_post = next(i for i, s in enumerate(after) if s.method in ("post", "reply"))
     assert updates and updates[0] < first_post, "the card's progress was not brought up to date before the reveal"
+
+
+async def test_a_503_with_retry_after_is_waited_out_as_teams_asks(teams):
+    """A card update (a PUT, which urllib3 would retry on its own) refused with 503 and Retry-After."""
+    teams, clock = teams
+    connector = teams.connector
+    status, _ = await teams.say(SAM, "start")
+    assert status == 201
+    await teams.platform.runtime.dispatcher.drain()
+    await teams.settle()
+    question = next(c for c in teams.shared_cards() if c.get("refresh"))["actions"][0]["data"]["question"]
+    connector.outage_status, connector.outage_retry_after = 503, "120"
+    status, body = await teams.vote(AMIRA, question, "2", "4")
+    assert status == 200 and body["statusCode"] == 200, body
+    await teams.platform.runtime.dispatcher.drain()
+    waiting = [row for row in outbox(teams) if row["sent_at"] is None]
+    assert waiting and waiting[0]["last_error"].startswith("Teams answered HTTP 503"), waiting[0]["last_error"]
+    assert (waiting[0]["next_attempt_at"] - clock()).total_seconds() > 100  # Teams' 120 s, not the outbox's own 2 s
