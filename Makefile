@@ -26,8 +26,10 @@ $(STAMP)-test: $(STAMP)
 	@touch $@
 
 # Browser tests need Debian's chromium and the npm packages under tests/e2e; the script installs
-# what it can and the tests that still lack something skip with the reason.
+# what it can (saying so before it installs a system package) and the tests that still lack
+# something skip with the reason.
 $(STAMP)-e2e: $(STAMP)-test tests/e2e/install.sh
+	@echo "make test: checking what the browser tests need (tests/e2e/install.sh; as root it may apt-get install chromium)"
 	-bash tests/e2e/install.sh
 	@touch $@
 
@@ -37,10 +39,12 @@ demo: $(STAMP)
 chat: $(STAMP)
 	$(BIN)/accord chat
 
-# Storage tests run on PostgreSQL too when a local server answers, as CI's do (.ci/run).
+# Storage tests run on PostgreSQL too when a local server answers, as CI's do (.ci/run); the
+# line before and pytest's summary (tests/conftest.py) name the databases used.
 test: $(STAMP)-e2e
 	@if [ -z "$${ACCORD_TEST_DATABASE_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
 	    export ACCORD_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:5432/test"; fi; \
+	echo "make test: storage tests on SQLite$${ACCORD_TEST_DATABASE_URL:+ and $${ACCORD_TEST_DATABASE_URL}}"; \
 	$(BIN)/python -m pytest
 
 # Benchmarks measure PostgreSQL too when the local server answers, as CI's tests do.

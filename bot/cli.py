@@ -3,7 +3,7 @@
     accord demo                 a whole assessment by a simulated team, report written to disk
     accord chat                 play any member of a team in an interactive console
     accord db upgrade           apply database migrations
-    accord framework check F    validate a framework file
+    accord framework check F... validate framework files or folders of them
     accord framework list       the frameworks available
     accord serve                the HTTP server for Slack and Teams
     accord manifest slack|teams the app manifest to install Accord
@@ -14,6 +14,7 @@
 
 Every problem with the configuration, a framework or the database is reported as one clear
 message on standard error with exit status 2, before anything starts; never a traceback.
+Without an app.yaml every setting takes its default, and a line on standard error says so.
 """
 
 from __future__ import annotations
@@ -38,7 +39,11 @@ DESCRIPTION = (
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="accord", description=DESCRIPTION)
-    parser.add_argument("--config", metavar="PATH", help="configuration file (default: $ACCORD_CONFIG or ./app.yaml)")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="configuration file (default: $ACCORD_CONFIG, else ./app.yaml, else the built-in defaults)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
@@ -66,16 +71,24 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.required = True
     upgrade = db_commands.add_parser("upgrade", help="apply every pending migration", description="Apply every pending migration.")
     upgrade.add_argument("--database", metavar="URL", help="database URL (default: database.url in app.yaml)")
-    current = db_commands.add_parser("current", help="show the schema revision", description="Show the database's schema revision.")
+    current = db_commands.add_parser(
+        "current",
+        help="show the schema revision",
+        description="Show the database's schema revision. Exits 0 when it is up to date, 1 when it needs `accord db upgrade`.",
+    )
     current.add_argument("--database", metavar="URL", help="database URL (default: database.url in app.yaml)")
 
     framework = commands.add_parser("framework", help="check or list frameworks", description="Check or list frameworks.")
     framework_commands = framework.add_subparsers(dest="framework_command", metavar="ACTION")
     framework_commands.required = True
     check = framework_commands.add_parser(
-        "check", help="validate framework YAML files", description="Validate framework files; every problem names the file and the key."
+        "check",
+        help="validate framework YAML files",
+        description="Validate framework files, or every .yaml and .yml file in a folder. Every problem of every "
+        "file is listed, each naming the file, the key and the line; a framework with the id of a built-in one "
+        "is pointed out, as it replaces that one. Exits 1 when any file has a problem.",
     )
-    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("files", nargs="+", metavar="FILE", help="a framework file, or a folder of them")
     framework_commands.add_parser("list", help="the frameworks available", description="List the frameworks available.")
 
     serve = commands.add_parser(
@@ -108,8 +121,20 @@ def build_parser() -> argparse.ArgumentParser:
         "Individual votes are included only with --individual-votes, which needs --as, a super-user of that assessment.",
     )
     export.add_argument("assessment", help="the assessment's id (see `accord export --list`)", nargs="?")
-    export.add_argument("--format", choices=["html", "csv", "json", "markdown"], default="html")
-    export.add_argument("--output", metavar="PATH", help="file to write (default: next to the report directory)")
+    export.add_argument(
+        "--format",
+        choices=["html", "csv", "json", "markdown"],
+        default="html",
+        help="html: one self-contained page, charts inside, laid out to print; csv: a row per question, for a "
+        "spreadsheet; json: the whole report, for other systems (docs/reports.md); markdown: the report as "
+        "Markdown, charts inside (default: html)",
+    )
+    export.add_argument(
+        "--output",
+        metavar="PATH",
+        help="file to write, or a folder to write it in, - for standard output; missing folders are created "
+        "(default: a file named after the assessment in report.output_dir of app.yaml, accord-report/)",
+    )
     export.add_argument("--list", action="store_true", help="list the assessments in the database")
     export.add_argument("--individual-votes", action="store_true", help="include who voted what (super-users only)")
     export.add_argument("--as", dest="as_user", metavar="PLATFORM:WORKSPACE:USER", help="the super-user asking for individual votes")
@@ -170,7 +195,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
             return _framework_check(args.files, stdout)
         if args.command == "secrets" and args.secrets_command == "new-key":
             return _new_key(stdout)
-        config = load_config(args.config)
+        config = load_config(args.config, notice=lambda line: print(line, file=sys.stderr))
         if args.command == "demo":
             return _demo(config, args, stdout)
         if args.command == "chat":
@@ -251,44 +276,78 @@ def _chat(config, args, stdin: TextIO, out: TextIO) -> int:
 
 
 def _db(config, args, out: TextIO) -> int:
+    """`accord db upgrade|current`; `current` exits 1 when an upgrade is needed, so scripts can ask."""
     from storage import migrate
     from storage.database import create_db_engine
 
     database = create_db_engine(args.database or config.database.url)
+    which = _database_name(database)
     try:
         if args.db_command == "upgrade":
             before = migrate.current_revision(database)
             migrate.upgrade(database, secret_keys=config.database.secret_keys)
             after = migrate.current_revision(database)
             if before == after:
-                print(f"The database is up to date (revision {after}).", file=out)
+                print(f"{which[:1].upper()}{which[1:]} is up to date (revision {after}).", file=out)
             else:
-                print(f"Upgraded the database from {before or 'empty'} to revision {after}.", file=out)
-        else:
-            revision = migrate.current_revision(database)
-            state = "up to date" if migrate.is_up_to_date(database) else "needs `accord db upgrade`"
-            print(f"Revision {revision or 'none (empty database)'}: {state}.", file=out)
+                print(f"Upgraded {which} from {before or 'empty'} to revision {after}.", file=out)
+            return 0
+        revision = migrate.current_revision(database)
+        up_to_date = migrate.is_up_to_date(database)
+        state = "up to date" if up_to_date else "needs `accord db upgrade`"
+        print(f"{which[:1].upper()}{which[1:]}: revision {revision or 'none (empty database)'}, {state}.", file=out)
+        return 0 if up_to_date else 1
     finally:
         database.dispose()
-    return 0
 
 
-def _framework_check(files: list[str], out: TextIO) -> int:
-    from bot.catalogue import load_framework_file
+def _database_name(database) -> str:
+    """Which database a command acts on, for a person: the SQLite file, or host/database (no password)."""
+    url = database.url
+    if url.get_backend_name() == "sqlite":
+        return f"the SQLite database {url.database}"
+    port = f":{url.port}" if url.port else ""
+    return f"the PostgreSQL database {url.host or 'on the local socket'}{port}/{url.database}"
+
+
+def _framework_check(paths: list[str], out: TextIO) -> int:
+    """A line per problem of every file (✗), a line per good file (✓), a warning per shadowed built-in (!)."""
+    from bot.catalogue import built_in_frameworks, framework_files, load_framework_file
     from engine.errors import FrameworkError
+    from engine.framework import describe_problem, problems_of
 
+    built_in = built_in_frameworks()
     failed = 0
-    for file in files:
-        try:
-            framework = load_framework_file(file)
-        except FrameworkError as problem:
+    for path in paths:
+        files = framework_files(path)
+        if not files:
             failed += 1
-            print(f"✗ {problem}", file=out)
-            continue
-        questions = len(framework.question_ids)
-        print(f"✓ {file}: {framework.title} ({framework.id}), {len(framework.themes)} themes, {questions} questions, "
-              f"scale {framework.scale.describe()}", file=out)
+            print(f"✗ {path}: a folder with no .yaml or .yml file in it", file=out)
+        for file in files:
+            try:
+                framework = load_framework_file(file)
+            except FrameworkError as error:
+                failed += 1
+                for problem in problems_of(error):
+                    print(f"✗ {describe_problem(problem)}", file=out)
+                continue
+            questions = len(framework.question_ids)
+            print(f"✓ {file}: {framework.title} ({framework.id}), {len(framework.themes)} themes, {questions} questions, "
+                  f"scale {framework.scale.describe()}", file=out)
+            if framework.id in built_in and _is_custom(file):
+                print(f"! {file}: id {framework.id!r} is the id of a built-in framework: in frameworks.paths this "
+                      "file replaces it for every team; give it its own id to offer both", file=out)
     return 1 if failed else 0
+
+
+def _is_custom(file: Path) -> bool:
+    """Not one of the files shipped with Accord (checking those is not shadowing them)."""
+    from importlib import resources
+
+    from bot.catalogue import BUILT_IN_PACKAGE
+
+    shipped = Path(str(resources.files(BUILT_IN_PACKAGE))).resolve()
+    return file.resolve().parent != shipped
 
 
 def _framework_list(config, out: TextIO) -> int:
@@ -298,7 +357,8 @@ def _framework_list(config, out: TextIO) -> int:
     for framework_id in catalogue.ids():
         framework = catalogue.get(framework_id)
         default = " (default)" if framework_id == catalogue.default else ""
-        print(f"{framework_id}{default}: {framework.title}, {len(framework.question_ids)} questions", file=out)
+        replaced = f" (from {catalogue.shadowing[framework_id]}, in place of the built-in one)" if framework_id in catalogue.shadowing else ""
+        print(f"{framework_id}{default}: {framework.title}, {len(framework.question_ids)} questions{replaced}", file=out)
     return 0
 
 

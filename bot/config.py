@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -64,6 +64,7 @@ __all__ = [
     "parse_config",
     "parse_duration",
     "DEFAULT_CONFIG_FILE",
+    "NO_CONFIG_NOTICE",
     "CONFIG_ENV_VAR",
     "DATABASE_URL_ENV_VAR",
     "SECRET_KEYS_ENV_VAR",
@@ -243,12 +244,9 @@ def _hide_password(url: str) -> str:
 
 
 def _database_url(value: str) -> str:
-    if value.startswith("postgres://"):  # the short spelling Heroku-style hosts hand out
-        value = "postgresql://" + value[len("postgres://") :]
-    if value.startswith("postgresql://"):
-        # SQLAlchemy's plain postgresql:// means psycopg2; Accord ships psycopg 3.
-        return "postgresql+psycopg://" + value[len("postgresql://") :]
-    if value.startswith(("sqlite://", "postgresql+psycopg://")):
+    # Kept as the person wrote it, so every message shows their URL: storage.database reads
+    # postgres:// and postgresql:// as psycopg 3 (SQLAlchemy's plain postgresql:// means psycopg2).
+    if value.startswith(("sqlite://", "postgres://", "postgresql://", "postgresql+psycopg://")):
         return value
     raise _fail(
         "must start with sqlite:// or postgresql:// "
@@ -765,12 +763,28 @@ def parse_config(
     raise _fail_with(source, problems)
 
 
+NO_CONFIG_NOTICE = (
+    f"No {DEFAULT_CONFIG_FILE} here: using the built-in defaults (see docs/configuration.md)."
+)
+
+
 def load_config(
-    path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+    path: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> Config:
-    """Load app.yaml from ``path``; if None, from ``$ACCORD_CONFIG``, else ``./app.yaml``."""
+    """Load app.yaml from ``path``; if None, from ``$ACCORD_CONFIG``, else ``./app.yaml``.
+
+    With neither a path nor ``$ACCORD_CONFIG`` and no ``./app.yaml``, every setting takes its
+    default (the environment still applies, e.g. ``ACCORD_DATABASE_URL``) and ``notice`` is told
+    so. A file that was named and is missing stays an error: the person meant that file.
+    """
     if environ is None:
         environ = os.environ
+    if path is None and not environ.get(CONFIG_ENV_VAR) and not os.path.exists(DEFAULT_CONFIG_FILE):
+        if notice is not None:
+            notice(NO_CONFIG_NOTICE)
+        return parse_config("", source="the built-in defaults", environ=environ)
     if path is None:
         path = environ.get(CONFIG_ENV_VAR) or DEFAULT_CONFIG_FILE
     source = os.fspath(path)

@@ -242,22 +242,117 @@ class _StrictLoader(NoAliases, yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+class FrameworkProblems(FrameworkError):
+    """Several things wrong with one framework, each a `FrameworkError`, so a file is fixed in one go.
+
+    Reads as its first problem (`key`, `problem`) to code that expects one; `str()` lists them all.
+    """
+
+    def __init__(self, problems: list[FrameworkError]) -> None:
+        first = problems[0]
+        super().__init__(first.source, first.key, first.problem)
+        self.problems = problems
+        self.args = ("\n".join(describe_problem(problem) for problem in problems),)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def problems_of(error: FrameworkError) -> list[FrameworkError]:
+    """Every problem an error from the parser stands for (one, or each of `FrameworkProblems`)."""
+    return list(getattr(error, "problems", [error]))
+
+
+def describe_problem(error: FrameworkError) -> str:
+    """One problem for a person: the file, the key, what is wrong, and the line when it is known."""
+    line = getattr(error, "line", None)
+    return f"{error} (line {line})" if line else str(error)
+
+
 def parse_framework_yaml(text: str, source: str) -> Framework:
-    """Parse and validate a framework written in YAML; `source` names it in error messages."""
+    """Parse and validate a framework written in YAML; `source` names it in error messages.
+
+    Every problem is found in one pass; each carries the line it is on (`line`) where the YAML
+    says so, which `describe_problem` shows.
+    """
+    loader = _StrictLoader(text)
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise FrameworkError(source, where, f"not valid YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise FrameworkError(source, "", f"not valid YAML: {exc}") from None
-    return parse_framework(data, source)
+    finally:
+        loader.dispose()
+    try:
+        return parse_framework(data, source)
+    except FrameworkError as error:
+        lines = _lines_of(node)
+        for problem in problems_of(error):
+            problem.line = _line_for(problem.key, lines)  # type: ignore[attr-defined]
+        if isinstance(error, FrameworkProblems):  # its text lists the lines too
+            raise FrameworkProblems(error.problems) from None
+        raise
+
+
+def _lines_of(node: Any, path: str = "", lines: dict[str, int] | None = None) -> dict[str, int]:
+    """The line of every key path in a YAML node tree, in the parser's spelling (`themes[0].title`)."""
+    lines = {} if lines is None else lines
+    if node is None:
+        return lines
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = _join(path, str(key_node.value))
+            lines[key] = key_node.start_mark.line + 1
+            _lines_of(value_node, key, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _lines_of(item, f"{path}[{index}]", lines)
+    return lines
+
+
+def _line_for(key: str, lines: dict[str, int]) -> int | None:
+    """The line of `key`, or of the nearest enclosing key (a missing key is reported where its parent is)."""
+    key = key.split(", ")[0]
+    while key:
+        if key in lines:
+            return lines[key]
+        key = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", key) if re.search(r"(\.[^.\[]*|\[\d+\])$", key) else ""
+    return None
 
 
 def parse_framework(data: Any, source: str) -> Framework:
-    """Validate a framework already read into plain data (a YAML document or a snapshot)."""
-    return _Parser(source).framework(data)
+    """Validate a framework already read into plain data (a YAML document or a snapshot).
+
+    Raises the one `FrameworkError` found, or `FrameworkProblems` listing each of several.
+    """
+    parser = _Parser(source)
+    try:
+        framework = parser.framework(data)
+    except FrameworkError as problem:  # one that stops the walk (the document is not a mapping)
+        parser.problems.append(problem)
+    except _AlreadyReported:
+        pass
+    if len(parser.problems) == 1:
+        raise parser.problems[0]
+    if parser.problems:
+        raise FrameworkProblems(parser.problems)
+    return framework
+
+
+class _AlreadyReported(Exception):
+    """A part that cannot be checked because a problem above it is already noted (a missing key)."""
+
+
+class _Checked(dict):
+    """A mapping whose missing required keys are already reported: reading one skips the part."""
+
+    def __missing__(self, key: str) -> Any:
+        raise _AlreadyReported(key)
 
 
 class _Parser:
@@ -265,9 +360,20 @@ class _Parser:
 
     def __init__(self, source: str) -> None:
         self.source = source
+        self.problems: list[FrameworkError] = []
 
     def fail(self, key: str, problem: str) -> FrameworkError:
         return FrameworkError(self.source, key, problem)
+
+    def attempt(self, check: Any, default: Any = None) -> Any:
+        """`check()`, or `default` with its problem noted: one mistake does not hide the next."""
+        try:
+            return check()
+        except FrameworkError as problem:
+            self.problems.append(problem)
+        except _AlreadyReported:
+            pass
+        return default
 
     def mapping(self, value: Any, key: str, required: set[str], optional: set[str] = frozenset()) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
@@ -275,16 +381,16 @@ class _Parser:
         missing = [name for name in sorted(required) if name not in value or value[name] is None]
         if missing:
             where = ", ".join(_join(key, name) for name in missing)
-            raise self.fail(where, "is missing" if len(missing) == 1 else "are missing")
-        unknown = sorted(set(map(str, value)) - required - set(optional))
-        if unknown:
-            allowed = ", ".join(sorted(required | set(optional)))
-            raise self.fail(_join(key, unknown[0]), f"unknown key (allowed here: {allowed})")
-        return value
+            self.problems.append(self.fail(where, "is missing" if len(missing) == 1 else "are missing"))
+        allowed = ", ".join(sorted(required | set(optional)))
+        for name in sorted(set(map(str, value)) - required - set(optional)):
+            self.problems.append(self.fail(_join(key, name), f"unknown key (allowed here: {allowed})"))
+        return _Checked({name: item for name, item in value.items() if item is not None or name not in required})
 
     def text(self, value: Any, key: str, *, allow_empty: bool = False, limit: int | None = None) -> str:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
+            # `title: 123` is more likely a slip than a title; a number meant as text goes in quotes.
+            raise self.fail(key, f"should be text, not a number (put it in quotes: '{value}')")
         if not isinstance(value, str):
             raise self.fail(key, f"should be text, not {_kind(value)}")
         value = " ".join(value.split())
@@ -319,8 +425,9 @@ class _Parser:
         for raw in value:
             point = _as_int(raw)
             if point is None or point not in points:
-                raise self.fail(f"{key}.{raw}", f"is not a point of the scale {points[0]}–{points[-1]}")
-            result[point] = self.text(value[raw], f"{key}.{raw}", limit=MAX_DESCRIPTOR_LENGTH)
+                self.problems.append(self.fail(f"{key}.{raw}", f"is not a point of the scale {points[0]}–{points[-1]}"))
+                continue
+            result[point] = self.attempt(lambda: self.text(value[raw], f"{key}.{raw}", limit=MAX_DESCRIPTOR_LENGTH), "")
         missing = [p for p in points if p not in result]
         if missing:
             raise self.fail(f"{key}.{missing[0]}", f"is missing: give {what} for every point from {points[0]} to {points[-1]}")
@@ -328,22 +435,29 @@ class _Parser:
 
     def framework(self, data: Any) -> Framework:
         doc = self.mapping(data, "", {"id", "title", "scale", "themes"}, {"version", "description"})
-        scale = self.scale(doc["scale"])
-        version = self.integer(doc.get("version", 1), "version")
+        framework_id = self.attempt(lambda: self.slug(doc["id"], "id"))
+        title = self.attempt(lambda: self.text(doc["title"], "title"))
+        version = self.attempt(lambda: self.integer(doc.get("version", 1), "version"))
+        description = self.attempt(lambda: self.text(doc.get("description", ""), "description", allow_empty=True))
+        scale = self.attempt(lambda: self.scale(doc["scale"]))
         themes: list[Theme] = []
         seen_questions: set[str] = set()
         seen_themes: set[str] = set()
-        for index, raw in enumerate(self.items(doc["themes"], "themes", 1)):
-            theme = self.theme(raw, f"themes[{index}]", index + 1, scale, seen_questions)
+        for index, raw in enumerate(self.attempt(lambda: self.items(doc["themes"], "themes", 1), [])):
+            theme = self.attempt(lambda: self.theme(raw, f"themes[{index}]", index + 1, scale, seen_questions))
+            if theme is None:
+                continue
             if theme.id in seen_themes:
-                raise self.fail(f"themes[{index}].id", f"{theme.id!r} is used by another theme")
+                self.problems.append(self.fail(f"themes[{index}].id", f"{theme.id!r} is used by another theme"))
             seen_themes.add(theme.id)
             themes.append(theme)
+        if self.problems:
+            raise _AlreadyReported("the framework")
         return Framework(
-            id=self.slug(doc["id"], "id"),
-            title=self.text(doc["title"], "title"),
+            id=framework_id,
+            title=title,
             version=version,
-            description=self.text(doc.get("description", ""), "description", allow_empty=True),
+            description=description,
             scale=scale,
             themes=tuple(themes),
         )
@@ -351,6 +465,8 @@ class _Parser:
     def scale(self, raw: Any) -> Scale:
         doc = self.mapping(raw, "scale", {"min", "max", "labels"})
         low, high = self.integer(doc["min"], "scale.min"), self.integer(doc["max"], "scale.max")
+        if "labels" not in doc:
+            raise _AlreadyReported("scale.labels")
         if not low < high:
             raise self.fail("scale.max", f"should be greater than scale.min ({low}), is {high}")
         if high - low > 10:
@@ -358,57 +474,59 @@ class _Parser:
         labels = self.per_point(doc["labels"], "scale.labels", range(low, high + 1), "a label")
         return Scale(low, high, labels)
 
-    def theme(self, raw: Any, key: str, number: int, scale: Scale, seen: set[str]) -> Theme:
+    def theme(self, raw: Any, key: str, number: int, scale: Scale | None, seen: set[str]) -> Theme:
+        """A theme; its problems are noted and the walk goes on (a broken scale skips the levels)."""
         doc = self.mapping(raw, key, {"id", "title", "questions", "resources"}, {"summary"})
-        theme_id = self.slug(doc["id"], f"{key}.id")
+        theme_id = self.attempt(lambda: self.slug(doc["id"], f"{key}.id"), "")
+        title = self.attempt(lambda: self.text(doc["title"], f"{key}.title"), "")
+        summary = self.attempt(lambda: self.text(doc.get("summary", ""), f"{key}.summary", allow_empty=True), "")
         questions: list[Question] = []
-        for index, item in enumerate(self.items(doc["questions"], f"{key}.questions", 1)):
-            qkey = f"{key}.questions[{index}]"
-            qdoc = self.mapping(item, qkey, {"id", "prompt", "levels"}, {"guidance"})
-            question_id = self.slug(qdoc["id"], f"{qkey}.id")
-            if question_id in seen:
-                raise self.fail(f"{qkey}.id", f"{question_id!r} is used by another question")
-            seen.add(question_id)
-            questions.append(
-                Question(
-                    id=question_id,
-                    number=f"{number}.{index + 1}",
-                    theme_id=theme_id,
-                    prompt=self.text(qdoc["prompt"], f"{qkey}.prompt"),
-                    guidance=self.text(qdoc.get("guidance", ""), f"{qkey}.guidance", allow_empty=True),
-                    levels=self.per_point(qdoc["levels"], f"{qkey}.levels", scale.points, "a descriptor"),
-                )
-            )
-        resources = tuple(
-            self.resource(item, f"{key}.resources[{index}]")
-            for index, item in enumerate(self.items(doc["resources"], f"{key}.resources", 1))
-        )
-        return Theme(
-            id=theme_id,
-            number=number,
-            title=self.text(doc["title"], f"{key}.title"),
-            summary=self.text(doc.get("summary", ""), f"{key}.summary", allow_empty=True),
-            questions=tuple(questions),
-            resources=resources,
-        )
+        for index, item in enumerate(self.attempt(lambda: self.items(doc["questions"], f"{key}.questions", 1), [])):
+            question = self.attempt(lambda: self.question(item, f"{key}.questions[{index}]", f"{number}.{index + 1}", theme_id, scale, seen))
+            if question is not None:
+                questions.append(question)
+        resources = []
+        for index, item in enumerate(self.attempt(lambda: self.items(doc["resources"], f"{key}.resources", 1), [])):
+            resource = self.attempt(lambda: self.resource(item, f"{key}.resources[{index}]"))
+            if resource is not None:
+                resources.append(resource)
+        return Theme(id=theme_id, number=number, title=title, summary=summary, questions=tuple(questions), resources=tuple(resources))
+
+    def question(self, raw: Any, key: str, number: str, theme_id: str, scale: Scale | None, seen: set[str]) -> Question:
+        doc = self.mapping(raw, key, {"id", "prompt", "levels"}, {"guidance"})
+        question_id = self.attempt(lambda: self.slug(doc["id"], f"{key}.id"), "")
+        if question_id and question_id in seen:
+            self.problems.append(self.fail(f"{key}.id", f"{question_id!r} is used by another question"))
+        seen.add(question_id)
+        prompt = self.attempt(lambda: self.text(doc["prompt"], f"{key}.prompt"), "")
+        guidance = self.attempt(lambda: self.text(doc.get("guidance", ""), f"{key}.guidance", allow_empty=True), "")
+        levels: dict[int, str] = {}
+        if scale is not None:
+            levels = self.attempt(lambda: self.per_point(doc["levels"], f"{key}.levels", scale.points, "a descriptor"), {})
+        return Question(id=question_id, number=number, theme_id=theme_id, prompt=prompt, guidance=guidance, levels=levels)
 
     def resource(self, raw: Any, key: str) -> Resource:
         doc = self.mapping(raw, key, {"title", "url", "kind"}, {"description"})
-        url = self.text(doc["url"], f"{key}.url")
+        return Resource(
+            title=self.attempt(lambda: self.text(doc["title"], f"{key}.title"), ""),
+            url=self.attempt(lambda: self.url(doc["url"], f"{key}.url"), ""),
+            kind=self.attempt(lambda: self.kind(doc["kind"], f"{key}.kind"), ResourceKind.GUIDANCE),
+            description=self.attempt(lambda: self.text(doc.get("description", ""), f"{key}.description", allow_empty=True), ""),
+        )
+
+    def url(self, value: Any, key: str) -> str:
+        url = self.text(value, key)
         if not url.startswith("https://"):
-            raise self.fail(f"{key}.url", f"{url!r} should be a web address starting with https://")
-        kind_text = self.text(doc["kind"], f"{key}.kind").lower()
+            raise self.fail(key, f"{url!r} should be a web address starting with https://")
+        return url
+
+    def kind(self, value: Any, key: str) -> ResourceKind:
+        kind_text = self.text(value, key).lower()
         try:
-            kind = ResourceKind(kind_text)
+            return ResourceKind(kind_text)
         except ValueError:
             kinds = ", ".join(k.value for k in ResourceKind)
-            raise self.fail(f"{key}.kind", f"{kind_text!r} is not a kind of resource (use one of: {kinds})") from None
-        return Resource(
-            title=self.text(doc["title"], f"{key}.title"),
-            url=url,
-            kind=kind,
-            description=self.text(doc.get("description", ""), f"{key}.description", allow_empty=True),
-        )
+            raise self.fail(key, f"{kind_text!r} is not a kind of resource (use one of: {kinds})") from None
 
 
 def _join(key: str, name: str) -> str:

@@ -61,7 +61,9 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         engine = _sqlite_engine(parsed, echo)
     else:
         engine = _postgres_engine(parsed, echo)
-    event.listen(engine, "handle_error", _explain_error)
+    # Messages name the URL as the person wrote it (postgresql://), not as rewritten for psycopg.
+    shown = describe(url.strip())
+    event.listen(engine, "handle_error", lambda context: _explain_error(context, shown))
     try:
         with engine.connect():
             pass
@@ -83,15 +85,17 @@ def describe(url: URL | str) -> str:
     return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", url)
 
 
+
 # ------------------------------------------------------------------------------ the URL
 
 
 def _parse(url: str) -> URL:
+    given = describe(url.strip())  # every message shows the URL as the person wrote it
     try:
         parsed = make_url(url.strip())
     except (ArgumentError, ValueError):
         raise StorageError(
-            f"The database URL {describe(url)!r} is not a URL Accord can read ({_EXAMPLES}). {_WHERE_SET}"
+            f"The database URL {given!r} is not a URL Accord can read ({_EXAMPLES}). {_WHERE_SET}"
         ) from None
     backend, _, driver = parsed.drivername.partition("+")
     if backend in ("postgres", "postgresql"):
@@ -100,18 +104,25 @@ def _parse(url: str) -> URL:
         parsed = parsed.set(drivername=f"{backend}+{driver}")
     if backend not in ("sqlite", "postgresql"):
         raise StorageError(
-            f"The database URL {describe(parsed)!r} names {backend!r}: Accord stores its data in "
+            f"The database URL {given!r} names {backend!r}: Accord stores its data in "
             f"SQLite or PostgreSQL ({_EXAMPLES}). {_WHERE_SET}"
         )
     if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
         raise StorageError(
-            f"The database URL {describe(parsed)!r} names no file: Accord keeps its SQLite database "
+            f"The database URL {given!r} names no file: Accord keeps its SQLite database "
             f"in a file, e.g. sqlite:///accord.db. {_WHERE_SET}"
+        )
+    if backend == "postgresql" and not parsed.database:
+        # libpq would fill in a database name from its defaults (the user's name): Accord would
+        # then create its tables wherever that leads. The name is asked for instead.
+        raise StorageError(
+            f"The database URL {given!r} names no database: add it after the host, "
+            f"e.g. postgresql://user:password@host/accord. {_WHERE_SET}"
         )
     wanted = {"sqlite": ("", "pysqlite"), "postgresql": ("psycopg",)}[backend]
     if driver not in wanted:
         raise StorageError(
-            f"The database URL {describe(parsed)!r} asks for the {driver!r} driver; Accord uses "
+            f"The database URL {given!r} asks for the {driver!r} driver; Accord uses "
             f"Python's sqlite3 and psycopg 3: write sqlite:///... or postgresql://... {_WHERE_SET}"
         )
     return parsed
@@ -188,7 +199,7 @@ def _postgres_engine(url: URL, echo: bool) -> Engine:
 # ------------------------------------------------------------------------- errors
 
 
-def _explain_error(context: ExceptionContext) -> None:
+def _explain_error(context: ExceptionContext, shown: str) -> None:
     """Turn a database that cannot be used right now into a `StorageError` a person can act on.
 
     Only the cases that are about the database, not the statement, are turned: a connection
@@ -201,7 +212,7 @@ def _explain_error(context: ExceptionContext) -> None:
         return
     error = context.original_exception
     engine = context.engine
-    where = describe(engine.url) if engine is not None else "the database"
+    where = shown
     reason = _first_line(error)
     if engine is not None and engine.dialect.name == "sqlite":
         if "locked" in reason or "busy" in reason:

@@ -7,7 +7,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 
 if ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-        echo "Installing Debian's chromium for the browser tests..."
+        # Said before apt-get runs: this changes the machine, as root, not only the project folder.
+        echo "Installing Debian packages chromium and chromium-driver as root with apt-get, for the browser tests (tests/e2e); interrupt now to skip them."
         (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
             || echo "Could not install chromium: the browser tests will skip."
     else

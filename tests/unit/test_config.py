@@ -290,20 +290,30 @@ def test_accord_database_url_settles_an_unset_variable_in_database_url():
 @pytest.mark.parametrize(
     ("given", "expected"),
     [
-        ("postgresql://accord:pw@db/accord", "postgresql+psycopg://accord:pw@db/accord"),
-        ("postgres://accord:pw@db/accord", "postgresql+psycopg://accord:pw@db/accord"),
+        ("postgresql://accord:pw@db/accord", "postgresql://accord:pw@db/accord"),
+        ("postgres://accord:pw@db/accord", "postgres://accord:pw@db/accord"),
         ("postgresql+psycopg://accord@db/accord", "postgresql+psycopg://accord@db/accord"),
         ("sqlite:///accord.db", "sqlite:///accord.db"),
         ("sqlite://", "sqlite://"),
     ],
 )
-def test_database_url_is_accepted_and_postgresql_uses_psycopg3(given, expected):
+def test_database_url_is_accepted_and_kept_as_written(given, expected):
+    # Kept as written so messages show the person's URL; storage.database connects with psycopg 3.
     assert parse(f"database:\n  url: {given}\n").database.url == expected
 
 
-def test_postgresql_from_accord_database_url_is_rewritten_too():
+def test_postgresql_from_accord_database_url_is_kept_as_written_too():
     config = parse("", {"ACCORD_DATABASE_URL": "postgresql://u@h/d"})
-    assert config.database.url == "postgresql+psycopg://u@h/d"
+    assert config.database.url == "postgresql://u@h/d"
+
+
+def test_without_an_app_yaml_every_setting_takes_its_default_and_the_person_is_told(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    told: list[str] = []
+    config = load_config(environ={"ACCORD_DATABASE_URL": "sqlite:///env.db"}, notice=told.append)
+    assert told == ["No app.yaml here: using the built-in defaults (see docs/configuration.md)."]
+    assert config.frameworks.default == "efficient-councils"
+    assert config.database.url == "sqlite:///env.db"  # the environment still applies
 
 
 def test_bad_database_url_is_reported_without_its_password():
