@@ -275,8 +275,9 @@ def parse_framework_yaml(text: str, source: str) -> Framework:
     Every problem is found in one pass; each carries the line it is on (`line`) where the YAML
     says so, which `describe_problem` shows.
     """
-    loader = _StrictLoader(text)
+    loader = None
     try:
+        loader = _StrictLoader(text)  # its reader refuses control characters here, already
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -286,7 +287,8 @@ def parse_framework_yaml(text: str, source: str) -> Framework:
     except yaml.YAMLError as exc:
         raise FrameworkError(source, "", f"not valid YAML: {exc}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     try:
         return parse_framework(data, source)
     except FrameworkError as error:
