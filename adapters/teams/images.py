@@ -35,6 +35,9 @@ from engine.views import Chart, ChartKind, Series
 ROUTE = "/api/teams/charts/{token}.png"
 DEFAULT_LIFETIME = timedelta(days=30)
 INLINE_DPI = 60
+# Teams shows card images of at most 1024x1024 px (Adaptive Card image guidance): at 128 dpi the
+# widest chart (8 x 5 in) is 1024 x 640 and the radar (7 x 7 in) 896 x 896.
+TEAMS_DPI = 128
 # Teams refuses bot messages over about 28 KB; keep an inline image well under that.
 INLINE_BUDGET = 20_000
 
@@ -70,7 +73,8 @@ class ChartImages:
         self._key = key
         self._base_url = base_url
         self._clock = clock
-        self.renderer = renderer or ChartRenderer()
+        # Its own renderer at Teams' size, sharing the disk cache if there is one (keys name the dpi).
+        self.renderer = ChartRenderer(dpi=TEAMS_DPI, cache_dir=renderer.cache_dir if renderer is not None else None)
         self._lifetime = lifetime
         self._inline_budget = inline_budget
         self._inline_cache: dict[str, str | None] = {}

@@ -316,3 +316,15 @@ async def test_a_reminder_from_the_outbox_reaches_the_member_one_to_one(teams):
     private = [s for s in teams.connector.sent if s.conversation_id == f"personal:{AMIRA.teams_id}"]
     assert private and "waiting for your vote" in private[0].text
     assert not [s for s in teams.connector.sent if s.conversation_id.startswith(CHANNEL)]
+
+
+async def test_every_chart_a_card_links_to_fits_teams_1024_pixel_square(teams):
+    from tests.integration.test_charts import png_size
+
+    await teams.say(BEN, "help")  # the server learns the address it is reached at
+    for kind in (ChartKind.DISTRIBUTION, ChartKind.RADAR):
+        chart = Chart(kind, "Votes", ("1", "2", "3"), (Series("Current", (1.0, 2.0, 3.0)),), "alt text")
+        async with teams.session.get(teams.platform.images.url(chart)) as response:
+            assert response.status == 200
+            width, height = png_size(await response.read())
+        assert max(width, height) <= 1024 and min(width, height) >= 600, (kind, width, height)
