@@ -17,6 +17,7 @@ platform documentation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -130,8 +131,18 @@ def invoke_card_response_body(card: dict) -> dict:
 # ---------------------------------------------------------------------- elements
 
 
+# Teams' card markdown has bold and italics but no code spans: a command written `vote 3 4`
+# would show its backticks, so it is shown in bold instead.
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def teams_markdown(text: str) -> str:
+    """The message's markdown as Teams' cards render it: code spans in bold, no stray backticks."""
+    return _CODE_SPAN.sub(r"**\1**", text).replace("`", "'")
+
+
 def _text(text: str, **options: Any) -> dict:
-    block: dict[str, Any] = {"type": "TextBlock", "text": text, "wrap": True}
+    block: dict[str, Any] = {"type": "TextBlock", "text": teams_markdown(text), "wrap": True}
     for name, value in options.items():
         if value is None:
             continue
@@ -150,7 +161,7 @@ def _fields(message: Message) -> list[dict]:
     if message.kind is Kind.QUESTION:
         # The descriptor of every level: too long for a fact's title column, so one block each.
         return [_text(f"**{f.label}**: {f.value}", spacing="small") for f in message.fields]
-    return [{"type": "FactSet", "facts": [{"title": f.label, "value": f.value} for f in message.fields]}]
+    return [{"type": "FactSet", "facts": [{"title": teams_markdown(f.label), "value": teams_markdown(f.value)} for f in message.fields]}]
 
 
 def _image(chart, images: Images | None) -> dict:

@@ -186,3 +186,13 @@ def test_an_app_id_without_its_password_is_a_clear_configuration_error(tmp_path)
             TeamsPlatform(build_runtime(application))
     finally:
         application.database.dispose()
+
+
+@pytest.mark.parametrize("topic", [None, "vote", "finalise", "schedule", "remind"])
+def test_help_cards_show_commands_in_bold_never_with_backticks(topic):
+    """Teams' card markdown has no code spans: a backtick would be shown as it is."""
+    from bot.service import help_message
+
+    card = json.dumps(cards.render(help_message(Identity("teams", "tenant", "29:sam"), topic)))
+    assert "`" not in card
+    assert "**" in card  # the commands stand out all the same
