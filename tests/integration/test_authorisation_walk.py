@@ -17,7 +17,6 @@ channel with the same id in another workspace (or tenant).
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 from functools import partial
 from urllib.parse import parse_qsl, urlencode
 
@@ -35,6 +34,7 @@ from storage.unit_of_work import SqlUnitOfWork
 from tests.slack import conftest as slack_team
 from tests.teams import conftest as teams_team
 from tests.unit.conftest import ANA, NAMES, OBI, SAM, ZED, at, tiny_framework
+from tests.unit.test_permissions import COMMANDS, PERMISSION_WORDS
 
 # The harnesses of the Slack and Teams tests, used as they are (their autouse fixtures keep
 # every connection on loopback and fail a test whose background Slack work failed).
@@ -47,16 +47,7 @@ EVE = Identity("slack", "T-elsewhere", "U-eve")
 ROLES: dict[Identity, Role | None] = {SAM: Role.SUPER_USER, ANA: Role.MEMBER, OBI: Role.OBSERVER, ZED: None}
 EVERYONE = {**NAMES, EVE: "Eve"}
 
-COMMANDS = [
-    grammar.Start(), grammar.Status(), grammar.Vote(3, 4), grammar.Reveal(), grammar.Who(), grammar.Who("all"),
-    grammar.Finalise(3, 4, "agreed"), grammar.Skip("later"), grammar.Next(), grammar.Reopen(), grammar.Summary(),
-    grammar.Export("html"), grammar.Join(), grammar.SetRole("@ana", "observer"), grammar.Close(),
-    grammar.Organisation(), grammar.Organisation(type="unitary"), grammar.Help(), grammar.Schedule(),
-    grammar.Schedule("interval", timedelta(days=2)), grammar.Remind(), grammar.Deadline(after=timedelta(days=2)),
-]  # fmt: skip
-
-# The words that say a refusal is about who the person is, not about the assessment's state.
-PERMISSION_WORDS = ("Only the super-user can", "Observers follow the assessment", "You are not a member of this assessment")
+# The same commands and refusal words as the walk over fakes (tests/unit/test_permissions.py).
 TABLES = ("assessment", "member", "round", "vote", "outbox")
 
 
