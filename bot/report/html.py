@@ -17,11 +17,13 @@ from bot.charts import PALETTE, ChartRenderer, figure_size
 from bot.report.document import Report, ReportContext, default_renderer, prepare
 from bot.report.words import (
     HOW_TO_READ,
+    PRIORITIES_INTRO,
     agreement_sentence,
     anonymity_words,
     contested_words,
     one,
     priority_intro,
+    priority_places,
     round_history,
     safe_url,
     scale_words,
@@ -215,7 +217,7 @@ def _h_readings(card: Scorecard) -> str:
         themes = card.with_reading(reading)
         if themes:
             names = join_words([f"<strong>{_e(t.theme.title)}</strong>" for t in themes])
-            joint = "jointly " if len(themes) > 1 else ""
+            joint = "" if len(themes) == 1 else ("both " if len(themes) == 2 else "all ")
             items.append(
                 f'<div><dt>{_e(label)}</dt><dd>{names} <span class="muted">({joint}{_e(figure(themes[0]))})</span></dd></div>'
             )
@@ -360,8 +362,8 @@ def _h_priorities(card: Scorecard) -> str:
     if not card.priorities:
         out.append("<p>No theme has a gap between where the organisation is and where the team aims to be.</p>")
     else:
-        out.append("<p>The themes with the largest gap between now and the ambition for 18-24 months.</p>")
-    for index, priority in enumerate(card.priorities, start=1):
+        out.append(f"<p>{_e(PRIORITIES_INTRO)}</p>")
+    for place, priority in zip(priority_places(card), card.priorities):
         resources = "".join(
             f'<li><a href="{_e(safe_url(r.url))}">{_e(r.title)}</a> <span class="muted">({_e(r.kind.value)})</span>'
             + (f": {_e(r.description)}" if r.description else "")
@@ -370,7 +372,7 @@ def _h_priorities(card: Scorecard) -> str:
         )
         out.append(
             '<article class="priority">'
-            f'<h3><span class="rank">{index}</span> {_e(priority.score.theme.title)}</h3>'
+            f'<h3><span class="rank">{_e(place)}</span> {_e(priority.score.theme.title)}</h3>'
             f"<p class=\"muted\">{_e(priority_intro(priority))}</p>"
             f"<p><strong>Next step:</strong> {_e(priority.next_step)}</p>"
             + (

@@ -13,7 +13,16 @@ from bot.report.document import Report
 from engine.assessment import Assessment, RoundState
 from engine.framework import Scale
 from engine.presenters import VERDICT_WORDS
-from engine.scoring import Priority, QuestionResult, QuestionStatus, Scorecard, ThemeScore
+from engine.presenters.summary import priority_figures
+from engine.scoring import (
+    Priority,
+    QuestionResult,
+    QuestionStatus,
+    Scorecard,
+    ThemeScore,
+    ranks,
+    shown,
+)
 
 _ROUND_WORDS = {
     RoundState.OPEN: "is open for votes",
@@ -30,6 +39,10 @@ HOW_TO_READ = (
     ("Agreement", "how far the members' private votes on the current position agreed before any discussion "
      "(Tastle and Wierman's consensus measure): 1.0 means everyone gave the same rating, 0.0 an even split "
      "between the two ends of the scale. High is 0.8 or more, moderate 0.6 to 0.7, low below 0.6."),
+    ("Strengths and priorities", "a strength is a theme above the overall position whose gap is no larger than "
+     "the overall gap; every other theme with a gap is a priority candidate. Up to three of each are listed: "
+     "strengths highest first, priorities largest gap first (then lowest now), and a theme level with the third "
+     "is listed too. No theme is both. Themes whose figures print the same are level, and share a place."),
     ("Rounding", "figures are shown to one decimal place, so a gap can differ by 0.1 from the difference of the "
      "rounded figures."),
 )
@@ -94,6 +107,30 @@ def anonymity_words(report: Report) -> str:
 
 def reading_phrase(theme: ThemeScore) -> str:
     return ", ".join(theme.readings)
+
+
+STRENGTHS_INTRO = (
+    "The themes the team places highest today, above the organisation's overall position, and with a gap no "
+    "larger than the overall gap."
+)
+PRIORITIES_INTRO = (
+    "The other themes with the largest gap between now and the ambition for 18-24 months (then the lowest "
+    "now); themes level on both share a place."
+)
+
+
+def strength_places(card: Scorecard) -> tuple[str, ...]:
+    """Each strength's place in the list: "1", "=2", "=2" for a tie (figures as shown)."""
+    return _places(ranks(card.strengths, lambda t: shown(t.current)))
+
+
+def priority_places(card: Scorecard) -> tuple[str, ...]:
+    """Each priority's place in the list: "1", "=2", "=2" for a tie (figures as shown)."""
+    return _places(ranks([p.score for p in card.priorities], priority_figures))
+
+
+def _places(ranked: tuple[tuple[int, bool], ...]) -> tuple[str, ...]:
+    return tuple(f"={rank}" if joint else str(rank) for rank, joint in ranked)
 
 
 def priority_intro(priority: Priority) -> str:

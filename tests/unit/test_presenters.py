@@ -301,3 +301,41 @@ def test_the_summary_shows_how_the_team_voted_on_the_most_contested_question(ass
     contested = summary.charts[2]
     assert contested.title == "Question 1.1: how the team voted"
     assert contested.alt_text.startswith("Votes on question 1.1. Current position: 2 at 1, 2 at 5.")
+
+
+# --- one reading, stated once (issue 17 item 1) ----------------------------------------------
+
+
+def _summary_of(pairs):
+    """The summary of one-question themes agreed at `pairs` of (now, ambition)."""
+    from tests.unit.test_scoring import _framework
+
+    a = start(_framework(len(pairs)))
+    for n, (current, ambition) in enumerate(pairs, start=1):
+        agree(a, f"item-{n}", {ANA: (3, 3), BEN: (3, 3)}, current, ambition, minute=10 * n)
+    return summary_message(a)
+
+
+def test_level_themes_are_named_as_ties_in_the_reading_the_strengths_and_the_priorities():
+    # now 3 3 3 2 2 (mean 2.6); gaps 1 1 1 1 1: the demo's shape, with level priorities.
+    summary = _summary_of([(3, 4), (3, 4), (3, 4), (2, 3), (2, 3)])
+    reading = next(t for t in summary.text if t.startswith("Joint strongest"))
+    assert reading.startswith(
+        "Joint strongest: Theme 1, Theme 2 and Theme 3 (all now 3.0). "
+        "Joint least developed: Theme 4 and Theme 5 (both now 2.0)."
+    )
+    assert "Strengths: Theme 1, Theme 2 and Theme 3 (all 3.0)." in summary.text
+    priorities = [t for t in summary.text if t.startswith("Priority")]
+    assert [t.split(".")[0] for t in priorities] == [
+        "Priority 1 (joint): Theme 4 (now 2",
+        "Priority 1 (joint): Theme 5 (now 2",
+    ]
+
+
+def test_a_strong_theme_that_is_a_priority_says_why():
+    # now 4 4 2 (mean 3.3); gaps 0 1 1 (mean 0.7): theme 2 is joint strongest but wants to move further.
+    summary = _summary_of([(4, 4), (4, 5), (2, 3)])
+    assert "Strengths: Theme 1 (4.0)." in summary.text
+    second = next(t for t in summary.text if t.startswith("Priority 2: Theme 2 (now 4.0, ambition 5.0)."))
+    assert "Among the strongest today, it is a priority because the team aims to move it further than the " \
+        "organisation as a whole (+1.0 against +0.7)." in second
