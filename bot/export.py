@@ -414,7 +414,8 @@ def _json_progress(context: ReportContext) -> dict[str, Any] | None:
         return None
     return {
         "since": {"title": progress.since.title, "completed_at": _iso(progress.since.completed_at)},
-        "current_before": _round(progress.since.current),
+        "questions_compared": progress.compared,
+        "current_before": _round(progress.before),
         "current_now": _round(progress.current),
         "themes": [
             {

@@ -235,12 +235,9 @@ def priority_figures(theme) -> tuple[str, str]:
 
 
 def progress_text(progress: ProgressReport) -> str:
+    """Progress since the earlier assessment, like for like: it says how many questions it rests on."""
     since = progress.since
-    lead = f"Since {since.title} (completed {long_date(since.completed_at)})"
-    sentence = progress.sentence()
-    if sentence.startswith("The overall"):
-        return f"{lead}, t{sentence[1:]}"
-    return f"{lead}: {sentence}".rstrip(": ")
+    return f"Progress since {since.title} (completed {long_date(since.completed_at)}). {progress.sentence()}"
 
 
 def comparison_text(comparison: Comparison) -> str:
