@@ -404,6 +404,7 @@ def _json_measure(measure) -> dict[str, Any]:
         "rwg": _round(measure.rwg),
         "iqr": _round(measure.iqr),
         "spread": measure.spread,
+        "deviation": _round(measure.deviation),
         "polarised": measure.polarised,
     }
 

@@ -37,7 +37,7 @@ from engine.assessment import Assessment
 from engine.comparison import Comparison
 from engine.disagreement import Disagreement
 from engine.framework import Scale
-from engine.presenters import VERDICT_WORDS, QuestionContributions, join_words
+from engine.presenters import QuestionContributions, join_words, verdict_text
 from engine.scoring import (
     BIGGEST_GAP,
     LEAST_DEVELOPED,
@@ -478,8 +478,8 @@ def _h_question(result: QuestionResult, report: Report) -> str:
             '<div class="votes">'
             + _h_distribution(measures.current, measures.ambition)
             + f'<p class="verdict"><span class="verdict-{measures.verdict.name.lower()}">'
-            f"{_e(VERDICT_WORDS[measures.verdict].capitalize())}</span> ({one(measures.current.consensus)} on now, "
-            f"{one(measures.ambition.consensus)} on ambition); {_spread_words(measures.current)}</p>"
+            f"{_e(verdict_text(measures))}</span>; agreement {one(measures.current.consensus)} on now, "
+            f"{one(measures.ambition.consensus)} on ambition</p>"
             "</div>"
         )
     extra = ""
@@ -511,15 +511,6 @@ def _h_distribution(current: Disagreement, ambition: Disagreement) -> str:
 
 
 _ZERO = ' class="zero"'
-
-
-def _spread_words(measure: Disagreement) -> str:
-    """How far apart the lowest and highest votes on the current position were."""
-    if measure.spread is None:
-        return "no votes"
-    if measure.spread == 0:
-        return "every vote on the same point"
-    return f"votes {measure.spread} point{'' if measure.spread == 1 else 's'} apart"
 
 
 def _h_contributions(report: Report) -> str:

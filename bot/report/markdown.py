@@ -37,7 +37,7 @@ from engine.assessment import Assessment
 from engine.comparison import Comparison
 from engine.disagreement import Disagreement
 from engine.framework import Question, Resource, Scale
-from engine.presenters import VERDICT_WORDS, QuestionContributions, summary_reading
+from engine.presenters import QuestionContributions, summary_reading, verdict_text
 from engine.scoring import QuestionResult, QuestionStatus, Scorecard
 from engine.views import Chart
 
@@ -254,8 +254,9 @@ def _md_question(result: QuestionResult, report: Report) -> str:
         lines += [
             f"- **Votes on the current position:** {_spread(measures.current)}",
             f"- **Votes on the ambition:** {_spread(measures.ambition)}",
-            f"- **Agreement:** {VERDICT_WORDS[measures.verdict].capitalize()}; {one(measures.current.consensus)} "
-            f"on the current position, {one(measures.ambition.consensus)} on the ambition",
+            f"- **Verdict:** {_text(verdict_text(measures))}",
+            f"- **Agreement:** {one(measures.current.consensus)} on the current position, "
+            f"{one(measures.ambition.consensus)} on the ambition",
         ]
     if consensus.note:
         lines.append(f"- **Note:** {_text(consensus.note)}")

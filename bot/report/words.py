@@ -12,7 +12,7 @@ from urllib.parse import quote
 from bot.report.document import Report
 from engine.assessment import Assessment, RoundState
 from engine.framework import Scale
-from engine.presenters import VERDICT_WORDS
+from engine.presenters import verdict_text
 from engine.presenters.summary import priority_figures
 from engine.scoring import (
     Priority,
@@ -142,9 +142,9 @@ def contested_words(result: QuestionResult) -> str:
     measures = result.measures
     consensus = result.consensus
     return (
-        f"Agreement {one(measures.current.consensus)} on the current position when the votes were revealed "
-        f"({VERDICT_WORDS[measures.verdict]}). After discussion the team agreed "
-        f"{consensus.current} now and {consensus.ambition} as the ambition."
+        f"When the votes were revealed: {verdict_text(measures)}; agreement {one(measures.current.consensus)} "
+        f"on the current position and {one(measures.ambition.consensus)} on the ambition. After discussion the "
+        f"team agreed {consensus.current} now and {consensus.ambition} as the ambition."
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.assessment import Assessment, Round, RoundState, Vote, VoteOutcome
+from engine.assessment import Assessment, Measures, Round, RoundState, Vote, VoteOutcome
 from engine.disagreement import Disagreement, Verdict
 from engine.framework import Question, Theme
 from engine.views import (
@@ -47,6 +47,19 @@ VERDICT_WORDS = {
     Verdict.POLARISED: "split into two camps",
     Verdict.TOO_FEW: "too few votes to measure agreement",
 }
+
+
+def verdict_text(measures: Measures) -> str:
+    """The round's verdict with the figures it rests on, for the current position AND the ambition.
+
+    The verdict weighs both (`engine.assessment.Measures.verdict`: the more worrying of the two),
+    so both sides' figures are shown, never one side's alone. The one wording of a verdict: the
+    reveal, the report and the export all use it.
+    """
+    return (
+        f"{VERDICT_WORDS[measures.verdict].capitalize()} (current position: {measures.current.figures()}; "
+        f"ambition: {measures.ambition.figures()})"
+    )
 
 
 def round_key(assessment: Assessment, round_: Round) -> str:
@@ -147,9 +160,7 @@ def reveal_message(assessment: Assessment, round_: Round) -> Message:
     assert measures is not None, "a revealed round has measures"
     scale = assessment.framework.scale
     verdict = measures.verdict
-    text = [question.prompt, measures.current.summary()]
-    if measures.ambition.needs_discussion and not measures.current.needs_discussion:
-        text.append(f"On the ambition: {measures.ambition.summary()}")
+    text = [question.prompt, f"{verdict_text(measures)}."]
     if verdict in DISCUSSION_PROMPTS:
         text.append(DISCUSSION_PROMPTS[verdict])
     fields = [
@@ -161,6 +172,11 @@ def reveal_message(assessment: Assessment, round_: Round) -> Message:
         Field("Consensus (Tastle-Wierman)", _number(measures.current.consensus, 2)),
         Field("Agreement (rwg)", _number(measures.current.rwg, 2)),
         Field("Spread", _spread_text(measures.current)),
+        Field(
+            "Average distance from the median",
+            f"current {_number(measures.current.deviation, 2)}, ambition {_number(measures.ambition.deviation, 2)} "
+            f"(flagged above {measures.current.deviation_limit:.2f})",
+        ),
     ]
     if round_.proposal is not None:
         proposal = round_.proposal

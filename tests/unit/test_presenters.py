@@ -150,9 +150,14 @@ def test_the_reveal_gives_a_verdict_and_prompts_discussion_when_split_or_spread(
 def test_the_reveal_points_out_a_disagreement_on_ambition_alone(assessment):
     cast(assessment, "budget", {ANA: (3, 3), BEN: (3, 5), CAI: (3, 3), SAM: (3, 5)})
     message = reveal_message(assessment, assessment.reveal(SAM, at(2)))
-    assert message.text[1] == "Full agreement: all 4 rate it 3."
-    assert any(t.startswith("On the ambition: Views are spread out (ratings from 3 to 5") for t in message.text)
+    # The verdict weighs the ambition too, so its figures are shown beside the current position's.
+    assert message.text[1] == (
+        "Views spread out (current position: every vote 3; ambition: votes 3 to 5, on average 1.0 point "
+        "from the median)."
+    )
     assert "views spread" in message.heading and "discuss" in message.heading
+    fields = {f.label: f.value for f in message.fields}
+    assert fields["Average distance from the median"] == "current 0, ambition 1 (flagged above 0.83)"
 
 
 def test_the_reopen_offered_at_the_reveal_lets_everyone_vote_again(assessment):
