@@ -558,12 +558,12 @@ def _reasons(
     lowest, highest = result._lowest_and_highest()
     deviation, limit = _format_pair(result.deviation, result.deviation_limit)
     if not result.needs_discussion:
-        span = (
-            f"everyone rated it {lowest}"
-            if lowest == highest
-            else f"views span {lowest} to {highest}"
+        if lowest == highest:
+            return (f"everyone rated it {lowest}",)
+        return (
+            f"views span {lowest} to {highest}",
+            f"on average {deviation} points from the median, within the {limit} limit",
         )
-        return (f"on average {deviation} points from the median, within the {limit} limit", span)
     reasons = []
     if result.polarised:
         lower, _, upper = _camp_counts(result.distribution, result.scale_min, result.scale_max)

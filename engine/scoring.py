@@ -13,8 +13,8 @@ Every figure is compared as it is shown (one decimal place), so two themes that 
 are level, and a tie is named as a tie rather than broken by the order of the framework.
 
 1. A theme is a *strength* candidate when its current position is above the organisation's
-   overall position and its gap is no larger than the overall gap (both overall figures the mean
-   of the scored themes' figures as shown). Every other scored theme with a gap above zero is a
+   overall position and its gap is no larger than the overall gap (the overall figures as the
+   summary prints them: the mean of the scored themes, and ambition minus current). Every other scored theme with a gap above zero is a
    *priority* candidate. The two sets never overlap, so no theme is both; a theme the team rates
    highly but wants to move further than the organisation as a whole is a priority; a theme at
    or below the overall position (the least developed among them) is never a strength.
@@ -326,14 +326,13 @@ def shown(value: float) -> str:
 def _strength_candidates(scored: list[ThemeScore]) -> set[str]:
     """The ids of the themes that may be strengths: step 1 of the rule in the module docstring.
 
-    Compared with the means of the shown figures (not of the exact ones), so that whenever the
-    themes differ at all the joint strongest are all above the mean and the least developed all
-    below it.
+    Compared with the overall figures exactly as the summary prints them ("at 2.6 now ... a gap
+    of 1.6"), so a reader can check the rule against the page.
     """
     if not scored:
         return set()
-    overall = fmean(float(shown(t.current)) for t in scored)
-    overall_gap = fmean(float(shown(t.gap)) for t in scored)
+    current = _mean([t.current for t in scored])
+    overall, overall_gap = float(shown(current)), float(shown(_mean([t.ambition for t in scored]) - current))
     return {
         t.theme.id
         for t in scored

@@ -142,7 +142,7 @@ def contested_words(result: QuestionResult) -> str:
     measures = result.measures
     consensus = result.consensus
     return (
-        f"When the votes were revealed: {verdict_text(measures)}; agreement {one(measures.current.consensus)} "
+        f"When the votes were revealed: {verdict_text(measures)} Agreement {one(measures.current.consensus)} "
         f"on the current position and {one(measures.ambition.consensus)} on the ambition. After discussion the "
         f"team agreed {consensus.current} now and {consensus.ambition} as the ambition."
     )

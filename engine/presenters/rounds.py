@@ -53,12 +53,13 @@ def verdict_text(measures: Measures) -> str:
     """The round's verdict with the figures it rests on, for the current position AND the ambition.
 
     The verdict weighs both (`engine.assessment.Measures.verdict`: the more worrying of the two),
-    so both sides' figures are shown, never one side's alone. The one wording of a verdict: the
-    reveal, the report and the export all use it.
+    so both sides' reasons, each with its figures, are shown, never one side's alone. The one
+    wording of a verdict: the reveal and the reports use it.
     """
     return (
-        f"{VERDICT_WORDS[measures.verdict].capitalize()} (current position: {measures.current.figures()}; "
-        f"ambition: {measures.ambition.figures()})"
+        f"{VERDICT_WORDS[measures.verdict].capitalize()}. "
+        f"Current position: {'; '.join(measures.current.reasons)}. "
+        f"Ambition: {'; '.join(measures.ambition.reasons)}."
     )
 
 
@@ -160,7 +161,7 @@ def reveal_message(assessment: Assessment, round_: Round) -> Message:
     assert measures is not None, "a revealed round has measures"
     scale = assessment.framework.scale
     verdict = measures.verdict
-    text = [question.prompt, f"{verdict_text(measures)}."]
+    text = [question.prompt, verdict_text(measures)]
     if verdict in DISCUSSION_PROMPTS:
         text.append(DISCUSSION_PROMPTS[verdict])
     fields = [

@@ -78,7 +78,7 @@ def test_typical_mildly_spread_team():
     # AD: median 3; distances 0,0,1,0,1,0 -> 2/6 = 0.33, within c/6 = 5/6 = 0.83.
     assert d.deviation == pytest.approx(1 / 3)
     assert d.summary() == "Broad agreement (votes 2 to 4, on average 0.3 points from the median)."
-    assert d.reasons == ("on average 0.33 points from the median, within the 0.83 limit", "views span 2 to 4")
+    assert d.reasons == ("views span 2 to 4", "on average 0.33 points from the median, within the 0.83 limit")
 
 
 def test_consensus_of_ratings_off_centre():
@@ -261,7 +261,7 @@ def test_a_deviation_exactly_at_the_limit_is_not_above_it():
     d = measure([2, 2, 3, 4, 4, 4], 1, 5)
     assert d.deviation == pytest.approx(5 / 6)
     assert d.verdict is Verdict.AGREED
-    assert d.reasons[0] == "on average 0.83 points from the median, within the 0.83 limit"
+    assert d.reasons[1] == "on average 0.83 points from the median, within the 0.83 limit"
     # [1,1,3,3]: median 2, every vote 1 away: 1.0 > 0.83, though only 2 apart and no camp.
     d = measure([1, 1, 3, 3], 1, 5)
     assert d.deviation == 1.0 and not d.polarised
@@ -275,7 +275,7 @@ def test_the_deviation_limit_follows_the_scale():
     assert measure([3, 3, 5, 5], 1, 7).verdict is Verdict.AGREED
     assert measure([3, 3, 5, 5], 1, 5).verdict is Verdict.SPREAD
     # 3 points: limit 0.5. [1,1,2,2]: median 1.5, AD 0.5, at the limit, not above it.
-    assert measure([1, 1, 2, 2], 1, 3).reasons[0] == "on average 0.50 points from the median, within the 0.50 limit"
+    assert measure([1, 1, 2, 2], 1, 3).reasons[1] == "on average 0.50 points from the median, within the 0.50 limit"
 def test_spread_exactly_at_max_spread_is_not_above_it():
     # [2,3,4]: spread 2. Cns: mu = 3, (2/3)*log2(0.75) = -0.2766917 -> 0.7233083 >= 0.70.
     d = measure([2, 3, 4], 1, 5)
@@ -297,7 +297,7 @@ def test_reasons_list_every_trigger_in_order():
 
 def test_unanimous_reasons_and_summary():
     d = measure([3, 3, 3], 1, 5)
-    assert d.reasons == ("on average 0.00 points from the median, within the 0.83 limit", "everyone rated it 3")
+    assert d.reasons == ("everyone rated it 3",)
     assert d.summary() == "Full agreement: all 3 rate it 3."
     assert d.figures() == "every vote 3"
 

@@ -152,8 +152,8 @@ def test_the_reveal_points_out_a_disagreement_on_ambition_alone(assessment):
     message = reveal_message(assessment, assessment.reveal(SAM, at(2)))
     # The verdict weighs the ambition too, so its figures are shown beside the current position's.
     assert message.text[1] == (
-        "Views spread out (current position: every vote 3; ambition: votes 3 to 5, on average 1.0 point "
-        "from the median)."
+        "Views spread out. Current position: everyone rated it 3. "
+        "Ambition: on average 1.00 points from the median, above the 0.83 limit."
     )
     assert "views spread" in message.heading and "discuss" in message.heading
     fields = {f.label: f.value for f in message.fields}
