@@ -478,8 +478,8 @@ def _h_question(result: QuestionResult, report: Report) -> str:
             '<div class="votes">'
             + _h_distribution(measures.current, measures.ambition)
             + f'<p class="verdict"><span class="verdict-{measures.verdict.name.lower()}">'
-            f"{_e(verdict_text(measures))}</span>; agreement {one(measures.current.consensus)} on now, "
-            f"{one(measures.ambition.consensus)} on ambition</p>"
+            f"{_e(verdict_text(measures))}</span> Agreement {one(measures.current.consensus)} on now, "
+            f"{one(measures.ambition.consensus)} on ambition.</p>"
             "</div>"
         )
     extra = ""

@@ -268,7 +268,7 @@ def test_no_theme_is_ever_both_a_strength_and_a_priority():
 
 def test_ranks_share_a_place_for_level_figures():
     card = _agreed([(2, 4), (2, 4), (1, 2), (3, 3)])
-    assert ranks(card.priorities and [p.score for p in card.priorities], lambda t: (shown(t.gap), shown(t.current))) == (
+    assert ranks([p.score for p in card.priorities], lambda t: (shown(t.gap), shown(t.current))) == (
         (1, True),
         (1, True),
         (3, False),
