@@ -344,3 +344,29 @@ def test_a_strong_theme_that_is_a_priority_says_why():
     second = next(t for t in summary.text if t.startswith("Priority 2: Theme 2 (now 4.0, ambition 5.0)."))
     assert "Among the strongest today, it is a priority because the team aims to move it further than the " \
         "organisation as a whole (+1.0 against +0.7)." in second
+
+
+def test_the_summary_compares_progress_like_for_like_and_says_on_how_many_questions(tiny):
+    from datetime import datetime, timezone
+
+    from engine.progress import Baseline, progress_since
+    from engine.scoring import ThemeFigures, score
+
+    assessment = worked(tiny)
+    card = score(assessment)
+    budget = next(q for q in card.questions if q.question.id == "budget")
+    # The earlier assessment agreed only "budget", one point lower than now.
+    then = budget.consensus.current - 1
+    earlier = Baseline(
+        "Check 2024",
+        datetime(2024, 5, 1, tzinfo=timezone.utc),
+        1,
+        (ThemeFigures("money", "Money", then, 4.0, 1),),
+        {"budget": (then, 4)},
+    )
+    summary = summary_message(assessment, card, progress=progress_since(card, earlier))
+    now = budget.consensus.current
+    assert (
+        f"Progress since Check 2024 (completed 1 May 2024). On the 1 question agreed in both, the overall "
+        f"position has risen from {now - 1:.1f} to {now:.1f}. Up: Money (+1.0)."
+    ) in summary.text
