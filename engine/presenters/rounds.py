@@ -30,13 +30,14 @@ from engine.views import (
 )
 
 DISCUSSION_PROMPTS = {
+    # The verdict itself is worded just before (`verdict_text`), so the prompt only says what to do.
     Verdict.POLARISED: (
-        "The team is split into two camps. Ask someone from each camp to say what they see that "
-        "the other camp might not, before agreeing a position."
+        "Ask someone from each camp to say what they see that the other camp might not, before "
+        "agreeing a position."
     ),
     Verdict.SPREAD: (
-        "Views are spread out. Ask the highest and the lowest scorers to explain their reasons; "
-        "the evidence behind them usually settles it."
+        "Ask the highest and the lowest scorers to explain their reasons; the evidence behind them "
+        "usually settles it."
     ),
 }
 

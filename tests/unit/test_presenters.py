@@ -128,8 +128,8 @@ def test_the_reveal_shows_the_anonymous_spread_and_the_proposal(assessment):
 @pytest.mark.parametrize(
     "votes, words, prompt",
     [
-        (POLARISED, "split into two camps", "The team is split into two camps."),
-        (SPREAD, "views spread", "Views are spread out. Ask the highest and the lowest scorers"),
+        (POLARISED, "split into two camps", "Ask someone from each camp"),
+        (SPREAD, "views spread", "Ask the highest and the lowest scorers"),
         (AGREED, "broad agreement", None),
     ],
     ids=["polarised", "spread", "agreed"],
