@@ -175,9 +175,9 @@ def reveal_message(assessment: Assessment, round_: Round) -> Message:
         Field("Agreement (rwg)", _number(measures.current.rwg, 2)),
         Field("Spread", _spread_text(measures.current)),
         Field(
-            "Average distance from the median",
+            "Distance from median",
             f"current {_number(measures.current.deviation, 2)}, ambition {_number(measures.ambition.deviation, 2)} "
-            f"(flagged above {measures.current.deviation_limit:.2f})",
+            f"on average (flagged above {measures.current.deviation_limit:.2f})",
         ),
     ]
     if round_.proposal is not None:

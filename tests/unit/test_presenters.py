@@ -157,7 +157,7 @@ def test_the_reveal_points_out_a_disagreement_on_ambition_alone(assessment):
     )
     assert "views spread" in message.heading and "discuss" in message.heading
     fields = {f.label: f.value for f in message.fields}
-    assert fields["Average distance from the median"] == "current 0, ambition 1 (flagged above 0.83)"
+    assert fields["Distance from median"] == "current 0, ambition 1 on average (flagged above 0.83)"
 
 
 def test_the_reopen_offered_at_the_reveal_lets_everyone_vote_again(assessment):
