@@ -14,10 +14,11 @@ are level, and a tie is named as a tie rather than broken by the order of the fr
 
 1. A theme is a *strength* candidate when its current position is above the organisation's
    overall position and its gap is no larger than the overall gap (the overall figures as the
-   summary prints them: the mean of the scored themes, and ambition minus current). Every other scored theme with a gap above zero is a
-   *priority* candidate. The two sets never overlap, so no theme is both; a theme the team rates
-   highly but wants to move further than the organisation as a whole is a priority; a theme at
-   or below the overall position (the least developed among them) is never a strength.
+   summary prints them: the mean of the scored themes, and ambition minus current). Every
+   other scored theme with a gap above zero is a *priority* candidate. The two sets never
+   overlap, so no theme is both; a theme the team rates highly but wants to move further than
+   the organisation as a whole is a priority (the summary says so); a theme at or below the
+   overall position (the least developed among them) is never a strength.
 2. Strengths are the candidates with the highest current position; priorities the candidates
    with the largest gap, then the lowest current position. Each list keeps its first three
    (`TOP`) and every theme level with the third on what ranked it (a tie at the cut is kept,
@@ -25,6 +26,11 @@ are level, and a tie is named as a tie rather than broken by the order of the fr
    gap as a priority is a priority too.
 
 When every theme is level, none is a strength: nothing stands out.
+
+How much the team disagreed is the mean of the Tastle-Wierman consensus measured on the current
+position at each agreed question's reveal (before discussion): per theme over its questions, and
+overall over every agreed question. `agreement_band` puts it in words: high (0.8 or more once
+rounded to one decimal), moderate (0.6 or more) or low.
 
 Plain-words readings (`ThemeScore.readings`), given only when at least two themes are scored and
 the themes differ on the measure in question (as shown, one decimal):
@@ -368,10 +374,7 @@ def ranks(themes: Sequence[ThemeScore], figures) -> tuple[tuple[int, bool], ...]
     Themes with the same figures share a place ("1, 2, 2"), as a board paper numbers a tie.
     """
     keys = [figures(t) for t in themes]
-    return tuple(
-        (keys.index(key) + 1, keys.count(key) > 1)
-        for key in keys
-    )
+    return tuple((keys.index(key) + 1, keys.count(key) > 1) for key in keys)
 
 
 def _with_readings(themes: tuple[ThemeScore, ...]) -> tuple[ThemeScore, ...]:
