@@ -47,7 +47,7 @@ a team of 15. For a team whose votes fall evenly on a value and the points eithe
 flagged 47% of questions with 4 voters, 21% with 5 and 23% with 6, 40% with 7: the share
 depended on the team's size, not on its views. Such votes sit right on the line of the common
 conventions: their rwg is 0.67 against the 0.70 convention (James, Demaree & Wolf 1984;
-LeBreton & Senter 2008), and their IQR is 1 or 2 depending on one vote against Delphi's
+LeBreton & Senter 2008), and their IQR jumps between 0.5 and 2 with a single vote, against Delphi's
 "IQR of 1 or less is consensus" on a 5-point scale (von der Gracht, H. A. (2012) "Consensus
 measurement in Delphi studies", Technological Forecasting and Social Change 79(8), 1525-1536).
 Neither can give a steady flag: "rwg below 0.70" flags between 56% and 71% of such teams
