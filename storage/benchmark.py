@@ -14,7 +14,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from storage.benchmark_tables import BenchmarkFetchedRow, BenchmarkIdentityRow, BenchmarkSubmissionRow, BenchmarkTokenRow
+from storage.benchmark_tables import (
+    BenchmarkFetchedRow,
+    BenchmarkIdentityRow,
+    BenchmarkSubmissionRow,
+    BenchmarkTokenRow,
+)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from engine.assessment import Assessment, AssessmentStatus
 from engine.comparison import PeerScores
 from engine.progress import Baseline
 from engine.scoring import ThemeFigures, figures_from_consensus
+from storage.benchmark import BenchmarkStore, Fetched
 from storage.tables import AssessmentRow, OrganisationRow, RoundRow
 
 
@@ -151,6 +152,10 @@ class ReportQueries:
         ]
         peers = [p for p in peers if p.current]
         return sorted(peers, key=lambda p: p.current)
+
+    def benchmark(self, framework_id: str, organisation_type: str) -> Fetched | None:
+        """The sector benchmark last fetched from the hub for this framework and type (`storage.benchmark`)."""
+        return BenchmarkStore(self._session).fetched(framework_id, organisation_type)
 
     # ------------------------------------------------------------------ listing
 
