@@ -36,13 +36,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from bot.benchmark_file import (
+    PEERS_ROUTE,
+    SUBMIT_ROUTE,
     BenchmarkError,
     new_organisation_id,
     new_signing_key,
     payload_of,
     sign,
 )
-from bot.benchmark_hub import PEERS_ROUTE, SUBMIT_ROUTE
 from bot.catalogue import FrameworkCatalogue
 from bot.config import Config
 from bot.scheduler import digest_trigger, zone

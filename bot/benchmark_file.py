@@ -53,6 +53,8 @@ from engine.framework import Framework
 from engine.scoring import Scorecard
 
 FORMAT = "accord-benchmark/1"
+SUBMIT_ROUTE = "/api/benchmark"
+PEERS_ROUTE = "/api/benchmark/peers"
 PAYLOAD_KEYS = frozenset({"format", "organisation_id", "organisation_type", "framework", "completed_on", "themes", "questions"})
 _ORGANISATION_ID = re.compile(r"^[0-9a-f]{32}$")
 

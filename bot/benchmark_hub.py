@@ -32,7 +32,14 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Engine
 
-from bot.benchmark_file import BenchmarkError, answer, check_payload_shape, read_signed
+from bot.benchmark_file import (
+    PEERS_ROUTE,
+    SUBMIT_ROUTE,
+    BenchmarkError,
+    answer,
+    check_payload_shape,
+    read_signed,
+)
 from bot.catalogue import FrameworkCatalogue
 from bot.config import Config
 from engine.comparison import HUB_MIN_ORGANISATIONS, PeerScores, aggregate, normal_type
@@ -43,8 +50,6 @@ from storage.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger("accord.benchmark")
 
-SUBMIT_ROUTE = "/api/benchmark"
-PEERS_ROUTE = "/api/benchmark/peers"
 MAX_SUBMISSION_BYTES = 256 * 1024  # a framework of a few hundred questions is a few tens of kB
 
 

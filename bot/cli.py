@@ -517,7 +517,6 @@ def _benchmark(config, args, out: TextIO) -> int:
     from bot.app import build
     from bot.benchmark import export_submission, fetch, submit
     from bot.benchmark_file import BenchmarkError
-    from bot.benchmark_hub import Hub
 
     application = build(config)
     now = datetime.now(timezone.utc)
@@ -542,6 +541,8 @@ def _benchmark(config, args, out: TextIO) -> int:
             for item in fetch(application.database, config, application.catalogue, now):
                 print(item.line(), file=out)
         elif action == "import":
+            from bot.benchmark_hub import Hub
+
             hub = Hub(application.database, application.catalogue, config)
             try:
                 document = Path(args.file).read_bytes()
@@ -549,6 +550,8 @@ def _benchmark(config, args, out: TextIO) -> int:
                 raise BenchmarkError(f"Cannot read {args.file}: {problem.strerror or problem}") from None
             print(hub.accept(document, None, now, by_file=True).line(), file=out)
         else:
+            from bot.benchmark_hub import Hub
+
             token = Hub(application.database, application.catalogue, config).new_token(args.label, now)
             print(token, file=out)
             print(f"The token for {args.label!r}: give it to that council once; the hub keeps only its hash.", file=sys.stderr)

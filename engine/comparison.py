@@ -208,8 +208,10 @@ class Comparison:
                 "so the hub shows no figures, to keep every council's results private."
             )
         contributed = ""
-        if self.benchmark.first and self.benchmark.last:
-            contributed = f", assessments completed {_long_date(self.benchmark.first)} to {_long_date(self.benchmark.last)}"
+        first, last = self.benchmark.first, self.benchmark.last
+        if first and last:
+            span = _long_date(first) if first == last else f"{_long_date(first)} to {_long_date(last)}"
+            contributed = f", assessments completed {span}"
         return (
             f"Among {self.peers} {kind} (benchmark of {of}{contributed}): medians and the middle half only, "
             "our own submission included; no council is identified."
