@@ -127,6 +127,21 @@ def export_submission(database: Engine, config: Config, now: datetime) -> Export
     return Export(document, latest.id, identity.organisation_id, kind)
 
 
+def reencrypt_signing_key(database: Engine, keys: tuple[str, ...]) -> bool:
+    """`accord secrets rotate`: the signing key encrypted with the first key; False when there is none."""
+    secrets = Secrets(keys)
+    with SqlUnitOfWork(database) as uow:
+        try:
+            done = BenchmarkStore(uow.session).reencrypt_identity(secrets.reencrypt)
+        except SecretKeyError:
+            raise SecretKeyError(
+                "The benchmark signing key was encrypted with a key that is not in ACCORD_SECRET_KEYS: put that key back "
+                "(after the new one, separated by a comma)."
+            ) from None
+        uow.commit()
+    return done
+
+
 def _latest_completed(uow: SqlUnitOfWork) -> AssessmentListing | None:
     completed = [a for a in uow.reports.list_assessments() if a.status is AssessmentStatus.COMPLETED and a.completed_at]
     return max(completed, key=lambda a: (a.completed_at, a.id), default=None)

@@ -442,6 +442,10 @@ def _rotate(config, args, out: TextIO) -> int:
     database = open_database(args.database or config.database.url, keys)
     try:
         count = SlackInstallationPort(database, secrets=token_secrets(keys)).reencrypt()
+        from bot.benchmark import reencrypt_signing_key
+
+        if reencrypt_signing_key(database, keys):  # the sector benchmark's signing key, kept the same way
+            print(f"Re-encrypted the benchmark signing key with the first key of {KEY_VARIABLE}.", file=out)
     finally:
         database.dispose()
     if count == 0:

@@ -237,3 +237,28 @@ def test_four_districts_give_no_figures_and_five_give_quartiles_only(hub):
         hub.peers("parish", None)
     with pytest.raises(BenchmarkError, match="Say which type of council"):
         hub.peers(None, None)
+
+
+def test_the_signing_key_is_kept_encrypted_and_rotates_with_the_other_secrets(tmp_path):
+    from bot.benchmark import reencrypt_signing_key
+    from storage.benchmark import BenchmarkStore
+    from storage.secrets import new_key
+
+    council = make_council(tmp_path / "rotating", SCORES[1])
+    config = council.config()
+    application = build(config)
+    try:
+        first = export_submission(application.database, config, NOW)
+        with SqlUnitOfWork(application.database, read_only=True) as uow:
+            kept = BenchmarkStore(uow.session).identity().signing_key
+        assert kept.startswith("fernet:")
+        newer = (new_key(), *config.database.secret_keys)
+        assert reencrypt_signing_key(application.database, newer) is True
+        only_new = config.model_copy(update={"database": config.database.model_copy(update={"secret_keys": newer[:1]})})
+        again = export_submission(application.database, only_new, NOW)
+        # The same organisation and key: the hub takes it as the same council.
+        assert (again.organisation_id, again.document["public_key"]) == (first.organisation_id, first.document["public_key"])
+        with pytest.raises(BenchmarkError, match="not in ACCORD_SECRET_KEYS"):
+            export_submission(application.database, config, NOW)  # the old key alone no longer opens it
+    finally:
+        application.database.dispose()
