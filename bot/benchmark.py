@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import threading
 import urllib.error
 import urllib.parse
@@ -218,14 +219,16 @@ def _call(config: Config, method: str, route: str, body: bytes | None = None) ->
     settings = config.benchmark
     if not settings.hub_url:
         raise BenchmarkError("No hub is set: put its address in benchmark.hub_url in app.yaml.")
-    if not settings.token:
+    # An app.yaml written without the token line still finds it in the environment.
+    token = settings.token or os.environ.get(TOKEN_VARIABLE, "").strip()
+    if not token:
         raise BenchmarkError(
             f"No token for the hub: set benchmark.token (the shipped app.yaml reads it from {TOKEN_VARIABLE}); "
             "the hub's operator makes one with `accord benchmark token new <council>`."
         )
     url = settings.hub_url + route
     request = urllib.request.Request(url, data=body, method=method)
-    request.add_header("Authorization", f"Bearer {settings.token}")
+    request.add_header("Authorization", f"Bearer {token}")
     request.add_header("Accept", "application/json")
     if body is not None:
         request.add_header("Content-Type", "application/json")
@@ -261,14 +264,18 @@ def benchmark_job(runtime: Any, *, submit_every: float = SUBMIT_EVERY) -> Callab
     if not config.benchmark.hub_url:
         return None
     turn = threading.Lock()
+    said: list[str] = []  # the last reason nothing was submitted, said once rather than every ten minutes
 
     def submitting() -> None:
         with turn:
             try:
                 if submit_if_new(application.database, config, runtime.clock()):
                     log.info("submitted the latest completed assessment to the benchmark hub")
+                said.clear()
             except (BenchmarkError, SecretKeyError) as problem:
-                log.info("benchmark: nothing submitted: %s", problem)
+                if said != [str(problem)]:
+                    log.info("benchmark: nothing submitted: %s", problem)
+                    said[:] = [str(problem)]
             except Exception:
                 log.exception("benchmark submission failed")
 
