@@ -262,3 +262,40 @@ def test_the_signing_key_is_kept_encrypted_and_rotates_with_the_other_secrets(tm
             export_submission(application.database, config, NOW)  # the old key alone no longer opens it
     finally:
         application.database.dispose()
+
+
+def test_the_commands_say_what_they_did_or_why_not_in_one_line(tmp_path, capsys):
+    from bot.cli import main
+    from tests.benchmark.conftest import hub_yaml
+
+    quiet = make_council(tmp_path / "quiet", None)
+    seed(quiet, SCORES[1], declare=False)
+    assert main(["--config", str(quiet.config_path), "benchmark", "export"]) == 2
+    refused = (
+        "accord: This council has not opted in to the sector benchmark: set organisation.share: true in app.yaml, "
+        "or have a super-user say `organisation share`."
+    )
+    assert capsys.readouterr().err.strip().splitlines() == [refused]
+    assert main(["--config", str(quiet.config_path), "benchmark", "import", "x.json"]) == 2
+    assert "not a benchmark hub" in capsys.readouterr().err
+    assert main(["--config", str(quiet.config_path), "benchmark", "submit"]) == 2
+    assert "has not opted in" in capsys.readouterr().err
+
+    council = make_council(tmp_path / "open", SCORES[3])
+    exported = tmp_path / "north.json"
+    assert main(["--config", str(council.config_path), "benchmark", "export", "--output", str(exported)]) == 0
+    assert "holds no names, notes or individual votes" in capsys.readouterr().out
+    assert main(["--config", str(council.config_path), "benchmark", "submit"]) == 2
+    assert "No hub is set" in capsys.readouterr().err
+
+    hub_directory = tmp_path / "hub"
+    hub_directory.mkdir()
+    (hub_directory / "app.yaml").write_text(hub_yaml(hub_directory), encoding="utf-8")
+    hub_config = str(hub_directory / "app.yaml")
+    assert main(["--config", hub_config, "benchmark", "token", "new", "north"]) == 0
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", capsys.readouterr().out.strip())
+    assert main(["--config", hub_config, "benchmark", "import", str(exported)]) == 0
+    assert "Took the first submission of organisation" in capsys.readouterr().out
+    exported.write_text(exported.read_text().replace('"current": 3', '"current": 4', 1))
+    assert main(["--config", hub_config, "benchmark", "import", str(exported)]) == 2
+    assert "signature does not match" in capsys.readouterr().err
