@@ -25,7 +25,7 @@ from sqlalchemy import tuple_
 from sqlmodel import Session, select
 
 from engine.assessment import Assessment, AssessmentStatus
-from engine.comparison import PeerScores
+from engine.comparison import PeerScores, normal_type
 from engine.progress import Baseline
 from engine.scoring import ThemeFigures, figures_from_consensus
 from storage.benchmark import BenchmarkStore, Fetched
@@ -58,9 +58,7 @@ class AssessmentListing:
 
 def same_type(a: str | None, b: str | None) -> bool:
     """Organisation types match ignoring case and spacing: "London borough" is "london  Borough"."""
-    if not a or not b:
-        return False
-    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+    return normal_type(a) is not None and normal_type(a) == normal_type(b)
 
 
 class ReportQueries:
