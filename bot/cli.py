@@ -520,10 +520,12 @@ def _benchmark_parser(commands) -> None:
 def _benchmark(config, args, out: TextIO) -> int:
     from bot.app import build
     from bot.benchmark import export_submission, fetch, submit
+    from datetime import UTC
+
     from bot.benchmark_file import BenchmarkError
 
     application = build(config)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         action = args.benchmark_command
         if action in ("import", "token") and not config.benchmark.hub:
