@@ -518,10 +518,10 @@ def _benchmark_parser(commands) -> None:
 
 
 def _benchmark(config, args, out: TextIO) -> int:
-    from bot.app import build
-    from bot.benchmark import export_submission, fetch, submit
     from datetime import UTC
 
+    from bot.app import build
+    from bot.benchmark import export_submission, fetch, submit
     from bot.benchmark_file import BenchmarkError
 
     application = build(config)
