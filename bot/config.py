@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
 
+from engine.comparison import COUNCIL_TYPES
 from engine.framework import NoAliases
 from storage.secrets import KEY_VARIABLE, parse_keys
 from pydantic import (
@@ -57,6 +58,7 @@ __all__ = [
     "DigestsConfig",
     "ReportConfig",
     "ComparisonConfig",
+    "BenchmarkConfig",
     "SlackConfig",
     "TeamsConfig",
     "ServerConfig",
@@ -311,6 +313,8 @@ class OrganisationConfig(_Section):
     name: Text = "Your organisation"
     timezone: Annotated[Text, AfterValidator(_timezone)] = "Europe/London"
     type: OptionalText = None
+    # Opt in to the sector benchmark across installs (`accord benchmark export`, docs/reports.md).
+    share: bool = False
 
     @property
     def tzinfo(self) -> ZoneInfo:
@@ -400,6 +404,34 @@ class ComparisonConfig(_Section):
     min_peers: Annotated[int, _at_least(3)] = 5
 
 
+def _benchmark_url(value: str | None) -> str | None:
+    """A hub is reached over HTTPS; plain http only on this machine (tests, a local trial)."""
+    if value is None:
+        return None
+    value = value.rstrip("/")
+    if value.startswith("http://") and not re.match(r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/|$)", value):
+        raise _fail(f"must start with https:// (plain http only for 127.0.0.1 or localhost) (got {_show(value)})")
+    return value
+
+
+class BenchmarkConfig(_Section):
+    """The sector benchmark across installs (bot.benchmark, bot.benchmark_hub; docs/reports.md)."""
+
+    # This install is a hub: it takes councils' signed submissions and serves their aggregates.
+    hub: bool = False
+    # Kinds of council a hub accepts; a submission of another type is refused.
+    types: Annotated[list[Text], BeforeValidator(_list_of_text)] = Field(
+        default_factory=lambda: list(COUNCIL_TYPES)
+    )
+    # A hub never shows figures for fewer organisations of a type than this (never below five).
+    min_organisations: Annotated[int, _at_least(5)] = 5
+    # A council's install: where its hub is, and the token the hub gave it.
+    hub_url: Annotated[OptionalUrl, AfterValidator(_benchmark_url)] = None
+    token: OptionalText = Field(default=None, repr=False)
+    # When a council's install fetches the aggregates (and submits a newly completed assessment).
+    fetch_cron: Annotated[Text, AfterValidator(_cron)] = "0 6 * * *"
+
+
 class SlackConfig(_Section):
     signing_secret: OptionalText = Field(default=None, repr=False)
     bot_token: OptionalText = Field(default=None, repr=False)
@@ -457,6 +489,7 @@ class Config(_Section):
     digests: DigestsConfig = Field(default_factory=DigestsConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     comparison: ComparisonConfig = Field(default_factory=ComparisonConfig)
+    benchmark: BenchmarkConfig = Field(default_factory=BenchmarkConfig)
     slack: SlackConfig = Field(default_factory=SlackConfig)
     teams: TeamsConfig = Field(default_factory=TeamsConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
@@ -470,6 +503,7 @@ _SECRET_KEYS = {
     "slack.client_secret",
     "slack.app_token",
     "teams.app_password",
+    "benchmark.token",
 }
 
 

@@ -23,6 +23,8 @@ from typing import Protocol
 from aiohttp import web
 
 from bot.app import Application
+from bot.benchmark import benchmark_job
+from bot.benchmark_hub import mount as mount_benchmark_hub
 from bot.delivery import Deliverer
 from bot.scheduler import scheduler_job
 from bot.runtime import Runtime, build_runtime  # noqa: F401 - build_runtime: for tests and benchmarks
@@ -105,6 +107,7 @@ def create_web_app(
     app = web.Application()
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", _healthz)
+    mount_benchmark_hub(app, runtime)  # only with benchmark.hub: true
     for platform in platforms:
         runtime.dispatcher.register(platform.name, platform.deliverer)
         platform.mount(app)
@@ -175,11 +178,16 @@ def serve(
     """
     runtime = build_runtime(application)
     platforms = configured_platforms(runtime, socket_mode=socket_mode)
-    app = create_web_app(runtime, platforms, [scheduler_job(runtime)])
+    benchmark = benchmark_job(runtime)  # a council's install that takes part in a sector benchmark
+    app = create_web_app(runtime, platforms, [scheduler_job(runtime), *([benchmark] if benchmark else [])])
     if say_where:
         print_line(f"Accord is listening on {address_of(sock)} (health: /healthz)")
     for platform in platforms:
         print_line("  " + platform.describe())
+    if application.config.benchmark.hub:
+        print_line("  Benchmark hub: submissions at POST /api/benchmark, aggregates at GET /api/benchmark/peers")
+    if benchmark:
+        print_line(f"  Benchmark: submitting to and fetching from {application.config.benchmark.hub_url}")
     if not application.config.slack.enabled:
         print_line("  Slack is off: set SLACK_SIGNING_SECRET (and SLACK_BOT_TOKEN or OAuth) to switch it on.")
     if not application.config.teams.enabled:

@@ -25,9 +25,10 @@ from sqlalchemy import tuple_
 from sqlmodel import Session, select
 
 from engine.assessment import Assessment, AssessmentStatus
-from engine.comparison import PeerScores
+from engine.comparison import PeerScores, normal_type
 from engine.progress import Baseline
 from engine.scoring import ThemeFigures, figures_from_consensus
+from storage.benchmark import BenchmarkStore, Fetched
 from storage.tables import AssessmentRow, OrganisationRow, RoundRow
 
 
@@ -57,9 +58,7 @@ class AssessmentListing:
 
 def same_type(a: str | None, b: str | None) -> bool:
     """Organisation types match ignoring case and spacing: "London borough" is "london  Borough"."""
-    if not a or not b:
-        return False
-    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+    return normal_type(a) is not None and normal_type(a) == normal_type(b)
 
 
 class ReportQueries:
@@ -151,6 +150,10 @@ class ReportQueries:
         ]
         peers = [p for p in peers if p.current]
         return sorted(peers, key=lambda p: p.current)
+
+    def benchmark(self, framework_id: str, organisation_type: str) -> Fetched | None:
+        """The sector benchmark last fetched from the hub for this framework and type (`storage.benchmark`)."""
+        return BenchmarkStore(self._session).fetched(framework_id, organisation_type)
 
     # ------------------------------------------------------------------ listing
 
