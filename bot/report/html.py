@@ -363,7 +363,9 @@ def _h_priorities(card: Scorecard) -> str:
         out.append("<p>The themes with the largest gap between now and the ambition for 18-24 months.</p>")
     for index, priority in enumerate(card.priorities, start=1):
         resources = "".join(
-            f'<li><a href="{_e(safe_url(r.url))}">{_e(r.title)}</a> <span class="muted">({_e(r.kind.value)})</span>'
+            f'<li><a href="{_e(safe_url(r.url))}">{_e(r.title)}</a>'
+            + (f", {_e(r.publisher)}" if r.publisher else "")
+            + f' <span class="muted">({_e(r.kind.value)})</span>'
             + (f": {_e(r.description)}" if r.description else "")
             + "</li>"
             for r in priority.resources

@@ -171,9 +171,12 @@ def test_strengths_and_priorities(md):
         assert f"**Next step:** {priority.next_step}" in priorities
         assert len(priority.resources) == 3
         for resource in priority.resources:
-            assert f"- [{resource.title}]({resource.url}) ({resource.kind.value})" in priorities
-    assert "starting with question 1.4" in priorities
-    assert "- [LG Inform](https://lginform.local.gov.uk/) (tool): " in priorities
+            publisher = f", {resource.publisher}" if resource.publisher else ""
+            assert f"- [{resource.title}]({resource.url}){publisher} ({resource.kind.value})" in priorities
+    assert "**Next step:** Start with question 1.4 (" in priorities
+    level = card.priorities[0].next_level
+    assert f"To reach {level.level}, {level.label}: {level.descriptor}" in priorities
+    assert level.descriptor == card.priorities[0].focus.question.descriptor(level.level)
 
 
 def test_most_contested_question_has_its_distribution_chart(written, md):

@@ -257,7 +257,10 @@ def test_the_summary_states_the_overall_picture_strengths_priorities_and_contest
         "(a gap of 1.0) on a 1-5 scale, from 4 agreed questions."
     )
     assert "Strengths: People (3.5)." in summary.text
-    assert any(t.startswith("Priority 1: Money (now 2.5, ambition 4.5). Name a lead for money") for t in summary.text)
+    assert (
+        "Priority 1: Money (now 2.5, ambition 4.5). Start with question 1.1 (How sound is our budget?), agreed at 2. "
+        "To reach 3, Established: Budget 3: it balances and is realistic."
+    ) in summary.text
     assert "Most contested: question 2.1 (consensus 0.00); question 1.1 (consensus 0.56)." in summary.text
     assert [(f.label, f.value) for f in summary.fields] == [
         ("Money", "now 2.5, ambition 4.5, gap +2.0 (2 of 2 agreed)"),
