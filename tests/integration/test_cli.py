@@ -118,12 +118,13 @@ def test_framework_check_names_the_file_and_the_key(tmp_path):
     good = accord("framework", "check", str(REPO / "bot" / "frameworks" / "efficient-councils.yaml"))
     assert good.returncode == 0
     assert "5 themes, 25 questions" in good.stdout
+    assert "resources (every question has its own)" in good.stdout
     broken = tmp_path / "broken.yaml"
     text = (REPO / "bot" / "frameworks" / "efficient-councils.yaml").read_text(encoding="utf-8")
     broken.write_text(text.replace("kind: tool", "kind: gadget", 1), encoding="utf-8")
     result = accord("framework", "check", str(broken))
     assert result.returncode == 1
-    assert f"✗ {broken}: themes[0].resources[" in result.stdout
+    assert f"✗ {broken}: themes[0].questions[0].resources[0].kind: 'gadget'" in result.stdout
     assert "'gadget' is not a kind of resource" in result.stdout
 
 

@@ -48,7 +48,7 @@ def test_shipped_framework_offers_at_least_three_safe_resources_per_theme(shippe
         for resource in theme.resources:
             assert resource.kind.value in ALLOWED_KINDS
             assert resource.url.startswith("https://"), resource.url
-            assert resource.title
+            assert resource.title and resource.publisher
 
 
 def test_question_numbers_are_theme_dot_position(shipped):
@@ -290,6 +290,15 @@ def test_every_problem_with_question_and_level_resources_is_named_in_one_run():
     ):
         assert expected in message, expected
     assert message.count("levels.4") == 1  # the missing descriptor is named once, not also as a missing level
+
+
+def test_the_shipped_framework_gives_every_question_its_own_resources(shipped):
+    for question in shipped.questions():
+        assert len(question.resources) >= 2, question.id
+        assert len({r.kind for r in question.resources}) >= 2, question.id  # not only one kind of help
+        for resource in question.resources:
+            assert resource.publisher and resource.title, question.id
+            assert resource.url.startswith("https://"), resource.url
 
 
 def test_a_level_written_as_a_superscript_is_reported_as_off_the_scale():
