@@ -240,9 +240,9 @@ def _known_problem(problem: Exception) -> str | None:
 
 
 def _demo(config, args, out: TextIO) -> int:
-    from adapters.console.demo import run_demo
+    from adapters.console.demo import demo_start, run_demo
     from bot.app import build
-    from bot.report import write_report
+    from bot.report import HTML_NAME, write_report
 
     started = time.perf_counter()
     output = Path(args.output or config.report.output_dir)
@@ -252,10 +252,15 @@ def _demo(config, args, out: TextIO) -> int:
         leftover.unlink()
     app = build(config, f"sqlite:///{database}")
     try:
-        final = run_demo(app.door(), out, output, write_report, seed=args.seed)
+        zone = config.organisation.tzinfo
+        today = datetime.now(timezone.utc).astimezone(zone).date()
+        final = run_demo(app.door(), out, output, write_report, seed=args.seed, start=demo_start(today, zone), zone=zone)
     finally:
         app.database.dispose()
     print(f"Done in {time.perf_counter() - started:.1f} s. The demo's database is {database}.", file=out)
+    page = output / HTML_NAME
+    if final.ok and page.exists():
+        print(f"Open {page} in a browser to read the report.", file=out)
     return 0 if final.ok else 1
 
 

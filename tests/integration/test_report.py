@@ -325,6 +325,18 @@ def test_the_context_adds_the_organisation_and_the_date_in_its_time_zone():
     assert "**Report produced:** 1 July 2025" in md
 
 
+def test_the_html_footer_is_always_dated():
+    from datetime import datetime, timezone
+
+    from bot.report import ReportContext, report_html
+
+    assessment = build_assessment()  # closed, so completed
+    undated = report_html(assessment)
+    assert f"Produced by Accord on {assessment.completed_at.day} " in undated and "Accord  from" not in undated
+    made = ReportContext(generated_at=datetime(2026, 12, 2, 10, 0, tzinfo=timezone.utc))
+    assert "Produced by Accord on 2 December 2026 from the answers the team recorded" in report_html(assessment, made)
+
+
 def test_individual_contributions_appear_only_when_given_and_are_marked_confidential():
     from engine.presenters import individual_contributions
 
