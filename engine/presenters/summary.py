@@ -126,15 +126,22 @@ def summary_message(
     )
 
 
+MIN_RADAR_THEMES = 3
+
+
 def summary_charts(card: Scorecard) -> tuple[Chart, ...]:
     scored = [t for t in card.themes if t.scored]
     names = tuple(t.theme.title for t in scored)
-    radar = Chart(
-        kind=ChartKind.RADAR,
+    # A radar needs three spokes to enclose anything; with one or two themes, bars say it plainly.
+    kind, drawn = (ChartKind.RADAR, "Radar chart") if len(scored) >= MIN_RADAR_THEMES else (ChartKind.THEMES, "Bar chart")
+    positions = Chart(
+        kind=kind,
         title="Where we are and where we aim to be, by theme",
         categories=names,
         series=(Series("Now", tuple(t.current for t in scored)), Series("Ambition (18-24 months)", tuple(t.ambition for t in scored))),
-        alt_text="Radar chart by theme. " + "; ".join(f"{t.theme.title}: now {t.current:.1f}, ambition {t.ambition:.1f}" for t in scored) + ".",
+        alt_text=f"{drawn} by theme. "
+        + "; ".join(f"{t.theme.title}: now {t.current:.1f}, ambition {t.ambition:.1f}" for t in scored)
+        + ".",
         scale_min=card.scale_min,
         scale_max=card.scale_max,
     )
@@ -149,7 +156,7 @@ def summary_charts(card: Scorecard) -> tuple[Chart, ...]:
         scale_min=0,
         scale_max=card.scale_max - card.scale_min,
     )
-    return (radar, gaps)
+    return (positions, gaps)
 
 
 def summary_reading(card: Scorecard) -> str | None:
