@@ -66,6 +66,11 @@ class Resource:
     description: str = ""
     publisher: str = ""  # who stands behind it: "Local Government Association"; optional in old snapshots
 
+    @property
+    def credit(self) -> str:
+        """The publisher to name beside the title: none when the title names it already ("Solace")."""
+        return "" if self.publisher.lower() in self.title.lower() else self.publisher
+
     def to_dict(self) -> dict[str, str]:
         data = {"title": self.title, "url": self.url, "kind": self.kind.value, "description": self.description}
         if self.publisher:

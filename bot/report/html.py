@@ -364,7 +364,7 @@ def _h_priorities(card: Scorecard) -> str:
     for index, priority in enumerate(card.priorities, start=1):
         resources = "".join(
             f'<li><a href="{_e(safe_url(r.url))}">{_e(r.title)}</a>'
-            + (f", {_e(r.publisher)}" if r.publisher else "")
+            + (f", {_e(r.credit)}" if r.credit else "")
             + f' <span class="muted">({_e(r.kind.value)})</span>'
             + (f": {_e(r.description)}" if r.description else "")
             + "</li>"

@@ -159,7 +159,7 @@ def _md_priorities(card: Scorecard) -> list[str]:
 
 
 def _md_resource(resource: Resource) -> str:
-    publisher = f", {_text(resource.publisher)}" if resource.publisher else ""
+    publisher = f", {_text(resource.credit)}" if resource.credit else ""
     line = f"- [{_text(resource.title)}]({safe_url(resource.url)}){publisher} ({_text(resource.kind.value)})"
     if resource.description:
         line += f": {_text(resource.description)}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from engine.assessment import Assessment, Identity, RoundState
 from engine.comparison import Comparison
+from engine.framework import Resource
 from engine.presenters.formats import join_words, long_date
 from engine.presenters.rounds import distribution_chart
 from engine.progress import ProgressReport
@@ -111,7 +112,7 @@ def summary_message(
         for t in card.themes
     )
     links = tuple(
-        Link(r.title, r.url, r.kind.value, f"For {p.score.theme.title.lower()}: {r.description}".rstrip(": "))
+        Link(_titled(r), r.url, r.kind.value, f"For {p.score.theme.title.lower()}: {r.description}".rstrip(": "))
         for p in card.priorities
         for r in p.resources
     )
@@ -157,6 +158,10 @@ def summary_charts(card: Scorecard) -> tuple[Chart, ...]:
         scale_max=card.scale_max - card.scale_min,
     )
     return (positions, gaps)
+
+
+def _titled(resource: Resource) -> str:
+    return f"{resource.title}, {resource.credit}" if resource.credit else resource.title
 
 
 def summary_reading(card: Scorecard) -> str | None:

@@ -172,7 +172,7 @@ def test_strengths_and_priorities(md):
         assert 1 <= len(priority.resources) <= 3
         assert set(priority.resources) <= set(priority.focus.question.resources)  # that question's own
         for resource in priority.resources:
-            publisher = f", {resource.publisher}" if resource.publisher else ""
+            publisher = f", {resource.credit}" if resource.credit else ""
             assert f"- [{resource.title}]({resource.url}){publisher} ({resource.kind.value})" in priorities
     assert "**Next step:** Start with question 1.4 (" in priorities
     level = card.priorities[0].next_level

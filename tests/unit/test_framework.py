@@ -244,6 +244,14 @@ def test_a_question_has_resources_of_its_own_and_for_a_level():
     assert parse_framework(framework.to_dict(), "snapshot") == framework
 
 
+def test_a_resource_names_its_publisher_unless_its_title_already_does():
+    from engine.framework import Resource
+
+    peers = Resource("Peer challenges", "https://www.local.gov.uk/our-support/peer-challenges", ResourceKind.PEER_SUPPORT, publisher="Local Government Association")
+    solace = Resource("Solace", "https://solace.org.uk/", ResourceKind.PEER_SUPPORT, publisher="Solace")
+    assert (peers.credit, solace.credit) == ("Local Government Association", "")
+
+
 def test_a_theme_may_leave_resources_to_its_questions():
     def own_resources_only(document):
         document["themes"][1].pop("resources")
