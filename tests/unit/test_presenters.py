@@ -318,3 +318,17 @@ def test_the_radar_needs_three_scored_themes_and_bars_show_fewer(themes, kind):
     (chart, _) = summary_charts(score(a))
     assert chart.kind is kind and len(chart.categories) == themes
     assert chart.alt_text.startswith("Radar chart" if kind is ChartKind.RADAR else "Bar chart")
+
+
+def test_the_consensus_message_links_the_questions_own_resources_for_its_next_level():
+    from engine.framework import parse_framework
+    from tests.unit.test_scoring import PEERS, _framework, _resource
+
+    document = _framework(1).to_dict()
+    question = document["themes"][0]["questions"][0]
+    question["resources"] = [dict(PEERS)]
+    question["levels"][3] = {"descriptor": question["levels"][3], "resources": [_resource("to-3", "training")]}
+    a = start(parse_framework(document, "test"))
+    round_ = agree(a, "item-1", {ANA: (2, 4), BEN: (2, 4)}, 2, 4)
+    # Agreed at 2: what helps reach 3 first, then the question's own; none of the theme's four.
+    assert [link.title for link in consensus_message(a, round_).links] == ["Guide to-3", "Peer challenge"]
