@@ -245,9 +245,9 @@ def _known_problem(problem: Exception) -> str | None:
 
 
 def _demo(config, args, out: TextIO) -> int:
-    from adapters.console.demo import run_demo
+    from adapters.console.demo import demo_start, run_demo
     from bot.app import build
-    from bot.report import write_report
+    from bot.report import HTML_NAME, write_report
 
     started = time.perf_counter()
     output = Path(args.output or config.report.output_dir)
@@ -257,10 +257,15 @@ def _demo(config, args, out: TextIO) -> int:
         leftover.unlink()
     app = build(config, f"sqlite:///{database}")
     try:
-        final = run_demo(app.door(), out, output, write_report, seed=args.seed)
+        zone = config.organisation.tzinfo
+        today = datetime.now(timezone.utc).astimezone(zone).date()
+        final = run_demo(app.door(), out, output, write_report, seed=args.seed, start=demo_start(today, zone), zone=zone)
     finally:
         app.database.dispose()
     print(f"Done in {time.perf_counter() - started:.1f} s. The demo's database is {database}.", file=out)
+    page = output / HTML_NAME
+    if final.ok and page.exists():
+        print(f"Open {page} in a browser to read the report.", file=out)
     return 0 if final.ok else 1
 
 
@@ -338,11 +343,26 @@ def _framework_check(paths: list[str], out: TextIO) -> int:
                 continue
             questions = len(framework.question_ids)
             print(f"✓ {file}: {framework.title} ({framework.id}), {len(framework.themes)} themes, {questions} questions, "
-                  f"scale {framework.scale.describe()}", file=out)
+                  f"scale {framework.scale.describe()}, {_resource_words(framework)}", file=out)
             if framework.id in built_in and _is_custom(file):
                 print(f"! {file}: id {framework.id!r} is the id of a built-in framework: in frameworks.paths this "
                       "file replaces it for every team; give it its own id to offer both", file=out)
     return 1 if failed else 0
+
+
+def _resource_words(framework) -> str:
+    """How many resources a framework offers, and how many questions fall back on their theme's."""
+    resources = [r for theme in framework.themes for r in theme.resources]
+    for question in framework.questions():
+        resources += question.resources
+        for level in question.level_resources.values():
+            resources += level
+    pages = len({r.url for r in resources})
+    borrowing = sum(1 for q in framework.questions() if not q.resources)
+    if not borrowing:
+        return f"{pages} resources (every question has its own)"
+    borrow = "questions use their theme's" if borrowing > 1 else "question uses its theme's"
+    return f"{pages} resources ({borrowing} {borrow})"
 
 
 def _is_custom(file: Path) -> bool:

@@ -104,10 +104,15 @@ class Close:
 
 @dataclass(frozen=True)
 class Organisation:
-    """Show or set what kind of council this is and whether it shares anonymised results."""
+    """Show or set the organisation's name, what kind of council it is, and whether it shares results."""
 
     type: str | None = None
     share: bool | None = None
+    name: str | None = None
+
+    @property
+    def changes(self) -> bool:
+        return self.type is not None or self.share is not None or self.name is not None
 
 
 @dataclass(frozen=True)
@@ -187,9 +192,9 @@ USAGES: tuple[Usage, ...] = (
     Usage("close", "close", "end the assessment now, leaving unanswered questions out", True),
     Usage(
         "organisation",
-        "organisation [type <kind>] [share|private]",
-        "what kind of council this is (e.g. `organisation type unitary`), and whether it shares anonymised "
-        "results to compare with similar councils",
+        "organisation [name <name> | type <kind>] [share|private]",
+        "the organisation's name (`organisation name Northshire District Council`), what kind of council it is "
+        "(`organisation type unitary`), and whether it shares anonymised results to compare with similar councils",
         True,
     ),
     Usage("deadline", "deadline <when>", "close voting on the open question then, e.g. `deadline 2d`, `deadline 2026-12-01 17:00`, `deadline off`", True),
@@ -287,7 +292,18 @@ def _vote(args: list[str]) -> Vote:
     return Vote(current=current, ambition=ambition, comment=" ".join(args[2:]), question=question)
 
 
+MAX_ORGANISATION_NAME = 120
+
+
 def _organisation(args: list[str]) -> Organisation:
+    if args and args[0].lower() == "name":
+        # The name as typed, capitals and all; "share" at its end is part of it, not a setting.
+        name = " ".join(args[1:])
+        if not name:
+            raise CommandError("Give the name after `name`, for example `organisation name Northshire District Council`.")
+        if len(name) > MAX_ORGANISATION_NAME:
+            raise CommandError(f"That name is {len(name)} characters long; keep it to {MAX_ORGANISATION_NAME}.")
+        return Organisation(name=name)
     words = [w.lower() for w in args]
     share = None
     if words and words[-1] in ("share", "private"):
@@ -296,10 +312,12 @@ def _organisation(args: list[str]) -> Organisation:
     if words:
         if words[0] != "type" or len(words) < 2:
             raise CommandError(
-                "Say `organisation type unitary` (or district, county, metropolitan borough, london borough...), "
-                "`organisation share` or `organisation private`."
+                "Say `organisation name Northshire District Council`, `organisation type unitary` (or district, "
+                "county, metropolitan borough, london borough...), `organisation share` or `organisation private`."
             )
         kind = " ".join(words[1:])
+        if len(kind) > MAX_ORGANISATION_NAME:
+            raise CommandError(f"That type is {len(kind)} characters long; keep it to {MAX_ORGANISATION_NAME}.")
     return Organisation(type=kind, share=share)
 
 

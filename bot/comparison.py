@@ -4,8 +4,9 @@
 the summary can use (the HTML, CSV, JSON and Markdown exports, and the channel summary), read
 through the unit of work's `reports` (`storage.reports.ReportQueries`):
 
-- the organisation's name and type: its `organisation` row if there is one, otherwise (and for a
-  row without a type) the ``organisation`` section of ``app.yaml`` (the single-organisation install);
+- the organisation's name and type: each from its `organisation` row (`organisation name ...`,
+  `organisation type ...`) where set, otherwise from the ``organisation`` section of ``app.yaml``
+  (the single-organisation install);
 - progress: the organisation's latest earlier completed assessment on the same framework,
   compared theme by theme (`engine.progress`);
 - comparison: opted-in organisations of the same type with a completed assessment on the same
@@ -38,11 +39,9 @@ def report_context(queries: ReportQueries, assessment: Assessment, config: Confi
     """The context of a report on `assessment`, read through the caller's unit of work."""
     conversation = assessment.conversation
     organisation = queries.organisation(conversation.platform, conversation.workspace)
-    if organisation is not None:
-        name, organisation_type = organisation.name, organisation.type or config.organisation.type
-    else:
-        name = config.organisation.name if config.organisation.name != _PLACEHOLDER_NAME else None
-        organisation_type = config.organisation.type
+    configured = config.organisation.name if config.organisation.name != _PLACEHOLDER_NAME else None
+    name = (organisation.name if organisation else None) or configured
+    organisation_type = (organisation.type if organisation else None) or config.organisation.type
     card = score(assessment)
     progress: ProgressReport | None = None
     baseline = queries.baseline_for(assessment)

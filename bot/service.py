@@ -28,7 +28,7 @@ from bot.scheduler import check_cron, own_clock, reminder_key, zone
 from bot.views import AssessmentLine, OwnView, WaitingVote
 from engine import presenters
 from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity, Member, Role, RoundState, Settings
-from engine.errors import ConcurrentChange, DomainError, NotFound
+from engine.errors import ConcurrentChange, DomainError, NotFound, NotPermitted
 from engine.permissions import Action
 from engine.reminders import SchedulePolicy, Waiting, add_duration, plan_on_request
 from engine.text import clip
@@ -464,23 +464,49 @@ class Accord:
             return self._finish(uow, request, assessment, [closed, self._summary_of(uow, assessment)])
 
     def _organisation(self, request: Request, command: commands.Organisation, directory: Directory) -> Reply:
+        """Show or change the organisation behind this workspace: its name, type and sharing.
+
+        The organisation belongs to the workspace, not to one assessment, so it can be set before
+        the first assessment, between assessments or during one; an assessment's title never
+        becomes its name.
+        """
         where = request.conversation
         with self._uow() as uow:
-            assessment = self._current(uow, request)
-            queries = uow.reports  # the organisation belongs to the workspace, not one assessment
+            queries = uow.reports
             known = queries.organisation(where.platform, where.workspace)
-            if command.type is None and command.share is None:
-                return Reply([_organisation_notice(request.actor.identity, known)], assessment)
-            assessment.permit(request.actor.identity, Action.CHANGE_ORGANISATION)
+            if not command.changes:
+                return Reply([_organisation_notice(request.actor.identity, known)])
+            self._may_change_organisation(uow, request)
             updated = queries.record_organisation(
                 where.platform,
                 where.workspace,
-                name=known.name if known else assessment.title,
+                name=command.name if command.name is not None else (known.name if known else None),
                 type=command.type if command.type is not None else (known.type if known else None),
                 share_for_comparison=command.share if command.share is not None else (known.share_for_comparison if known else False),
                 now=request.now,
             )
             return self._finish(uow, request, None, [_organisation_notice(None, updated)])
+
+    def _may_change_organisation(self, uow: UnitOfWork, request: Request) -> None:
+        """A super-user of the channel's assessment, or of any in the workspace, may change the organisation.
+
+        Before the workspace's first assessment there is no super-user to ask, so whoever sets it up
+        may; the person who then says `start` becomes the first super-user.
+        """
+        actor = request.actor.identity
+        where = request.conversation
+        channel = None if request.private else uow.assessments.active_in(where) or uow.assessments.latest_in(where)
+        if channel is not None and channel.members.get(actor) is not None and channel.members[actor].is_super_user:
+            return
+        workspace = uow.assessments.list_for_workspace(where.platform, where.workspace)
+        for summary in workspace:
+            member = uow.assessments.get(summary.id).members.get(actor)
+            if member is not None and member.is_super_user:
+                return
+        if channel is not None:
+            channel.permit(actor, Action.CHANGE_ORGANISATION)  # refused, naming the channel's super-users
+        if workspace:
+            raise NotPermitted("Only a super-user of one of this workspace's assessments can change the organisation's details.")
 
     def _help(self, request: Request, command: commands.Help, directory: Directory) -> Reply:
         return Reply([help_message(request.actor.identity, command.topic)])
@@ -638,7 +664,7 @@ def action_for(command: commands.Command) -> Action | None:
     if isinstance(command, commands.Schedule):
         return Action.SEE_SCHEDULE if command.setting is None else Action.CHANGE_SCHEDULE
     if isinstance(command, commands.Organisation):
-        return None if command.type is None and command.share is None else Action.CHANGE_ORGANISATION
+        return Action.CHANGE_ORGANISATION if command.changes else None
     return COMMAND_ACTIONS[type(command)]
 
 
@@ -681,17 +707,23 @@ def _organisation_notice(person: Identity | None, organisation) -> Message:
         return presenters.notice(
             person,
             "Organisation",
-            "Not set yet. A super-user can say what kind of council this is (`organisation type unitary`) and "
-            "choose to compare anonymised results with similar councils (`organisation share`).",
+            "Not set yet. Say its name (`organisation name Northshire District Council`), what kind of council it is "
+            "(`organisation type unitary`), and whether to compare anonymised results with similar councils "
+            "(`organisation share`).",
         )
     kind = f"a {organisation.type} council" if organisation.type else "type not set"
+    heading = f"Organisation: {organisation.name}, {kind}" if organisation.name else f"Organisation: {kind}"
+    missing = [
+        f"`organisation {word} ...`" for word, value in (("name", organisation.name), ("type", organisation.type)) if not value
+    ]
     sharing = (
         "Shares anonymised theme scores with similar councils: others see only medians and quartiles, and only "
         "once enough councils of the same type have completed an assessment."
         if organisation.share_for_comparison
         else "Does not share results with other councils (say `organisation share` to take part in comparisons)."
     )
-    return presenters.notice(person, f"Organisation: {kind}", sharing)
+    text = [sharing] + ([f"Still to set: {' and '.join(missing)}."] if missing else [])
+    return presenters.notice(person, heading, *text)
 
 
 def help_message(person: Identity, topic: str | None = None) -> Message:

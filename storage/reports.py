@@ -36,7 +36,7 @@ from storage.tables import AssessmentRow, OrganisationRow, RoundRow
 class Organisation:
     platform: str
     workspace: str
-    name: str
+    name: str | None  # None until someone says it: never an assessment's title
     type: str | None
     share_for_comparison: bool
 
@@ -76,16 +76,19 @@ class ReportQueries:
         platform: str,
         workspace: str,
         *,
-        name: str,
+        name: str | None,
         type: str | None,
         share_for_comparison: bool,
         now: datetime,
     ) -> Organisation:
-        """Create or update the organisation behind a workspace (the caller commits)."""
+        """Create or update the organisation behind a workspace (the caller commits).
+
+        The column is NOT NULL (migration 0002), so a name not given yet is stored as "".
+        """
         row = self._organisation_row(platform, workspace) or OrganisationRow(
-            platform=platform, workspace=workspace, name=name, updated_at=now
+            platform=platform, workspace=workspace, name="", updated_at=now
         )
-        row.name = name
+        row.name = " ".join(name.split()) if name else ""
         row.type = " ".join(type.split()) if type else None
         row.share_for_comparison = share_for_comparison
         row.updated_at = now
@@ -248,4 +251,4 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 
 
 def _organisation(row: OrganisationRow) -> Organisation:
-    return Organisation(row.platform, row.workspace, row.name, row.type, row.share_for_comparison)
+    return Organisation(row.platform, row.workspace, row.name or None, row.type, row.share_for_comparison)

@@ -239,7 +239,7 @@ def consensus_message(assessment: Assessment, round_: Round) -> Message:
             Field("Now", f"{consensus.current}: {question.descriptor(consensus.current)}"),
             Field("In 18-24 months", f"{consensus.ambition}: {question.descriptor(consensus.ambition)}"),
         ),
-        links=_theme_links(theme),
+        links=_resource_links(question, theme, min(consensus.current + 1, scale.maximum)),
         footer=f"Recorded by {recorder.name if recorder else 'the super-user'}.",
     )
 
@@ -285,5 +285,7 @@ def _number(value: float | None, digits: int = 1) -> str:
     return f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits and float(value).is_integer() else f"{value:.{digits}f}"
 
 
-def _theme_links(theme: Theme) -> tuple[Link, ...]:
-    return tuple(Link(r.title, r.url, r.kind.value, r.description) for r in theme.resources)
+def _resource_links(question: Question, theme: Theme, level: int) -> tuple[Link, ...]:
+    """What helps this question reach `level`: that level's and the question's resources, else the theme's."""
+    resources = question.resources_for(level) or theme.resources
+    return tuple(Link(r.title, r.url, r.kind.value, r.description) for r in resources)

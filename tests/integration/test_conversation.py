@@ -312,6 +312,19 @@ def test_the_organisation_is_set_by_a_super_user_and_shown_to_anyone(team):
     assert "Organisation: a unitary council" in kept and "Does not share results" in kept
 
 
+def test_the_organisation_is_named_before_the_first_assessment_and_keeps_its_name_and_type_apart(db_engine):
+    team = Team(db_engine)
+    named = team.channel(team.say("@bea organisation name Northshire District Council"))
+    assert "Organisation: Northshire District Council, type not set" in named
+    assert team.say("@sam start").ok
+    assert "Organisation: Northshire District Council, a district council" in team.channel(team.say("@sam organisation type district"))
+    with db_engine.connect() as connection:
+        row = connection.execute(text("SELECT name, type FROM organisation")).one()
+    assert tuple(row) == ("Northshire District Council", "district")  # never the assessment's title
+    refused = team.say("@bea organisation name Bea's Council")  # Sam is the super-user now
+    assert "Only the super-user can change the organisation's details; ask Sam." in team.private("bea", refused)
+
+
 def test_the_super_user_alone_sees_every_contribution_to_the_assessment(team):
     team.everyone_votes(3, 4)
     team.say("@amira vote 2 4 the data is old")  # changed before the reveal

@@ -60,6 +60,8 @@ from bot.commands import (
         ("organisation type metropolitan borough", Organisation("metropolitan borough")),
         ("organisation type unitary share", Organisation("unitary", True)),
         ("organization private", Organisation(share=False)),
+        ("organisation name Northshire District Council", Organisation(name="Northshire District Council")),
+        ("org name Share & Co Borough Council share", Organisation(name="Share & Co Borough Council share")),
         ("help", Help()),
         ("help finalize", Help("finalise")),
         ("", Help()),
@@ -96,7 +98,9 @@ def test_unknown_command_without_a_near_miss_points_to_help():
         ("vote 3 four", "The ambition should be a whole number, not 'four'"),
         ("finalise 3.5 4", "'3.5' is not a whole number"),
         ("superuser", "Name one person, for example `superuser @amira`."),
-        ("organisation unitary", "Say `organisation type unitary`"),
+        ("organisation unitary", "Say `organisation name Northshire District Council`, `organisation type unitary`"),
+        ("organisation name", "Give the name after `name`"),
+        ("organisation name " + "x" * 121, "That name is 121 characters long; keep it to 120."),
     ],
 )
 def test_malformed_commands_say_what_was_expected(text, expected):
