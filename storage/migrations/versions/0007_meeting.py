@@ -44,9 +44,10 @@ def downgrade() -> None:
     op.execute("UPDATE member SET role = 'super-user' WHERE role = 'facilitator'")
     op.execute("UPDATE member SET role = 'observer' WHERE role IN ('waiting', 'removed')")
     _role_check(_WIDE, _NARROW)
-    with op.batch_alter_table("assessment") as batch:
-        batch.drop_column("starts_at")
-        batch.drop_column("paused_at")
+    # Plain ALTER TABLE on both (SQLite 3.35 and later): a batch rebuild of the assessment table
+    # would break migration 0006's triggers that name it.
+    for column in ("starts_at", "paused_at"):
+        op.execute(f"ALTER TABLE assessment DROP COLUMN {column}")
 
 
 def _role_check(old: str, new: str) -> None:
