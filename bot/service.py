@@ -438,7 +438,16 @@ class Accord:
     def _status(self, request: Request, command: commands.Status, directory: Directory) -> Reply:
         with self._uow() as uow:
             assessment = self._current(uow, request)
-        return Reply([presenters.status_message(assessment, request.actor.identity)], assessment)
+            status = presenters.status_message(assessment, request.actor.identity)
+            clock = self._clock_of(uow, request.actor.identity, assessment)
+        if assessment.is_active and assessment.is_scheduled:
+            status = replace(status, text=(f"Scheduled: it starts {presenters.local_time(assessment.starts_at, clock)}, when the first question opens.", *status.text))
+        if assessment.is_active and assessment.is_paused:
+            status = replace(
+                status,
+                text=(f"Paused since {presenters.local_time(assessment.paused_at, clock)}: no reminders, deadlines or digests until a super-user says `resume`.", *status.text),
+            )
+        return Reply([status], assessment)
 
     def _summary(self, request: Request, command: commands.Summary, directory: Directory) -> Reply:
         with self._uow() as uow:

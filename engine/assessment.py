@@ -789,6 +789,7 @@ class Assessment:
 
     def _open_round(self, question_id: str, now: datetime, number: int = 1) -> Round:
         round_ = Round(question_id=question_id, number=number, state=RoundState.OPEN, opened_at=now)
+        self.starts_at = None  # a scheduled assessment opened early (`next`) is no longer scheduled
         self.rounds.append(round_)
         self.focus_question_id = question_id
         return round_

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.assessment import PROPOSAL_RULE, Assessment, Round, RoundState, Vote, VoteOutcome
+from engine.assessment import (
+    PROPOSAL_RULE,
+    Assessment,
+    Round,
+    RoundState,
+    Vote,
+    VoteOutcome,
+)
 from engine.disagreement import Disagreement, Verdict
 from engine.framework import Question, Theme
 from engine.views import (

@@ -19,7 +19,17 @@ from storage.migrate import upgrade
 from storage.scheduler_tables import ScheduleRow
 from storage.tables import OutboxRow
 from storage.unit_of_work import SqlUnitOfWork
-from tests.integration.conftest import AMIRA, BEN, CHLOE, SAM, at, load, load_from_tables, member, person
+from tests.integration.conftest import (
+    AMIRA,
+    BEN,
+    CHLOE,
+    SAM,
+    at,
+    load,
+    load_from_tables,
+    member,
+    person,
+)
 
 
 def save(db_engine, assessment) -> None:

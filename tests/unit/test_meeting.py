@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 import pytest
 
@@ -27,7 +28,7 @@ CHANNEL = Conversation("console", "council", "leadership")
 class Team:
     """Sam, Ana, Ben, Cai and Dee are in the channel; Zed arrives later. Mentions find them by name."""
 
-    people = [Person(identity, NAMES[identity]) for identity in (SAM, ANA, BEN, CAI, DEE, ZED)]
+    people: ClassVar[list[Person]] = [Person(identity, NAMES[identity]) for identity in (SAM, ANA, BEN, CAI, DEE, ZED)]
 
     def roster(self, conversation):
         return self.people[:5]
@@ -36,12 +37,12 @@ class Team:
         return next((p for p in self.people if p.name.lower() == mention.lstrip("@").lower()), None)
 
 
-def make(store: Store, settings: Settings = Settings()) -> Accord:
+def make(store: Store, settings: Settings | None = None) -> Accord:
     ids = itertools.count(1)
     return Accord(
         lambda read_only=False: FakeUnitOfWork(store, read_only=read_only),
         FrameworkCatalogue({"tiny": tiny_framework()}, "tiny"),
-        settings=settings,
+        settings=settings or Settings(),
         new_id=lambda: f"assessment-{next(ids)}",
     )
 
@@ -207,6 +208,7 @@ def test_while_paused_nothing_happens_by_the_clock_and_the_deadline_resumes_wher
     deadline = current(store).focus_round.closes_at
     assert "Assessment paused" in words(say(accord, SAM, "pause", 10))
     assert "already paused" in errors(say(accord, SAM, "pause", 11))
+    assert "Paused since" in words(say(accord, ANA, "status", 11))
     assert "`resume` it first" in errors(say(accord, SAM, "deadline 1d", 11))
     # Votes are accepted, but the round does not reveal itself, not even at the deadline.
     for who in (SAM, ANA, BEN, CAI):
@@ -219,6 +221,7 @@ def test_while_paused_nothing_happens_by_the_clock_and_the_deadline_resumes_wher
     assert any(m.kind is Kind.REVEAL for m in resumed.messages)  # everyone voted meanwhile
     assert current(store).latest_round("budget").closes_at == deadline + timedelta(hours=1)
     assert "not paused" in errors(say(accord, SAM, "resume", 71))
+    assert "Paused since" not in words(say(accord, ANA, "status", 72))
 
 
 # ------------------------------------------------------------------------------------- remove
@@ -269,9 +272,10 @@ def test_start_at_a_day_and_time_schedules_the_assessment_on_the_organisations_c
     assert scheduled.ok, errors(scheduled)
     assessment = current(store)
     assert assessment.is_scheduled and assessment.focus_round is None
-    assert assessment.starts_at == datetime(2024, 5, 2, 9, 0, tzinfo=timezone.utc)
+    assert assessment.starts_at == datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
     assert "Sam scheduled Tiny council check" in words(scheduled) and "It starts Thu 2 May 10:00" in words(scheduled)
     assert "No question is open" in errors(say(accord, ANA, "vote 3 4", 2))
+    assert "Scheduled: it starts Thu 2 May 10:00" in words(say(accord, ANA, "status", 2))
     assert assessment.open_scheduled(assessment.starts_at - timedelta(minutes=1)) is None
     opened = assessment.open_scheduled(assessment.starts_at)
     assert opened is not None and opened.question_id == "budget" and not assessment.is_scheduled
