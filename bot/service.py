@@ -216,7 +216,7 @@ class Accord:
             loaded = uow.assessments.get_many([summary.id for summary in summaries])
             for summary in summaries:
                 assessment = loaded.get(summary.id)
-                if assessment is None or person not in assessment.members:
+                if assessment is None or person not in assessment.members or not assessment.members[person].takes_part:
                     continue
                 started = presenters.long_date(summary.created_at)
                 if summary.status is not AssessmentStatus.ACTIVE:
@@ -257,7 +257,7 @@ class Accord:
             for summary in uow.assessments.list_for_workspace(actor.platform, actor.workspace)
             if summary.status is AssessmentStatus.ACTIVE
         ]
-        theirs = [assessment for assessment in running if actor in assessment.members]
+        theirs = [assessment for assessment in running if actor in assessment.members and assessment.members[actor].takes_part]
         if not theirs:
             raise NotFound(
                 "You are not taking part in an assessment under way, so there is nothing to act on here. "
