@@ -13,6 +13,11 @@ The method, in the team's words:
   The next question then opens.
 * A finalised or skipped question can be reopened: that starts a new round on the question
   and leaves every earlier round, and every other question's consensus, as it was recorded.
+* Running the meeting: a facilitator chairs with a super-user's powers and never votes or
+  counts; `pause` stops the clock (no reminders, deadline reveals or digests) until `resume`,
+  which moves the open deadline on by the time paused; a super-user can `remove` someone (their
+  open votes withdrawn, revealed and recorded ones kept) and, when joining needs approval,
+  `approve` someone waiting; an assessment can be scheduled to open its first question later.
 
 Rounds move only along: open -> revealed -> finalised, open/revealed -> skipped, and
 revealed -> superseded (reopened after the discussion, so everyone votes again).
