@@ -378,7 +378,7 @@ class Sweeper:
         policy = assessment.settings.schedule.apply(self.policy)
         if not policy.digests or not wants_digest(assessment, now):
             return None
-        paused = assessment.is_paused
+        waiting = assessment.is_paused or assessment.is_scheduled  # nothing to digest until it runs again, or starts
         if not assessment.is_active and repository.newest_in(assessment.conversation) != assessment.id:
             return None  # a completed assessment's digest stops once the channel has started a newer one
         tz = zone(policy.timezone, self._organisation)
@@ -392,7 +392,7 @@ class Sweeper:
             slot = _next_fire(trigger, assessment.created_at + timedelta(seconds=1))  # none at the very start
         if slot is None or slot > now:
             return slot
-        if paused:  # the slot passes without a digest; the next one comes as planned
+        if waiting:  # the slot passes without a digest; the next one comes as planned
             return _next_fire(trigger, max(slot, now) + timedelta(seconds=1))
         for message in digest_messages(assessment, now, tz):
             outgoing.append(Outgoing(assessment.conversation, message, _digest_key(assessment, slot, message), assessment.id))
