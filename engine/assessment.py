@@ -722,6 +722,8 @@ class Assessment:
         round_ = self.focus_round
         if not self.is_active or round_ is None or round_.state is not RoundState.OPEN:
             raise InvalidTransition("No question is open for votes, so there is nobody to remind.")
+        if self.is_paused:
+            raise InvalidTransition("The assessment is paused, so nobody is reminded: `resume` it first.")
         return round_, [m for m in self.voters() if m.identity not in round_.votes]
 
     def change_schedule(self, actor: Identity, **changes: object) -> ScheduleOverrides:

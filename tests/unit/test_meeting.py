@@ -210,6 +210,7 @@ def test_while_paused_nothing_happens_by_the_clock_and_the_deadline_resumes_wher
     assert "already paused" in errors(say(accord, SAM, "pause", 11))
     assert "Paused since" in words(say(accord, ANA, "status", 11))
     assert "`resume` it first" in errors(say(accord, SAM, "deadline 1d", 11))
+    assert "paused, so nobody is reminded" in errors(say(accord, SAM, "remind", 11))
     # Votes are accepted, but the round does not reveal itself, not even at the deadline.
     for who in (SAM, ANA, BEN, CAI):
         assert say(accord, who, "vote 3 4", 20).ok
