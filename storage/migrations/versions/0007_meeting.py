@@ -66,4 +66,6 @@ def _role_check(old: str, new: str) -> None:
     )
     connection.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
     connection.exec_driver_sql("PRAGMA writable_schema = OFF")
-    connection.exec_driver_sql("PRAGMA integrity_check")
+    checked = connection.exec_driver_sql("PRAGMA integrity_check").scalar()
+    if checked != "ok":
+        raise RuntimeError(f"the database failed its integrity check after widening the role CHECK: {checked}")
