@@ -25,7 +25,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from datetime import time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
@@ -350,6 +350,7 @@ class FrameworksConfig(_Section):
 class AssessmentConfig(_Section):
     auto_reveal: bool = False
     auto_advance: bool = True
+    join: Literal["open", "approval"] = "open"  # approval: `join` waits for a super-user's `approve`
 
 
 class DisagreementConfig(_Section):

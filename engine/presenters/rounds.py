@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.assessment import Assessment, Round, RoundState, Vote, VoteOutcome
+from engine.assessment import (
+    PROPOSAL_RULE,
+    Assessment,
+    Round,
+    RoundState,
+    Vote,
+    VoteOutcome,
+)
 from engine.disagreement import Disagreement, Verdict
 from engine.framework import Question, Theme
 from engine.views import (
@@ -171,12 +178,21 @@ def reveal_message(assessment: Assessment, round_: Round) -> Message:
                 f"ambition {proposal.ambition} ({scale.label(proposal.ambition)})",
             )
         )
-        footer = (
-            "Super-user: `finalise` accepts the proposal; `finalise 3 4 reason` records other numbers; "
-            "`reopen` after discussion lets everyone vote again."
-        )
+        text.append(PROPOSAL_RULE)
+        if verdict is Verdict.POLARISED:
+            # A middle score between two camps may be nobody's view: the engine refuses to accept it bare.
+            footer = (
+                "Super-user: the team is split, so record the answer you agree with a note, "
+                "`finalise <current> <ambition> <note>`; `reopen` after discussion lets everyone vote again."
+            )
+        else:
+            footer = (
+                "Super-user: `finalise` accepts the proposal; `finalise 3 4 reason` records other numbers; "
+                "`reopen` after discussion lets everyone vote again."
+            )
     else:
         footer = ""
+    accept = round_.proposal is not None and verdict is not Verdict.POLARISED
     return Message(
         kind=Kind.REVEAL,
         audience=CHANNEL,
@@ -184,7 +200,7 @@ def reveal_message(assessment: Assessment, round_: Round) -> Message:
         text=tuple(text),
         fields=tuple(fields),
         charts=(distribution_chart(assessment, round_),),
-        buttons=(Button("finalise", "Accept proposal", question.id, "primary"),) if round_.proposal else (),
+        buttons=(Button("finalise", "Accept proposal", question.id, "primary"),) if accept else (),
         footer=footer,
     )
 

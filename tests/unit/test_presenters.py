@@ -179,13 +179,20 @@ def test_once_revealed_the_question_message_no_longer_offers_to_vote(assessment)
 def test_who_voted_what_goes_privately_to_the_super_user_only(assessment):
     vote_secretly(assessment, {ANA: (2, 3), BEN: (4, 5)})
     round_ = assessment.focus_round
+    before = individual_votes_message(assessment, SAM, round_)
+    # Sam votes too, and has not yet: he sees who has voted, not what, and why.
+    assert [(f.label, f.value) for f in before.fields] == [("Voted", "Ana, Ben")]
+    assert SECRET not in " ".join((*before.text, *(f.value for f in before.fields)))
+    assert any("You'll see individual votes and comments on question 1.1 once you have cast your own" in t for t in before.text)
+    cast(assessment, "budget", {SAM: (3, 3)})
     message = individual_votes_message(assessment, SAM, round_)
     assert message.is_private and message.audience.person == SAM
     assert [(f.label, f.value) for f in message.fields] == [
         ("Ana", f"current 2, ambition 3: “{SECRET}”"),
         ("Ben", "current 4, ambition 5: “I think the budget is fiction”"),
+        ("Sam", "current 3, ambition 3"),
     ]
-    assert "Not voted yet: Cai, Dee, Eve, Sam." in message.text
+    assert "Not voted yet: Cai, Dee, Eve." in message.text
     for someone in (ANA, OBI):
         with pytest.raises(NotPermitted):
             individual_votes_message(assessment, someone, round_)
