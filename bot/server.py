@@ -1,6 +1,7 @@
 """`accord serve`: the HTTP server that mounts each configured platform.
 
-One aiohttp application serves `/healthz`, Slack's `/slack/events` (once its signing secret is
+One aiohttp application serves `/healthz`, the privacy notice and terms of use (`/privacy`,
+`/terms`, from `bot.legal_pages`), Slack's `/slack/events` (once its signing secret is
 set) and the Bot Framework's `/api/messages` (once its app id is set, or in local mode when
 `teams.local_mode` asks for it), so a
 Slack-only or Teams-only organisation needs no settings for the other. Beside the routes it runs
@@ -22,6 +23,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot import legal_pages
 from bot.app import Application
 from bot.delivery import Deliverer
 from bot.scheduler import scheduler_job
@@ -105,6 +107,7 @@ def create_web_app(
     app = web.Application()
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", _healthz)
+    legal_pages.mount(app, runtime.application.config)
     for platform in platforms:
         runtime.dispatcher.register(platform.name, platform.deliverer)
         platform.mount(app)
