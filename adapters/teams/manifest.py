@@ -14,22 +14,19 @@ answers at `/privacy` and `/terms`.
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from PIL import Image, ImageDraw, ImageFont
-
 from bot import commands as grammar
 from bot.config import Config, ConfigError, OrganisationConfig
+from bot.icon import ACCENT, icon_png
 from bot.legal_pages import PRIVACY_PATH, TERMS_PATH
 
 SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
 MANIFEST_VERSION = "1.17"
 APP_VERSION = "1.0.0"
-ACCENT = "#0072B2"
 DEVELOPER_NAME_LIMIT = 32  # the schema's maxLength for developer.name
 MENU = ("start", "status", "reveal", "finalise", "skip", "next", "reopen", "summary", "join", "help")
 
@@ -122,29 +119,10 @@ def write_teams_package(config: Config, output: Path, base_url: str | None) -> P
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as package:
         for name, data in (
             ("manifest.json", json.dumps(manifest, indent=2).encode("utf-8")),
-            ("color.png", _icon(192, colour=True)),
-            ("outline.png", _icon(32, colour=False)),
+            ("color.png", icon_png(192, "round")),
+            ("outline.png", icon_png(32, "outline")),
         ):
             info = zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             package.writestr(info, data)
     return output
-
-
-def _icon(size: int, *, colour: bool) -> bytes:
-    """A round "A": white on Accord's blue (colour), or white on transparent (outline)."""
-    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    margin = max(1, size // 16)
-    if colour:
-        draw.ellipse((margin, margin, size - margin, size - margin), fill=ACCENT)
-    else:
-        draw.ellipse((margin, margin, size - margin, size - margin), outline=(255, 255, 255, 255), width=max(1, size // 16))
-    try:
-        font = ImageFont.load_default(size=int(size * 0.55))
-    except TypeError:  # Pillow older than 10.1
-        font = ImageFont.load_default()
-    draw.text((size / 2, size / 2), "A", fill=(255, 255, 255, 255), font=font, anchor="mm")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
