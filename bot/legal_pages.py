@@ -242,6 +242,19 @@ def render_page(page: LegalPage, organisation: str, other: tuple[str, str]) -> s
     )
 
 
+def describe(config: Config) -> str:
+    """One line for the start-up log: where the pages are and whose text they show."""
+    legal = config.legal
+    own = [name for name, text in (("privacy notice", legal.privacy), ("terms", legal.terms)) if text]
+    if len(own) == 2:
+        whose = "your own texts from app.yaml"
+    elif own:
+        whose = f"your own {own[0]} from app.yaml, the built-in text for the other"
+    else:
+        whose = "the built-in texts; set legal.privacy and legal.terms in app.yaml for your own"
+    return f"Privacy notice at {PRIVACY_PATH}, terms of use at {TERMS_PATH}: {whose}."
+
+
 def mount(app: web.Application, config: Config) -> None:
     """Add `/privacy` and `/terms`, each rendered once: the settings do not change while serving."""
     organisation = config.organisation.name

@@ -183,6 +183,7 @@ def serve(
         print_line(f"Accord is listening on {address_of(sock)} (health: /healthz)")
     for platform in platforms:
         print_line("  " + platform.describe())
+    print_line("  " + legal_pages.describe(application.config))
     if not application.config.slack.enabled:
         print_line("  Slack is off: set SLACK_SIGNING_SECRET (and SLACK_BOT_TOKEN or OAuth) to switch it on.")
     if not application.config.teams.enabled:

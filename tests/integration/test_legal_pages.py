@@ -116,6 +116,15 @@ async def test_a_council_s_own_text_is_shown_escaped_in_its_language(db_engine):
     assert '<html lang="en-GB">' in terms and "Accord is provided by Cyngor &lt;Sir&gt;" in terms
 
 
+def test_the_start_up_line_says_whose_text_the_pages_show():
+    from bot.legal_pages import describe
+
+    assert describe(config_of("legal:\n  privacy: Ours.\n  terms: Ours too.\n")).endswith(": your own texts from app.yaml.")
+    assert describe(config_of("legal:\n  terms: Ours.\n")).endswith(
+        ": your own terms from app.yaml, the built-in text for the other."
+    )
+
+
 def test_the_legal_settings_are_checked():
     with pytest.raises(ConfigError, match=r"legal.language: must be a language tag such as 'en-GB'"):
         config_of("legal:\n  language: English please\n")
@@ -190,6 +199,8 @@ def test_accord_serve_answers_privacy_and_terms(tmp_path):
         found = re.search(r"listening on (http://\S+)", first)
         assert found, first + server.stderr.read() if server.poll() is not None else first
         base = found.group(1)
+        said = [server.stdout.readline().strip() for _ in range(3)]
+        assert "Privacy notice at /privacy, terms of use at /terms: the built-in texts; set legal.privacy and legal.terms in app.yaml for your own." in said
         for path, words in (("/privacy", "Privacy notice"), ("/terms", "Terms of use")):
             with urllib.request.urlopen(base + path, timeout=10) as response:
                 assert response.status == 200
