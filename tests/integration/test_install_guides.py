@@ -26,7 +26,7 @@ BASE = "https://accord.example.org"
 
 # ---------------------------------------------------------------------------- reading the guides
 
-_FENCE = re.compile(r"^```([\w-]*)\n(.*?)^```", re.S | re.M)
+_FENCE = re.compile(r"^```([\w-]*)\n(.*?)^```", re.DOTALL | re.MULTILINE)
 _SPAN = re.compile(r"`([^`\n]+)`")
 
 
@@ -273,7 +273,7 @@ def test_the_install_guides_name_the_commands_of_every_step():
 def test_the_install_steps_come_in_the_order_they_are_done(guide, steps):
     text = (REPO / "docs" / guide).read_text(encoding="utf-8")
     section = text[text.index("## Install it, step by step") :]
-    numbers = [int(n) for n in re.findall(r"^### (\d+)\. ", section, re.M)]
+    numbers = [int(n) for n in re.findall(r"^### (\d+)\. ", section, re.MULTILINE)]
     assert numbers == list(range(1, len(numbers) + 1))
     positions = [section.index(step) for step in steps]
     assert positions == sorted(positions)
