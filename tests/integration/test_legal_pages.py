@@ -174,6 +174,18 @@ def test_the_teams_package_refuses_a_default_organisation_name_and_an_http_websi
         teams_manifest(http, "https://accord.example.org")
 
 
+def test_the_slack_app_s_description_links_to_both_pages():
+    from adapters.slack.manifest import slack_manifest
+
+    described = slack_manifest(config_of(NORTHSHIRE), "https://accord.example.org/")["display_information"]
+    assert described["long_description"].endswith(
+        "What is kept about you, and who sees it: https://accord.example.org/privacy. "
+        "Terms of use: https://accord.example.org/terms."
+    )
+    assert len(described["long_description"]) <= 4000  # Slack's limit for it
+    assert "/privacy" not in slack_manifest(config_of(NORTHSHIRE), None)["display_information"]["long_description"]
+
+
 async def test_the_package_s_links_answer_from_the_server(db_engine, tmp_path):
     config = config_of(NORTHSHIRE)
     developer = teams_manifest(config, "https://accord.example.org")["developer"]
