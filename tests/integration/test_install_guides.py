@@ -14,8 +14,6 @@ import yaml
 from PIL import Image
 from pydantic import BaseModel
 
-from adapters.slack.manifest import slack_manifest
-from adapters.slack.platform import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH
 from bot.cli import build_parser
 from bot.config import Config, parse_config
 from bot.legal_pages import PRIVACY_PATH, TERMS_PATH
@@ -280,6 +278,11 @@ def test_the_install_steps_come_in_the_order_they_are_done(guide, steps):
 
 
 def test_the_slack_guide_names_the_addresses_the_code_serves():
+    # Imported here, not at collection: a logger that exists when tests/test_layers.py configures
+    # logging is left disabled, and tests/integration/test_cli.py checks accord.slack's.
+    from adapters.slack.manifest import slack_manifest
+    from adapters.slack.platform import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH
+
     text = (REPO / "docs" / "slack.md").read_text(encoding="utf-8")
     manifest = slack_manifest(parse_config("", environ={}), BASE)
     assert manifest["oauth_config"]["redirect_urls"] == [BASE + REDIRECT_PATH]
