@@ -49,6 +49,7 @@ __all__ = [
     "ConfigError",
     "Config",
     "OrganisationConfig",
+    "LegalConfig",
     "DatabaseConfig",
     "FrameworksConfig",
     "AssessmentConfig",
@@ -315,10 +316,35 @@ class OrganisationConfig(_Section):
     type: OptionalText = None
     # Opt in to the sector benchmark across installs (`accord benchmark export`, docs/reports.md).
     share: bool = False
+    # The organisation's own website: the developer's website in the Teams package.
+    website: OptionalUrl = None
 
     @property
     def tzinfo(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def _language(value: str) -> str:
+    if not _LANGUAGE_TAG.match(value):
+        raise _fail(f"must be a language tag such as 'en-GB' or 'cy' (got {_show(value)})")
+    return value
+
+
+class LegalConfig(_Section):
+    """The privacy notice and terms of use `accord serve` shows at /privacy and /terms (bot/legal_pages.py)."""
+
+    # Who answers questions about a person's data (the data protection officer): an email
+    # address, a web address or a sentence. Named on both pages.
+    contact: OptionalText = None
+    # Your own texts, replacing the built-in ones; empty means the built-in text, made from
+    # the organisation's name and what Accord actually stores (docs/privacy.md).
+    privacy: OptionalText = None
+    terms: OptionalText = None
+    # The language your own texts are written in (the built-in ones are British English).
+    language: Annotated[Text, AfterValidator(_language)] = "en-GB"
 
 
 def _secret_keys(value: Any) -> Any:
@@ -482,6 +508,7 @@ class ServerConfig(_Section):
 
 class Config(_Section):
     organisation: OrganisationConfig = Field(default_factory=OrganisationConfig)
+    legal: LegalConfig = Field(default_factory=LegalConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     frameworks: FrameworksConfig = Field(default_factory=FrameworksConfig)
     assessment: AssessmentConfig = Field(default_factory=AssessmentConfig)

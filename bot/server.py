@@ -1,6 +1,7 @@
 """`accord serve`: the HTTP server that mounts each configured platform.
 
-One aiohttp application serves `/healthz`, Slack's `/slack/events` (once its signing secret is
+One aiohttp application serves `/healthz`, the privacy notice and terms of use (`/privacy`,
+`/terms`, from `bot.legal_pages`), Slack's `/slack/events` (once its signing secret is
 set) and the Bot Framework's `/api/messages` (once its app id is set, or in local mode when
 `teams.local_mode` asks for it), so a
 Slack-only or Teams-only organisation needs no settings for the other. Beside the routes it runs
@@ -22,6 +23,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot import legal_pages
 from bot.app import Application
 from bot.benchmark import benchmark_job
 from bot.benchmark_hub import mount as mount_benchmark_hub
@@ -108,6 +110,7 @@ def create_web_app(
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", _healthz)
     mount_benchmark_hub(app, runtime)  # only with benchmark.hub: true
+    legal_pages.mount(app, runtime.application.config)
     for platform in platforms:
         runtime.dispatcher.register(platform.name, platform.deliverer)
         platform.mount(app)
@@ -188,6 +191,7 @@ def serve(
         print_line("  Benchmark hub: submissions at POST /api/benchmark, aggregates at GET /api/benchmark/peers")
     if benchmark:
         print_line(f"  Benchmark: submitting to and fetching from {application.config.benchmark.hub_url}")
+    print_line("  " + legal_pages.describe(application.config))
     if not application.config.slack.enabled:
         print_line("  Slack is off: set SLACK_SIGNING_SECRET (and SLACK_BOT_TOKEN or OAuth) to switch it on.")
     if not application.config.teams.enabled:

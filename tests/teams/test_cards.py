@@ -140,7 +140,7 @@ def test_the_app_package_has_the_manifest_and_both_icons(tmp_path):
 def test_the_app_package_needs_an_app_id_and_an_https_address():
     with pytest.raises(ConfigError, match="MicrosoftAppId"):
         teams_manifest(parse_config("", environ={}), "https://accord.example.org")
-    configured = parse_config("teams:\n  app_id: abc\n", environ={})
+    configured = parse_config("organisation:\n  name: Northshire Council\nteams:\n  app_id: abc\n", environ={})
     with pytest.raises(ConfigError, match="https"):
         teams_manifest(configured, "http://accord.example.org")
 
@@ -164,7 +164,10 @@ def test_accord_manifest_teams_writes_the_package(tmp_path, monkeypatch, capsys)
     from bot.cli import main
 
     config = tmp_path / "app.yaml"
-    config.write_text("teams:\n  app_id: 11111111-2222-3333-4444-555555555555\n  public_url: https://accord.example.org\n")
+    config.write_text(
+        "organisation:\n  name: Northshire Council\n"
+        "teams:\n  app_id: 11111111-2222-3333-4444-555555555555\n  public_url: https://accord.example.org\n"
+    )
     output = tmp_path / "out" / "accord-teams.zip"
     assert main(["--config", str(config), "manifest", "teams", "--output", str(output)]) == 0
     assert zipfile.is_zipfile(output)
