@@ -41,6 +41,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.paging import split_text
 from bot.views import AssessmentLine, WaitingVote
 from engine.views import ChoiceInput, Kind, Message, TextInput
 from engine.views import Option as ScaleOption
@@ -124,29 +125,6 @@ def fallback_text(message: Message, part: int = 1, parts: int = 1) -> str:
     first = message.text[0] if message.text else ""
     heading = _part_heading(message.heading, part, parts)
     return clip(f"{heading}. {first}" if first and part == 1 else heading, FALLBACK_TEXT)
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Text in pieces of at most `limit` characters: broken at a line, else a space, else anywhere.
-
-    Nothing is lost; a break inside a word happens only to a word longer than half the limit.
-    """
-    text = text.strip()
-    pieces: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit + 1)
-        if cut < limit // 2:
-            cut = text.rfind(" ", 0, limit + 1)
-        if cut < limit // 2:
-            cut = limit
-            entity = text.rfind("&", cut - 5, cut)  # never through an escape such as &amp;
-            if entity != -1 and ";" not in text[entity:cut]:
-                cut = entity
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        pieces.append(text)
-    return pieces
 
 
 def text_size(blocks: Sequence[dict] | dict) -> int:
