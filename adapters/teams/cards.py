@@ -208,6 +208,11 @@ def _pieces(element: dict) -> list[dict]:
     return [element]
 
 
+def scale_control(points: int) -> str:
+    """How a question card shows a scale of so many points, in words (for `accord framework check`)."""
+    return f"a drop-down list, an Adaptive Card Input.ChoiceSet with style compact ({points} points)"
+
+
 def own_view(message: Message, vote: OwnVote | None) -> Message:
     """A question message as one member sees it: their vote selected in the inputs."""
     if vote is None:
