@@ -13,10 +13,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import web
 
+from adapters.slack.platform import SlackPlatform
+from bot.app import build
 from bot.config import parse_config
+from bot.server import build_runtime, create_web_app
+from storage import migrate
 from tests.limits import long_comment, long_name, normalised, slack_problems
 from tests.slack.conftest import CHANNEL, SECRET, SECRET_KEY, TEAM, Accord, Clock
 from tests.slack.fake_slack import FakeSlack
@@ -30,13 +35,6 @@ def team(size: int) -> list[tuple[str, str]]:
 
 
 async def start(slack: FakeSlack, db_url: str):
-    from adapters.slack.platform import SlackPlatform
-    from bot.app import build
-    from bot.server import build_runtime, create_web_app
-    from storage import migrate
-
-    import aiohttp
-
     config = parse_config(
         f"frameworks:\n  paths: [{FRAMEWORK}]\nassessment:\n  auto_reveal: false\n"
         "slack:\n  signing_secret: ${SLACK_SIGNING_SECRET}\n  bot_token: ${SLACK_BOT_TOKEN}\n  api_url: ${SLACK_API_URL}\n",
@@ -123,7 +121,7 @@ def seen_by(slack: FakeSlack, user: str) -> str:
 async def test_the_worst_case_assessment_stays_within_slacks_limits_and_loses_nothing(council):
     accord, members = council
     slack = accord.slack
-    chair, chair_name = members[0]
+    chair = members[0][0]
     await accord.command(chair, "start worst-case")
     intro = slack.in_channel(CHANNEL)[0].all_text()
     assert all(normalised(name) in normalised(intro) for _, name in members)  # every member named, none cut
