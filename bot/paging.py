@@ -8,7 +8,6 @@ broken at a line, else between words.
 
 from __future__ import annotations
 
-
 # Where a break reads best, best first: between lines, list items, sentences, then words.
 BREAKS = ("\n", "; ", ", ", ". ", " ")
 

@@ -1,0 +1,76 @@
+"""A message too long for one Slack message goes as parts: each part once, in order, kept in place.
+
+Slack refuses a message over 50 blocks or about 12,000 characters of text, so Accord sends a long
+message (the summary, `who all`, a long roster) as "part 1 of 3", "part 2 of 3"... When Slack
+refuses a later part for now, the outbox retries from that part: the channel never sees a part
+twice. A message Accord updates in place (keyed) keeps its parts in place too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from adapters.slack import blocks as block_kit
+from adapters.slack.delivery import SlackDeliverer
+from engine.assessment import Conversation
+from engine.views import CHANNEL as EVERYONE
+from engine.views import Kind, Message
+from storage.unit_of_work import SqlUnitOfWork
+from tests.slack.conftest import CHANNEL, TEAM
+from tests.slack.fake_slack import Failure, _block_text
+
+
+def long_message(paragraphs: int, key: str | None = None) -> Message:
+    text = tuple(f"Paragraph {n}: " + " ".join(f"word{n}x{i}" for i in range(300)) for n in range(paragraphs))
+    return Message(Kind.NOTICE, EVERYONE, "A long notice", text, key=key)
+
+
+def headers(accord) -> list[str]:
+    return [p.blocks[0]["text"]["text"] for p in accord.slack.in_channel(CHANNEL)]
+
+
+async def test_a_later_part_refused_for_now_is_sent_later_and_the_first_never_twice(accord):
+    message = long_message(12)
+    parts = len(block_kit.message_parts(message, CHANNEL))
+    assert parts >= 3
+    fake = accord.slack
+    post = fake.m_chat_postMessage
+
+    def first_then_rate_limited(params):
+        answer = post(params)
+        if len(fake.posted) == 1:
+            fake.fail("chat.postMessage", Failure(status=429, retry_after=30))
+        return answer
+
+    fake.m_chat_postMessage = first_then_rate_limited
+    with SqlUnitOfWork(accord.application.database) as uow:
+        uow.outbox.add(Conversation("slack", TEAM, CHANNEL), message, datetime.now(timezone.utc))
+        uow.commit()
+    await accord.deliver()
+    assert headers(accord) == [f"A long notice (part 1 of {parts})"]
+    accord.clock.advance(31)
+    await accord.deliver()
+    assert headers(accord) == [f"A long notice (part {n} of {parts})" for n in range(1, parts + 1)]
+    shown = " ".join(_block_text(p.blocks) for p in fake.in_channel(CHANNEL)).split()
+    assert all(shown.count(f"word{n}x299") == 1 for n in range(12))  # every word once
+    assert all(row["sent_at"] is not None for row in accord.outbox())
+
+
+async def test_a_keyed_message_keeps_its_parts_in_place_as_it_grows_and_shrinks(accord):
+    deliverer = SlackDeliverer(accord.platform.clients.for_team, accord.runtime.charts)
+    where = Conversation("slack", TEAM, CHANNEL)
+    ref = await deliverer.deliver(where, long_message(8, key="notice:1"), None)
+    first = len(accord.slack.in_channel(CHANNEL))
+    assert first >= 2 and len(ref["more"]) == first - 1
+
+    ref = await deliverer.deliver(where, long_message(12, key="notice:1"), ref)
+    grown = len(accord.slack.in_channel(CHANNEL))
+    assert grown > first  # the old parts edited in place, the new ones posted after them
+    assert [p.edits for p in accord.slack.in_channel(CHANNEL)] == [1] * first + [0] * (grown - first)
+    assert len(ref["more"]) == grown - 1
+
+    ref = await deliverer.deliver(where, long_message(1, key="notice:1"), ref)
+    assert "more" not in ref
+    deleted = [c.params["ts"] for c in accord.slack.called("chat.delete")]
+    assert len(deleted) == grown - 1  # the parts it no longer has are removed, not left stale
+    assert accord.slack.in_channel(CHANNEL)[0].blocks[0]["text"]["text"] == "A long notice"
