@@ -25,6 +25,9 @@ from adapters.teams.platform import TeamsPlatform
 from bot.app import build
 from bot.config import parse_config
 from bot.server import build_runtime, create_web_app
+from engine.assessment import Conversation
+from engine.views import CHANNEL as EVERYONE
+from engine.views import Kind, Message
 from storage.migrate import upgrade
 from tests.limits import TEAMS, activity_size, card_problems, long_comment, long_name, normalised, png_size, teams_problems
 from tests.teams.conftest import CHANNEL, TeamsHarness, _free_port
@@ -235,3 +238,30 @@ async def test_a_message_teams_refuses_as_too_large_is_split_and_sent_not_droppe
     said_in_channel = readable(connector.to_conversation(f"{CHANNEL};messageid=1"))
     assert "could not message you privately" not in said_in_channel
     assert all(len(json.dumps(s.activity)) <= 6_000 for s in private_to(connector, chair))
+
+
+@pytest.mark.parametrize("council", [(4, 10**9)], indirect=True)
+async def test_a_card_updated_in_place_keeps_its_parts_in_place_as_it_grows_and_shrinks(council):
+    teams, people = council
+    await teams.say(people[0], "help")  # Accord learns the channel (its conversation reference)
+    deliverer = teams.platform.deliverer
+    where = Conversation("msteams", "tenant-north", CHANNEL)
+
+    def notice(paragraphs: int) -> Message:
+        text = tuple(f"Paragraph {n}: " + " ".join(f"word{n}x{i}" for i in range(400)) for n in range(paragraphs))
+        return Message(Kind.NOTICE, EVERYONE, "A long notice", text, key="notice:1")
+
+    connector = teams.connector
+    connector.clear()
+    ref = await deliverer.deliver(where, notice(8), None)
+    posted = [s.activity_id for s in connector.sent if s.method == "post"]
+    assert len(posted) >= 2 and [ref["activityId"], *ref["more"]] == posted
+    ref = await deliverer.deliver(where, notice(16), ref)
+    updated = [s.activity_id for s in connector.sent if s.method == "update"]
+    assert updated == posted  # every earlier card edited in place...
+    grown = [ref["activityId"], *ref["more"]]
+    assert len(grown) > len(posted) and grown[: len(posted)] == posted  # ...and the new parts posted after them
+    ref = await deliverer.deliver(where, notice(1), ref)
+    assert "more" not in ref
+    assert [s.activity_id for s in connector.sent if s.method == "delete"] == grown[1:]  # none left stale
+    check_everything(connector, [])
