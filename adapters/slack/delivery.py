@@ -8,6 +8,9 @@ a Slack conversation:
 - a keyed channel message (a question and its progress line) is posted once and then updated in
   place with ``chat.update``, using the ``{"channel", "ts"}`` ref returned the first time;
 - any other channel message is posted with ``chat.postMessage``;
+- a message too long for one Slack message (`adapters.slack.blocks.message_parts`) is posted as
+  its parts, in order; a keyed one keeps its later parts' ``ts`` in its ref (``more``), to update
+  them in place, post the parts it gained and delete those it lost;
 - charts are drawn by `bot.charts` and uploaded to the same place with ``files_upload_v2``, with
   the chart's alt text.
 
@@ -17,7 +20,8 @@ never go away (the bot was removed from the channel, the channel is archived, th
 uninstalled) raises `Undeliverable`. A message whose text was posted but whose chart upload was
 then refused for now says so in its `RetryLater` (``done``: where the text went, how many charts
 followed it); the outbox keeps that with the message, so the retry, whichever process makes it,
-uploads only what is missing and never posts the text twice.
+uploads only what is missing and never posts the text twice. A message refused part-way
+through its parts likewise says how many went (``parts_done``), and the retry goes on from there.
 
 Every post carries its outbox id in Slack's message metadata
 (https://docs.slack.dev/messaging/message-metadata): ``event_type`` ``accord_outbox``. When an
@@ -25,7 +29,7 @@ earlier attempt may have reached Slack without Accord learning of it (its proces
 mid-send and another took the message over, or the connection broke before Slack answered), the
 deliverer first looks for that id in the conversation's recent history (``conversations.history``
 with ``include_all_metadata``): found, the message counts as posted, with its ``ts`` for later
-updates, and only the charts not yet there are uploaded. That look needs ``channels:history``,
+updates, and only the parts (each marked with its number) and charts not yet there are sent. That look needs ``channels:history``,
 ``groups:history`` and ``mpim:history`` (``im:history`` for direct messages); where Slack refuses
 it, the message is posted again and the log says it may appear twice. ``chat.update`` edits a
 message in place, so updating one twice changes nothing and needs no look.
@@ -296,7 +300,7 @@ class SlackDeliverer:
             metadata = seen.get("metadata") or {}
             if metadata.get("event_type") == OUTBOX_EVENT and metadata.get("event_payload") == wanted:
                 newer = messages[:index]
-                parts = _parts_after(newer, wanted)
+                parts = [seen["ts"], *_parts_after(newer, wanted)]
                 ref: dict[str, Any] = {"channel": channel, "ts": seen["ts"]}
                 if message.key and len(parts) > 1:
                     ref["more"] = parts[1:]
@@ -347,15 +351,17 @@ def _is_outbox(seen: dict[str, Any], outbox_id: int) -> bool:
 
 
 def _parts_after(newer: list[dict[str, Any]], wanted: dict[str, Any]) -> list[str]:
-    """The ts of the first part and of each later part found posted after it, in order (`newer`: newest first)."""
-    found = ["first"]
-    by_part = {}
+    """The ts of the message's later parts (2, 3...) found posted after its first, in order (`newer`: newest first)."""
+    by_part: dict[int, str] = {}
     for seen in newer:
-        payload = (seen.get("metadata") or {}).get("event_payload") or {}
-        if (seen.get("metadata") or {}).get("event_type") == OUTBOX_EVENT and {k: v for k, v in payload.items() if k != "part"} == wanted:
-            by_part[payload.get("part")] = seen["ts"]
-    while len(found) + 1 in by_part:
-        found.append(by_part[len(found) + 1])
+        metadata = seen.get("metadata") or {}
+        payload = dict(metadata.get("event_payload") or {})
+        part = payload.pop("part", None)
+        if metadata.get("event_type") == OUTBOX_EVENT and payload == wanted and isinstance(part, int):
+            by_part[part] = seen["ts"]
+    found: list[str] = []
+    while len(found) + 2 in by_part:
+        found.append(by_part[len(found) + 2])
     return found
 
 

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from adapters.slack import blocks as block_kit
 from adapters.slack.delivery import SlackDeliverer
+from bot.delivery import Attempt
 from engine.assessment import Conversation
 from engine.views import CHANNEL as EVERYONE
 from engine.views import Kind, Message
@@ -74,3 +75,21 @@ async def test_a_keyed_message_keeps_its_parts_in_place_as_it_grows_and_shrinks(
     deleted = [c.params["ts"] for c in accord.slack.called("chat.delete")]
     assert len(deleted) == grown - 1  # the parts it no longer has are removed, not left stale
     assert accord.slack.in_channel(CHANNEL)[0].blocks[0]["text"]["text"] == "A long notice"
+
+
+async def test_after_a_crash_the_parts_already_in_the_channel_are_found_and_only_the_rest_sent(accord):
+    """A process died mid-message: another finds the parts by their outbox id and number, and sends the rest."""
+    deliverer = SlackDeliverer(accord.platform.clients.for_team, accord.runtime.charts)
+    where = Conversation("slack", TEAM, CHANNEL)
+    message = long_message(12)
+    parts = len(block_kit.message_parts(message, CHANNEL))
+    queued = datetime.now(timezone.utc)
+    await deliverer.deliver(where, message, None, None, Attempt(7, queued))
+    assert len(accord.slack.in_channel(CHANNEL)) == parts
+    lost = accord.slack.posted.pop()  # as if the process died before posting the last part
+
+    again = SlackDeliverer(accord.platform.clients.for_team, accord.runtime.charts)  # another worker
+    await again.deliver(where, message, None, None, Attempt(7, queued, uncertain=True))
+    assert headers(accord) == [f"A long notice (part {n} of {parts})" for n in range(1, parts + 1)]
+    assert accord.slack.in_channel(CHANNEL)[-1].blocks == lost.blocks
+    assert any(c.method == "conversations.history" for c in accord.slack.calls)  # looked, not posted blind
