@@ -484,6 +484,11 @@ def _is_direct_message(channel_id: str, channel_name: str | None) -> bool:
 
 
 def _read_vote(values: dict) -> tuple[int, int, str, dict[str, str]]:
+    """The vote in a submitted modal's state, and what is missing or wrong, by block.
+
+    A scale of up to 10 points is radio buttons and a longer one a static select menu
+    (`blocks.vote_modal`); Slack reports the choice of either as ``selected_option``.
+    """
     errors: dict[str, str] = {}
     chosen: dict[str, int] = {}
     for block, missing in ((block_kit.CURRENT_BLOCK, "Choose where we are now."), (block_kit.AMBITION_BLOCK, "Choose where we should be in 18-24 months.")):
