@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
 from adapters.slack import blocks as block_kit
+from adapters.slack.client import web_client
 from adapters.slack.delivery import SlackDeliverer
 from bot.delivery import Attempt
-from engine.assessment import Conversation
+from engine.assessment import Conversation, Identity
 from engine.views import CHANNEL as EVERYONE
-from engine.views import Kind, Message
+from engine.views import Kind, Message, only
 from storage.unit_of_work import SqlUnitOfWork
-from tests.slack.conftest import CHANNEL, TEAM
+from tests.slack.conftest import CHANNEL, SAM, TEAM
 from tests.slack.fake_slack import Failure, _block_text
 
 
@@ -93,3 +96,19 @@ async def test_after_a_crash_the_parts_already_in_the_channel_are_found_and_only
     assert headers(accord) == [f"A long notice (part {n} of {parts})" for n in range(1, parts + 1)]
     assert accord.slack.in_channel(CHANNEL)[-1].blocks == lost.blocks
     assert any(c.method == "conversations.history" for c in accord.slack.calls)  # looked, not posted blind
+
+
+async def test_an_answer_longer_than_five_responses_goes_on_as_ephemeral_messages(accord):
+    """A response_url takes five answers; the rest of a long private answer still reaches the person, in order."""
+    sam = Identity("slack", TEAM, SAM)
+    text = tuple(f"Paragraph {n}: " + " ".join(f"word{n}x{i}" for i in range(1000)) for n in range(12))
+    answer = Message(Kind.INDIVIDUAL_VOTES, only(sam), "Who contributed what", text)
+    parts = len(block_kit.answer_parts([answer], CHANNEL))
+    assert parts > 5
+    respond = AsyncRespond(response_url=f"{accord.slack.base_url}/respond/1/{SAM}")
+    client = web_client(accord.slack.base_url + "/api/", "xoxb-northshire")
+    await accord.platform.listeners._answer(respond, client, CHANNEL, SAM, [answer])
+    assert len(accord.slack.responses) == 5
+    assert len(accord.slack.called("chat.postEphemeral")) == parts - 5
+    seen = accord.slack.ephemeral_to(SAM)
+    assert [s.splitlines()[0] for s in seen] == [f"Who contributed what (part {n} of {parts})" for n in range(1, parts + 1)]
