@@ -66,8 +66,7 @@ def contributions_message(assessment: Assessment, actor: Identity) -> Message:
     contributions = individual_contributions(assessment, actor)
     fields = []
     for item in contributions:
-        # One line per member: a platform that must break a long list breaks it between people.
-        votes = "\n".join(
+        votes = "; ".join(
             f"{member.name} {vote.current}→{vote.ambition}" + (f" “{vote.comment}”" if vote.comment else "")
             for member, vote in item.votes
         )
