@@ -55,8 +55,8 @@ from adapters.teams.directory import (
 )
 from adapters.teams.graph import GraphProfiles
 from adapters.teams.references import ReferenceBook
-from bot.delivery import Undeliverable
 from bot import commands
+from bot.delivery import Undeliverable
 from bot.door import Door
 from bot.service import Reply, Request
 from engine import presenters
