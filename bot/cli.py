@@ -334,10 +334,10 @@ def _framework_check(paths: list[str], out: TextIO) -> int:
             questions = len(framework.question_ids)
             print(f"✓ {file}: {framework.title} ({framework.id}), {len(framework.themes)} themes, {questions} questions, "
                   f"scale {framework.scale.describe()}", file=out)
-            print(f"  {_scale_controls(len(framework.scale.points))}", file=out)
             if framework.id in built_in and _is_custom(file):
                 print(f"! {file}: id {framework.id!r} is the id of a built-in framework: in frameworks.paths this "
                       "file replaces it for every team; give it its own id to offer both", file=out)
+            print(f"  {file}: {_scale_controls(len(framework.scale.points))}", file=out)
     return 1 if failed else 0
 
 
