@@ -341,14 +341,6 @@ def _framework_check(paths: list[str], out: TextIO) -> int:
     return 1 if failed else 0
 
 
-def _scale_controls(points: int) -> str:
-    """How each platform will show the scale in its vote form, as its adapter renders it."""
-    from adapters.slack import blocks as slack_blocks
-    from adapters.teams import cards as teams_cards
-
-    return f"votes in Slack: {slack_blocks.scale_control(points)}; in Teams: {teams_cards.scale_control(points)}"
-
-
 def _is_custom(file: Path) -> bool:
     """Not one of the files shipped with Accord (checking those is not shadowing them)."""
     from importlib import resources
@@ -357,6 +349,14 @@ def _is_custom(file: Path) -> bool:
 
     shipped = Path(str(resources.files(BUILT_IN_PACKAGE))).resolve()
     return file.resolve().parent != shipped
+
+
+def _scale_controls(points: int) -> str:
+    """How each platform will show the scale in its vote form, as its adapter renders it."""
+    from adapters.slack import blocks as slack_blocks
+    from adapters.teams import cards as teams_cards
+
+    return f"votes in Slack: {slack_blocks.scale_control(points)}; in Teams: {teams_cards.scale_control(points)}"
 
 
 def _framework_list(config, out: TextIO) -> int:
