@@ -347,6 +347,7 @@ def _framework_check(paths: list[str], out: TextIO) -> int:
             if framework.id in built_in and _is_custom(file):
                 print(f"! {file}: id {framework.id!r} is the id of a built-in framework: in frameworks.paths this "
                       "file replaces it for every team; give it its own id to offer both", file=out)
+            print(f"  {file}: {_scale_controls(len(framework.scale.points))}", file=out)
     return 1 if failed else 0
 
 
@@ -373,6 +374,14 @@ def _is_custom(file: Path) -> bool:
 
     shipped = Path(str(resources.files(BUILT_IN_PACKAGE))).resolve()
     return file.resolve().parent != shipped
+
+
+def _scale_controls(points: int) -> str:
+    """How each platform will show the scale in its vote form, as its adapter renders it."""
+    from adapters.slack import blocks as slack_blocks
+    from adapters.teams import cards as teams_cards
+
+    return f"votes in Slack: {slack_blocks.scale_control(points)}; in Teams: {teams_cards.scale_control(points)}"
 
 
 def _framework_list(config, out: TextIO) -> int:

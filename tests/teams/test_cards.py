@@ -52,16 +52,21 @@ def test_a_question_card_is_an_adaptive_card_1_5_with_universal_actions(assessme
     choice_sets = [e for e in card["body"] if e["type"] == "Input.ChoiceSet"]
     assert [c["id"] for c in choice_sets] == ["current", "ambition"]
     assert all(c["isRequired"] for c in choice_sets)
-    assert card["actions"] == [
-        {
-            "type": "Action.Execute", "title": "Vote", "verb": "vote", "data": {"question": assessment.focus_round.question_id},
-            "fallback": {"type": "Action.Submit", "title": "Vote", "data": {"question": assessment.focus_round.question_id, "verb": "vote"}},
-            "style": "positive",
-        }
-    ]
+    vote = {
+        "type": "Action.Execute", "title": "Vote", "verb": "vote", "data": {"question": assessment.focus_round.question_id},
+        "fallback": {"type": "Action.Submit", "title": "Vote", "data": {"question": assessment.focus_round.question_id, "verb": "vote"}},
+        "style": "positive",
+    }  # fmt: skip
     refresh = card["refresh"]
     assert refresh["action"]["verb"] == "refresh"
     assert len(refresh["userIds"]) == 60 and len(set(refresh["userIds"])) == 60  # Teams' limit, no duplicates
+    # The eleven beyond Teams' 60 are never refreshed by Teams: a visible button gets them their own view.
+    vote_action, show_mine = card["actions"]
+    assert vote_action == vote
+    assert (show_mine["type"], show_mine["verb"], show_mine["title"]) == ("Action.Execute", "refresh", "Show my vote")
+    assert show_mine["data"] == {"question": assessment.focus_round.question_id}
+    sixty = cards.render(message, FakeImages(), refresh_user_ids=[f"29:{i}" for i in range(60)])
+    assert sixty["actions"] == [vote]  # everyone is refreshed: no button needed
     attachment = cards.attachment(card)
     assert attachment.content_type == "application/vnd.microsoft.card.adaptive" and attachment.content is card
 
