@@ -49,7 +49,7 @@ ROLES: dict[Identity, Role | None] = {SAM: Role.SUPER_USER, CAI: Role.FACILITATO
 EVERYONE = {**NAMES, EVE: "Eve"}
 
 # The same commands and refusal words as the walk over fakes (tests/unit/test_permissions.py).
-TABLES = ("assessment", "member", "round", "vote", "outbox")
+TABLES = ("assessment", "member", "round", "vote", "outbox", "organisation")
 
 
 # The outbox's delivery bookkeeping (claims, attempts, sent_at) is the dispatcher's, which works
@@ -142,11 +142,17 @@ async def test_someone_in_another_workspace_neither_sees_nor_changes_this_assess
     assessment is neither shown to her nor changed. She may start one of her own."""
     council = dump(db_engine)
     shown_to_eve: list[str] = []
-    for command in sorted(COMMANDS, key=lambda c: isinstance(c, grammar.Start)):  # her own `start` last
+    for command in sorted(COMMANDS, key=lambda c: (isinstance(c, grammar.Organisation), isinstance(c, grammar.Start))):  # her own workspace's last
         reply = await ask(door, EVE, command)
         if isinstance(command, grammar.Start):
             assert reply.ok, reply.messages
             continue  # her own assessment, whose first question she is shown
+        if isinstance(command, grammar.Organisation):
+            # The organisation is the workspace's: she reads or sets her own, never the council's.
+            assert reply.ok, reply.messages
+            assert [row for row in dump(db_engine)["organisation"] if "T-council" in row] == [row for row in council["organisation"] if "T-council" in row]
+            shown_to_eve += [" ".join((m.heading, *m.text, m.footer or "")) for m in reply.messages]
+            continue
         shown_to_eve += [" ".join((m.heading, *m.text, m.footer or "")) for m in reply.messages]
         if not isinstance(command, grammar.Help):
             assert not reply.ok, (command, reply.messages)  # there is nothing here for her to act on
