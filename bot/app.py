@@ -55,6 +55,7 @@ def settings_from(config: Config) -> Settings:
     return Settings(
         auto_reveal=config.assessment.auto_reveal,
         auto_advance=config.assessment.auto_advance,
+        join_approval=config.assessment.join == "approval",
         thresholds=Thresholds(**config.disagreement.thresholds_kwargs()),
     )
 

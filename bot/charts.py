@@ -1,12 +1,14 @@
 """Charts: the engine's neutral `Chart` specs drawn as PNG images with matplotlib.
 
 The engine says what a chart shows (`engine.views.Chart`); this module decides how it looks.
-Three kinds:
+Four kinds:
 
 - DISTRIBUTION: grouped bars, votes per point of the scale, one group per point and one bar
   per series ("Current", "Ambition").
 - RADAR: one closed polygon per series ("Now", "Ambition (18-24 months)") over the themes,
   the radial axis running from the scale's minimum to its maximum.
+- THEMES: the radar's figures as horizontal bars on the scale, one pair per theme: what the
+  summary shows when fewer than three themes are scored.
 - GAPS: horizontal bars of ambition minus current per theme, in the order given, each labelled
   with its value.
 

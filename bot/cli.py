@@ -11,6 +11,8 @@
     accord member export|forget PERSON   everything stored about a person; forget them
     accord secrets new-key      a key for ACCORD_SECRET_KEYS, which encrypts Slack tokens at rest
     accord secrets rotate       re-encrypt the kept Slack tokens with the first (newest) key
+    accord benchmark export|submit|fetch    this council's part in a sector benchmark
+    accord benchmark import|token new       a benchmark hub's part
 
 Every problem with the configuration, a framework or the database is reported as one clear
 message on standard error with exit status 2, before anything starts; never a traceback.
@@ -183,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
         "after which the other keys can be removed.",
     )
     rotate.add_argument("--database", metavar="URL", help="database URL (default: database.url in app.yaml)")
+    _benchmark_parser(commands)
     return parser
 
 
@@ -216,6 +219,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
             return _member(config, args, stdin, stdout)
         if args.command == "secrets":
             return _rotate(config, args, stdout)
+        if args.command == "benchmark":
+            return _benchmark(config, args, stdout)
     except KeyboardInterrupt:
         return 130
     except Exception as problem:  # noqa: BLE001 - every known failure becomes one clear line
@@ -240,9 +245,9 @@ def _known_problem(problem: Exception) -> str | None:
 
 
 def _demo(config, args, out: TextIO) -> int:
-    from adapters.console.demo import run_demo
+    from adapters.console.demo import demo_start, run_demo
     from bot.app import build
-    from bot.report import write_report
+    from bot.report import HTML_NAME, write_report
 
     started = time.perf_counter()
     output = Path(args.output or config.report.output_dir)
@@ -252,10 +257,15 @@ def _demo(config, args, out: TextIO) -> int:
         leftover.unlink()
     app = build(config, f"sqlite:///{database}")
     try:
-        final = run_demo(app.door(), out, output, write_report, seed=args.seed)
+        zone = config.organisation.tzinfo
+        today = datetime.now(timezone.utc).astimezone(zone).date()
+        final = run_demo(app.door(), out, output, write_report, seed=args.seed, start=demo_start(today, zone), zone=zone)
     finally:
         app.database.dispose()
     print(f"Done in {time.perf_counter() - started:.1f} s. The demo's database is {database}.", file=out)
+    page = output / HTML_NAME
+    if final.ok and page.exists():
+        print(f"Open {page} in a browser to read the report.", file=out)
     return 0 if final.ok else 1
 
 
@@ -333,11 +343,27 @@ def _framework_check(paths: list[str], out: TextIO) -> int:
                 continue
             questions = len(framework.question_ids)
             print(f"✓ {file}: {framework.title} ({framework.id}), {len(framework.themes)} themes, {questions} questions, "
-                  f"scale {framework.scale.describe()}", file=out)
+                  f"scale {framework.scale.describe()}, {_resource_words(framework)}", file=out)
             if framework.id in built_in and _is_custom(file):
                 print(f"! {file}: id {framework.id!r} is the id of a built-in framework: in frameworks.paths this "
                       "file replaces it for every team; give it its own id to offer both", file=out)
+            print(f"  {file}: {_scale_controls(len(framework.scale.points))}", file=out)
     return 1 if failed else 0
+
+
+def _resource_words(framework) -> str:
+    """How many resources a framework offers, and how many questions fall back on their theme's."""
+    resources = [r for theme in framework.themes for r in theme.resources]
+    for question in framework.questions():
+        resources += question.resources
+        for level in question.level_resources.values():
+            resources += level
+    pages = len({r.url for r in resources})
+    borrowing = sum(1 for q in framework.questions() if not q.resources)
+    if not borrowing:
+        return f"{pages} resources (every question has its own)"
+    borrow = "questions use their theme's" if borrowing > 1 else "question uses its theme's"
+    return f"{pages} resources ({borrowing} {borrow})"
 
 
 def _is_custom(file: Path) -> bool:
@@ -348,6 +374,14 @@ def _is_custom(file: Path) -> bool:
 
     shipped = Path(str(resources.files(BUILT_IN_PACKAGE))).resolve()
     return file.resolve().parent != shipped
+
+
+def _scale_controls(points: int) -> str:
+    """How each platform will show the scale in its vote form, as its adapter renders it."""
+    from adapters.slack import blocks as slack_blocks
+    from adapters.teams import cards as teams_cards
+
+    return f"votes in Slack: {slack_blocks.scale_control(points)}; in Teams: {teams_cards.scale_control(points)}"
 
 
 def _framework_list(config, out: TextIO) -> int:
@@ -437,6 +471,10 @@ def _rotate(config, args, out: TextIO) -> int:
     database = open_database(args.database or config.database.url, keys)
     try:
         count = SlackInstallationPort(database, secrets=token_secrets(keys)).reencrypt()
+        from bot.benchmark import reencrypt_signing_key
+
+        if reencrypt_signing_key(database, keys):  # the sector benchmark's signing key, kept the same way
+            print(f"Re-encrypted the benchmark signing key with the first key of {KEY_VARIABLE}.", file=out)
     finally:
         database.dispose()
     if count == 0:
@@ -478,6 +516,85 @@ def _member(config, args, stdin: TextIO, out: TextIO) -> int:
         print(forget_person(database, person).line(), file=out)
     finally:
         database.dispose()
+    return 0
+
+
+# --------------------------------------------------------------------- accord benchmark
+
+
+def _benchmark_parser(commands) -> None:
+    benchmark = commands.add_parser(
+        "benchmark",
+        help="compare with similar councils across installs (a sector benchmark)",
+        description="A council that opts in (organisation.share: true) shares its latest completed assessment's agreed "
+        "scores, its type, the date and a random organisation id, as a signed file: never names, notes or votes. A hub "
+        "(benchmark.hub: true) serves medians and quartiles only where at least five councils of a type took part. "
+        "See docs/reports.md.",
+    )
+    actions = benchmark.add_subparsers(dest="benchmark_command", metavar="ACTION")
+    actions.required = True
+    export = actions.add_parser("export", help="write this council's signed benchmark file", description="Write the signed file of this council's latest completed assessment.")
+    export.add_argument("--output", metavar="FILE", help="where to write it (default: standard output)")
+    actions.add_parser("submit", help="send the signed file to benchmark.hub_url", description="Export and send this council's file to its hub (benchmark.hub_url, benchmark.token).")
+    actions.add_parser("fetch", help="fetch the aggregates for this council's type", description="Fetch and keep the hub's aggregates for this council's type; the reports show them.")
+    take = actions.add_parser("import", help="(hub) take a council's signed file", description="On a hub: check a council's signed file and keep it, as POST /api/benchmark does.")
+    take.add_argument("file", metavar="FILE")
+    token = actions.add_parser("token", help="(hub) make a council's token", description="On a hub: council tokens for POST /api/benchmark.")
+    token_actions = token.add_subparsers(dest="token_command", metavar="ACTION")
+    token_actions.required = True
+    new = token_actions.add_parser("new", help="print a new token for a council, once", description="Print a new token for a council; the hub keeps only its hash.")
+    new.add_argument("label", metavar="COUNCIL", help="a label for the council, e.g. north-kesteven")
+
+
+def _benchmark(config, args, out: TextIO) -> int:
+    from datetime import UTC
+
+    from bot.app import build
+    from bot.benchmark import export_submission, fetch, submit
+    from bot.benchmark_file import BenchmarkError
+
+    application = build(config)
+    now = datetime.now(UTC)
+    try:
+        action = args.benchmark_command
+        if action in ("import", "token") and not config.benchmark.hub:
+            raise BenchmarkError("This install is not a benchmark hub: set benchmark.hub: true in its app.yaml.")
+        if action == "export":
+            export = export_submission(application.database, config, now)
+            if not args.output or args.output == "-":
+                out.write(export.text())
+                return 0
+            from bot.export import write_file
+
+            write_file(Path(args.output), export.text().encode("utf-8"))
+            print(f"{export.line()} Written to {args.output}.", file=out)
+        elif action == "submit":
+            export, answer = submit(application.database, config, now)
+            done = "replaced this council's earlier submission" if answer.get("replaced") else "took this council's first submission"
+            print(f"{export.line()} The hub {done}.", file=out)
+        elif action == "fetch":
+            for item in fetch(application.database, config, application.catalogue, now):
+                print(item.line(), file=out)
+        elif action == "import":
+            from bot.benchmark_hub import Hub
+
+            hub = Hub(application.database, application.catalogue, config)
+            try:
+                document = Path(args.file).read_bytes()
+            except OSError as problem:
+                raise BenchmarkError(f"Cannot read {args.file}: {problem.strerror or problem}") from None
+            print(hub.accept(document, None, now, by_file=True).line(), file=out)
+        else:
+            from bot.benchmark_hub import Hub
+
+            token = Hub(application.database, application.catalogue, config).new_token(args.label, now)
+            print(token, file=out)
+            print(f"The token for {args.label!r}: give it to that council once; the hub keeps only its hash.", file=sys.stderr)
+    except BenchmarkError as problem:
+        print(f"accord: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        application.database.dispose()
     return 0
 
 

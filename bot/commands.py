@@ -27,8 +27,32 @@ class CommandError(Exception):
 
 
 @dataclass(frozen=True)
+class WallTime:
+    """A day and a time on someone's clock, as typed: a date, a weekday, today or tomorrow.
+
+    Read against the person's (or the organisation's) clock by `on`, which knows today.
+    """
+
+    at: time
+    day: date | None = None
+    weekday: int | None = None  # 0 is Monday: the next such day (today, if the time is still to come)
+    days_ahead: int | None = None  # today 0, tomorrow 1
+
+    def on(self, now: datetime) -> datetime:
+        """The naive date and time meant, seen from `now` (naive, on the same clock)."""
+        if self.day is not None:
+            return datetime.combine(self.day, self.at)
+        if self.days_ahead is not None:
+            return datetime.combine(now.date() + timedelta(days=self.days_ahead), self.at)
+        ahead = (self.weekday - now.weekday()) % 7
+        when = datetime.combine(now.date() + timedelta(days=ahead), self.at)
+        return when if when > now else when + timedelta(days=7)
+
+
+@dataclass(frozen=True)
 class Start:
     framework: str | None = None
+    at: WallTime | None = None  # None: now; else the first question opens then
 
 
 @dataclass(frozen=True)
@@ -104,10 +128,15 @@ class Close:
 
 @dataclass(frozen=True)
 class Organisation:
-    """Show or set what kind of council this is and whether it shares anonymised results."""
+    """Show or set the organisation's name, what kind of council it is, and whether it shares results."""
 
     type: str | None = None
     share: bool | None = None
+    name: str | None = None
+
+    @property
+    def changes(self) -> bool:
+        return self.type is not None or self.share is not None or self.name is not None
 
 
 @dataclass(frozen=True)
@@ -126,6 +155,26 @@ class Schedule:
 @dataclass(frozen=True)
 class Remind:
     pass
+
+
+@dataclass(frozen=True)
+class Pause:
+    pass
+
+
+@dataclass(frozen=True)
+class Resume:
+    pass
+
+
+@dataclass(frozen=True)
+class Remove:
+    person: str  # a mention as typed
+
+
+@dataclass(frozen=True)
+class Approve:
+    person: str  # a mention as typed
 
 
 @dataclass(frozen=True)
@@ -157,6 +206,10 @@ Command = (
     | Schedule
     | Remind
     | Deadline
+    | Pause
+    | Resume
+    | Remove
+    | Approve
 )
 
 
@@ -169,11 +222,21 @@ class Usage:
 
 
 USAGES: tuple[Usage, ...] = (
-    Usage("start", "start [framework]", "start an assessment in this channel; you become its super-user"),
+    Usage(
+        "start",
+        "start [framework] [at <day> <time>]",
+        "start an assessment in this channel, now or at a time (e.g. `start at thursday 10:00`); you become its super-user",
+    ),
     Usage("vote", "vote <current> <ambition> [comment]", "vote privately on the open question, e.g. `vote 2 4`"),
     Usage("status", "status", "where the assessment stands (super-users also see who has not voted)"),
     Usage("reveal", "reveal", "close voting and show the anonymous spread", True),
-    Usage("finalise", "finalise [current [ambition]] [note]", "record the agreed answer; bare `finalise` accepts the proposal", True),
+    Usage(
+        "finalise",
+        "finalise [current ambition [note]]",
+        "record the agreed answer, e.g. `finalise 2 4 agreed after discussion` (or `2/4`); bare `finalise` accepts "
+        "the proposal unless the team split into two camps; an answer outside the votes needs a note",
+        True,
+    ),
     Usage("skip", "skip [reason]", "skip the open question", True),
     Usage("next", "next", "open the next question", True),
     Usage("reopen", "reopen [question]", "everyone votes again on a question, e.g. `reopen 2.3`", True),
@@ -181,15 +244,20 @@ USAGES: tuple[Usage, ...] = (
     Usage("superuser", "superuser @name", "make someone a super-user", True),
     Usage("observer", "observer @name", "let someone follow without voting", True),
     Usage("member", "member @name", "make someone a voting member", True),
+    Usage("facilitator", "facilitator @name", "let someone chair the meeting as a super-user who does not vote", True),
+    Usage("remove", "remove @name", "take someone out of the assessment; their votes on open questions are withdrawn", True),
+    Usage("approve", "approve @name", "let someone waiting to join take part (when joining needs approval)", True),
+    Usage("pause", "pause", "stop the clock: no reminders, deadlines or digests until `resume`", True),
+    Usage("resume", "resume", "start the clock again; the deadline moves on by the time paused", True),
     Usage("join", "join", "take part in the assessment as a voting member"),
     Usage("summary", "summary", "the scored summary so far"),
     Usage("export", "export [html|csv|json]", "the report as a file: HTML for a board paper, CSV, JSON, or Markdown with charts"),
     Usage("close", "close", "end the assessment now, leaving unanswered questions out", True),
     Usage(
         "organisation",
-        "organisation [type <kind>] [share|private]",
-        "what kind of council this is (e.g. `organisation type unitary`), and whether it shares anonymised "
-        "results to compare with similar councils",
+        "organisation [name <name> | type <kind>] [share|private]",
+        "the organisation's name (`organisation name Northshire District Council`), what kind of council it is "
+        "(`organisation type unitary`), and whether it shares anonymised results to compare with similar councils",
         True,
     ),
     Usage("deadline", "deadline <when>", "close voting on the open question then, e.g. `deadline 2d`, `deadline 2026-12-01 17:00`, `deadline off`", True),
@@ -211,6 +279,9 @@ _ALIASES = {
     "begin": "start",
     "end": "close",
     "nudge": "remind",
+    "chair": "facilitator",
+    "facilitate": "facilitator",
+    "unpause": "resume",
 }
 
 
@@ -229,7 +300,7 @@ def parse(text: str) -> Command:
     args = words[1:]
     rest = " ".join(args)
     if name == "start":
-        return Start(framework=args[0].lower() if args else None)
+        return _start(args)
     if name == "status":
         return Status()
     if name == "vote":
@@ -252,11 +323,19 @@ def parse(text: str) -> Command:
         return Export(format=args[0].lower() if args else "markdown")
     if name == "join":
         return Join()
-    if name in ("superuser", "observer", "member"):
+    if name in ("superuser", "observer", "member", "facilitator", "remove", "approve"):
         if len(args) != 1:
             raise CommandError(f"Name one person, for example `{name} @amira`.")
+        if name == "remove":
+            return Remove(person=args[0])
+        if name == "approve":
+            return Approve(person=args[0])
         role = {"superuser": "super-user"}.get(name, name)
         return SetRole(person=args[0], role=role)
+    if name == "pause":
+        return Pause()
+    if name == "resume":
+        return Resume()
     if name == "close":
         return Close()
     if name in ("organisation", "organization", "org"):
@@ -287,7 +366,18 @@ def _vote(args: list[str]) -> Vote:
     return Vote(current=current, ambition=ambition, comment=" ".join(args[2:]), question=question)
 
 
+MAX_ORGANISATION_NAME = 120
+
+
 def _organisation(args: list[str]) -> Organisation:
+    if args and args[0].lower() == "name":
+        # The name as typed, capitals and all; "share" at its end is part of it, not a setting.
+        name = " ".join(args[1:])
+        if not name:
+            raise CommandError("Give the name after `name`, for example `organisation name Northshire District Council`.")
+        if len(name) > MAX_ORGANISATION_NAME:
+            raise CommandError(f"That name is {len(name)} characters long; keep it to {MAX_ORGANISATION_NAME}.")
+        return Organisation(name=name)
     words = [w.lower() for w in args]
     share = None
     if words and words[-1] in ("share", "private"):
@@ -296,28 +386,91 @@ def _organisation(args: list[str]) -> Organisation:
     if words:
         if words[0] != "type" or len(words) < 2:
             raise CommandError(
-                "Say `organisation type unitary` (or district, county, metropolitan borough, london borough...), "
-                "`organisation share` or `organisation private`."
+                "Say `organisation name Northshire District Council`, `organisation type unitary` (or district, "
+                "county, metropolitan borough, london borough...), `organisation share` or `organisation private`."
             )
         kind = " ".join(words[1:])
+        if len(kind) > MAX_ORGANISATION_NAME:
+            raise CommandError(f"That type is {len(kind)} characters long; keep it to {MAX_ORGANISATION_NAME}.")
     return Organisation(type=kind, share=share)
 
 
+_FINALISE_FORM = (
+    "Use `finalise 3 4 note` (the current position, the ambition, then why, which is optional unless the "
+    "answer is outside the votes), `finalise 3/4 note`, or a bare `finalise` to accept the proposal."
+)
+
+
 def _finalise(args: list[str]) -> Finalise:
-    numbers: list[int] = []
-    for word in args[:2]:
-        if not _is_score(word):
-            break
-        numbers.append(int(word))
-    if len(args) > len(numbers) and len(numbers) < 2 and _looks_numeric(args[len(numbers)]):
-        raise CommandError(
-            f"{args[len(numbers)]!r} is not a whole number. Use `finalise 3 4 optional note`, "
-            "or a bare `finalise` to accept the proposal."
-        )
-    note = " ".join(args[len(numbers):])
-    current = numbers[0] if numbers else None
-    ambition = numbers[1] if len(numbers) > 1 else None
-    return Finalise(current=current, ambition=ambition, note=note)
+    # Numbers first, then the note: anything else is refused rather than recorded as a note,
+    # so `finalise abc` or a mistyped `finalise 2/4typo` never records the proposal by accident.
+    if not args:
+        return Finalise()
+    first, rest = args[0], args[1:]
+    if "/" in first:
+        parts = first.split("/")
+        if len(parts) != 2 or not all(_is_score(part) for part in parts):
+            raise CommandError(f"I can't read {clip(first, 20)!r} as two whole numbers. {_FINALISE_FORM}")
+        return Finalise(int(parts[0]), int(parts[1]), " ".join(rest))
+    if not _is_score(first):
+        if _looks_numeric(first) or first[0].isdigit():
+            raise CommandError(f"{clip(first, 20)!r} is not a whole number. {_FINALISE_FORM}")
+        raise CommandError(f"Give the numbers first, not {clip(first, 20)!r}. {_FINALISE_FORM}")
+    current = int(first)
+    ambition = None
+    if rest and _is_score(rest[0]):
+        ambition, rest = int(rest[0]), rest[1:]
+    if rest and (rest[0][0].isdigit() or rest[0][0] in "-+/.,"):
+        raise CommandError(f"{clip(rest[0], 20)!r} is not a whole number. {_FINALISE_FORM}")
+    return Finalise(current, ambition, " ".join(rest))
+
+
+_START_EXAMPLES = "for example `start at thursday 10:00`, `start at tomorrow 9:30` or `start at 2026-12-03 10:00`"
+_WEEKDAYS = {name: index for index, names in enumerate(
+    (("monday", "mon"), ("tuesday", "tue", "tues"), ("wednesday", "wed"), ("thursday", "thu", "thur", "thurs"),
+     ("friday", "fri"), ("saturday", "sat"), ("sunday", "sun"))
+) for name in names}  # fmt: skip
+
+
+def _start(args: list[str]) -> Start:
+    words = [w.lower() for w in args]
+    if "at" not in words:
+        if len(words) > 1:
+            raise CommandError(f"Say `start`, `start <framework>`, or when to start, {_START_EXAMPLES}.")
+        return Start(framework=words[0] if words else None)
+    split = words.index("at")
+    if split > 1:
+        raise CommandError(f"Say `start`, `start <framework>`, or when to start, {_START_EXAMPLES}.")
+    return Start(framework=words[0] if split else None, at=_wall_time(words[split + 1 :], _START_EXAMPLES))
+
+
+def _wall_time(words: list[str], examples: str) -> WallTime:
+    """A day and a time: `thursday 10:00`, `tomorrow 9:30`, `2026-12-03 10:00` (the deadline's grammar)."""
+    day: date | None = None
+    weekday: int | None = None
+    ahead: int | None = None
+    at: time | None = None
+    for word in words:
+        said_day = day is not None or weekday is not None or ahead is not None
+        if not said_day and word in _WEEKDAYS:
+            weekday = _WEEKDAYS[word]
+        elif not said_day and word in ("today", "tomorrow"):
+            ahead = 0 if word == "today" else 1
+        elif not said_day and re.match(r"^\d{4}-\d{2}-\d{2}$", word):
+            try:
+                day = date.fromisoformat(word)
+            except ValueError:
+                raise CommandError(f"{word!r} is not a date: write it as YYYY-MM-DD, {examples}.") from None
+        elif at is None and _HH_MM.match(word):
+            hours, minutes = word.split(":")
+            at = time(int(hours), int(minutes))
+        else:
+            raise CommandError(f"I can't read {clip(word, 40)!r} as a day or a time: {examples}.")
+    if day is None and weekday is None and ahead is None:
+        raise CommandError(f"Give the day as well as the time, {examples}.")
+    if at is None:
+        raise CommandError(f"Give the time as well as the day, {examples}.")
+    return WallTime(at, day=day, weekday=weekday, days_ahead=ahead)
 
 
 _DEADLINE_EXAMPLES = "for example `deadline 2d`, `deadline 4h`, `deadline 2026-12-01 17:00` or `deadline off`"

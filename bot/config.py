@@ -25,11 +25,12 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from datetime import time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
 
+from engine.comparison import COUNCIL_TYPES
 from engine.framework import NoAliases
 from storage.secrets import KEY_VARIABLE, parse_keys
 from pydantic import (
@@ -48,6 +49,7 @@ __all__ = [
     "ConfigError",
     "Config",
     "OrganisationConfig",
+    "LegalConfig",
     "DatabaseConfig",
     "FrameworksConfig",
     "AssessmentConfig",
@@ -57,6 +59,7 @@ __all__ = [
     "DigestsConfig",
     "ReportConfig",
     "ComparisonConfig",
+    "BenchmarkConfig",
     "SlackConfig",
     "TeamsConfig",
     "ServerConfig",
@@ -311,10 +314,37 @@ class OrganisationConfig(_Section):
     name: Text = "Your organisation"
     timezone: Annotated[Text, AfterValidator(_timezone)] = "Europe/London"
     type: OptionalText = None
+    # Opt in to the sector benchmark across installs (`accord benchmark export`, docs/reports.md).
+    share: bool = False
+    # The organisation's own website: the developer's website in the Teams package.
+    website: OptionalUrl = None
 
     @property
     def tzinfo(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def _language(value: str) -> str:
+    if not _LANGUAGE_TAG.match(value):
+        raise _fail(f"must be a language tag such as 'en-GB' or 'cy' (got {_show(value)})")
+    return value
+
+
+class LegalConfig(_Section):
+    """The privacy notice and terms of use `accord serve` shows at /privacy and /terms (bot/legal_pages.py)."""
+
+    # Who answers questions about a person's data (the data protection officer): an email
+    # address, a web address or a sentence. Named on both pages.
+    contact: OptionalText = None
+    # Your own texts, replacing the built-in ones; empty means the built-in text, made from
+    # the organisation's name and what Accord actually stores (docs/privacy.md).
+    privacy: OptionalText = None
+    terms: OptionalText = None
+    # The language your own texts are written in (the built-in ones are British English).
+    language: Annotated[Text, AfterValidator(_language)] = "en-GB"
 
 
 def _secret_keys(value: Any) -> Any:
@@ -346,6 +376,7 @@ class FrameworksConfig(_Section):
 class AssessmentConfig(_Section):
     auto_reveal: bool = False
     auto_advance: bool = True
+    join: Literal["open", "approval"] = "open"  # approval: `join` waits for a super-user's `approve`
 
 
 class DisagreementConfig(_Section):
@@ -409,6 +440,34 @@ class ComparisonConfig(_Section):
     min_peers: Annotated[int, _at_least(3)] = 5
 
 
+def _benchmark_url(value: str | None) -> str | None:
+    """A hub is reached over HTTPS; plain http only on this machine (tests, a local trial)."""
+    if value is None:
+        return None
+    value = value.rstrip("/")
+    if value.startswith("http://") and not re.match(r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/|$)", value):
+        raise _fail(f"must start with https:// (plain http only for 127.0.0.1 or localhost) (got {_show(value)})")
+    return value
+
+
+class BenchmarkConfig(_Section):
+    """The sector benchmark across installs (bot.benchmark, bot.benchmark_hub; docs/reports.md)."""
+
+    # This install is a hub: it takes councils' signed submissions and serves their aggregates.
+    hub: bool = False
+    # Kinds of council a hub accepts; a submission of another type is refused.
+    types: Annotated[list[Text], BeforeValidator(_list_of_text)] = Field(
+        default_factory=lambda: list(COUNCIL_TYPES)
+    )
+    # A hub never shows figures for fewer organisations of a type than this (never below five).
+    min_organisations: Annotated[int, _at_least(5)] = 5
+    # A council's install: where its hub is, and the token the hub gave it.
+    hub_url: Annotated[OptionalUrl, AfterValidator(_benchmark_url)] = None
+    token: OptionalText = Field(default=None, repr=False)
+    # When a council's install fetches the aggregates (and submits a newly completed assessment).
+    fetch_cron: Annotated[Text, AfterValidator(_cron)] = "0 6 * * *"
+
+
 class SlackConfig(_Section):
     signing_secret: OptionalText = Field(default=None, repr=False)
     bot_token: OptionalText = Field(default=None, repr=False)
@@ -458,6 +517,7 @@ class ServerConfig(_Section):
 
 class Config(_Section):
     organisation: OrganisationConfig = Field(default_factory=OrganisationConfig)
+    legal: LegalConfig = Field(default_factory=LegalConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     frameworks: FrameworksConfig = Field(default_factory=FrameworksConfig)
     assessment: AssessmentConfig = Field(default_factory=AssessmentConfig)
@@ -466,6 +526,7 @@ class Config(_Section):
     digests: DigestsConfig = Field(default_factory=DigestsConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     comparison: ComparisonConfig = Field(default_factory=ComparisonConfig)
+    benchmark: BenchmarkConfig = Field(default_factory=BenchmarkConfig)
     slack: SlackConfig = Field(default_factory=SlackConfig)
     teams: TeamsConfig = Field(default_factory=TeamsConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
@@ -479,6 +540,7 @@ _SECRET_KEYS = {
     "slack.client_secret",
     "slack.app_token",
     "teams.app_password",
+    "benchmark.token",
 }
 
 

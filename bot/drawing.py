@@ -40,7 +40,7 @@ def draw_png(chart: Chart, dpi: int) -> bytes:
     fig = Figure(figsize=figure_size(kind), dpi=dpi, facecolor=PALETTE.background, layout="constrained")
     FigureCanvasAgg(fig)
     fig.get_layout_engine().set(w_pad=0.12, h_pad=0.12)
-    draw = {ChartKind.DISTRIBUTION: _distribution, ChartKind.RADAR: _radar, ChartKind.GAPS: _gaps}[kind]
+    draw = {ChartKind.DISTRIBUTION: _distribution, ChartKind.RADAR: _radar, ChartKind.THEMES: _themes, ChartKind.GAPS: _gaps}[kind]
     draw(fig, chart)
     buffer = io.BytesIO()
     fig.savefig(
@@ -157,6 +157,43 @@ def _radar(fig: Figure, chart: Chart) -> None:
                 ax.fill(closed, radii, color=colour, alpha=0.12, zorder=2)
     _title(fig, chart.title, RADAR_FIGSIZE[0])
     _legend(fig, ax, len(chart.series))
+
+
+def _themes(fig: Figure, chart: Chart) -> None:
+    """Now and ambition per theme as horizontal bars on the scale, first theme at the top."""
+    ax = fig.add_subplot()
+    _style_axes(ax)
+    count = len(chart.categories)
+    series = chart.series
+    height = 0.8 / max(len(series), 1)
+    low, high = chart.scale_min, chart.scale_max
+    for index, s in enumerate(series):
+        offset = (index - (len(series) - 1) / 2) * height
+        points = [(i, float(v)) for i, v in enumerate(s.values[:count]) if _present(v)]
+        colour = _series_colour(index)
+        bars = ax.barh(
+            [i + offset for i, _ in points],
+            [v - low for _, v in points],
+            height * 0.92,
+            left=low,
+            label=_plain(s.name),
+            color=colour,
+            edgecolor=_darker(colour),
+            linewidth=0.9,
+            hatch=HATCHES[index % len(HATCHES)] or None,
+            zorder=3,
+        )
+        ax.bar_label(bars, labels=[f"{v:.1f}" for _, v in points], padding=4, fontsize=VALUE_SIZE, color=PALETTE.text)
+    ax.set_yticks(range(count), [_wrap(_plain(c), 30) for c in chart.categories], fontsize=TICK_SIZE, color=PALETTE.text)
+    ax.set_ylim(max(count, 1) - 0.4, -0.6)
+    ax.set_xlim(low, high + 0.12 * max(high - low, 1))
+    ax.set_xticks(range(low, high + 1))
+    ax.xaxis.grid(True, color=PALETTE.grid, linewidth=0.8, zorder=0)
+    ax.spines["left"].set_visible(False)
+    ax.tick_params(axis="y", length=0, pad=6)
+    ax.set_xlabel("Point on the scale", fontsize=LABEL_SIZE, color=PALETTE.muted)
+    _title(fig, chart.title, BAR_FIGSIZE[0])
+    _legend(fig, ax, len(series))
 
 
 def _gaps(fig: Figure, chart: Chart) -> None:

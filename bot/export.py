@@ -333,8 +333,14 @@ def report_json(
                 "theme": p.score.theme.id,
                 "next_step": p.next_step,
                 "focus_question": p.focus.question.id if p.focus else None,
+                "next_level": (
+                    {"level": p.next_level.level, "label": p.next_level.label, "descriptor": p.next_level.descriptor}
+                    if p.next_level
+                    else None
+                ),
                 "resources": [
-                    {"title": r.title, "url": r.url, "kind": r.kind.value, "description": r.description} for r in p.resources
+                    {"title": r.title, "publisher": r.publisher, "url": r.url, "kind": r.kind.value, "description": r.description}
+                    for r in p.resources
                 ],
             }
             for p in card.priorities

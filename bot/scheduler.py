@@ -324,9 +324,16 @@ class Sweeper:
 
     @staticmethod
     def _close(assessment: Assessment, now: datetime, outgoing: list[Outgoing], notices: set[str]) -> int:
+        opened = assessment.open_scheduled(now)
+        if opened is not None:
+            # A scheduled start (`start at thursday 10:00`): the first question opens, and says so.
+            for index, message in enumerate(started_messages(assessment, opened)):
+                outgoing.append(Outgoing(assessment.conversation, message, f"start:{assessment.id}:{index}", assessment.id))
+            return 0
         round_ = assessment.focus_round
         if not (
             assessment.is_active
+            and not assessment.is_paused
             and round_ is not None
             and round_.state is RoundState.OPEN
             and round_.closes_at is not None
@@ -371,6 +378,7 @@ class Sweeper:
         policy = assessment.settings.schedule.apply(self.policy)
         if not policy.digests or not wants_digest(assessment, now):
             return None
+        waiting = assessment.is_paused or assessment.is_scheduled  # nothing to digest until it runs again, or starts
         if not assessment.is_active and repository.newest_in(assessment.conversation) != assessment.id:
             return None  # a completed assessment's digest stops once the channel has started a newer one
         tz = zone(policy.timezone, self._organisation)
@@ -384,9 +392,24 @@ class Sweeper:
             slot = _next_fire(trigger, assessment.created_at + timedelta(seconds=1))  # none at the very start
         if slot is None or slot > now:
             return slot
+        if waiting:  # the slot passes without a digest; the next one comes as planned
+            return _next_fire(trigger, max(slot, now) + timedelta(seconds=1))
         for message in digest_messages(assessment, now, tz):
             outgoing.append(Outgoing(assessment.conversation, message, _digest_key(assessment, slot, message), assessment.id))
         return _next_fire(trigger, max(slot, now) + timedelta(seconds=1))
+
+
+def started_messages(assessment: Assessment, round_) -> list[Message]:
+    """What the channel sees when a scheduled assessment starts by itself."""
+    framework = assessment.framework
+    intro = presenters.notice(
+        None,
+        f"{assessment.title} starts now",
+        f"{len(framework.question_ids)} questions in {len(framework.themes)} themes. For each one, every member votes "
+        "privately: where we are now and where we aim to be in 18-24 months. Nobody sees anyone else's vote.",
+        f"Members: {', '.join(sorted(m.name for m in assessment.voters()))}.",
+    )
+    return [intro, presenters.question_message(assessment, round_)]
 
 
 def _add(totals: tuple[int, ...], more: tuple[int, ...]) -> tuple[int, ...]:

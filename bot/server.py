@@ -1,6 +1,7 @@
 """`accord serve`: the HTTP server that mounts each configured platform.
 
-One aiohttp application serves `/healthz`, Slack's `/slack/events` (once its signing secret is
+One aiohttp application serves `/healthz`, the privacy notice and terms of use (`/privacy`,
+`/terms`, from `bot.legal_pages`), Slack's `/slack/events` (once its signing secret is
 set) and the Bot Framework's `/api/messages` (once its app id is set, or in local mode when
 `teams.local_mode` asks for it), so a
 Slack-only or Teams-only organisation needs no settings for the other. Beside the routes it runs
@@ -22,7 +23,10 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot import legal_pages
 from bot.app import Application
+from bot.benchmark import benchmark_job
+from bot.benchmark_hub import mount as mount_benchmark_hub
 from bot.delivery import Deliverer
 from bot.scheduler import scheduler_job
 from bot.runtime import Runtime, build_runtime  # noqa: F401 - build_runtime: for tests and benchmarks
@@ -105,6 +109,8 @@ def create_web_app(
     app = web.Application()
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", _healthz)
+    mount_benchmark_hub(app, runtime)  # only with benchmark.hub: true
+    legal_pages.mount(app, runtime.application.config)
     for platform in platforms:
         runtime.dispatcher.register(platform.name, platform.deliverer)
         platform.mount(app)
@@ -175,11 +181,17 @@ def serve(
     """
     runtime = build_runtime(application)
     platforms = configured_platforms(runtime, socket_mode=socket_mode)
-    app = create_web_app(runtime, platforms, [scheduler_job(runtime)])
+    benchmark = benchmark_job(runtime)  # a council's install that takes part in a sector benchmark
+    app = create_web_app(runtime, platforms, [scheduler_job(runtime), *([benchmark] if benchmark else [])])
     if say_where:
         print_line(f"Accord is listening on {address_of(sock)} (health: /healthz)")
     for platform in platforms:
         print_line("  " + platform.describe())
+    if application.config.benchmark.hub:
+        print_line("  Benchmark hub: submissions at POST /api/benchmark, aggregates at GET /api/benchmark/peers")
+    if benchmark:
+        print_line(f"  Benchmark: submitting to and fetching from {application.config.benchmark.hub_url}")
+    print_line("  " + legal_pages.describe(application.config))
     if not application.config.slack.enabled:
         print_line("  Slack is off: set SLACK_SIGNING_SECRET (and SLACK_BOT_TOKEN or OAuth) to switch it on.")
     if not application.config.teams.enabled:

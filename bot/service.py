@@ -28,7 +28,7 @@ from bot.scheduler import check_cron, own_clock, reminder_key, zone
 from bot.views import AssessmentLine, OwnView, WaitingVote
 from engine import presenters
 from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity, Member, Role, RoundState, Settings
-from engine.errors import ConcurrentChange, DomainError, NotFound
+from engine.errors import ConcurrentChange, DomainError, NotFound, NotPermitted
 from engine.permissions import Action
 from engine.reminders import SchedulePolicy, Waiting, add_duration, plan_on_request
 from engine.text import clip
@@ -216,7 +216,7 @@ class Accord:
             loaded = uow.assessments.get_many([summary.id for summary in summaries])
             for summary in summaries:
                 assessment = loaded.get(summary.id)
-                if assessment is None or person not in assessment.members:
+                if assessment is None or person not in assessment.members or not assessment.members[person].takes_part:
                     continue
                 started = presenters.long_date(summary.created_at)
                 if summary.status is not AssessmentStatus.ACTIVE:
@@ -257,7 +257,7 @@ class Accord:
             for summary in uow.assessments.list_for_workspace(actor.platform, actor.workspace)
             if summary.status is AssessmentStatus.ACTIVE
         ]
-        theirs = [assessment for assessment in running if actor in assessment.members]
+        theirs = [assessment for assessment in running if actor in assessment.members and assessment.members[actor].takes_part]
         if not theirs:
             raise NotFound(
                 "You are not taking part in an assessment under way, so there is nothing to act on here. "
@@ -315,6 +315,12 @@ class Accord:
                     f"{running.title} is already running in this channel. Say `status` to see where it stands, "
                     "or ask a super-user to `close` it first."
                 )
+            starts_at = None
+            if command.at is not None:
+                theirs = self._clock_of(uow, request.actor.identity, None)
+                starts_at = _wall_clock(command.at.on(request.now.astimezone(theirs).replace(tzinfo=None)), theirs)
+                if starts_at <= request.now:
+                    raise DomainError("That time has already passed: give a time still to come, e.g. `start at thursday 10:00`.")
             people = {person.identity: person for person in directory.roster(request.conversation)}
             people[request.actor.identity] = request.actor
             assessment = Assessment.start(
@@ -325,9 +331,27 @@ class Accord:
                 members=[Member(person.identity, person.name) for person in people.values()],
                 now=request.now,
                 settings=self._settings,
+                starts_at=starts_at,
             )
             uow.assessments.add(assessment)
+            if assessment.is_scheduled:
+                scheduled = presenters.notice(
+                    None,
+                    f"{request.actor.name} scheduled {assessment.title}",
+                    f"It starts {presenters.local_time(starts_at, self._clock_of(uow, request.actor.identity, None))}: "
+                    "the first question opens then, and Accord says so here.",
+                    f"Members: {', '.join(sorted(m.name for m in assessment.voters()))}.",
+                )
+                return self._finish(uow, request, assessment, [scheduled])
             return self._finish(uow, request, assessment, self._started(request, assessment))
+
+    def _clock_of(self, uow: UnitOfWork, person: Identity, assessment: Assessment | None) -> tzinfo:
+        """The person's clock if their platform told us, else the organisation's."""
+        schedule = assessment.settings.schedule if assessment is not None else None
+        policy = schedule.apply(self.schedule_policy) if schedule is not None else self.schedule_policy
+        organisation = zone(policy.timezone)
+        profile = uow.profiles.get(person)
+        return zone(profile.timezone if profile else None, organisation)
 
     def _started(self, request: Request, assessment: Assessment) -> list[Message]:
         framework = assessment.framework
@@ -406,12 +430,24 @@ class Accord:
                     raise DomainError("That question has not been opened yet.")
             else:
                 round_ = assessment.focus_round
+                if round_ is None:
+                    assessment.permit(request.actor.identity, Action.SEE_WHO_VOTED_WHAT)
+                    raise DomainError("No question is open at the moment.")
         return Reply([presenters.individual_votes_message(assessment, request.actor.identity, round_)], assessment)
 
     def _status(self, request: Request, command: commands.Status, directory: Directory) -> Reply:
         with self._uow() as uow:
             assessment = self._current(uow, request)
-        return Reply([presenters.status_message(assessment, request.actor.identity)], assessment)
+            status = presenters.status_message(assessment, request.actor.identity)
+            clock = self._clock_of(uow, request.actor.identity, assessment)
+        if assessment.is_active and assessment.is_scheduled:
+            status = replace(status, text=(f"Scheduled: it starts {presenters.local_time(assessment.starts_at, clock)}, when the first question opens.", *status.text))
+        if assessment.is_active and assessment.is_paused:
+            status = replace(
+                status,
+                text=(f"Paused since {presenters.local_time(assessment.paused_at, clock)}: no reminders, deadlines or digests until a super-user says `resume`.", *status.text),
+            )
+        return Reply([status], assessment)
 
     def _summary(self, request: Request, command: commands.Summary, directory: Directory) -> Reply:
         with self._uow() as uow:
@@ -433,12 +469,99 @@ class Accord:
         )
 
     def _join(self, request: Request, command: commands.Join, directory: Directory) -> Reply:
+        actor = request.actor.identity
         with self._active(request) as (uow, assessment):
-            if not assessment.join(Member(request.actor.identity, request.actor.name)):
-                role = assessment.members[request.actor.identity].role.value
-                return Reply([presenters.notice(request.actor.identity, "Already taking part", f"You are a {role} of this assessment.")], assessment)
+            if not assessment.join(Member(actor, request.actor.name)):
+                member = assessment.members[actor]
+                if member.role is Role.WAITING:
+                    said = f"You have asked to join; {assessment.super_user_names()} has still to approve you."
+                    return Reply([presenters.notice(actor, "Waiting for approval", said)], assessment)
+                return Reply([presenters.notice(actor, "Already taking part", f"You are a {member.role.value} of this assessment.")], assessment)
+            if assessment.members[actor].role is Role.WAITING:
+                # Joining needs approval (app.yaml's `assessment.join: approval`): the super-users are asked, privately.
+                waiting = presenters.notice(
+                    actor,
+                    "Waiting for approval",
+                    f"This assessment needs a super-user's approval to join: {assessment.super_user_names()} has been asked. "
+                    "You can vote once you are approved.",
+                )
+                asked = [
+                    presenters.notice(
+                        super_user.identity,
+                        f"{request.actor.name} asks to join {assessment.title}",
+                        f"Say `approve @{request.actor.name}` to let them vote, or leave it: until then they cannot vote.",
+                    )
+                    for super_user in assessment.super_users()
+                ]
+                return self._finish(uow, request, assessment, [waiting, *asked])
             joined = presenters.notice(None, f"{request.actor.name} joined the assessment", "They can vote from the open question on.")
             return self._finish(uow, request, assessment, [joined])
+
+    def _approve(self, request: Request, command: commands.Approve, directory: Directory) -> Reply:
+        person = directory.find(request.conversation, command.person)
+        if person is None:
+            raise NotFound(f"I can't find {clip(command.person, 60)} in this channel.")
+        with self._active(request) as (uow, assessment):
+            member = assessment.approve(request.actor.identity, person.identity)
+            joined = presenters.notice(None, f"{member.name} joined the assessment", f"Approved by {request.actor.name}; they can vote from the open question on.")
+            told = presenters.notice(member.identity, "You can take part", f"{request.actor.name} approved you: you can vote from the open question on.")
+            messages = [joined, told]
+            focus = assessment.focus_round
+            if focus is not None and focus.state is RoundState.OPEN:
+                messages.append(presenters.progress_message(assessment, focus))
+            return self._finish(uow, request, assessment, messages)
+
+    def _remove(self, request: Request, command: commands.Remove, directory: Directory) -> Reply:
+        person = directory.find(request.conversation, command.person)
+        if person is None:
+            raise NotFound(f"I can't find {clip(command.person, 60)} in this channel.")
+        actor = request.actor.identity
+        with self._active(request) as (uow, assessment):
+            member, withdrawn = assessment.remove(actor, person.identity)
+            votes = (
+                f" Their vote on question {presenters.join_words(withdrawn)} was withdrawn." if withdrawn else ""
+            )
+            done = presenters.notice(
+                actor,
+                f"{member.name} was removed from the assessment",
+                f"They no longer vote or count in the progress.{votes} Votes already revealed or recorded stay as the team saw them.",
+            )
+            told = presenters.notice(
+                member.identity,
+                f"You were removed from {assessment.title}",
+                f"{request.actor.name} removed you, so you no longer vote in it."
+                + (" Your vote on the open question was withdrawn." if withdrawn else "")
+                + " Votes already revealed or recorded stay as the team saw them.",
+            )
+            messages = [done, told]
+            focus = assessment.focus_round
+            if focus is not None and focus.state is RoundState.OPEN:
+                messages.append(presenters.progress_message(assessment, focus))
+            return self._finish(uow, request, assessment, messages)
+
+    def _pause(self, request: Request, command: commands.Pause, directory: Directory) -> Reply:
+        with self._active(request) as (uow, assessment):
+            assessment.pause(request.actor.identity, request.now)
+            paused = presenters.notice(
+                None,
+                "Assessment paused",
+                f"{request.actor.name} paused the assessment: no reminders, no deadlines and no digests until a super-user "
+                "says `resume`. Votes are still accepted, but nothing is revealed by itself meanwhile.",
+            )
+            return self._finish(uow, request, assessment, [paused])
+
+    def _resume(self, request: Request, command: commands.Resume, directory: Directory) -> Reply:
+        with self._active(request) as (uow, assessment):
+            paused_for, revealed = assessment.resume(request.actor.identity, request.now)
+            round_ = assessment.focus_round
+            text = [f"{request.actor.name} resumed the assessment after {_duration_words(paused_for)}."]
+            if round_ is not None and round_.state is RoundState.OPEN and round_.closes_at is not None:
+                clock = self._clock_of(uow, request.actor.identity, assessment)
+                text.append(f"The deadline moved on by the time paused: voting now closes {presenters.local_time(round_.closes_at, clock)}.")
+            messages = [presenters.notice(None, "Assessment resumed", *text)]
+            if revealed:
+                messages += [presenters.progress_message(assessment, round_), presenters.reveal_message(assessment, round_)]
+            return self._finish(uow, request, assessment, messages)
 
     def _setrole(self, request: Request, command: commands.SetRole, directory: Directory) -> Reply:
         person = directory.find(request.conversation, command.person)
@@ -449,6 +572,10 @@ class Accord:
             article = "an" if member.role is Role.OBSERVER else "a"
             explanation = {
                 Role.SUPER_USER: "They can reveal, finalise, skip and reopen questions, and see who voted what.",
+                Role.FACILITATOR: (
+                    "They run the meeting like a super-user (reveal, finalise, see who voted what) but do not vote, "
+                    "and do not count in the progress or the measures."
+                ),
                 Role.MEMBER: "They vote on every question.",
                 Role.OBSERVER: "They follow the assessment without voting; they do not count in the progress.",
             }[member.role]
@@ -464,23 +591,49 @@ class Accord:
             return self._finish(uow, request, assessment, [closed, self._summary_of(uow, assessment)])
 
     def _organisation(self, request: Request, command: commands.Organisation, directory: Directory) -> Reply:
+        """Show or change the organisation behind this workspace: its name, type and sharing.
+
+        The organisation belongs to the workspace, not to one assessment, so it can be set before
+        the first assessment, between assessments or during one; an assessment's title never
+        becomes its name.
+        """
         where = request.conversation
         with self._uow() as uow:
-            assessment = self._current(uow, request)
-            queries = uow.reports  # the organisation belongs to the workspace, not one assessment
+            queries = uow.reports
             known = queries.organisation(where.platform, where.workspace)
-            if command.type is None and command.share is None:
-                return Reply([_organisation_notice(request.actor.identity, known)], assessment)
-            assessment.permit(request.actor.identity, Action.CHANGE_ORGANISATION)
+            if not command.changes:
+                return Reply([_organisation_notice(request.actor.identity, known)])
+            self._may_change_organisation(uow, request)
             updated = queries.record_organisation(
                 where.platform,
                 where.workspace,
-                name=known.name if known else assessment.title,
+                name=command.name if command.name is not None else (known.name if known else None),
                 type=command.type if command.type is not None else (known.type if known else None),
                 share_for_comparison=command.share if command.share is not None else (known.share_for_comparison if known else False),
                 now=request.now,
             )
             return self._finish(uow, request, None, [_organisation_notice(None, updated)])
+
+    def _may_change_organisation(self, uow: UnitOfWork, request: Request) -> None:
+        """A super-user of the channel's assessment, or of any in the workspace, may change the organisation.
+
+        Before the workspace's first assessment there is no super-user to ask, so whoever sets it up
+        may; the person who then says `start` becomes the first super-user.
+        """
+        actor = request.actor.identity
+        where = request.conversation
+        channel = None if request.private else uow.assessments.active_in(where) or uow.assessments.latest_in(where)
+        if channel is not None and channel.members.get(actor) is not None and channel.members[actor].is_super_user:
+            return
+        workspace = uow.assessments.list_for_workspace(where.platform, where.workspace)
+        for summary in workspace:
+            member = uow.assessments.get(summary.id).members.get(actor)
+            if member is not None and member.is_super_user:
+                return
+        if channel is not None:
+            channel.permit(actor, Action.CHANGE_ORGANISATION)  # refused, naming the channel's super-users
+        if workspace:
+            raise NotPermitted("Only a super-user of one of this workspace's assessments can change the organisation's details.")
 
     def _help(self, request: Request, command: commands.Help, directory: Directory) -> Reply:
         return Reply([help_message(request.actor.identity, command.topic)])
@@ -626,6 +779,10 @@ HANDLERS: dict[type, Callable[[Accord, Request, commands.Command, Directory], Re
     commands.Schedule: Accord._schedule,
     commands.Remind: Accord._remind,
     commands.Deadline: Accord._deadline,
+    commands.Pause: Accord._pause,
+    commands.Resume: Accord._resume,
+    commands.Remove: Accord._remove,
+    commands.Approve: Accord._approve,
 }
 
 
@@ -638,7 +795,7 @@ def action_for(command: commands.Command) -> Action | None:
     if isinstance(command, commands.Schedule):
         return Action.SEE_SCHEDULE if command.setting is None else Action.CHANGE_SCHEDULE
     if isinstance(command, commands.Organisation):
-        return None if command.type is None and command.share is None else Action.CHANGE_ORGANISATION
+        return Action.CHANGE_ORGANISATION if command.changes else None
     return COMMAND_ACTIONS[type(command)]
 
 
@@ -660,6 +817,10 @@ COMMAND_ACTIONS: dict[type, Action | None] = {
     commands.Help: None,
     commands.Remind: Action.REMIND,
     commands.Deadline: Action.SET_DEADLINE,
+    commands.Pause: Action.PAUSE,
+    commands.Resume: Action.PAUSE,
+    commands.Remove: Action.REMOVE_MEMBERS,
+    commands.Approve: Action.APPROVE_MEMBERS,
 }
 
 
@@ -669,6 +830,14 @@ def refusal(person: Identity, refused: DomainError) -> Message:
 
 
 RECENTLY_REMINDED = timedelta(hours=1)  # `remind` leaves alone anyone reminded this recently
+
+
+def _duration_words(length: timedelta) -> str:
+    minutes = int(length.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n]
+    return " ".join(parts) if parts else "less than a minute"
 
 
 def _wall_clock(at: datetime, where: tzinfo) -> datetime:
@@ -681,17 +850,23 @@ def _organisation_notice(person: Identity | None, organisation) -> Message:
         return presenters.notice(
             person,
             "Organisation",
-            "Not set yet. A super-user can say what kind of council this is (`organisation type unitary`) and "
-            "choose to compare anonymised results with similar councils (`organisation share`).",
+            "Not set yet. Say its name (`organisation name Northshire District Council`), what kind of council it is "
+            "(`organisation type unitary`), and whether to compare anonymised results with similar councils "
+            "(`organisation share`).",
         )
     kind = f"a {organisation.type} council" if organisation.type else "type not set"
+    heading = f"Organisation: {organisation.name}, {kind}" if organisation.name else f"Organisation: {kind}"
+    missing = [
+        f"`organisation {word} ...`" for word, value in (("name", organisation.name), ("type", organisation.type)) if not value
+    ]
     sharing = (
         "Shares anonymised theme scores with similar councils: others see only medians and quartiles, and only "
         "once enough councils of the same type have completed an assessment."
         if organisation.share_for_comparison
         else "Does not share results with other councils (say `organisation share` to take part in comparisons)."
     )
-    return presenters.notice(person, f"Organisation: {kind}", sharing)
+    text = [sharing] + ([f"Still to set: {' and '.join(missing)}."] if missing else [])
+    return presenters.notice(person, heading, *text)
 
 
 def help_message(person: Identity, topic: str | None = None) -> Message:

@@ -13,6 +13,11 @@ The method, in the team's words:
   The next question then opens.
 * A finalised or skipped question can be reopened: that starts a new round on the question
   and leaves every earlier round, and every other question's consensus, as it was recorded.
+* Running the meeting: a facilitator chairs with a super-user's powers and never votes or
+  counts; `pause` stops the clock (no reminders, deadline reveals or digests) until `resume`,
+  which moves the open deadline on by the time paused; a super-user can `remove` someone (their
+  open votes withdrawn, revealed and recorded ones kept) and, when joining needs approval,
+  `approve` someone waiting; an assessment can be scheduled to open its first question later.
 
 Rounds move only along: open -> revealed -> finalised, open/revealed -> skipped, and
 revealed -> superseded (reopened after the discussion, so everyone votes again).
@@ -26,13 +31,13 @@ import copy
 import math
 import statistics
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 
 from engine.disagreement import Disagreement, Thresholds, Verdict, measure
 from engine.errors import DomainError, InvalidTransition, NotFound, NotPermitted, RatingOffScale
 from engine.framework import Framework, Question
-from engine.permissions import Action, Role, may
+from engine.permissions import SUPER_USERS, Action, Role, may
 from engine.text import clean
 from engine.reminders import ScheduleOverrides
 
@@ -99,11 +104,17 @@ class Member:
 
     @property
     def votes(self) -> bool:
-        return self.role is not Role.OBSERVER
+        return self.role in (Role.SUPER_USER, Role.MEMBER)
 
     @property
     def is_super_user(self) -> bool:
-        return self.role is Role.SUPER_USER
+        """A super-user or a facilitator: either may run the meeting."""
+        return self.role in SUPER_USERS
+
+    @property
+    def takes_part(self) -> bool:
+        """False for someone waiting for approval or removed: kept only for the record."""
+        return self.role not in (Role.WAITING, Role.REMOVED)
 
 
 @dataclass(frozen=True)
@@ -215,6 +226,7 @@ class Settings:
     thresholds: Thresholds = Thresholds()
     # What the super-user changed of app.yaml's reminder and digest schedule for this assessment.
     schedule: ScheduleOverrides = ScheduleOverrides()
+    join_approval: bool = False  # app.yaml's `assessment.join: approval`: a super-user approves each `join`
 
 
 @dataclass(frozen=True)
@@ -236,6 +248,8 @@ class Assessment:
     status: AssessmentStatus = AssessmentStatus.ACTIVE
     completed_at: datetime | None = None
     focus_question_id: str | None = None
+    paused_at: datetime | None = None  # while set, nothing happens by the clock (reminders, deadlines, digests)
+    starts_at: datetime | None = None  # a scheduled start: the first question opens then
 
     # ----------------------------------------------------------------- creation
 
@@ -251,8 +265,13 @@ class Assessment:
         now: datetime,
         settings: Settings = Settings(),
         title: str | None = None,
+        starts_at: datetime | None = None,
     ) -> Assessment:
-        """Start an assessment; the starter is its super-user and the first question opens."""
+        """Start an assessment; the starter is its super-user and the first question opens.
+
+        With `starts_at` in the future the assessment is scheduled: it exists (people can join,
+        roles can be set) and its first question opens at that time (`open_scheduled`).
+        """
         assessment = cls(
             id=assessment_id,
             title=title or framework.title,
@@ -265,6 +284,9 @@ class Assessment:
             if member.identity != starter.identity:
                 assessment.members[member.identity] = member
         assessment.members[starter.identity] = replace(starter, role=Role.SUPER_USER)
+        if starts_at is not None and starts_at > now:
+            assessment.starts_at = starts_at
+            return assessment
         first = next(framework.questions())
         assessment._open_round(first.id, now)
         return assessment
@@ -285,6 +307,15 @@ class Assessment:
     @property
     def is_active(self) -> bool:
         return self.status is AssessmentStatus.ACTIVE
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Created to start later: no question has opened yet."""
+        return self.starts_at is not None and not self.rounds
 
     @property
     def focus_round(self) -> Round | None:
@@ -319,8 +350,23 @@ class Assessment:
         member = self.members.get(actor)
         if may(member.role if member else None, action):
             return member
+        if member is not None and member.role is Role.WAITING:
+            raise NotPermitted(
+                f"You are not a member of this assessment yet: you asked to join, and {self._super_user_names()} "
+                "has still to approve you."
+            )
+        if member is not None and member.role is Role.REMOVED:
+            raise NotPermitted(
+                f"You are not a member of this assessment: you were removed from it. Ask {self._super_user_names()} "
+                "if that was a mistake."
+            )
         if member is None and may(Role.MEMBER, action):
             self.member(actor)  # refused, saying how to join
+        if action is Action.VOTE and member is not None and member.role is Role.FACILITATOR:
+            raise NotPermitted(
+                "Facilitators run the meeting without voting, so the team's measures are the voters' alone. "
+                f"Ask {self._super_user_names()} to make you a member if you should vote."
+            )
         if action is Action.VOTE:
             raise NotPermitted(
                 f"Observers follow the assessment but do not vote. Ask {self._super_user_names()} "
@@ -347,9 +393,30 @@ class Assessment:
         return [m for m in self.voters() if m.identity not in round_.votes]
 
     def individual_votes(self, actor: Identity, round_: Round) -> list[tuple[Member, Vote]]:
-        """Who voted what: for super-users only."""
+        """Who voted what: for super-users only, and on an open question once they have voted.
+
+        A super-user who votes could otherwise read everyone's vote and comment before casting
+        their own; until they have, they see who has voted (`has_voted`), not what.
+        """
         self.permit(actor, Action.SEE_WHO_VOTED_WHAT)
+        if self.votes_hidden_from(actor, round_):
+            return []
         return [(self.members[v.voter], v) for v in self.counted_votes(round_)]
+
+    def votes_hidden_from(self, actor: Identity, round_: Round) -> bool:
+        """Whether a super-user must vote on this open question before seeing individual votes."""
+        member = self.members.get(actor)
+        return (
+            round_.state is RoundState.OPEN
+            and member is not None
+            and member.votes
+            and actor not in round_.votes
+        )
+
+    def has_voted(self, actor: Identity, round_: Round) -> list[Member]:
+        """Who has voted on the round, without their votes: for super-users."""
+        self.permit(actor, Action.SEE_WHO_HAS_NOT_VOTED)
+        return [self.members[v.voter] for v in self.counted_votes(round_)]
 
     def own_vote(self, actor: Identity, question_id: str) -> Vote | None:
         round_ = self.latest_round(question_id)
@@ -381,12 +448,64 @@ class Assessment:
         self.members[member.identity] = replace(member, role=existing.role if existing else member.role)
 
     def join(self, member: Member) -> bool:
-        """A person in the channel joins as a voting member; False when already a member."""
+        """A person in the channel joins; False when already taking part (or already waiting).
+
+        They join as a voting member, or, when the assessment needs approval to join, wait for a
+        super-user's `approve` and cannot vote until then. Someone removed cannot join again.
+        """
         self._require_active()
-        if member.identity in self.members:
+        existing = self.members.get(member.identity)
+        if existing is not None and existing.role is Role.REMOVED:
+            raise NotPermitted(
+                f"You were removed from this assessment, so you cannot join it again. Ask {self._super_user_names()} "
+                "if that was a mistake."
+            )
+        if existing is not None:
             return False
-        self.members[member.identity] = replace(member, role=Role.MEMBER)
+        role = Role.WAITING if self.settings.join_approval else Role.MEMBER
+        self.members[member.identity] = replace(member, role=role)
         return True
+
+    def approve(self, actor: Identity, identity: Identity) -> Member:
+        """A super-user lets someone waiting to join take part as a voting member."""
+        self._require_active()
+        self.permit(actor, Action.APPROVE_MEMBERS)
+        waiting = self.members.get(identity)
+        if waiting is None or waiting.role is not Role.WAITING:
+            raise InvalidTransition(
+                "Only someone who has asked to join and is waiting can be approved: "
+                + ("they are not waiting." if waiting is not None else "they have not asked to join.")
+            )
+        approved = replace(waiting, role=Role.MEMBER)
+        self.members[identity] = approved
+        return approved
+
+    def waiting_to_join(self) -> list[Member]:
+        return [m for m in self.members.values() if m.role is Role.WAITING]
+
+    def remove(self, actor: Identity, identity: Identity) -> tuple[Member, list[str]]:
+        """Take someone out of the assessment: their votes on open questions are withdrawn.
+
+        Votes already revealed or recorded stay, as the team saw them; the person stays on
+        record (role `removed`) so those votes keep a name, and cannot join again. Returns the
+        member and the numbers of the questions whose votes were withdrawn.
+        """
+        self._require_active()
+        self.permit(actor, Action.REMOVE_MEMBERS)
+        member = self.members.get(identity)
+        if member is None or member.role is Role.REMOVED:
+            raise NotFound("That person is not in this assessment.")
+        if identity == actor:
+            raise InvalidTransition("You cannot remove yourself: make someone else super-user, then ask them.")
+        if member.is_super_user and len(self.super_users()) == 1:
+            raise InvalidTransition(f"{member.name} is the only super-user: make someone else super-user first.")
+        withdrawn = []
+        for round_ in self.rounds:
+            if round_.state is RoundState.OPEN and round_.votes.pop(identity, None) is not None:
+                withdrawn.append(self.question(round_.question_id).number)
+        removed = replace(member, role=Role.REMOVED)
+        self.members[identity] = removed
+        return removed, withdrawn
 
     def set_role(self, actor: Identity, identity: Identity, role: Role, name: str | None = None) -> Member:
         self.permit(actor, Action.CHANGE_ROLES)
@@ -395,7 +514,7 @@ class Assessment:
             if name is None:
                 raise NotFound("That person is not in this assessment yet.")
             existing = Member(identity, name, Role.MEMBER)
-        if existing.is_super_user and role is not Role.SUPER_USER and len(self.super_users()) == 1:
+        if existing.is_super_user and role not in SUPER_USERS and len(self.super_users()) == 1:
             raise InvalidTransition(
                 f"{existing.name} is the only super-user: make someone else super-user first."
             )
@@ -429,7 +548,8 @@ class Assessment:
         changed = voter in round_.votes
         round_.votes[voter] = Vote(voter, current, ambition, comment, now)
         revealed = False
-        if self.settings.auto_reveal and self.progress(round_).complete and self._enough_to_reveal(round_):
+        # While paused nothing reveals by itself; `resume` reveals a round everyone voted on meanwhile.
+        if self._reveals_itself(round_):
             self._reveal(round_, now)
             revealed = True
         return VoteOutcome(changed=changed, revealed=revealed)
@@ -469,7 +589,14 @@ class Assessment:
         ambition: int | None = None,
         note: str = "",
     ) -> Round:
-        """Record the agreed answer; a bare finalise accepts the proposal made at the reveal."""
+        """Record the agreed answer; a bare finalise accepts the proposal made at the reveal.
+
+        Safeguards, because the recorded answer ends up in board papers: on a question where
+        the team split into two camps the proposal (a median) may be a score nobody gave, so a
+        bare finalise is refused there and the team records the answer it agreed; and an answer
+        outside the range of the votes (which includes one that differs from a unanimous vote)
+        needs a note saying why.
+        """
         self._require_active()
         self.permit(actor, Action.FINALISE)
         round_ = self._require_focus()
@@ -484,6 +611,7 @@ class Assessment:
         if current is None:
             if proposal is None:
                 raise InvalidTransition("There is no proposal to accept: give the agreed current position and ambition.")
+            self._refuse_proposal_if_split(round_)
             current = proposal.current
         if ambition is None:
             ambition = max(current, proposal.ambition) if proposal else current
@@ -491,6 +619,8 @@ class Assessment:
         note = _clean(note)
         if len(note) > MAX_NOTE_LENGTH:
             raise DomainError(f"Keep the note to {MAX_NOTE_LENGTH} characters; it has {len(note)}.")
+        if not note:
+            self._require_note_outside_votes(round_, current, ambition)
         round_.consensus = Consensus(current, ambition, note, actor, now)
         round_.state = RoundState.FINALISED
         round_.closed_at = now
@@ -575,6 +705,9 @@ class Assessment:
     def set_deadline(self, actor: Identity, closes_at: datetime | None, now: datetime) -> Round:
         self._require_active()
         self.permit(actor, Action.SET_DEADLINE)
+        if self.is_paused:
+            # A deadline set now would move again at `resume`, by the time paused.
+            raise InvalidTransition("The assessment is paused: `resume` it first, then set the deadline.")
         round_ = self._require_focus()
         if round_.state is not RoundState.OPEN:
             raise InvalidTransition("Only an open question can have a deadline.")
@@ -589,6 +722,8 @@ class Assessment:
         round_ = self.focus_round
         if not self.is_active or round_ is None or round_.state is not RoundState.OPEN:
             raise InvalidTransition("No question is open for votes, so there is nobody to remind.")
+        if self.is_paused:
+            raise InvalidTransition("The assessment is paused, so nobody is reminded: `resume` it first.")
         return round_, [m for m in self.voters() if m.identity not in round_.votes]
 
     def change_schedule(self, actor: Identity, **changes: object) -> ScheduleOverrides:
@@ -601,11 +736,52 @@ class Assessment:
         self.settings = replace(self.settings, schedule=overrides)
         return overrides
 
+    # ------------------------------------------------------ running the meeting
+
+    def pause(self, actor: Identity, now: datetime) -> None:
+        """Stop the clock: no reminders, deadline reveals or digests until `resume`.
+
+        Votes are still accepted (a member can catch up), but nothing reveals by itself.
+        """
+        self._require_active()
+        self.permit(actor, Action.PAUSE)
+        if self.is_paused:
+            raise InvalidTransition("The assessment is already paused: `resume` starts it again.")
+        self.paused_at = now
+
+    def resume(self, actor: Identity, now: datetime) -> tuple[timedelta, bool]:
+        """Start the clock again where it stopped: the open question's deadline moves on by the
+        time paused. Returns that time, and whether the open round revealed itself now (everyone
+        voted while paused, and the assessment reveals itself when everyone has)."""
+        self._require_active()
+        self.permit(actor, Action.PAUSE)
+        if not self.is_paused:
+            raise InvalidTransition("The assessment is not paused.")
+        paused_for = max(now - self.paused_at, timedelta(0))
+        self.paused_at = None
+        round_ = self.focus_round
+        revealed = False
+        if round_ is not None and round_.state is RoundState.OPEN:
+            if round_.closes_at is not None:
+                round_.closes_at += paused_for
+            if self._reveals_itself(round_):
+                self._reveal(round_, now)
+                revealed = True
+        return paused_for, revealed
+
+    def open_scheduled(self, now: datetime) -> Round | None:
+        """Open the first question of a scheduled assessment once its start time has come."""
+        if not (self.is_active and self.is_scheduled and self.starts_at <= now):
+            return None
+        self.starts_at = None
+        return self._open_round(next(self.framework.questions()).id, now)
+
     def reveal_overdue(self, now: datetime) -> Round | None:
         """Reveal the focus round when its deadline has passed (a scheduler job calls this)."""
         round_ = self.focus_round
         if (
             self.is_active
+            and not self.is_paused
             and round_ is not None
             and round_.state is RoundState.OPEN
             and round_.closes_at is not None
@@ -620,6 +796,7 @@ class Assessment:
 
     def _open_round(self, question_id: str, now: datetime, number: int = 1) -> Round:
         round_ = Round(question_id=question_id, number=number, state=RoundState.OPEN, opened_at=now)
+        self.starts_at = None  # a scheduled assessment opened early (`next`) is no longer scheduled
         self.rounds.append(round_)
         self.focus_question_id = question_id
         return round_
@@ -642,6 +819,45 @@ class Assessment:
 
     def _enough_to_reveal(self, round_: Round) -> bool:
         return self.progress(round_).voted >= 2
+
+    def _reveals_itself(self, round_: Round) -> bool:
+        return (
+            self.settings.auto_reveal
+            and not self.is_paused
+            and self.progress(round_).complete
+            and self._enough_to_reveal(round_)
+        )
+
+    def _refuse_proposal_if_split(self, round_: Round) -> None:
+        measures = round_.measures
+        if measures is None or measures.verdict is not Verdict.POLARISED:
+            return
+        split = measures.current if measures.current.polarised else measures.ambition
+        what = "current position" if split is measures.current else "ambition"
+        votes = ", ".join(str(v) for v in _ratings(split))
+        low = _ratings(measures.current)[0]
+        example_ambition = max(low, round_.proposal.ambition if round_.proposal else low)
+        raise InvalidTransition(
+            f"The team is split into two camps on the {what} ({votes}), so the proposal is a middle score "
+            "that may be nobody's view: record the answer you agreed and why, "
+            f"`finalise <current> <ambition> <note>`, e.g. `finalise {low} {example_ambition} agreed after hearing both camps`."
+        )
+
+    def _require_note_outside_votes(self, round_: Round, current: int, ambition: int) -> None:
+        measures = round_.measures
+        if measures is None or measures.current.n == 0:
+            return
+        for label, value, measured in (("current position", current, measures.current), ("ambition", ambition, measures.ambition)):
+            ratings = _ratings(measured)
+            low, high = ratings[0], ratings[-1]
+            if low <= value <= high:
+                continue
+            given = f"every vote gave {low}" if low == high else f"the votes ran from {low} to {high}"
+            raise DomainError(
+                f"The {label} {value} is outside what the team voted ({given}): add a note saying why, e.g. "
+                f"`finalise {current} {ambition} agreed after hearing the evidence`.",
+                field="note",
+            )
 
     def _after_close(self, now: datetime) -> None:
         remaining = self.unstarted_questions()
@@ -700,13 +916,22 @@ class Assessment:
         return f"Question {question.number} was skipped."
 
 
-def _median_point(values: list[int], *, halves: str) -> int:
-    """The median as a point on the scale.
+# How the proposal is worked out, in the team's words: the reveal says it (presenters.rounds)
+# and docs/reports.md repeats it.
+PROPOSAL_RULE = (
+    "The proposal is the middle vote (the median). When it falls halfway between two points, the "
+    "current position rounds down and the ambition rounds up: the more cautious view of where we "
+    "are, the bolder view of where we could be."
+)
 
-    Halves round down for the current position and up for the ambition: a team torn between
-    2 and 3 is proposed the more cautious view of where it is now and the bolder view of where
-    it could be, and can record either with `finalise`.
-    """
+
+def _ratings(measured: Disagreement) -> list[int]:
+    """The frozen votes of one measure, lowest first, from its distribution."""
+    return [point for point, count in enumerate(measured.distribution, start=measured.scale_min) for _ in range(count)]
+
+
+def _median_point(values: list[int], *, halves: str) -> int:
+    """The median as a point on the scale (`PROPOSAL_RULE` says why halves round as they do)."""
     middle = statistics.median(values)
     return math.floor(middle) if halves == "down" else math.ceil(middle)
 

@@ -20,18 +20,29 @@ The rules that keep any single organisation from being picked out:
 Quartiles are Hyndman and Fan (1996) type 7, the same as `engine.disagreement` and
 ``statistics.quantiles(method="inclusive")``. At the floor of three peers the three values could
 be worked back from the quartiles (though not whose they are): that is why the default is five.
+
+The same aggregate serves two places: peers inside one database (`compare`), and the sector
+benchmark hub, which gathers councils' signed submissions across installs (`bot.benchmark_hub`)
+and serves only `aggregate(...)` of them, never a submission; a council's install then places
+itself against the fetched aggregate (`compare_with`). The hub never goes below five
+organisations (`HUB_MIN_ORGANISATIONS`), as a hub's answer is public to every contributor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from statistics import quantiles
 
 from engine.scoring import Scorecard
 
 MIN_PEERS_FLOOR = 3
 DEFAULT_MIN_PEERS = 5
+HUB_MIN_ORGANISATIONS = 5
+
+#: The kinds of council a benchmark hub knows unless its configuration lists others.
+COUNCIL_TYPES = ("district", "county", "unitary", "metropolitan borough", "london borough")
 
 TOP_QUARTER = "top quarter"
 MIDDLE_HALF = "middle half"
@@ -45,17 +56,90 @@ def effective_min_peers(configured: int | None = None) -> int:
     return max(MIN_PEERS_FLOOR, int(configured))
 
 
+def normal_type(kind: str | None) -> str | None:
+    """An organisation type as compared: lower case, single spaces ("London  Borough" is "london borough")."""
+    if kind is None:
+        return None
+    words = " ".join(kind.lower().split())
+    return words or None
+
+
 @dataclass(frozen=True)
 class PeerScores:
     """One peer organisation's latest completed assessment, reduced to theme scores, anonymous.
 
-    `current` is (theme id, mean agreed current position) for the themes it scored.
+    `current` is (theme id, mean agreed current position) for the themes it scored;
+    `questions` is (question id, agreed current position) for the questions it agreed, when known.
     """
 
     current: tuple[tuple[str, float], ...]
+    questions: tuple[tuple[str, float], ...] = ()
 
     def of(self, theme_id: str) -> float | None:
         return dict(self.current).get(theme_id)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How a group of organisations scored one theme or question: how many, and the quartiles."""
+
+    organisations: int
+    lower_quartile: float
+    median: float
+    upper_quartile: float
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """What may be said about a group of peers: per theme and per question, only figures at least
+    `min_peers` of them gave. Empty `themes` and `questions` when the group is too small."""
+
+    min_peers: int
+    organisations: int | None  # None below the threshold: not even how many
+    themes: Mapping[str, Spread]
+    questions: Mapping[str, Spread]
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.themes or self.questions)
+
+
+def spread(values: Sequence[float]) -> Spread:
+    """The quartiles of at least two values (type 7, as everywhere in Accord)."""
+    lower, median, upper = quantiles(sorted(values), n=4, method="inclusive")
+    return Spread(len(values), lower, median, upper)
+
+
+def aggregate(peers: Sequence[PeerScores], *, min_peers: int | None = None) -> Aggregate:
+    """The one aggregate of peers' scores: medians and quartiles per theme and per question.
+
+    Nothing at all below the threshold; a theme or question is left out when fewer than the
+    threshold scored it. Only quartiles leave: never a value, a minimum or a maximum.
+    """
+    threshold = effective_min_peers(min_peers)
+    if len(peers) < threshold:
+        return Aggregate(threshold, None, {}, {})
+
+    def by_key(pairs_of: Sequence[tuple[tuple[str, float], ...]]) -> dict[str, Spread]:
+        values: dict[str, list[float]] = {}
+        for pairs in pairs_of:
+            for key, value in pairs:
+                values.setdefault(key, []).append(float(value))
+        return {key: spread(found) for key, found in values.items() if len(found) >= threshold}
+
+    themes = by_key([p.current for p in peers])
+    questions = by_key([p.questions for p in peers])
+    shown = bool(themes or questions)
+    return Aggregate(threshold, len(peers) if shown else None, themes, questions)
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """Where a comparison's peers come from when it is a sector benchmark fetched from a hub."""
+
+    fetched_on: date
+    first: date | None = None  # the earliest and latest completion among the contributions
+    last: date | None = None
 
 
 @dataclass(frozen=True)
@@ -93,12 +177,15 @@ class Comparison:
     min_peers: int
     peers: int | None  # how many peers, shown only when the threshold is met
     themes: tuple[PeerTheme, ...]
+    benchmark: Benchmark | None = None  # set when the peers are a hub's benchmark across installs
 
     @property
     def shown(self) -> bool:
         return bool(self.themes)
 
     def sentence(self) -> str:
+        if self.benchmark is not None:
+            return self._benchmark_sentence()
         if not self.shown:
             return (
                 f"Comparison with similar organisations ({self.organisation_type}) will appear once at least "
@@ -111,6 +198,26 @@ class Comparison:
         )
 
 
+    def _benchmark_sentence(self) -> str:
+        kind = f"{self.organisation_type} councils"
+        of = _long_date(self.benchmark.fetched_on)
+        if not self.shown:
+            return (
+                f"Comparison with {kind} across Accord installs (benchmark of {of}) will appear once at least "
+                f"{self.min_peers} of them have contributed to the sector benchmark; there are fewer so far, "
+                "so the hub shows no figures, to keep every council's results private."
+            )
+        contributed = ""
+        first, last = self.benchmark.first, self.benchmark.last
+        if first and last:
+            span = _long_date(first) if first == last else f"{_long_date(first)} to {_long_date(last)}"
+            contributed = f", assessments completed {span}"
+        return (
+            f"Among {self.peers} {kind} (benchmark of {of}{contributed}): medians and the middle half only, "
+            "our own submission included; no council is identified."
+        )
+
+
 def compare(
     card: Scorecard,
     peers: Sequence[PeerScores],
@@ -119,14 +226,24 @@ def compare(
     min_peers: int | None = None,
 ) -> Comparison:
     """Where this assessment's theme scores stand among the peers', or nothing when they are too few."""
-    threshold = effective_min_peers(min_peers)
-    if len(peers) < threshold:
-        return Comparison(organisation_type, threshold, None, ())
-    themes = []
-    for score in card.themes:
-        values = sorted(v for v in (p.of(score.theme.id) for p in peers) if v is not None)
-        if len(values) < threshold:
-            continue
-        lower, median, upper = quantiles(values, n=4, method="inclusive")
-        themes.append(PeerTheme(score.theme.id, score.theme.title, score.current, len(values), lower, median, upper))
-    return Comparison(organisation_type, threshold, len(peers) if themes else None, tuple(themes))
+    return compare_with(card, aggregate(peers, min_peers=min_peers), organisation_type=organisation_type)
+
+
+def compare_with(
+    card: Scorecard, peers: Aggregate, *, organisation_type: str, benchmark: Benchmark | None = None
+) -> Comparison:
+    """Where this assessment's theme scores stand against an aggregate (local peers' or a hub's)."""
+    themes = tuple(
+        PeerTheme(s.theme.id, s.theme.title, s.current, found.organisations, found.lower_quartile, found.median, found.upper_quartile)
+        for s in card.themes
+        if (found := peers.themes.get(s.theme.id)) is not None
+    )
+    return Comparison(organisation_type, peers.min_peers, peers.organisations if themes else None, themes, benchmark)
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+
+
+def _long_date(day: date) -> str:
+    """2 December 2026: as a board paper writes a date, whatever the machine's locale."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"

@@ -1,8 +1,11 @@
 """Frameworks: what a team assesses itself against.
 
-A framework is a list of themes; each theme has questions and resources. Every question
-has a descriptor for every point of the framework's maturity scale, so a member can see what
-"3" means for *this* question before voting. Frameworks are written in YAML and validated
+A framework is a list of themes; each theme has questions. Every question has a descriptor for
+every point of the framework's maturity scale, so a member can see what "3" means for *this*
+question before voting. Resources (guidance, case studies, tools, training, peer support) belong
+where they help: to a question, to one level of a question (what helps a team reach it), and, as a
+fallback for questions without their own, to a theme. Every question needs resources from one of
+those places, so a priority always comes with somewhere to start. Frameworks are written in YAML and validated
 here, strictly: a broken file is reported with the file, the key and what is wrong, never
 half-loaded.
 
@@ -14,9 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 import yaml
@@ -61,6 +64,18 @@ class Resource:
     url: str
     kind: ResourceKind
     description: str = ""
+    publisher: str = ""  # who stands behind it: "Local Government Association"; optional in old snapshots
+
+    @property
+    def credit(self) -> str:
+        """The publisher to name beside the title: none when the title names it already ("Solace")."""
+        return "" if self.publisher.lower() in self.title.lower() else self.publisher
+
+    def to_dict(self) -> dict[str, str]:
+        data = {"title": self.title, "url": self.url, "kind": self.kind.value, "description": self.description}
+        if self.publisher:
+            data["publisher"] = self.publisher
+        return data
 
 
 @dataclass(frozen=True)
@@ -71,9 +86,21 @@ class Question:
     prompt: str
     guidance: str
     levels: Mapping[int, str]  # descriptor for every point of the scale
+    resources: tuple[Resource, ...] = ()  # the question's own
+    level_resources: Mapping[int, tuple[Resource, ...]] = field(default_factory=dict)  # what helps reach a level
 
     def descriptor(self, point: int) -> str:
         return self.levels[point]
+
+    def resources_for(self, point: int) -> tuple[Resource, ...]:
+        """What helps reach `point` on this question: the level's own resources, then the question's."""
+        return _unique((*self.level_resources.get(point, ()), *self.resources))
+
+    def level_to_dict(self, point: int) -> str | dict[str, Any]:
+        """A level as the file writes it: the descriptor alone, or with the level's resources."""
+        if not self.level_resources.get(point):
+            return self.levels[point]
+        return {"descriptor": self.levels[point], "resources": [r.to_dict() for r in self.level_resources[point]]}
 
 
 @dataclass(frozen=True)
@@ -172,19 +199,12 @@ class Framework:
                             "id": q.id,
                             "prompt": q.prompt,
                             "guidance": q.guidance,
-                            "levels": {p: q.levels[p] for p in self.scale.points},
+                            "levels": {p: q.level_to_dict(p) for p in self.scale.points},
+                            **({"resources": [r.to_dict() for r in q.resources]} if q.resources else {}),
                         }
                         for q in t.questions
                     ],
-                    "resources": [
-                        {
-                            "title": r.title,
-                            "url": r.url,
-                            "kind": r.kind.value,
-                            "description": r.description,
-                        }
-                        for r in t.resources
-                    ],
+                    "resources": [r.to_dict() for r in t.resources],
                 }
                 for t in self.themes
             ],
@@ -478,7 +498,7 @@ class _Parser:
 
     def theme(self, raw: Any, key: str, number: int, scale: Scale | None, seen: set[str]) -> Theme:
         """A theme; its problems are noted and the walk goes on (a broken scale skips the levels)."""
-        doc = self.mapping(raw, key, {"id", "title", "questions", "resources"}, {"summary"})
+        doc = self.mapping(raw, key, {"id", "title", "questions"}, {"summary", "resources"})
         theme_id = self.attempt(lambda: self.slug(doc["id"], f"{key}.id"), "")
         title = self.attempt(lambda: self.text(doc["title"], f"{key}.title"), "")
         summary = self.attempt(lambda: self.text(doc.get("summary", ""), f"{key}.summary", allow_empty=True), "")
@@ -487,15 +507,35 @@ class _Parser:
             question = self.attempt(lambda: self.question(item, f"{key}.questions[{index}]", f"{number}.{index + 1}", theme_id, scale, seen))
             if question is not None:
                 questions.append(question)
-        resources = []
-        for index, item in enumerate(self.attempt(lambda: self.items(doc["resources"], f"{key}.resources", 1), [])):
-            resource = self.attempt(lambda: self.resource(item, f"{key}.resources[{index}]"))
+        # Theme resources are the fallback for questions without their own, so they may be left out
+        # only when every question has some.
+        resources = self.resources(doc["resources"], f"{key}.resources") if "resources" in doc else ()
+        if "resources" not in doc or resources:
+            for index, question in enumerate(questions):
+                if not question.resources and not resources:
+                    self.problems.append(
+                        self.fail(
+                            f"{key}.questions[{index}].resources",
+                            "is missing: give the question resources of its own, or its theme resources to fall back on",
+                        )
+                    )
+        return Theme(id=theme_id, number=number, title=title, summary=summary, questions=tuple(questions), resources=resources)
+
+    def resources(self, raw: Any, key: str) -> tuple[Resource, ...]:
+        """A list of resources, each checked; an empty list is refused (leave the key out instead)."""
+        found = []
+        for index, item in enumerate(self.attempt(lambda: self.items(raw, key, 1), [])):
+            resource = self.attempt(lambda item=item, index=index: self.resource(item, f"{key}[{index}]"))
             if resource is not None:
-                resources.append(resource)
-        return Theme(id=theme_id, number=number, title=title, summary=summary, questions=tuple(questions), resources=tuple(resources))
+                found.append(resource)
+        urls = [r.url for r in found]
+        for index, url in enumerate(urls):
+            if url in urls[:index]:
+                self.problems.append(self.fail(f"{key}[{index}].url", f"{url!r} is listed twice here"))
+        return tuple(found)
 
     def question(self, raw: Any, key: str, number: str, theme_id: str, scale: Scale | None, seen: set[str]) -> Question:
-        doc = self.mapping(raw, key, {"id", "prompt", "levels"}, {"guidance"})
+        doc = self.mapping(raw, key, {"id", "prompt", "levels"}, {"guidance", "resources"})
         question_id = self.attempt(lambda: self.slug(doc["id"], f"{key}.id"), "")
         if question_id and question_id in seen:
             self.problems.append(self.fail(f"{key}.id", f"{question_id!r} is used by another question"))
@@ -503,17 +543,51 @@ class _Parser:
         prompt = self.attempt(lambda: self.text(doc["prompt"], f"{key}.prompt"), "")
         guidance = self.attempt(lambda: self.text(doc.get("guidance", ""), f"{key}.guidance", allow_empty=True), "")
         levels: dict[int, str] = {}
-        if scale is not None:
-            levels = self.attempt(lambda: self.per_point(doc["levels"], f"{key}.levels", scale.points, "a descriptor"), {})
-        return Question(id=question_id, number=number, theme_id=theme_id, prompt=prompt, guidance=guidance, levels=levels)
+        level_resources: dict[int, tuple[Resource, ...]] = {}
+        if scale is not None and "levels" in doc:
+            raw_levels = self.attempt(lambda: self.level_resources(doc["levels"], f"{key}.levels", level_resources), {})
+            levels = self.attempt(lambda: self.per_point(raw_levels, f"{key}.levels", scale.points, "a descriptor"), {})
+        resources = self.resources(doc["resources"], f"{key}.resources") if "resources" in doc else ()
+        return Question(
+            id=question_id,
+            number=number,
+            theme_id=theme_id,
+            prompt=prompt,
+            guidance=guidance,
+            levels=levels,
+            resources=resources,
+            level_resources=level_resources,
+        )
+
+    def level_resources(self, raw: Any, key: str, found: dict[int, tuple[Resource, ...]]) -> Any:
+        """The levels with each written as its descriptor alone; a level's resources go into `found`.
+
+        A level is its descriptor (text), or a mapping of `descriptor` and the `resources` that help
+        a team reach it.
+        """
+        if not isinstance(raw, Mapping):
+            return raw  # `per_point` says what is wrong
+        plain: dict[Any, Any] = {}
+        for raw_point, value in raw.items():
+            if not isinstance(value, Mapping):
+                plain[raw_point] = value
+                continue
+            level = self.mapping(value, f"{key}.{raw_point}", {"descriptor"}, {"resources"})
+            # A missing descriptor is reported just now: a stand-in keeps it from being reported twice.
+            plain[raw_point] = level.get("descriptor", "(missing)")
+            point = _as_int(raw_point)
+            if "resources" in level and point is not None:
+                found[point] = self.resources(level["resources"], f"{key}.{raw_point}.resources")
+        return plain
 
     def resource(self, raw: Any, key: str) -> Resource:
-        doc = self.mapping(raw, key, {"title", "url", "kind"}, {"description"})
+        doc = self.mapping(raw, key, {"title", "url", "kind"}, {"description", "publisher"})
         return Resource(
             title=self.attempt(lambda: self.text(doc["title"], f"{key}.title"), ""),
             url=self.attempt(lambda: self.url(doc["url"], f"{key}.url"), ""),
             kind=self.attempt(lambda: self.kind(doc["kind"], f"{key}.kind"), ResourceKind.GUIDANCE),
             description=self.attempt(lambda: self.text(doc.get("description", ""), f"{key}.description", allow_empty=True), ""),
+            publisher=self.attempt(lambda: self.text(doc.get("publisher", ""), f"{key}.publisher", allow_empty=True), ""),
         )
 
     def url(self, value: Any, key: str) -> str:
@@ -529,6 +603,17 @@ class _Parser:
         except ValueError:
             kinds = ", ".join(k.value for k in ResourceKind)
             raise self.fail(key, f"{kind_text!r} is not a kind of resource (use one of: {kinds})") from None
+
+
+def _unique(resources: tuple[Resource, ...]) -> tuple[Resource, ...]:
+    """Resources in order, each web address once."""
+    seen: set[str] = set()
+    kept = []
+    for resource in resources:
+        if resource.url not in seen:
+            seen.add(resource.url)
+            kept.append(resource)
+    return tuple(kept)
 
 
 def _join(key: str, name: str) -> str:

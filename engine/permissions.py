@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["Action", "Role", "WHO_MAY", "may"]
+__all__ = ["Action", "Role", "SUPER_USERS", "WHO_MAY", "may"]
 
 
 class Role(str, Enum):
     SUPER_USER = "super-user"
+    FACILITATOR = "facilitator"  # chairs the meeting with a super-user's powers, never votes
     MEMBER = "member"
     OBSERVER = "observer"
+    WAITING = "waiting"  # asked to join an assessment that needs a super-user's approval
+    REMOVED = "removed"  # taken out by a super-user; kept so their recorded votes keep a name
 
 
 class Action(str, Enum):
@@ -40,11 +43,15 @@ class Action(str, Enum):
     CHANGE_SCHEDULE = "change the reminder and digest schedule"
     CHANGE_ORGANISATION = "change the organisation's details"
     SEE_SCHEDULE = "see the reminder and digest schedule"
+    PAUSE = "pause or resume the assessment"
+    REMOVE_MEMBERS = "remove members"
+    APPROVE_MEMBERS = "approve members"
 
 
-SUPER_USERS = frozenset({Role.SUPER_USER})
-VOTERS = frozenset({Role.SUPER_USER, Role.MEMBER})  # observers follow without voting
-TAKING_PART = frozenset(Role)
+# A facilitator runs the meeting as a super-user does; only voting sets them apart.
+SUPER_USERS = frozenset({Role.SUPER_USER, Role.FACILITATOR})
+VOTERS = frozenset({Role.SUPER_USER, Role.MEMBER})  # observers and facilitators follow without voting
+TAKING_PART = frozenset({Role.SUPER_USER, Role.FACILITATOR, Role.MEMBER, Role.OBSERVER})
 
 WHO_MAY: dict[Action, frozenset[Role]] = {
     Action.VOTE: VOTERS,
@@ -63,6 +70,9 @@ WHO_MAY: dict[Action, frozenset[Role]] = {
     Action.CHANGE_SCHEDULE: SUPER_USERS,
     Action.CHANGE_ORGANISATION: SUPER_USERS,
     Action.SEE_SCHEDULE: TAKING_PART,
+    Action.PAUSE: SUPER_USERS,
+    Action.REMOVE_MEMBERS: SUPER_USERS,
+    Action.APPROVE_MEMBERS: SUPER_USERS,
 }
 
 

@@ -27,6 +27,10 @@ are level, and a tie is named as a tie rather than broken by the order of the fr
 
 When every theme is level, none is a strength: nothing stands out.
 
+Each priority says where to start: the theme's agreed question with the largest gap, and the
+framework's descriptor of that question's next level up ("To reach 3, Established: ..."), with the
+resources for that level and that question (`next_steps`); no link is recommended twice.
+
 How much the team disagreed is the mean of the Tastle-Wierman consensus measured on the current
 position at each agreed question's reveal (before discussion): per theme over its questions, and
 overall over every agreed question. `agreement_band` puts it in words: high (0.8 or more once
@@ -54,7 +58,7 @@ from enum import Enum
 from statistics import fmean
 
 from engine.assessment import Assessment, Consensus, Measures, RoundState
-from engine.framework import Question, Resource, Theme
+from engine.framework import Question, Resource, Scale, Theme
 
 TOP = 3
 RESOURCES_PER_PRIORITY = 3
@@ -115,21 +119,40 @@ class ThemeScore:
 
 
 @dataclass(frozen=True)
+class NextLevel:
+    """Where a priority starts: one agreed question, and what its next level up looks like."""
+
+    question: Question
+    current: int  # the agreed current position
+    level: int  # the next point of the scale, current + 1
+    label: str  # the scale's name for it: "Established"
+    descriptor: str  # the framework's descriptor of that level for this question
+
+    def words(self) -> str:
+        prompt = self.question.prompt.rstrip("?")
+        return (
+            f"Start with question {self.question.number} ({prompt}?), agreed at {self.current}. "
+            f"To reach {self.level}, {self.label}: {self.descriptor}"
+        )
+
+
+@dataclass(frozen=True)
 class Priority:
     score: ThemeScore
     focus: QuestionResult | None  # the theme's question with the largest gap: where to start
     resources: tuple[Resource, ...]
+    next_level: NextLevel | None = None  # the focus question's next level, when it has one
 
     @property
     def next_step(self) -> str:
+        """The next level's descriptor for the focus question, in the framework's own words."""
+        if self.next_level is not None:
+            return self.next_level.words()
         score = self.score
-        step = (
-            f"Name a lead for {score.theme.title.lower()} and agree a plan to move from "
-            f"{score.current:.1f} towards {score.ambition:.1f} within 18-24 months"
+        return (
+            f"Agree a plan to move {score.theme.title.lower()} from {score.current:.1f} towards "
+            f"{score.ambition:.1f} within 18-24 months."
         )
-        if self.focus is not None and self.focus.consensus is not None:
-            step += f", starting with question {self.focus.question.number} ({self.focus.question.prompt.rstrip('?')}?)"
-        return step + "."
 
 
 @dataclass(frozen=True)
@@ -247,15 +270,7 @@ def score(assessment: Assessment) -> Scorecard:
     )
     scored = [t for t in themes if t.scored]
 
-    priority_scores = _priority_scores(scored)
-    priorities = tuple(
-        Priority(
-            score=t,
-            focus=_largest_gap([q for q in questions if q.theme.id == t.theme.id]),
-            resources=recommend(t.theme),
-        )
-        for t in priority_scores
-    )
+    priorities = next_steps(_priority_scores(scored), questions, framework.scale)
     strengths = _strengths(scored)
     position = {question_id: index for index, question_id in enumerate(framework.question_ids)}
     contested = sorted(
@@ -275,18 +290,50 @@ def score(assessment: Assessment) -> Scorecard:
     )
 
 
-def recommend(theme: Theme, limit: int = RESOURCES_PER_PRIORITY) -> tuple[Resource, ...]:
-    """Up to `limit` of the theme's resources, preferring different kinds (a case study, a tool...)."""
+def next_steps(themes: Sequence[ThemeScore], questions: Sequence[QuestionResult], scale: Scale) -> tuple[Priority, ...]:
+    """A priority for each theme, in order: where to start, the next level up, and what helps.
+
+    The start is the theme's agreed question with the largest gap (`_largest_gap`); the step is
+    its next level's descriptor; the resources are that level's and that question's own (the
+    theme's only when the question has none). A page already recommended for an earlier priority
+    is not repeated, so a report never lists the same link twice.
+    """
+    given: set[str] = set()
+    priorities = []
+    for theme in themes:
+        focus = _largest_gap([q for q in questions if q.theme.id == theme.theme.id])
+        step = _next_level(focus, scale)
+        if step is not None:
+            offered = step.question.resources_for(step.level)
+        else:
+            offered = focus.question.resources if focus is not None else ()
+        fresh = [r for r in (offered or theme.theme.resources) if r.url not in given]
+        resources = recommend(fresh)
+        given.update(r.url for r in resources)
+        priorities.append(Priority(score=theme, focus=focus, resources=resources, next_level=step))
+    return tuple(priorities)
+
+
+def recommend(resources: Sequence[Resource], limit: int = RESOURCES_PER_PRIORITY) -> tuple[Resource, ...]:
+    """Up to `limit` of `resources`, in their order but preferring different kinds (a case study, a tool...)."""
     picked: list[Resource] = []
     kinds: set[str] = set()
-    for resource in theme.resources:
+    for resource in resources:
         if resource.kind not in kinds and len(picked) < limit:
             picked.append(resource)
             kinds.add(resource.kind)
-    for resource in theme.resources:
+    for resource in resources:
         if resource not in picked and len(picked) < limit:
             picked.append(resource)
     return tuple(picked)
+
+
+def _next_level(focus: QuestionResult | None, scale: Scale) -> NextLevel | None:
+    if focus is None or focus.consensus is None or focus.consensus.current >= scale.maximum:
+        return None
+    level = focus.consensus.current + 1
+    question = focus.question
+    return NextLevel(question, focus.consensus.current, level, scale.label(level), question.descriptor(level))
 
 
 def _question_result(assessment: Assessment, theme: Theme, question: Question) -> QuestionResult:

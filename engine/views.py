@@ -101,6 +101,7 @@ class Link:
 class ChartKind(str, Enum):
     DISTRIBUTION = "distribution"  # votes per point of the scale, current and ambition
     RADAR = "radar"  # current against ambition, by theme
+    THEMES = "themes"  # the same as bars: below three themes a radar draws only a spoke or a line
     GAPS = "gaps"  # ambition minus current, by theme
 
 

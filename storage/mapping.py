@@ -95,6 +95,8 @@ def assessment_columns(assessment: Assessment) -> dict[str, Any]:
         "status": assessment.status.value,
         "focus_question_id": assessment.focus_question_id,
         "completed_at": assessment.completed_at,
+        "paused_at": assessment.paused_at,
+        "starts_at": assessment.starts_at,
     }
 
 
@@ -164,6 +166,7 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
         },
         # Only what the super-user changed; absent means app.yaml's schedule.
         **({"schedule": settings.schedule.to_dict()} if not settings.schedule.is_empty else {}),
+        **({"join": "approval"} if settings.join_approval else {}),
     }
 
 
@@ -177,6 +180,8 @@ def as_loaded(assessment: Assessment) -> None:
     """
     assessment.created_at = _utc(assessment.created_at)
     assessment.completed_at = _utc(assessment.completed_at)
+    assessment.paused_at = _utc(assessment.paused_at)
+    assessment.starts_at = _utc(assessment.starts_at)
     for round_ in assessment.rounds:
         round_.opened_at = _utc(round_.opened_at)
         round_.revealed_at = _utc(round_.revealed_at)
@@ -211,6 +216,7 @@ def settings_from_json(data: dict[str, Any]) -> Settings:
             polarisation_share=thresholds.get("polarisation_share", defaults.thresholds.polarisation_share),
         ),
         schedule=ScheduleOverrides.from_dict(data.get("schedule")),
+        join_approval=data.get("join") == "approval",
     )
 
 
@@ -250,6 +256,8 @@ def assessment_from_rows(
         status=AssessmentStatus(row.status),
         completed_at=row.completed_at,
         focus_question_id=row.focus_question_id,
+        paused_at=row.paused_at,
+        starts_at=row.starts_at,
     )
 
 

@@ -25,9 +25,10 @@ from sqlalchemy import tuple_
 from sqlmodel import Session, select
 
 from engine.assessment import Assessment, AssessmentStatus
-from engine.comparison import PeerScores
+from engine.comparison import PeerScores, normal_type
 from engine.progress import Baseline
 from engine.scoring import ThemeFigures, figures_from_consensus
+from storage.benchmark import BenchmarkStore, Fetched
 from storage.tables import AssessmentRow, OrganisationRow, RoundRow
 
 
@@ -35,7 +36,7 @@ from storage.tables import AssessmentRow, OrganisationRow, RoundRow
 class Organisation:
     platform: str
     workspace: str
-    name: str
+    name: str | None  # None until someone says it: never an assessment's title
     type: str | None
     share_for_comparison: bool
 
@@ -57,9 +58,7 @@ class AssessmentListing:
 
 def same_type(a: str | None, b: str | None) -> bool:
     """Organisation types match ignoring case and spacing: "London borough" is "london  Borough"."""
-    if not a or not b:
-        return False
-    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+    return normal_type(a) is not None and normal_type(a) == normal_type(b)
 
 
 class ReportQueries:
@@ -77,16 +76,19 @@ class ReportQueries:
         platform: str,
         workspace: str,
         *,
-        name: str,
+        name: str | None,
         type: str | None,
         share_for_comparison: bool,
         now: datetime,
     ) -> Organisation:
-        """Create or update the organisation behind a workspace (the caller commits)."""
+        """Create or update the organisation behind a workspace (the caller commits).
+
+        The column is NOT NULL (migration 0002), so a name not given yet is stored as "".
+        """
         row = self._organisation_row(platform, workspace) or OrganisationRow(
-            platform=platform, workspace=workspace, name=name, updated_at=now
+            platform=platform, workspace=workspace, name="", updated_at=now
         )
-        row.name = name
+        row.name = " ".join(name.split()) if name else ""
         row.type = " ".join(type.split()) if type else None
         row.share_for_comparison = share_for_comparison
         row.updated_at = now
@@ -157,6 +159,10 @@ class ReportQueries:
         ]
         peers = [p for p in peers if p.current]
         return sorted(peers, key=lambda p: p.current)
+
+    def benchmark(self, framework_id: str, organisation_type: str) -> Fetched | None:
+        """The sector benchmark last fetched from the hub for this framework and type (`storage.benchmark`)."""
+        return BenchmarkStore(self._session).fetched(framework_id, organisation_type)
 
     # ------------------------------------------------------------------ listing
 
@@ -257,4 +263,4 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 
 
 def _organisation(row: OrganisationRow) -> Organisation:
-    return Organisation(row.platform, row.workspace, row.name, row.type, row.share_for_comparison)
+    return Organisation(row.platform, row.workspace, row.name or None, row.type, row.share_for_comparison)

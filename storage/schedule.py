@@ -55,7 +55,7 @@ def signature(assessment: Assessment) -> tuple:
     """What the schedule row depends on; the repository calls `follow` when it changes."""
     round_ = _open_round(assessment)
     if round_ is None:
-        return (assessment.status, None, assessment.settings.schedule)
+        return (assessment.status, None, assessment.settings.schedule, assessment.is_paused, assessment.starts_at)
     progress = assessment.progress(round_)
     return (
         assessment.status,
@@ -64,6 +64,7 @@ def signature(assessment: Assessment) -> tuple:
         progress.voted >= 2,
         progress.complete,
         assessment.settings.schedule,
+        assessment.is_paused,
     )
 
 
@@ -71,6 +72,9 @@ def follow(session: Session, assessment: Assessment) -> None:
     """Bring the assessment's schedule row in line with it (insert it for a new assessment)."""
     round_ = _open_round(assessment)
     values: dict[str, Any] = {"question_id": None, "round_number": None, "remind_at": None, "deadline_at": None}
+    if assessment.is_scheduled and assessment.is_active:
+        # The deadline sweep opens a scheduled assessment when its start time comes.
+        values["deadline_at"] = assessment.starts_at
     if round_ is not None:
         values.update(question_id=round_.question_id, round_number=round_.number, deadline_at=round_.closes_at)
         if not assessment.progress(round_).complete:
@@ -84,7 +88,8 @@ def follow(session: Session, assessment: Assessment) -> None:
 
 def _open_round(assessment: Assessment) -> Round | None:
     round_ = assessment.focus_round
-    if assessment.status is AssessmentStatus.ACTIVE and round_ is not None and round_.state is RoundState.OPEN:
+    # While paused nothing is due by the clock: `resume` brings the row back (the signature changes).
+    if assessment.status is AssessmentStatus.ACTIVE and not assessment.is_paused and round_ is not None and round_.state is RoundState.OPEN:
         return round_
     return None
 

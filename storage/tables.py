@@ -106,6 +106,8 @@ class AssessmentRow(SQLModel, table=True):
     focus_question_id: str | None = None
     created_at: datetime = Field(sa_type=UtcDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    paused_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # migration 0007_meeting
+    starts_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # a scheduled start
     version: int = Field(default=1, sa_column=_version)
 
 
@@ -116,7 +118,9 @@ class MemberRow(SQLModel, table=True):
             ["assessment_id"], ["assessment.id"], name="fk_member_assessment", ondelete="CASCADE"
         ),
         UniqueConstraint("assessment_id", "platform", "workspace", "user_id", name="uq_member_identity"),
-        CheckConstraint("role IN ('super-user', 'member', 'observer')", name="ck_member_role"),
+        CheckConstraint(
+            "role IN ('super-user', 'facilitator', 'member', 'observer', 'waiting', 'removed')", name="ck_member_role"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -296,4 +300,4 @@ class OrganisationRow(SQLModel, table=True):
 
 # Each feature keeps its tables in its own module (and its own migration, branching from 0002);
 # importing them here puts every table in one metadata, which the migration test compares.
-from storage import receipts, report_tables, scheduler_tables, slack_tables, teams_tables  # noqa: E402,F401
+from storage import benchmark_tables, receipts, report_tables, scheduler_tables, slack_tables, teams_tables  # noqa: E402,F401

@@ -6,8 +6,11 @@ seeded and varied on purpose: on some questions the team agrees, on some views a
 on some it splits into two camps, so every verdict of the disagreement measures shows up.
 The channel's view is printed as it happens (progress counts, never who voted what); on the
 second question the super-user chases the last two voters with `remind`, and the private
-reminders they get are shown. The run ends with the scored summary and a report, Markdown plus
-PNG charts, written to disk.
+reminders they get are shown. The run ends with the scored summary and a report, an HTML page
+for a board paper plus Markdown and PNG charts, written to disk.
+
+The team meets today at half past nine where the organisation is (`demo_start`), one action a
+minute, so the report is dated the day the demo ran; the seed alone decides the votes.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TextIO
 
 from adapters.console.render import TRY_IN_TEAMS, ConsoleRenderer
 from adapters.console.session import ConsoleSession, ConsoleTeam, console_person
 from bot.door import Door
+from bot.report import ReportContext
 from bot.service import Reply
 from engine.assessment import Conversation
 from engine.views import Kind
@@ -35,7 +39,12 @@ TEAM = (
     ("Erin", "Cabinet Member for Resources"),
 )
 SUPER_USER = "Sam"
-START = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
+MEETING = time(9, 30)  # the team meets at half past nine, local time
+
+
+def demo_start(today: date, zone: tzinfo) -> datetime:
+    """When the simulated meeting starts: `today` at half past nine where the organisation is."""
+    return datetime.combine(today, MEETING, tzinfo=zone).astimezone(timezone.utc)
 
 AGREE, SPREAD, SPLIT = "agree", "spread", "split"
 
@@ -57,7 +66,7 @@ NOTES = {
 class DemoClock:
     """Simulated time: each action happens a minute after the last, so runs are reproducible."""
 
-    now: datetime = START
+    now: datetime
 
     def __call__(self) -> datetime:
         self.now += timedelta(minutes=1)
@@ -123,13 +132,17 @@ def run_demo(
     write_report: Callable[..., object],
     seed: int = 2026,
     renderer: ConsoleRenderer | None = None,
+    *,
+    start: datetime,
+    zone: tzinfo = timezone.utc,
 ) -> Reply:
+    """The whole assessment from `start` (see `demo_start`); dates in the report are read in `zone`."""
     rng = random.Random(seed)
     people = [console_person(name, "demo-council") for name, _ in TEAM]
     team = ConsoleTeam(people)
     super_user = people[0]
     conversation = Conversation("console", "demo-council", "leadership-team")
-    clock = DemoClock()
+    clock = DemoClock(start)
     session = ConsoleSession(door, team, conversation, clock, speaker=super_user)
     renderer = renderer or ConsoleRenderer(names=session.name_of)
     printer = DemoPrinter(out, renderer)
@@ -188,8 +201,8 @@ def run_demo(
             return final
 
     assessment = final.assessment
-    files = write_report(assessment, output_dir)
-    print(f"Report written to {files.markdown}", file=out)
+    files = write_report(assessment, output_dir, context=ReportContext(timezone=zone, generated_at=clock()))
+    print(f"Report written to {files.html} (for a board paper) and {files.markdown}", file=out)
     print(f"Charts: {', '.join(str(path) for path in files.images)}", file=out)
     print(TRY_IN_TEAMS, file=out)
     return final

@@ -17,6 +17,7 @@ from engine.views import Button, Chart, ChartKind, ChoiceInput, Kind, Message
 
 BAR = "█"
 RULE = "─"
+GAP = 2  # spaces between a label and its bar, and between columns
 
 # Said at the end of the demo and of `accord chat`: the next step after the terminal.
 TRY_IN_TEAMS = (
@@ -113,16 +114,21 @@ class ConsoleRenderer:
         return lines
 
     def _distribution(self, chart: Chart) -> list[str]:
-        label_width = max(len(c) for c in chart.categories)
-        names = [s.name for s in chart.series]
-        header = " " * (label_width + 4) + "".join(n.ljust(14) for n in names)
-        lines = [header]
+        """Votes per point as rows of bars: the label, a gap, then each series' bar and count.
+
+        Every column is as wide as its longest bar and count plus a gap, so a label never runs
+        into its bar and a long bar never into the next series.
+        """
+        label_width = max((len(c) for c in chart.categories), default=0)
+        counts = [[int(v or 0) for v in s.values] for s in chart.series]
+        cells = [[BAR * n + f" {n}" if n else "·" for n in series] for series in counts]
+        widths = [max([len(s.name), *(len(cell) for cell in column)]) + GAP for s, column in zip(chart.series, cells)]
+        indent = " " * 4
+        header = indent + " " * (label_width + GAP) + "".join(s.name.ljust(w) for s, w in zip(chart.series, widths))
+        lines = [header.rstrip()]
         for index, category in enumerate(chart.categories):
-            cells = []
-            for series in chart.series:
-                count = int(series.values[index] or 0)
-                cells.append((BAR * count + f" {count}" if count else "·").ljust(14))
-            lines.append(f"    {category.ljust(label_width)}" + "".join(cells))
+            row = "".join(column[index].ljust(width) for column, width in zip(cells, widths))
+            lines.append((indent + category.ljust(label_width) + " " * GAP + row).rstrip())
         return lines
 
     def _bars(self, chart: Chart) -> list[str]:

@@ -1,11 +1,15 @@
 """Neutral messages as Block Kit, built with `slack_sdk.models.blocks`.
 
 Every block is made through slack_sdk's models and turned into JSON with `to_dict()`, which runs
-their validators, so a message that breaks one of Slack's limits fails here, when it is made, not
-as ``invalid_blocks`` in production. The limits we shape content to (Slack's Block Kit reference,
-https://api.slack.com/reference/block-kit) are the constants below: text is shortened with an
-ellipsis rather than refused, because a long descriptor or comment is the team's content, not a
-bug.
+the validators slack_sdk has. Those do not cover every limit Slack enforces (radio buttons take at
+most 10 options, and a message whose blocks hold more than about 12,000 characters of text is
+refused with ``msg_blocks_too_long``, neither of which slack_sdk checks), so each limit is
+enforced here, where the blocks are made, with the constants below and their sources.
+
+People's content (comments, notes, names, question texts) is never clipped: text too long for a
+block goes on in the next block, and a message too long for one Slack message is sent as several
+(`message_parts`), each headed "part 2 of 3". Only Accord's own labels (a heading, a button, an
+option's one-line summary under the full descriptor) are shortened with an ellipsis.
 
 Slack's mrkdwn treats ``&``, ``<`` and ``>`` as control characters
 (https://api.slack.com/reference/surfaces/formatting#escaping), so all text from the engine and
@@ -33,25 +37,38 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
     RadioButtonsElement,
     SectionBlock,
+    StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
+from bot.paging import split_text
 from bot.views import AssessmentLine, WaitingVote
 from engine.views import ChoiceInput, Kind, Message, TextInput
+from engine.views import Option as ScaleOption
 
-# Slack's limits (Block Kit reference).
-MESSAGE_BLOCKS = 50
-MODAL_BLOCKS = 100
-HEADER_TEXT = 150
-SECTION_TEXT = 3000
-SECTION_FIELDS = 10
-FIELD_TEXT = 2000
+# Slack's limits. Block Kit reference, https://api.slack.com/reference/block-kit/blocks:
+MESSAGE_BLOCKS = 50  # "up to 50 blocks in each message"
+MODAL_BLOCKS = 100  # "up to 100 blocks in each modal or Home tab"
+HEADER_TEXT = 150  # header block: "Maximum length for the text in this field is 150 characters"
+SECTION_TEXT = 3000  # section block text: "Maximum length ... is 3000 characters"
+SECTION_FIELDS = 10  # section fields: "Maximum number of items is 10"
+FIELD_TEXT = 2000  # "Maximum length for the text in each item is 2000 characters"
 CONTEXT_TEXT = 2000  # a context element's text; kept under a section's limit
-BUTTON_TEXT = 75
-OPTION_TEXT = 75
-OPTION_DESCRIPTION = 75
-MODAL_TITLE = 24
+CONTEXT_ELEMENTS = 10  # context block: "Maximum number of items is 10"
+# Elements, https://api.slack.com/reference/block-kit/block-elements and composition objects:
+BUTTON_TEXT = 75  # button text: "Maximum length ... is 75 characters"
+OPTION_TEXT = 75  # option object text: "Maximum length ... is 75 characters"
+OPTION_DESCRIPTION = 75  # option object description: "Maximum length ... is 75 characters"
+RADIO_OPTIONS = 10  # radio buttons: "A maximum of 10 options are allowed"
+SELECT_OPTIONS = 100  # static select: "Maximum number of options is 100"
+MODAL_TITLE = 24  # view title: "Max length of 24 characters"
 FALLBACK_TEXT = 3000  # the notification text; Slack truncates at 40,000
+# The text of all a message's blocks together. Undocumented as a number: Slack refuses a message
+# with ``msg_blocks_too_long`` once its blocks hold about 12,000-13,000 characters, less with more
+# blocks (slackapi/bolt-js#2509 measured 13,297 with markdown blocks only, 13,172 with a divider).
+# Messages are made to stay under a budget with room for the blocks' own overhead.
+MESSAGE_TEXT = 12_000
+MESSAGE_TEXT_BUDGET = 11_000
 
 # Where the vote modal keeps its inputs: the view_submission listener reads them back by these ids.
 VOTE_CALLBACK = "accord_vote"
@@ -103,30 +120,101 @@ def parse_button_value(raw: str | None) -> ButtonTarget | None:
 # ---------------------------------------------------------------------------- messages
 
 
-def fallback_text(message: Message) -> str:
-    """What notifications and screen readers say for the message."""
+def fallback_text(message: Message, part: int = 1, parts: int = 1) -> str:
+    """What notifications and screen readers say for the message (or one part of it)."""
     first = message.text[0] if message.text else ""
-    return clip(f"{message.heading}. {first}" if first else message.heading, FALLBACK_TEXT)
+    heading = _part_heading(message.heading, part, parts)
+    return clip(f"{heading}. {first}" if first and part == 1 else heading, FALLBACK_TEXT)
 
 
-def message_blocks(message: Message, channel_id: str | None = None) -> list[dict]:
-    """The message as validated Block Kit JSON; inputs are left to the vote modal."""
-    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=clip(_heading(message), HEADER_TEXT), emoji=True))]
+def text_size(blocks: Sequence[dict] | dict) -> int:
+    """The characters of text in some blocks: what Slack counts towards ``msg_blocks_too_long``."""
+    if isinstance(blocks, dict):
+        return sum(text_size(value) if isinstance(value, (dict, list)) else (len(value) if key == "text" and isinstance(value, str) else 0)
+                   for key, value in blocks.items())
+    return sum(text_size(item) for item in blocks if isinstance(item, (dict, list)))
+
+
+def message_parts(message: Message, channel_id: str | None = None) -> list[list[dict]]:
+    """The message as one or more Slack messages of validated Block Kit JSON; inputs are left to the vote modal.
+
+    Each part has at most `MESSAGE_BLOCKS` blocks and `MESSAGE_TEXT_BUDGET` characters of text,
+    and its own header ("part 2 of 3" when there are several); buttons and the footer come last.
+    """
+    body = [block.to_dict() for block in _body(message)]
+    tail = [block.to_dict() for block in _tail(message, channel_id)]
+    groups = _pack(body, tail, blocks=MESSAGE_BLOCKS - 1, text=MESSAGE_TEXT_BUDGET - HEADER_TEXT)
+    return [[_header(message, index, len(groups))] + group for index, group in enumerate(groups, start=1)]
+
+
+def answer_parts(messages: Sequence[Message], channel_id: str | None = None) -> list[list[dict]]:
+    """Several messages in one answer (an ephemeral reply), divided, in as few Slack messages as fit."""
+    parts: list[list[dict]] = []
+    divider = DividerBlock().to_dict()
+    for message in messages:
+        for part in message_parts(message, channel_id):
+            if parts and _fits(parts[-1] + [divider] + part, MESSAGE_BLOCKS, MESSAGE_TEXT_BUDGET):
+                parts[-1] = parts[-1] + [divider] + part
+            else:
+                parts.append(part)
+    return parts
+
+
+def _fits(blocks: list[dict], most_blocks: int, most_text: int) -> bool:
+    return len(blocks) <= most_blocks and text_size(blocks) <= most_text
+
+
+def _pack(body: list[dict], tail: list[dict], *, blocks: int, text: int) -> list[list[dict]]:
+    """Blocks in order into groups within the limits; the tail stays together, in the last group."""
+    groups: list[list[dict]] = [[]]
+    for block in body:
+        if groups[-1] and not _fits(groups[-1] + [block], blocks, text):
+            groups.append([])
+        groups[-1].append(block)
+    if tail:
+        if groups[-1] and not _fits(groups[-1] + tail, blocks, text):
+            groups.append([])
+        groups[-1].extend(tail)
+    return groups
+
+
+def _part_heading(heading: str, part: int, parts: int) -> str:
+    return heading if parts == 1 else f"{heading} (part {part} of {parts})"
+
+
+def _header(message: Message, part: int, parts: int) -> dict:
+    suffix = "" if parts == 1 else f" (part {part} of {parts})"
+    text = clip(_heading(message), HEADER_TEXT - len(suffix)) + suffix
+    return HeaderBlock(text=PlainTextObject(text=text, emoji=True)).to_dict()
+
+
+def _body(message: Message) -> list[Block]:
+    blocks: list[Block] = []
     for paragraph in message.text:
-        blocks.append(_section(paragraph))
-    for start in range(0, len(message.fields), SECTION_FIELDS):
-        chunk = message.fields[start : start + SECTION_FIELDS]
-        blocks.append(
-            SectionBlock(
-                fields=[
-                    MarkdownTextObject(text=clip(f"*{escape(f.label)}*\n{escape(f.value)}", FIELD_TEXT)) for f in chunk
-                ]
-            )
-        )
+        blocks += _sections(escape(paragraph))
+    fields: list[MarkdownTextObject] = []
+    for f in message.fields:
+        shown = f"*{escape(f.label)}*\n{escape(f.value)}"
+        if len(shown) > FIELD_TEXT:
+            # Too long for a field (a question's votes and comments in `who all`): sections of its own.
+            blocks += _fields_block(fields)
+            fields = []
+            blocks += _sections(shown)
+            continue
+        if len(fields) == SECTION_FIELDS or sum(len(x.text) for x in fields) + len(shown) > SECTION_TEXT:
+            blocks += _fields_block(fields)
+            fields = []
+        fields.append(MarkdownTextObject(text=shown))
+    blocks += _fields_block(fields)
     blocks += _links(message)
     if message.charts:
         names = "; ".join(chart.title for chart in message.charts)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(f":bar_chart: {escape(names)} (below)", CONTEXT_TEXT))]))
+    return blocks
+
+
+def _tail(message: Message, channel_id: str | None) -> list[Block]:
+    blocks: list[Block] = []
     if message.buttons:
         blocks.append(
             ActionsBlock(
@@ -143,20 +231,19 @@ def message_blocks(message: Message, channel_id: str | None = None) -> list[dict
             )
         )
     if message.footer:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(escape(message.footer), CONTEXT_TEXT))]))
-    return _fit(blocks, MESSAGE_BLOCKS)
-
-
-def messages_blocks(messages: Sequence[Message], channel_id: str | None = None) -> list[dict]:
-    """Several messages in one answer (an ephemeral reply), divided, within one message's limit."""
-    blocks: list[dict] = []
-    for index, message in enumerate(messages):
-        if index:
-            blocks.append(DividerBlock().to_dict())
-        blocks += message_blocks(message, channel_id)
-    if len(blocks) > MESSAGE_BLOCKS:
-        blocks = blocks[: MESSAGE_BLOCKS - 1] + [_section("…").to_dict()]
+        pieces = split_text(escape(message.footer), CONTEXT_TEXT)
+        for start in range(0, len(pieces), CONTEXT_ELEMENTS):
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=p) for p in pieces[start : start + CONTEXT_ELEMENTS]]))
     return blocks
+
+
+def _fields_block(fields: list[MarkdownTextObject]) -> list[Block]:
+    return [SectionBlock(fields=list(fields))] if fields else []
+
+
+def _sections(mrkdwn: str) -> list[Block]:
+    """Escaped text as as many sections as it needs, none over Slack's 3,000 characters."""
+    return [SectionBlock(text=MarkdownTextObject(text=piece)) for piece in split_text(mrkdwn, SECTION_TEXT)]
 
 
 def _heading(message: Message) -> str:
@@ -188,12 +275,6 @@ def _links(message: Message) -> list[Block]:
     if current:
         sections.append(SectionBlock(text=MarkdownTextObject(text=current)))
     return sections
-
-
-def _fit(blocks: list[Block], limit: int) -> list[dict]:
-    if len(blocks) > limit:
-        blocks = blocks[: limit - 1] + [_section("… (shortened: the rest is in the report)")]
-    return [block.to_dict() for block in blocks]
 
 
 # --------------------------------------------------------------------------- vote modal
@@ -228,24 +309,25 @@ def vote_modal(
     ambition: int | None = None,
     comment: str = "",
 ) -> dict:
-    """The private vote: the question, its scale with every descriptor, two radio groups and a comment.
+    """The private vote: the question, its scale with every descriptor, two choices and a comment.
 
-    The radio options repeat each level's descriptor, shortened to Slack's 75 characters; the
-    full descriptors are above them.
+    A choice is radio buttons, or a select menu for a scale of more than 10 points; its options
+    repeat each level's descriptor, shortened to Slack's 75 characters; the full descriptors are
+    above them.
     """
-    blocks: list[Block] = [_section(f"*{escape(question.heading)}*")]
+    blocks: list[Block] = _sections(f"*{escape(question.heading)}*")
     for paragraph in question.text:
-        blocks.append(_section(paragraph))
+        blocks += _sections(escape(paragraph))
     if question.fields:
         scale = "\n".join(f"*{escape(f.label)}*: {escape(f.value)}" for f in question.fields)
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(scale, SECTION_TEXT))))
-    blocks.append(DividerBlock())
+        blocks += _sections(scale)
+    inputs: list[Block] = [DividerBlock()]
     chosen = {CURRENT_BLOCK: current, AMBITION_BLOCK: ambition}
     for item in question.inputs:
         if isinstance(item, ChoiceInput) and item.name in chosen:
-            blocks.append(_radio_input(item, chosen[item.name]))
+            inputs.append(_choice_input(item, chosen[item.name]))
         elif isinstance(item, TextInput) and item.name == COMMENT_BLOCK:
-            blocks.append(
+            inputs.append(
                 InputBlock(
                     block_id=COMMENT_BLOCK,
                     label=PlainTextObject(text=clip(item.label, 2000)),
@@ -259,7 +341,7 @@ def vote_modal(
                     ),
                 )
             )
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text="Only you and the super-user can see your vote.")]))
+    inputs.append(ContextBlock(elements=[MarkdownTextObject(text="Only you and the super-user can see your vote.")]))
     view = View(
         type="modal",
         callback_id=VOTE_CALLBACK,
@@ -267,26 +349,41 @@ def vote_modal(
         title=PlainTextObject(text=clip("Your vote", MODAL_TITLE)),
         submit=PlainTextObject(text="Vote"),
         close=PlainTextObject(text="Cancel"),
-        blocks=blocks[:MODAL_BLOCKS],
+        # The form always fits: what would not is the question's description, never its inputs.
+        blocks=blocks[: MODAL_BLOCKS - len(inputs)] + inputs,
     )
     return view.to_dict()
 
 
-def _radio_input(item: ChoiceInput, selected: int | None) -> InputBlock:
-    options = [
-        Option(
-            value=str(option.value),
-            text=PlainTextObject(text=clip(option.label, OPTION_TEXT)),
-            description=PlainTextObject(text=clip(option.description, OPTION_DESCRIPTION)) if option.description else None,
-        )
-        for option in item.options
-    ]
+def scale_control(points: int) -> str:
+    """How the vote modal shows a scale of so many points, in words (for `accord framework check`)."""
+    if points <= RADIO_OPTIONS:
+        return f"radio buttons ({points} points)"
+    return f"a drop-down menu ({points} points)"
+
+
+def _choice_input(item: ChoiceInput, selected: int | None) -> InputBlock:
+    """Radio buttons for up to 10 points (Slack's limit); a static select menu (up to 100) above that."""
+    radio = len(item.options) <= RADIO_OPTIONS
+    options = [_option(option, radio) for option in item.options[:SELECT_OPTIONS]]
     initial = next((o for o, source in zip(options, item.options) if source.value == selected), None)
-    return InputBlock(
-        block_id=item.name,
-        label=PlainTextObject(text=clip(item.label, 2000)),
-        element=RadioButtonsElement(action_id=CHOICE_ACTION, options=options, initial_option=initial),
-    )
+    element: RadioButtonsElement | StaticSelectElement
+    if radio:
+        element = RadioButtonsElement(action_id=CHOICE_ACTION, options=options, initial_option=initial)
+    else:
+        placeholder = PlainTextObject(text="Choose a point on the scale")
+        element = StaticSelectElement(action_id=CHOICE_ACTION, placeholder=placeholder, options=options, initial_option=initial)
+    return InputBlock(block_id=item.name, label=PlainTextObject(text=clip(item.label, 2000)), element=element)
+
+
+def _option(option: ScaleOption, radio: bool) -> Option:
+    if radio:
+        description = PlainTextObject(text=clip(option.description, OPTION_DESCRIPTION)) if option.description else None
+        return Option(value=str(option.value), text=PlainTextObject(text=clip(option.label, OPTION_TEXT)), description=description)
+    # A select's options have no description: the level's label, then as much of its descriptor
+    # as fits (the full descriptors are above the form).
+    text = f"{option.label}: {option.description}" if option.description else option.label
+    return Option(value=str(option.value), text=PlainTextObject(text=clip(text, OPTION_TEXT)))
 
 
 def closed_modal(heading: str, text: str) -> dict:

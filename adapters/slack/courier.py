@@ -162,16 +162,21 @@ class Courier:
                 waiting.set_result(None)
 
 
-async def send_privately(client: Any, channel_id: str, user_id: str, messages: Sequence[Message]) -> None:
-    """A private answer as Slack shows it (ephemeral, in the channel): by the courier, or by the server."""
-    text, blocks = _render(channel_id, messages)
-    await client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
+async def send_privately(client: Any, channel_id: str, user_id: str, messages: Sequence[Message], skip: int = 0) -> None:
+    """A private answer as Slack shows it (ephemeral, in the channel): by the courier, or by the server.
+
+    An answer too long for one Slack message goes as several, in order; `skip` leaves out the
+    first parts (already sent another way).
+    """
+    for text, blocks in _render(channel_id, messages)[skip:]:
+        await client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
 
 
-def _render(channel_id: str, messages: Sequence[Message]) -> tuple[str, list[dict]]:
+def _render(channel_id: str, messages: Sequence[Message]) -> list[tuple[str, list[dict]]]:
     from adapters.slack import blocks as block_kit
 
-    return block_kit.fallback_text(messages[0]), block_kit.messages_blocks(messages, channel_id)
+    parts = block_kit.answer_parts(messages, channel_id)
+    return [(block_kit.fallback_text(messages[0], index, len(parts)), blocks) for index, blocks in enumerate(parts, start=1)]
 
 
 # Rendered answers kept by the courier. A confirmation names the question, the vote and nothing
@@ -181,7 +186,7 @@ RENDERED_KEPT = 256
 
 
 @functools.lru_cache(maxsize=RENDERED_KEPT)
-def _rendered(channel_id: str, said: str) -> tuple[str, list[dict]]:
+def _rendered(channel_id: str, said: str) -> list[tuple[str, list[dict]]]:
     from engine.views import message_from_dict
 
     return _render(channel_id, [message_from_dict(m) for m in json.loads(said)])
@@ -208,8 +213,8 @@ async def _serve(api_url: str) -> None:
         if client is None:
             client = clients[token] = web_client(api_url, token, session)
         try:
-            text, blocks = _rendered(frame["channel"], frame["messages"])
-            await client.chat_postEphemeral(channel=frame["channel"], user=frame["user"], text=text, blocks=blocks)
+            for text, blocks in _rendered(frame["channel"], frame["messages"]):
+                await client.chat_postEphemeral(channel=frame["channel"], user=frame["user"], text=text, blocks=blocks)
         except SlackApiError as refused:
             log.warning("could not answer %s privately: %s", frame.get("user"), refused.response.get("error"))
         except Exception:  # noqa: BLE001 - a lost confirmation must not stop the others

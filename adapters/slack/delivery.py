@@ -8,6 +8,9 @@ a Slack conversation:
 - a keyed channel message (a question and its progress line) is posted once and then updated in
   place with ``chat.update``, using the ``{"channel", "ts"}`` ref returned the first time;
 - any other channel message is posted with ``chat.postMessage``;
+- a message too long for one Slack message (`adapters.slack.blocks.message_parts`) is posted as
+  its parts, in order; a keyed one keeps its later parts' ``ts`` in its ref (``more``), to update
+  them in place, post the parts it gained and delete those it lost;
 - charts are drawn by `bot.charts` and uploaded to the same place with ``files_upload_v2``, with
   the chart's alt text.
 
@@ -17,7 +20,8 @@ never go away (the bot was removed from the channel, the channel is archived, th
 uninstalled) raises `Undeliverable`. A message whose text was posted but whose chart upload was
 then refused for now says so in its `RetryLater` (``done``: where the text went, how many charts
 followed it); the outbox keeps that with the message, so the retry, whichever process makes it,
-uploads only what is missing and never posts the text twice.
+uploads only what is missing and never posts the text twice. A message refused part-way
+through its parts likewise says how many went (``parts_done``), and the retry goes on from there.
 
 Every post carries its outbox id in Slack's message metadata
 (https://docs.slack.dev/messaging/message-metadata): ``event_type`` ``accord_outbox``. When an
@@ -25,7 +29,7 @@ earlier attempt may have reached Slack without Accord learning of it (its proces
 mid-send and another took the message over, or the connection broke before Slack answered), the
 deliverer first looks for that id in the conversation's recent history (``conversations.history``
 with ``include_all_metadata``): found, the message counts as posted, with its ``ts`` for later
-updates, and only the charts not yet there are uploaded. That look needs ``channels:history``,
+updates, and only the parts (each marked with its number) and charts not yet there are sent. That look needs ``channels:history``,
 ``groups:history`` and ``mpim:history`` (``im:history`` for direct messages); where Slack refuses
 it, the message is posted again and the log says it may appear twice. ``chat.update`` edits a
 message in place, so updating one twice changes nothing and needs no look.
@@ -44,7 +48,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.blocks import fallback_text, message_blocks
+from adapters.slack.blocks import fallback_text, message_parts
 from adapters.slack.client import retry_after
 from bot.charts import ChartRenderer, chart_filename
 from bot.delivery import Attempt, RetryLater, Undeliverable
@@ -96,6 +100,7 @@ class _Partial:
 
     ref: dict[str, Any] | None = None
     posted: bool = False
+    parts_done: int = 0  # of a message sent as several Slack messages (blocks.message_parts)
     charts_done: int = 0
     unsure: bool = False  # the post may have reached Slack unseen: look before posting again
 
@@ -103,14 +108,19 @@ class _Partial:
     def from_done(cls, done: dict[str, Any] | None) -> "_Partial":
         if not done:
             return cls()
+        posted = bool(done.get("posted"))
         return cls(
-            ref=done.get("ref"), posted=bool(done.get("posted")), charts_done=int(done.get("charts_done", 0)), unsure=bool(done.get("unsure"))
+            ref=done.get("ref"),
+            posted=posted,
+            parts_done=int(done.get("parts_done", 1 if posted else 0)),
+            charts_done=int(done.get("charts_done", 0)),
+            unsure=bool(done.get("unsure")),
         )
 
     def as_done(self) -> dict[str, Any] | None:
         """For `RetryLater.done`: None while nothing reached Slack, as far as Accord can tell."""
         if self.posted:
-            return {"ref": self.ref, "posted": True, "charts_done": self.charts_done}
+            return {"ref": self.ref, "posted": True, "parts_done": self.parts_done, "charts_done": self.charts_done}
         return {"unsure": True} if self.unsure else None
 
 
@@ -144,11 +154,16 @@ class SlackDeliverer:
         partial = _Partial.from_done(done)
         if attempt is not None and attempt.uncertain:
             partial.unsure = True
+        parts = message_parts(message, conversation.channel_id)
         try:
             if not partial.posted:
-                partial.ref, partial.charts_done = await self._post_or_update(client, conversation, message, previous, attempt, partial)
+                partial.ref, partial.parts_done, partial.charts_done = await self._post_or_update(
+                    client, conversation, message, parts, previous, attempt, partial
+                )
                 partial.posted = True
             target = partial.ref["channel"] if partial.ref else self._target(conversation, message)
+            while partial.parts_done < len(parts):
+                await self._post_part(client, target, message, parts, partial, attempt)
             charts = message.charts
             while partial.charts_done < len(charts):
                 await self.upload_chart(client, target, charts[partial.charts_done])
@@ -174,17 +189,22 @@ class SlackDeliverer:
         client: AsyncWebClient,
         conversation: Conversation,
         message: Message,
+        parts: list[list[dict]],
         previous: dict[str, Any] | None,
         attempt: Attempt | None,
         partial: _Partial,
-    ) -> tuple[dict[str, Any], int]:
-        """Post the message, or update the one posted earlier under its key; the ref, and how many charts are there."""
-        blocks = message_blocks(message, conversation.channel_id)
-        text = fallback_text(message)
+    ) -> tuple[dict[str, Any], int, int]:
+        """Post the message's first part, or update the message posted earlier under its key.
+
+        The ref, how many of its parts are there, and how many of its charts.
+        """
+        blocks = parts[0]
+        text = fallback_text(message, 1, len(parts))
         if message.key and previous and message.audience.is_channel:
             try:
                 await client.chat_update(channel=previous["channel"], ts=previous["ts"], blocks=blocks, text=text)
-                return dict(previous), len(message.charts)  # the charts went with it when it was first posted
+                ref = await self._update_rest(client, dict(previous), message, parts)
+                return ref, len(parts), len(message.charts)  # the charts went with it when it was first posted
             except SlackApiError as refused:
                 if slack_error(refused) not in GONE:
                     raise
@@ -209,12 +229,51 @@ class SlackDeliverer:
         except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError, OSError):
             partial.unsure = True  # the request may have reached Slack, and the answer not us
             raise
-        return {"channel": response["channel"], "ts": response["ts"]}, 0
+        return {"channel": response["channel"], "ts": response["ts"]}, 1, 0
+
+    async def _post_part(
+        self, client: AsyncWebClient, target: str, message: Message, parts: list[list[dict]], partial: _Partial, attempt: Attempt | None
+    ) -> None:
+        """The next part of a message too long for one Slack message, posted after the ones before it.
+
+        Each part carries the outbox id and its number, so a look after a crash finds the parts
+        already there. A keyed message keeps its later parts' ``ts`` to update them in place.
+        """
+        number = partial.parts_done + 1
+        metadata = {"event_type": OUTBOX_EVENT, "event_payload": {**_payload(attempt), "part": number}} if attempt is not None else None
+        response = await client.chat_postMessage(
+            channel=target,
+            blocks=parts[number - 1],
+            text=fallback_text(message, number, len(parts)),
+            unfurl_links=False,
+            unfurl_media=False,
+            metadata=metadata,
+        )
+        if message.key and partial.ref is not None:
+            partial.ref = {**partial.ref, "more": [*partial.ref.get("more", []), response["ts"]]}
+        partial.parts_done = number
+
+    async def _update_rest(self, client: AsyncWebClient, ref: dict[str, Any], message: Message, parts: list[list[dict]]) -> dict[str, Any]:
+        """A keyed message's later parts, updated in place; posted when it has grown; removed when it has shrunk."""
+        more: list[str] = list(ref.get("more", []))
+        kept: list[str] = []
+        for number, blocks in enumerate(parts[1:], start=2):
+            text = fallback_text(message, number, len(parts))
+            if more:
+                ts = more.pop(0)
+                await client.chat_update(channel=ref["channel"], ts=ts, blocks=blocks, text=text)
+            else:
+                ts = (await client.chat_postMessage(channel=ref["channel"], blocks=blocks, text=text, unfurl_links=False, unfurl_media=False))["ts"]
+            kept.append(ts)
+        for ts in more:
+            await client.chat_delete(channel=ref["channel"], ts=ts)
+        ref = {key: value for key, value in ref.items() if key != "more"}
+        return {**ref, "more": kept} if kept else ref
 
     async def _find(
         self, client: AsyncWebClient, conversation: Conversation, target: str, attempt: Attempt, message: Message
-    ) -> tuple[dict[str, Any], int] | None:
-        """Where an earlier attempt of this outbox message was posted, and how many of its charts followed; None if nowhere."""
+    ) -> tuple[dict[str, Any], int, int] | None:
+        """Where an earlier attempt of this outbox message was posted, how many of its parts and charts followed; None if nowhere."""
         oldest = attempt.queued_at.timestamp() - CLOCK_MARGIN if attempt.queued_at else time.time() - 86400
         try:
             channel = target
@@ -240,7 +299,12 @@ class SlackDeliverer:
         for index, seen in enumerate(messages):
             metadata = seen.get("metadata") or {}
             if metadata.get("event_type") == OUTBOX_EVENT and metadata.get("event_payload") == wanted:
-                return {"channel": channel, "ts": seen["ts"]}, _charts_after(messages[:index], message)
+                newer = messages[:index]
+                parts = [seen["ts"], *_parts_after(newer, wanted)]
+                ref: dict[str, Any] = {"channel": channel, "ts": seen["ts"]}
+                if message.key and len(parts) > 1:
+                    ref["more"] = parts[1:]
+                return ref, len(parts), _charts_after(newer, message)
         return None
 
     async def _history(
@@ -284,6 +348,21 @@ def _payload(attempt: Attempt) -> dict[str, Any]:
 def _is_outbox(seen: dict[str, Any], outbox_id: int) -> bool:
     metadata = seen.get("metadata") or {}
     return metadata.get("event_type") == OUTBOX_EVENT and (metadata.get("event_payload") or {}).get("outbox_id") == outbox_id
+
+
+def _parts_after(newer: list[dict[str, Any]], wanted: dict[str, Any]) -> list[str]:
+    """The ts of the message's later parts (2, 3...) found posted after its first, in order (`newer`: newest first)."""
+    by_part: dict[int, str] = {}
+    for seen in newer:
+        metadata = seen.get("metadata") or {}
+        payload = dict(metadata.get("event_payload") or {})
+        part = payload.pop("part", None)
+        if metadata.get("event_type") == OUTBOX_EVENT and payload == wanted and isinstance(part, int):
+            by_part[part] = seen["ts"]
+    found: list[str] = []
+    while len(found) + 2 in by_part:
+        found.append(by_part[len(found) + 2])
+    return found
 
 
 def _charts_after(newer: list[dict[str, Any]], message: Message) -> int:

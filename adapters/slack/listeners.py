@@ -56,6 +56,7 @@ from engine.views import Kind, Message
 log = logging.getLogger("accord.slack")
 
 SLASH_COMMANDS = ("/accord", "/finalise")
+RESPONSE_URL_USES = 5  # "up to 5 times within 30 minutes" (Slack, handling interactions)
 # Where on the vote form a refusal belongs, by the input it concerns (`Message.concerns`).
 FIELD_BLOCKS = {"current": block_kit.CURRENT_BLOCK, "ambition": block_kit.AMBITION_BLOCK, "comment": block_kit.COMMENT_BLOCK}
 
@@ -144,9 +145,9 @@ class Listeners:
         if reply.replayed or not answers:
             await ack()
             return
-        await ack(
-            text=block_kit.fallback_text(answers[0]), blocks=block_kit.messages_blocks(answers, channel_id), response_type="ephemeral"
-        )
+        # The acknowledgement is one message: what can be answered without Slack (help) fits in one.
+        first = block_kit.answer_parts(answers, channel_id)[0]
+        await ack(text=block_kit.fallback_text(answers[0]), blocks=first, response_type="ephemeral")
 
     async def on_direct_message(self, body: dict, event: dict, client: AsyncWebClient) -> None:
         """Text typed to Accord in its Messages tab (``message.im``): a command in the one grammar.
@@ -415,9 +416,14 @@ class Listeners:
     async def _answer(self, respond, client: AsyncWebClient, channel_id: str, user_id: str, messages: list[Message]) -> None:
         try:
             if respond is not None and getattr(respond, "response_url", None):
-                blocks = block_kit.messages_blocks(messages, channel_id)
-                text = block_kit.fallback_text(messages[0])
-                await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+                parts = block_kit.answer_parts(messages, channel_id)
+                # A response_url takes at most 5 answers (https://api.slack.com/interactivity/handling#message_responses);
+                # a longer answer goes on as ephemeral messages.
+                for index, blocks in enumerate(parts[:RESPONSE_URL_USES], start=1):
+                    text = block_kit.fallback_text(messages[0], index, len(parts))
+                    await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+                if len(parts) > RESPONSE_URL_USES:
+                    await send_privately(client, channel_id, user_id, messages, skip=RESPONSE_URL_USES)
                 return
             courier = self.w.courier
             if courier is None or not courier.answer(client.token, channel_id, user_id, messages):
@@ -478,6 +484,11 @@ def _is_direct_message(channel_id: str, channel_name: str | None) -> bool:
 
 
 def _read_vote(values: dict) -> tuple[int, int, str, dict[str, str]]:
+    """The vote in a submitted modal's state, and what is missing or wrong, by block.
+
+    A scale of up to 10 points is radio buttons and a longer one a static select menu
+    (`blocks.vote_modal`); Slack reports the choice of either as ``selected_option``.
+    """
     errors: dict[str, str] = {}
     chosen: dict[str, int] = {}
     for block, missing in ((block_kit.CURRENT_BLOCK, "Choose where we are now."), (block_kit.AMBITION_BLOCK, "Choose where we should be in 18-24 months.")):

@@ -19,7 +19,9 @@ for, and why:
   ``message.im`` for commands typed in the Messages tab, such as ``vote 2 4`` after a reminder;
   ``app_uninstalled`` and ``tokens_revoked`` so an OAuth install is forgotten when removed), all
   at ``/slack/events``; the OAuth redirect at ``/slack/oauth_redirect``;
-- the App Home tab, and the Messages tab for reminders and for commands typed to Accord.
+- the App Home tab, and the Messages tab for reminders and for commands typed to Accord;
+- a description that links to the privacy notice and terms `accord serve` answers at
+  ``/privacy`` and ``/terms`` (a Slack manifest has no fields for them).
 
 Without an address (no ``--url`` and no ``teams.public_url``) the manifest is for Socket Mode,
 which needs no public URL.
@@ -30,6 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.config import Config, ConfigError
+from bot.legal_pages import PRIVACY_PATH, TERMS_PATH
 
 BOT_SCOPES = (
     "commands",
@@ -84,7 +87,7 @@ def slack_manifest(config: Config, base_url: str | None) -> dict[str, Any]:
         "display_information": {
             "name": "Accord",
             "description": DESCRIPTION,
-            "long_description": LONG_DESCRIPTION,
+            "long_description": _long_description(base),
             "background_color": "#1d3b5a",
         },
         "features": {
@@ -95,6 +98,14 @@ def slack_manifest(config: Config, base_url: str | None) -> dict[str, Any]:
         "oauth_config": oauth,
         "settings": settings,
     }
+
+
+def _long_description(base: str) -> str:
+    # A manifest has no privacy or terms fields (Teams' has), so the app's description points
+    # people at the pages `accord serve` answers.
+    if not base:
+        return LONG_DESCRIPTION
+    return f"{LONG_DESCRIPTION} What is kept about you, and who sees it: {base}{PRIVACY_PATH}. Terms of use: {base}{TERMS_PATH}."
 
 
 def _command(name: str, description: str, hint: str, url: str | None) -> dict[str, Any]:

@@ -56,6 +56,7 @@ from adapters.teams.directory import (
 from adapters.teams.graph import GraphProfiles
 from adapters.teams.references import ReferenceBook
 from bot import commands
+from bot.delivery import Undeliverable
 from bot.door import Door
 from bot.service import Reply, Request
 from engine import presenters
@@ -114,6 +115,10 @@ class AccordTeamsBot(TeamsActivityHandler):
         if isinstance(activity.value, dict) and not (activity.text or "").strip():
             # An older client's Action.Submit, the fallback of every Action.Execute on Accord's cards.
             verb = str(activity.value.get("verb") or cards.VOTE_VERB)
+            if verb == cards.REFRESH_VERB:  # Show my vote, from a client without Universal Actions
+                card = await self._own_card(request, _text(activity.value.get("question")) or None)
+                await turn_context.send_activity(TeamsDeliverer.activity_of(card, "Your vote"))
+                return
             if verb == cards.VOTE_VERB:
                 reply = (await self._vote(request, activity.value)).reply
             elif verb in CARD_COMMANDS:
@@ -234,23 +239,28 @@ class AccordTeamsBot(TeamsActivityHandler):
     async def _answer(self, turn_context: TurnContext, request: Request, reply: Reply) -> None:
         activity = turn_context.activity
         personal = is_personal(activity)
+        send = turn_context.send_activity
         for message in reply.answers(request.actor.identity):
             if personal or message.kind in PUBLIC_ANSWERS:
-                await turn_context.send_activity(self._s.deliverer.activity_for(message))
+                await self._s.deliverer.send_cards(send, message)
                 continue
             try:
+                # A large answer (who voted what) goes as several cards; a card Teams finds too
+                # large is split again (delivery.TeamsDeliverer.send_cards), never refused.
                 await self._s.deliverer.send_to_person(request.actor.identity, message)
+            except Undeliverable as failed:
+                # Accord has no way into the person's private chat yet: their opening one gives it one.
+                log.warning("private answer to %s not delivered: %s", request.actor.identity.key, failed)
+                await send(MessageFactory.text(f"{request.actor.name}, I could not message you privately. "
+                                               "Open a chat with me and ask again there."))
             except Exception as failed:  # noqa: BLE001 - say so in the channel, never show the private message there
                 log.warning("private answer to %s not delivered: %s", request.actor.identity.key, failed)
-                await turn_context.send_activity(
-                    MessageFactory.text(
-                        f"{request.actor.name}, I could not message you privately. Open a chat with me and ask again there."
-                    )
-                )
+                await send(MessageFactory.text(f"{request.actor.name}, Teams did not take my private answer to you just now. "
+                                               "Please ask again in a minute."))
         if not reply.queued:
             for message in reply.messages:
                 if message.audience.is_channel:
-                    await turn_context.send_activity(self._s.deliverer.activity_for(message))
+                    await self._s.deliverer.send_cards(send, message)
 
     # ----------------------------------------------------------------- helpers
 

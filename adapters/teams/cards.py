@@ -12,11 +12,25 @@ names the channel's members (`userIds`, at most 60, Teams' limit), so Teams asks
 (verb "refresh") for each of those people's own view as they look at it: the same card with
 their vote selected and a line saying what they voted, changeable until the reveal.
 Reference: "Universal Actions for Adaptive Cards" and "User Specific Views" in the Teams
-platform documentation.
+platform documentation. Beyond 60 people Teams refreshes the card for nobody else ("in chats or
+channels with more than 60 users, the card will automatically refresh only for users specified in
+the userIds list"), so for a larger channel the card also carries a visible **Show my vote**
+button (an `Action.Execute` with the refresh verb), which anyone can press to get their own view.
+
+Size: Teams refuses a bot's message that is too large with HTTP 413 (MessageSizeTooBig). The
+Bot Framework documents 100 KB for a bot's message ("Format your bot messages"; it was 40 KB
+until 2025), but messages of about 28 KB are refused in practice (Microsoft Q&A threads on
+RequestEntityTooLarge, and the 28 KB of Teams' incoming webhooks). So every activity Accord
+sends is kept under `MESSAGE_BUDGET`, 25,000, safely below the smallest limit seen: `fit` splits
+a card over `CARD_BUDGET` into several cards, "part 2 of 3", and breaks long text between lines or
+words, never dropping any of it. Size is counted as `payload_size`: the JSON as the connector
+client sends it (every non-ASCII character escaped), so its UTF-16 code units, its characters and
+its bytes are one number.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -25,6 +39,7 @@ from typing import Any, Protocol
 from botbuilder.core import CardFactory
 from botbuilder.schema import Attachment
 
+from bot.paging import split_text
 from engine.views import Button, ChoiceInput, Kind, Message, TextInput
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -33,6 +48,15 @@ CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 VOTE_VERB = "vote"
 REFRESH_VERB = "refresh"
 MAX_REFRESH_USERS = 60  # Teams refreshes automatically for at most 60 named people
+SHOW_MY_VOTE = "Show my vote"
+
+# See the module docstring for where these come from.
+MESSAGE_LIMIT = 28_000  # the smallest size Teams has been seen to refuse
+MESSAGE_BUDGET = 25_000  # every activity Accord sends stays under this
+ENVELOPE = 3_000  # the activity around the card: conversation, sender, recipient, service URL, summary
+CARD_BUDGET = MESSAGE_BUDGET - ENVELOPE
+TEXT_PIECE = 3_000  # the most text in one TextBlock or FactSet, so cards can be packed closely
+PART_MARK = 40  # room for " (part 12 of 12)" and its JSON
 
 
 class Images(Protocol):
@@ -96,11 +120,97 @@ def render(
         card["actions"] = actions
     question = _question_id(message)
     if message.kind is Kind.QUESTION and question:
+        everyone = list(dict.fromkeys(refresh_user_ids))
         card["refresh"] = {
             "action": {"type": "Action.Execute", "verb": REFRESH_VERB, "title": "Refresh", "data": {"question": question}},
-            "userIds": list(dict.fromkeys(refresh_user_ids))[:MAX_REFRESH_USERS],
+            "userIds": everyone[:MAX_REFRESH_USERS],
         }
+        if len(everyone) > MAX_REFRESH_USERS:
+            # Those beyond the 60 are never refreshed by Teams: a button gets them their own view.
+            card.setdefault("actions", []).append(_action(Button(REFRESH_VERB, SHOW_MY_VOTE, question)))
     return card
+
+
+def payload_size(payload: Any) -> int:
+    """The size Teams counts: the JSON as sent, non-ASCII escaped, so characters = UTF-16 units = bytes."""
+    return len(json.dumps(payload))
+
+
+def fit(card: dict, budget: int = CARD_BUDGET) -> list[dict]:
+    """The card as one or more cards of at most `budget` each (`payload_size`), with nothing left out.
+
+    Long text is broken between lines or words into several TextBlocks and facts into several
+    FactSets; the pieces are packed in order into cards, each headed with the heading and
+    "(part 2 of 3)". Inputs and actions go together on the last card, so a vote's inputs are
+    submitted by its own button; the refresh stays on the first. A single element larger than the
+    budget (an inline chart) has a card to itself.
+    """
+    if payload_size(card) <= budget:
+        return [card]
+    pieces = [piece for element in card.get("body", []) for piece in _pieces(element)]
+    heading = next((e for e in pieces if e.get("type") == "TextBlock" and e.get("style") == "heading"), None)
+    inputs = [e for e in pieces if str(e.get("type", "")).startswith("Input.")]
+    content = [e for e in pieces if not str(e.get("type", "")).startswith("Input.")]
+    shell = {key: value for key, value in card.items() if key not in ("body", "actions", "refresh")}
+    room = budget - PART_MARK - (payload_size(heading) if heading is not None else 0)
+    last = {**shell, "body": inputs, **({"actions": card["actions"]} if card.get("actions") else {})}
+    groups: list[list[dict]] = [[]]
+    for element in content:
+        if groups[-1] and payload_size({**shell, "body": groups[-1] + [element]}) > room:
+            groups.append([])
+        groups[-1].append(element)
+    if payload_size({**last, "body": groups[-1] + inputs}) > room:
+        groups.append([])
+    groups[-1].extend(inputs)
+    cards: list[dict] = []
+    for number, group in enumerate(groups, start=1):
+        body = [_marked(e, number, len(groups)) if e is heading else e for e in group]
+        if heading is not None and heading not in group:
+            body.insert(0, _marked(heading, number, len(groups)))
+        part: dict[str, Any] = {**shell, "body": body}
+        if number == 1 and card.get("refresh"):
+            part["refresh"] = card["refresh"]
+        if number == len(groups) and card.get("actions"):
+            part["actions"] = card["actions"]
+        cards.append(part)
+    return cards
+
+
+def _marked(heading: dict, number: int, parts: int) -> dict:
+    return {**heading, "text": f"{heading['text']} (part {number} of {parts})"}
+
+
+def _pieces(element: dict) -> list[dict]:
+    """An element as smaller ones of the same kind, none with more than `TEXT_PIECE` of text."""
+    kind = element.get("type")
+    if kind == "TextBlock" and len(element.get("text", "")) > TEXT_PIECE:
+        pieces = split_text(element["text"], TEXT_PIECE)
+        return [{**element, "text": piece, **({"spacing": "none"} if index else {})} for index, piece in enumerate(pieces)]
+    if kind == "FactSet" and payload_size(element) > TEXT_PIECE:
+        out: list[dict] = []
+        facts: list[dict] = []
+        for fact in element.get("facts", []):
+            if len(fact["title"]) + len(fact["value"]) > TEXT_PIECE:
+                # Too long for a fact (one question's votes and comments in `who all`): text of its own.
+                if facts:
+                    out.append({**element, "facts": facts})
+                    facts = []
+                out.append(_text(f"**{fact['title']}**", spacing="medium"))
+                out.extend(_pieces(_text(fact["value"], spacing="none")))
+                continue
+            if facts and payload_size(facts + [fact]) > TEXT_PIECE:
+                out.append({**element, "facts": facts})
+                facts = []
+            facts.append(fact)
+        if facts:
+            out.append({**element, "facts": facts})
+        return out
+    return [element]
+
+
+def scale_control(points: int) -> str:
+    """How a question card shows a scale of so many points, in words (for `accord framework check`)."""
+    return f"a drop-down list, an Adaptive Card Input.ChoiceSet with style compact ({points} points)"
 
 
 def own_view(message: Message, vote: OwnVote | None) -> Message:

@@ -9,6 +9,11 @@ The dispatcher (`bot.delivery.OutboxDispatcher`) hands each message to `TeamsDel
 - a message for one person (a reminder, a private answer) goes to their one-to-one chat with
   the bot, created with `adapter.create_conversation` the first time and remembered after.
 
+A message too large for one Teams message is sent as several cards (`cards.fit`, each activity
+under `cards.MESSAGE_BUDGET`). Should Teams still refuse one as too large (HTTP 413,
+MessageSizeTooBig: its limit has varied), that card is split again, into halves of its size, and
+the parts sent in its place: the message is never refused for its size.
+
 Teams' throttling (HTTP 429, or 502/503/504 while it is unwell) becomes `RetryLater`, with the
 Retry-After header when Teams gives one; a conversation the bot was removed from (403, 404)
 becomes `Undeliverable`. The connector clients make a single attempt (see `connector.py`), so
@@ -36,6 +41,8 @@ log = logging.getLogger("accord.teams")
 
 THROTTLED = {429, 502, 503, 504}
 GONE = {403, 404}
+TOO_LARGE = 413  # MessageSizeTooBig
+SMALLEST_CARD = 2_000  # below this a 413 is not about the card's size: it is not split further
 
 
 class TeamsDeliverer:
@@ -45,11 +52,37 @@ class TeamsDeliverer:
         self._references = references
         self._images = images
 
-    def activity_for(self, message: Message, refresh_user_ids: list[str] | None = None) -> Activity:
-        card = cards.render(message, self._images, refresh_user_ids=refresh_user_ids or ())
+    def cards_for(self, message: Message, refresh_user_ids: list[str] | None = None) -> list[dict]:
+        """The message as one card, or several when it is too large for one Teams message."""
+        return cards.fit(cards.render(message, self._images, refresh_user_ids=refresh_user_ids or ()))
+
+    @staticmethod
+    def activity_of(card: dict, summary: str) -> Activity:
         activity = MessageFactory.attachment(cards.attachment(card))
-        activity.summary = message.heading
+        activity.summary = summary
         return activity
+
+    async def send_cards(self, send, message: Message, refresh_user_ids: list[str] | None = None) -> list[Any]:
+        """Send the message's cards, in order, with `send(activity)`; what each send answered.
+
+        A card Teams refuses as too large (413) is split in two by size and its parts sent instead.
+        """
+        answers: list[Any] = []
+        waiting = self.cards_for(message, refresh_user_ids)
+        while waiting:
+            card = waiting.pop(0)
+            try:
+                answers.append(await send(self.activity_of(card, message.heading)))
+            except HttpOperationError as failed:
+                size = cards.payload_size(card)
+                if _status(failed) != TOO_LARGE or size < SMALLEST_CARD:
+                    raise
+                smaller = cards.fit(card, size // 2)
+                if len(smaller) < 2:
+                    raise  # one element that cannot be broken (an image): nothing smaller to send
+                log.warning("Teams refused a card of %d characters as too large; sending it in %d parts", size, len(smaller))
+                waiting[:0] = smaller
+        return answers
 
     async def deliver(
         self,
@@ -83,27 +116,51 @@ class TeamsDeliverer:
                 "Accord has no conversation reference for this channel: mention Accord in it once, or add it to the team again."
             )
         member_ids = [m["id"] for m in stored.get("members", []) if m.get("id")]
-        activity = self.activity_for(message, member_ids)
         if previous and previous.get("activityId") and previous.get("reference"):
-            reference = ConversationReference().deserialize(previous["reference"])
-            activity.id = previous["activityId"]
-
-            async def update(turn_context: TurnContext) -> None:
-                await turn_context.update_activity(activity)
-
-            await self._continue(reference, update)
-            return previous
+            return await self._update(message, member_ids, previous)
         reference = ConversationReference().deserialize(stored["conversation"])
-        posted: dict[str, Any] = {}
+        posted: list[str | None] = []
 
         async def post(turn_context: TurnContext) -> None:
-            response = await _post(turn_context, activity)
-            posted["id"] = response.id if response else None
+            async def one(activity: Activity):
+                return await _post(turn_context, activity)
+
+            posted.extend(response.id if response else None for response in await self.send_cards(one, message, member_ids))
 
         await self._continue(reference, post)
-        if not message.key or not posted.get("id"):
+        if not message.key or not posted or not posted[0]:
             return None
-        return {"activityId": posted["id"], "reference": stored["conversation"]}
+        ref: dict[str, Any] = {"activityId": posted[0], "reference": stored["conversation"]}
+        if len(posted) > 1:
+            ref["more"] = [p for p in posted[1:] if p]
+        return ref
+
+    async def _update(self, message: Message, member_ids: list[str], previous: dict[str, Any]) -> dict[str, Any]:
+        """A keyed message updated in place: its first card, and any later ones (posted if it grew)."""
+        reference = ConversationReference().deserialize(previous["reference"])
+        ids = [previous["activityId"], *previous.get("more", [])]
+        parts = self.cards_for(message, member_ids)
+        kept: list[str] = []
+
+        async def update(turn_context: TurnContext) -> None:
+            for index, card in enumerate(parts):
+                activity = self.activity_of(card, message.heading)
+                if index < len(ids):
+                    activity.id = ids[index]
+                    await turn_context.update_activity(activity)
+                    kept.append(ids[index])
+                else:
+                    response = await _post(turn_context, activity)
+                    if response and response.id:
+                        kept.append(response.id)
+            for stale in ids[len(parts):]:
+                await turn_context.delete_activity(stale)
+
+        await self._continue(reference, update)
+        ref = {"activityId": previous["activityId"], "reference": previous["reference"]}
+        if len(kept) > 1:
+            ref["more"] = kept[1:]
+        return ref
 
     async def _continue(self, reference: ConversationReference, callback) -> None:
         # botbuilder hands an exception raised in a proactive turn to `on_turn_error` and
@@ -122,12 +179,17 @@ class TeamsDeliverer:
         stored = await self._references.person(person)
         if stored is None:
             raise Undeliverable("Accord has not met this person in Teams yet, so it cannot message them privately.")
-        activity = self.activity_for(message)
+        async def send_all(turn_context: TurnContext) -> None:
+            async def one(activity: Activity):
+                return await _post(turn_context, activity)
+
+            await self.send_cards(one, message)
+
         if stored.get("conversation"):
             reference = ConversationReference().deserialize(stored["conversation"])
 
             async def post(turn_context: TurnContext) -> None:
-                await _post(turn_context, activity)
+                await send_all(turn_context)
 
             await self._continue(reference, post)
             return
@@ -148,7 +210,7 @@ class TeamsDeliverer:
         async def opened(turn_context: TurnContext) -> None:
             reference = TurnContext.get_conversation_reference(turn_context.activity)
             created["reference"] = reference.serialize()
-            await _post(turn_context, activity)
+            await send_all(turn_context)
 
         failure: list[Exception] = []
         await self._adapter.create_conversation(
@@ -179,9 +241,13 @@ async def _post(turn_context: TurnContext, activity: Activity):
     return await connector.conversations.send_to_conversation(activity.conversation.id, activity)
 
 
+def _status(failed: HttpOperationError) -> int | None:
+    return getattr(getattr(failed, "response", None), "status_code", None)
+
+
 def _translated(failed: HttpOperationError) -> Exception:
     response = getattr(failed, "response", None)
-    status = getattr(response, "status_code", None)
+    status = _status(failed)
     if status in THROTTLED:
         return RetryLater(_retry_after(response), f"Teams answered HTTP {status}")
     if status in GONE:

@@ -7,26 +7,27 @@ docs/teams.md walks through the whole installation.
 The manifest follows the Teams app manifest schema 1.17: the bot (its id is the Azure Bot's
 Microsoft App ID) in team, group chat and personal scope, its command list (Teams shows at
 most 10 commands per list, so the ten a team uses most), the two icons (192x192 colour,
-32x32 white outline on transparent) and the domain Accord is served from.
+32x32 white outline on transparent) and the domain Accord is served from. The developer is the
+organisation named in app.yaml, and its privacy and terms links are the pages `accord serve`
+answers at `/privacy` and `/terms`.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from PIL import Image, ImageDraw, ImageFont
-
 from bot import commands as grammar
-from bot.config import Config, ConfigError
+from bot.config import Config, ConfigError, OrganisationConfig
+from bot.icon import ACCENT, icon_png
+from bot.legal_pages import PRIVACY_PATH, TERMS_PATH
 
 SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
 MANIFEST_VERSION = "1.17"
 APP_VERSION = "1.0.0"
-ACCENT = "#0072B2"
+DEVELOPER_NAME_LIMIT = 32  # the schema's maxLength for developer.name
 MENU = ("start", "status", "reveal", "finalise", "skip", "next", "reopen", "summary", "join", "help")
 
 
@@ -37,28 +38,38 @@ def teams_manifest(config: Config, base_url: str) -> dict:
             "teams.app_id (MicrosoftAppId) is not set: register the bot in Azure first (docs/teams.md, step 1) "
             "and set MicrosoftAppId, then write the package again."
         )
+    if config.organisation.name == OrganisationConfig.model_fields["name"].default:
+        raise ConfigError(
+            "organisation.name in app.yaml is not set: Teams shows it as the app's developer, and the privacy "
+            "notice and terms name it. Set it to your organisation's name, then write the package again."
+        )
     base = base_url.rstrip("/")
     host = urlsplit(base).hostname
     if not base.startswith("https://") or not host:
         raise ConfigError(f"The public address must start with https:// (got {base_url!r}): Teams only talks to bots over https.")
+    website = config.organisation.website
+    if website and not website.startswith("https://"):
+        raise ConfigError(f"organisation.website must start with https:// (got {website!r}): Teams accepts no other link.")
     scopes = ["team", "groupChat", "personal"]
     commands = []
     for name in MENU:
         usage = grammar.usage(name)
         if usage is not None:
             commands.append({"title": name, "description": usage.summary[:128]})
-    organisation = config.organisation.name
+    # Teams shows the developer on the app's page with these three links: the organisation that
+    # runs this server, and the pages `accord serve` itself serves (bot/legal_pages.py).
+    developer = {
+        "name": _at_most(config.organisation.name, DEVELOPER_NAME_LIMIT),
+        "websiteUrl": website or f"{base}{PRIVACY_PATH}",
+        "privacyUrl": f"{base}{PRIVACY_PATH}",
+        "termsOfUseUrl": f"{base}{TERMS_PATH}",
+    }
     return {
         "$schema": SCHEMA,
         "manifestVersion": MANIFEST_VERSION,
         "version": APP_VERSION,
         "id": app_id,
-        "developer": {
-            "name": organisation[:32],
-            "websiteUrl": base,
-            "privacyUrl": base,  # replace with your organisation's privacy notice before publishing widely
-            "termsOfUseUrl": base,
-        },
+        "developer": developer,
         "name": {"short": "Accord", "full": "Accord: consensus self-assessment"},
         "description": {
             "short": "Your leadership team's self-assessment, in the channel.",
@@ -85,6 +96,16 @@ def teams_manifest(config: Config, base_url: str) -> dict:
     }
 
 
+def _at_most(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters at a word, with an ellipsis, when it is longer."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if not text[limit - 1].isspace() and " " in cut:  # the cut falls inside a word: drop it
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-") + "…"
+
+
 def write_teams_package(config: Config, output: Path, base_url: str | None) -> Path:
     base = base_url or config.teams.public_url
     if not base:
@@ -98,29 +119,10 @@ def write_teams_package(config: Config, output: Path, base_url: str | None) -> P
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as package:
         for name, data in (
             ("manifest.json", json.dumps(manifest, indent=2).encode("utf-8")),
-            ("color.png", _icon(192, colour=True)),
-            ("outline.png", _icon(32, colour=False)),
+            ("color.png", icon_png(192, "round")),
+            ("outline.png", icon_png(32, "outline")),
         ):
             info = zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             package.writestr(info, data)
     return output
-
-
-def _icon(size: int, *, colour: bool) -> bytes:
-    """A round "A": white on Accord's blue (colour), or white on transparent (outline)."""
-    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    margin = max(1, size // 16)
-    if colour:
-        draw.ellipse((margin, margin, size - margin, size - margin), fill=ACCENT)
-    else:
-        draw.ellipse((margin, margin, size - margin, size - margin), outline=(255, 255, 255, 255), width=max(1, size // 16))
-    try:
-        font = ImageFont.load_default(size=int(size * 0.55))
-    except TypeError:  # Pillow older than 10.1
-        font = ImageFont.load_default()
-    draw.text((size / 2, size / 2), "A", fill=(255, 255, 255, 255), font=font, anchor="mm")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()

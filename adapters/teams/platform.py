@@ -10,8 +10,8 @@ Two modes, said at start-up (`describe()`):
   Framework JWT, validated by botbuilder against the Bot Framework's OpenID keys; a request
   without one, or with a forged one, gets 401 and reaches nothing;
 - local mode: asked for with `teams.local_mode` (ACCORD_TEAMS_LOCAL=1), never assumed from a
-  missing app id; authentication is off, for the Agents Playground or the Bot Framework
-  Emulator on this machine, so only loopback clients that come directly are accepted: a
+  missing app id; authentication is off, for the Microsoft 365 Agents Playground on this
+  machine, so only loopback clients that come directly are accepted: a
   request through a proxy (which connects from loopback too, but carries `Forwarded`,
   `X-Forwarded-For` or `X-Real-IP`) or from elsewhere gets 403, and an activity whose
   serviceUrl is not on this machine gets 400, so the bot never posts where a stranger says.
@@ -136,7 +136,7 @@ class TeamsPlatform:
         if self.local_mode:
             return (
                 "Teams: /api/messages in LOCAL MODE: authentication is off and only clients on this machine are "
-                "accepted (Agents Playground, Bot Framework Emulator); set MicrosoftAppId and MicrosoftAppPassword to go live."
+                "accepted (the Microsoft 365 Agents Playground); set MicrosoftAppId and MicrosoftAppPassword to go live."
             )
         tenant = f", single tenant {self.config.tenant_id}" if self.config.tenant_id else ""
         graph = "Graph time zones on" if self.graph.enabled else "Graph off"

@@ -365,7 +365,9 @@ def _h_priorities(card: Scorecard) -> str:
         out.append(f"<p>{_e(PRIORITIES_INTRO)}</p>")
     for place, priority in zip(priority_places(card), card.priorities):
         resources = "".join(
-            f'<li><a href="{_e(safe_url(r.url))}">{_e(r.title)}</a> <span class="muted">({_e(r.kind.value)})</span>'
+            f'<li><a href="{_e(safe_url(r.url))}">{_e(r.title)}</a>'
+            + (f", {_e(r.credit)}" if r.credit else "")
+            + f' <span class="muted">({_e(r.kind.value)})</span>'
             + (f": {_e(r.description)}" if r.description else "")
             + "</li>"
             for r in priority.resources
@@ -545,10 +547,12 @@ def _h_contributions(report: Report) -> str:
 
 def _h_footer(report: Report) -> str:
     framework = report.assessment.framework
-    produced = f"on {report.date(report.context.generated_at)}" if report.context.generated_at else ""
+    # Dated when it was made, else when the assessment was completed: a board paper always says when.
+    when = report.context.generated_at or report.assessment.completed_at
+    produced = f" on {_e(report.date(when))}" if when else ""
     return (
         '<footer class="colophon"><p>'
-        f"Produced by Accord {_e(produced)} from the answers the team recorded, using the "
+        f"Produced by Accord{produced} from the answers the team recorded, using the "
         f"{_e(framework.title)} framework (version {framework.version}). Agreement is Tastle and Wierman's (2007) "
         "consensus measure on each question's private votes, taken when the votes were revealed. "
         "Charts use a colour-blind-safe palette (Okabe and Ito) and every chart has a text description."

@@ -163,7 +163,8 @@ def _md_priorities(card: Scorecard) -> list[str]:
 
 
 def _md_resource(resource: Resource) -> str:
-    line = f"- [{_text(resource.title)}]({safe_url(resource.url)}) ({_text(resource.kind.value)})"
+    publisher = f", {_text(resource.credit)}" if resource.credit else ""
+    line = f"- [{_text(resource.title)}]({safe_url(resource.url)}){publisher} ({_text(resource.kind.value)})"
     if resource.description:
         line += f": {_text(resource.description)}"
     return line

@@ -1,7 +1,9 @@
 """Who voted what: for super-users only, privately.
 
 The engine decides who may see it: `Assessment.individual_votes` raises `NotPermitted` for anyone
-else, and every message here asks it first.
+else, and every message here asks it first. On an open question a super-user who votes sees
+individual votes only once they have cast their own (`Assessment.votes_hidden_from`); until then
+they see who has voted and who has not. A facilitator, who never votes, sees them at once.
 """
 
 from __future__ import annotations
@@ -18,11 +20,19 @@ def individual_votes_message(assessment: Assessment, actor: Identity, round_: Ro
     question = assessment.question(round_.question_id)
     rows = assessment.individual_votes(actor, round_)
     waiting = assessment.waiting_for(actor, round_)
-    fields = tuple(
-        Field(member.name, f"current {vote.current}, ambition {vote.ambition}" + (f": “{vote.comment}”" if vote.comment else ""))
-        for member, vote in sorted(rows, key=lambda r: r[0].name)
-    )
     text = ["Only you can see this."]
+    if assessment.votes_hidden_from(actor, round_):
+        voted = sorted(m.name for m in assessment.has_voted(actor, round_))
+        fields = (Field("Voted", ", ".join(voted)),) if voted else ()
+        text.append(
+            f"You'll see individual votes and comments on question {question.number} once you have cast your own, "
+            "so that what others said cannot shape your vote."
+        )
+    else:
+        fields = tuple(
+            Field(member.name, f"current {vote.current}, ambition {vote.ambition}" + (f": “{vote.comment}”" if vote.comment else ""))
+            for member, vote in sorted(rows, key=lambda r: r[0].name)
+        )
     if waiting:
         text.append("Not voted yet: " + ", ".join(sorted(m.name for m in waiting)) + ".")
     return Message(
@@ -42,6 +52,7 @@ class QuestionContributions:
     round_number: int
     state: RoundState
     votes: tuple[tuple[Member, Vote], ...]
+    hidden: bool = False  # an open question the asking super-user has not voted on yet
 
 
 def individual_contributions(assessment: Assessment, actor: Identity) -> tuple[QuestionContributions, ...]:
@@ -57,7 +68,8 @@ def individual_contributions(assessment: Assessment, actor: Identity) -> tuple[Q
         if round_ is None:
             continue
         rows = sorted(assessment.individual_votes(actor, round_), key=lambda row: (row[0].name, row[0].identity))
-        found.append(QuestionContributions(question, round_.number, round_.state, tuple(rows)))
+        hidden = assessment.votes_hidden_from(actor, round_)
+        found.append(QuestionContributions(question, round_.number, round_.state, tuple(rows), hidden))
     return tuple(found)
 
 
@@ -70,6 +82,8 @@ def contributions_message(assessment: Assessment, actor: Identity) -> Message:
             f"{member.name} {vote.current}→{vote.ambition}" + (f" “{vote.comment}”" if vote.comment else "")
             for member, vote in item.votes
         )
+        if item.hidden:
+            votes = "shown once you have cast your own vote"
         fields.append(Field(f"{item.question.number} (round {item.round_number})", votes or "no votes"))
     return Message(
         kind=Kind.INDIVIDUAL_VOTES,

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.assessment import Assessment, Measures, Round, RoundState, Vote, VoteOutcome
+from engine.assessment import (
+    PROPOSAL_RULE,
+    Assessment,
+    Measures,
+    Round,
+    RoundState,
+    Vote,
+    VoteOutcome,
+)
 from engine.disagreement import Disagreement, Verdict
 from engine.framework import Question, Theme
 from engine.views import (
@@ -189,12 +197,21 @@ def reveal_message(assessment: Assessment, round_: Round) -> Message:
                 f"ambition {proposal.ambition} ({scale.label(proposal.ambition)})",
             )
         )
-        footer = (
-            "Super-user: `finalise` accepts the proposal; `finalise 3 4 reason` records other numbers; "
-            "`reopen` after discussion lets everyone vote again."
-        )
+        text.append(PROPOSAL_RULE)
+        if verdict is Verdict.POLARISED:
+            # A middle score between two camps may be nobody's view: the engine refuses to accept it bare.
+            footer = (
+                "Super-user: the team is split, so record the answer you agree with a note, "
+                "`finalise <current> <ambition> <note>`; `reopen` after discussion lets everyone vote again."
+            )
+        else:
+            footer = (
+                "Super-user: `finalise` accepts the proposal; `finalise 3 4 reason` records other numbers; "
+                "`reopen` after discussion lets everyone vote again."
+            )
     else:
         footer = ""
+    accept = round_.proposal is not None and verdict is not Verdict.POLARISED
     return Message(
         kind=Kind.REVEAL,
         audience=CHANNEL,
@@ -202,7 +219,7 @@ def reveal_message(assessment: Assessment, round_: Round) -> Message:
         text=tuple(text),
         fields=tuple(fields),
         charts=(distribution_chart(assessment, round_),),
-        buttons=(Button("finalise", "Accept proposal", question.id, "primary"),) if round_.proposal else (),
+        buttons=(Button("finalise", "Accept proposal", question.id, "primary"),) if accept else (),
         footer=footer,
     )
 
@@ -257,7 +274,7 @@ def consensus_message(assessment: Assessment, round_: Round) -> Message:
             Field("Now", f"{consensus.current}: {question.descriptor(consensus.current)}"),
             Field("In 18-24 months", f"{consensus.ambition}: {question.descriptor(consensus.ambition)}"),
         ),
-        links=_theme_links(theme),
+        links=_resource_links(question, theme, min(consensus.current + 1, scale.maximum)),
         footer=f"Recorded by {recorder.name if recorder else 'the super-user'}.",
     )
 
@@ -303,5 +320,7 @@ def _number(value: float | None, digits: int = 1) -> str:
     return f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits and float(value).is_integer() else f"{value:.{digits}f}"
 
 
-def _theme_links(theme: Theme) -> tuple[Link, ...]:
-    return tuple(Link(r.title, r.url, r.kind.value, r.description) for r in theme.resources)
+def _resource_links(question: Question, theme: Theme, level: int) -> tuple[Link, ...]:
+    """What helps this question reach `level`: that level's and the question's resources, else the theme's."""
+    resources = question.resources_for(level) or theme.resources
+    return tuple(Link(r.title, r.url, r.kind.value, r.description) for r in resources)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from engine.assessment import Assessment, Identity, RoundState
 from engine.comparison import Comparison
+from engine.framework import Resource
 from engine.presenters.formats import join_words, long_date
 from engine.presenters.rounds import distribution_chart
 from engine.progress import ProgressReport
@@ -128,7 +129,7 @@ def summary_message(
         for t in card.themes
     )
     links = tuple(
-        Link(r.title, r.url, r.kind.value, f"For {p.score.theme.title.lower()}: {r.description}".rstrip(": "))
+        Link(_titled(r), r.url, r.kind.value, f"For {p.score.theme.title.lower()}: {r.description}".rstrip(": "))
         for p in card.priorities
         for r in p.resources
     )
@@ -143,15 +144,22 @@ def summary_message(
     )
 
 
+MIN_RADAR_THEMES = 3
+
+
 def summary_charts(card: Scorecard) -> tuple[Chart, ...]:
     scored = [t for t in card.themes if t.scored]
     names = tuple(t.theme.title for t in scored)
-    radar = Chart(
-        kind=ChartKind.RADAR,
+    # A radar needs three spokes to enclose anything; with one or two themes, bars say it plainly.
+    kind, drawn = (ChartKind.RADAR, "Radar chart") if len(scored) >= MIN_RADAR_THEMES else (ChartKind.THEMES, "Bar chart")
+    positions = Chart(
+        kind=kind,
         title="Where we are and where we aim to be, by theme",
         categories=names,
         series=(Series("Now", tuple(t.current for t in scored)), Series("Ambition (18-24 months)", tuple(t.ambition for t in scored))),
-        alt_text="Radar chart by theme. " + "; ".join(f"{t.theme.title}: now {t.current:.1f}, ambition {t.ambition:.1f}" for t in scored) + ".",
+        alt_text=f"{drawn} by theme. "
+        + "; ".join(f"{t.theme.title}: now {t.current:.1f}, ambition {t.ambition:.1f}" for t in scored)
+        + ".",
         scale_min=card.scale_min,
         scale_max=card.scale_max,
     )
@@ -166,7 +174,11 @@ def summary_charts(card: Scorecard) -> tuple[Chart, ...]:
         scale_min=0,
         scale_max=card.scale_max - card.scale_min,
     )
-    return (radar, gaps)
+    return (positions, gaps)
+
+
+def _titled(resource: Resource) -> str:
+    return f"{resource.title}, {resource.credit}" if resource.credit else resource.title
 
 
 def summary_reading(card: Scorecard) -> str | None:

@@ -9,7 +9,8 @@ the same. Then, for each role, at least one allowed and one refused command goes
 real Slack app (signed HTTP to /slack/events) and the real Teams adapter (/api/messages in local
 mode), and requests with no or forged credentials are turned away with 401.
 
-The people: Sam starts the assessment (super-user), Ana is a member, Obi an observer, Zed is in
+The people: Sam starts the assessment (super-user), Cai chairs it as facilitator (a super-user who
+does not vote), Ana is a member, Obi an observer, Zed is in
 the channel but joined it after the assessment started (outside the assessment), and Eve uses a
 channel with the same id in another workspace (or tenant).
 """
@@ -33,7 +34,7 @@ from engine.views import Kind
 from storage.unit_of_work import SqlUnitOfWork
 from tests.slack import conftest as slack_team
 from tests.teams import conftest as teams_team
-from tests.unit.conftest import ANA, NAMES, OBI, SAM, ZED, at, tiny_framework
+from tests.unit.conftest import ANA, CAI, NAMES, OBI, SAM, ZED, at, tiny_framework
 from tests.unit.test_permissions import COMMANDS, PERMISSION_WORDS
 
 # The harnesses of the Slack and Teams tests, used as they are (their autouse fixtures keep
@@ -44,11 +45,11 @@ from tests.teams.conftest import connector, make_teams  # noqa: F401
 CHANNEL = Conversation("slack", "T-council", "C-leadership")
 ELSEWHERE = Conversation("slack", "T-elsewhere", "C-leadership")  # the same channel id, another workspace
 EVE = Identity("slack", "T-elsewhere", "U-eve")
-ROLES: dict[Identity, Role | None] = {SAM: Role.SUPER_USER, ANA: Role.MEMBER, OBI: Role.OBSERVER, ZED: None}
+ROLES: dict[Identity, Role | None] = {SAM: Role.SUPER_USER, CAI: Role.FACILITATOR, ANA: Role.MEMBER, OBI: Role.OBSERVER, ZED: None}
 EVERYONE = {**NAMES, EVE: "Eve"}
 
 # The same commands and refusal words as the walk over fakes (tests/unit/test_permissions.py).
-TABLES = ("assessment", "member", "round", "vote", "outbox")
+TABLES = ("assessment", "member", "round", "vote", "outbox", "organisation")
 
 
 # The outbox's delivery bookkeeping (claims, attempts, sent_at) is the dispatcher's, which works
@@ -71,7 +72,7 @@ class Channel:
     people = [Person(identity, NAMES[identity]) for identity in ROLES]
 
     def roster(self, conversation):
-        return self.people[:3] if conversation == CHANNEL else []  # Zed joined after the start
+        return self.people[:4] if conversation == CHANNEL else []  # Zed joined after the start
 
     def find(self, conversation, mention):
         if conversation != CHANNEL:
@@ -81,8 +82,8 @@ class Channel:
 
 @pytest.fixture
 async def door(db_engine: Engine) -> Door:
-    """The one door over the real database, with an assessment under way in #leadership: Obi
-    observes, and the open question has Sam's and Ana's votes."""
+    """The one door over the real database, with an assessment under way in #leadership: Cai
+    facilitates, Obi observes, and the open question has Sam's and Ana's votes."""
     ids = itertools.count(1)
     use_cases = Accord(
         partial(SqlUnitOfWork, db_engine),
@@ -91,7 +92,10 @@ async def door(db_engine: Engine) -> Door:
         queued_platforms=frozenset({"slack"}),
     )
     door = Door(use_cases, db_engine)
-    for who, command in ((SAM, grammar.Start()), (SAM, grammar.SetRole("@obi", "observer")), (SAM, grammar.Vote(3, 4)), (ANA, grammar.Vote(2, 4))):
+    for who, command in (
+        (SAM, grammar.Start()), (SAM, grammar.SetRole("@obi", "observer")), (SAM, grammar.SetRole("@cai", "facilitator")),
+        (SAM, grammar.Vote(3, 4)), (ANA, grammar.Vote(2, 4)),
+    ):  # fmt: skip
         assert (await ask(door, who, command)).ok
     return door
 
@@ -121,7 +125,7 @@ async def test_through_the_door_a_command_is_refused_for_permission_exactly_when
     # same assessment. Then the allowed ones, which may change it (Zed's `join` makes him a
     # member, Sam's `close` ends it), and must never be refused for who is asking.
     walk = sorted(COMMANDS, key=lambda command: allowed(who, command))
-    assert any(not allowed(who, c) for c in walk) or ROLES[who] is Role.SUPER_USER
+    assert any(not allowed(who, c) for c in walk) or ROLES[who] in (Role.SUPER_USER, Role.FACILITATOR)
     for command in walk:
         before = dump(db_engine)
         reply = await ask(door, who, command)
@@ -138,11 +142,17 @@ async def test_someone_in_another_workspace_neither_sees_nor_changes_this_assess
     assessment is neither shown to her nor changed. She may start one of her own."""
     council = dump(db_engine)
     shown_to_eve: list[str] = []
-    for command in sorted(COMMANDS, key=lambda c: isinstance(c, grammar.Start)):  # her own `start` last
+    for command in sorted(COMMANDS, key=lambda c: (isinstance(c, grammar.Organisation), isinstance(c, grammar.Start))):  # her own workspace's last
         reply = await ask(door, EVE, command)
         if isinstance(command, grammar.Start):
             assert reply.ok, reply.messages
             continue  # her own assessment, whose first question she is shown
+        if isinstance(command, grammar.Organisation):
+            # The organisation is the workspace's: she reads or sets her own, never the council's.
+            assert reply.ok, reply.messages
+            assert [row for row in dump(db_engine)["organisation"] if "T-council" in row] == [row for row in council["organisation"] if "T-council" in row]
+            shown_to_eve += [" ".join((m.heading, *m.text, m.footer or "")) for m in reply.messages]
+            continue
         shown_to_eve += [" ".join((m.heading, *m.text, m.footer or "")) for m in reply.messages]
         if not isinstance(command, grammar.Help):
             assert not reply.ok, (command, reply.messages)  # there is nothing here for her to act on
@@ -193,7 +203,8 @@ async def say_on_slack(harness, user: str, text: str) -> tuple[int, str, dict]:
 # (who, an allowed command and words of its answer, a refused command and words of its refusal)
 SLACK_WALK = [
     (slack_team.SAM, "deadline 2d", "Deadline set", None, None),  # the table refuses a super-user nothing
-    (slack_team.AMIRA, "vote 2 4", "recorded your vote", "reveal", "Only the super-user can reveal the votes; ask Sam."),
+    (slack_team.CHLOE, "who", "Who voted what", "vote 2 4", "Facilitators run the meeting without voting"),
+    (slack_team.AMIRA, "vote 2 4", "recorded your vote", "reveal", "Only the super-user can reveal the votes; ask Chloe or Sam."),
     (slack_team.BEN, "status", "Where the assessment stands", "vote 2 4", "Observers follow the assessment but do not vote."),
     (S_ZED, "status", "Where the assessment stands", "vote 2 4", "You are not a member of this assessment"),
     (S_EVE, "help", "What you can say to Accord", "reveal", ("No assessment", "You are not a member of #leadership")),
@@ -210,6 +221,7 @@ async def test_on_slack_each_role_is_served_what_the_table_allows_and_refused_th
     monkeypatch.setattr(membership, "ASK_AGAIN_AFTER", 0.0)
     assert (await say_on_slack(harness, slack_team.SAM, "start mini-council"))[0] == 200
     assert (await say_on_slack(harness, slack_team.SAM, f"observer <@{slack_team.BEN}>"))[0] == 200
+    assert (await say_on_slack(harness, slack_team.SAM, f"facilitator <@{slack_team.CHLOE}>"))[0] == 200
     harness.slack.person(S_ZED, "Zed")
     harness.slack.channels[slack_team.CHANNEL].append(S_ZED)  # in the channel, not in the assessment
     harness.slack.person(S_EVE, "Eve")
@@ -232,6 +244,7 @@ async def test_on_slack_each_role_is_served_what_the_table_allows_and_refused_th
     assert {who.user_id: (v.current, v.ambition) for who, v in round_.votes.items()} == {slack_team.AMIRA: (2, 4)}
     assert round_.closes_at is not None
     assert stored.members[Identity("slack", slack_team.TEAM, slack_team.BEN)].role is Role.OBSERVER
+    assert stored.members[Identity("slack", slack_team.TEAM, slack_team.CHLOE)].role is Role.FACILITATOR
 
 
 @pytest.mark.parametrize("forgery", ["wrong secret", "no signature", "stale timestamp"])
@@ -290,7 +303,8 @@ async def say_on_teams(harness, member, text: str, *, mentions=()) -> tuple[int,
 
 TEAMS_WALK = [
     (teams_team.SAM, "deadline 2d", "Deadline set", None, None),
-    (teams_team.AMIRA, "vote 2 4", "recorded your vote", "reveal", "Only the super-user can reveal the votes; ask Sam Patel."),
+    (teams_team.CHLOE, "who", "Who voted what", "vote 2 4", "Facilitators run the meeting without voting"),
+    (teams_team.AMIRA, "vote 2 4", "recorded your vote", "reveal", "Only the super-user can reveal the votes; ask Chloe Wu or Sam Patel."),
     (teams_team.BEN, "status", "Where the assessment stands", "vote 2 4", "Observers follow the assessment but do not vote."),
     (T_ZED, "status", "Where the assessment stands", "vote 2 4", "You are not a member of this assessment"),
     (T_EVE, "help", "What you can say to Accord", "reveal", "No assessment"),
@@ -301,6 +315,7 @@ async def test_on_teams_each_role_is_served_what_the_table_allows_and_refused_th
     harness = await make_teams()
     assert (await say_on_teams(harness, teams_team.SAM, "start"))[0] in (200, 201)
     assert (await say_on_teams(harness, teams_team.SAM, "observer", mentions=[teams_team.BEN]))[0] in (200, 201)
+    assert (await say_on_teams(harness, teams_team.SAM, "facilitator", mentions=[teams_team.CHLOE]))[0] in (200, 201)
     for who, allowed_text, served, refused_text, refusal in TEAMS_WALK:
         if refused_text is not None:
             before = dump(harness.application.database)
@@ -316,7 +331,7 @@ async def test_on_teams_each_role_is_served_what_the_table_allows_and_refused_th
     round_ = stored.focus_round
     assert [(v.current, v.ambition) for v in round_.votes.values()] == [(2, 4)]  # Amira's, and no one else's
     assert round_.closes_at is not None
-    assert sorted(m.role.value for m in stored.members.values()) == ["member", "member", "observer", "super-user"]
+    assert sorted(m.role.value for m in stored.members.values()) == ["facilitator", "member", "observer", "super-user"]
 
 
 async def test_on_teams_an_activity_without_a_valid_token_gets_401_and_changes_nothing(make_teams, connector):  # noqa: F811

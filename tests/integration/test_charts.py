@@ -138,7 +138,11 @@ def specs(assessment: Assessment) -> dict[ChartKind, Chart]:
     radar, gaps = summary_charts(card)
     contested = card.most_contested[0]
     distribution = distribution_chart(assessment, assessment.finalised_round(contested.question.id))
-    return {ChartKind.RADAR: radar, ChartKind.GAPS: gaps, ChartKind.DISTRIBUTION: distribution}
+    # What the summary draws instead of the radar when only two themes are scored.
+    themes = replace(radar, kind=ChartKind.THEMES, categories=radar.categories[:2], series=tuple(
+        replace(s, values=s.values[:2]) for s in radar.series
+    ))
+    return {ChartKind.RADAR: radar, ChartKind.THEMES: themes, ChartKind.GAPS: gaps, ChartKind.DISTRIBUTION: distribution}
 
 
 def chart(kind: ChartKind = ChartKind.GAPS, title: str = "A chart", values=(1.0, 2.0)) -> Chart:
@@ -166,7 +170,7 @@ def test_each_kind_renders_a_png_of_its_fixed_size(specs, kind, dpi):
 
 def test_sizes_are_the_documented_ones():
     assert figure_size(ChartKind.RADAR) == (7.0, 7.0)
-    assert figure_size(ChartKind.GAPS) == figure_size(ChartKind.DISTRIBUTION) == (8.0, 5.0)
+    assert figure_size(ChartKind.GAPS) == figure_size(ChartKind.DISTRIBUTION) == figure_size(ChartKind.THEMES) == (8.0, 5.0)
 
 
 def test_palette_is_okabe_ito_blue_for_now_and_orange_for_ambition():
@@ -209,6 +213,8 @@ def test_a_different_spec_gives_a_different_image(specs):
         Chart(ChartKind.GAPS, "Partly scored", ("Alpha", "Beta", "Gamma"), (Series("Gap", (1.5, None, 0.0)),), "alt", 0, 4),
         Chart(ChartKind.GAPS, "Negative and empty", ("Alpha", "Beta"), (Series("Gap", (-1.0, None)),), "alt", 0, 4),
         Chart(ChartKind.GAPS, "No series", ("Alpha",), (), "alt", 0, 4),
+        Chart(ChartKind.THEMES, "One theme", ("Alpha",), (Series("Now", (2.0,)), Series("Ambition", (4.0,))), "alt", 1, 5),
+        Chart(ChartKind.THEMES, "Half scored", ("Alpha", "Beta"), (Series("Now", (None, 3.0)),), "alt", 1, 5),
         Chart(
             ChartKind.DISTRIBUTION,
             "Missing counts",
@@ -277,6 +283,12 @@ a = build_assessment()
 card = score(a)
 specs = list(summary_charts(card))
 specs.append(distribution_chart(a, a.finalised_round(card.most_contested[0].question.id)))
+from dataclasses import replace
+from engine.views import ChartKind
+radar = specs[0]
+specs.append(replace(radar, kind=ChartKind.THEMES, categories=radar.categories[:2], series=tuple(
+    replace(s, values=s.values[:2]) for s in radar.series
+)))
 out = {chart_filename(s): hashlib.sha256(render_png(s)).hexdigest() for s in specs}
 ChartRenderer().render(specs[0])
 out["pyplot"] = "matplotlib.pyplot" in sys.modules

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -35,6 +37,7 @@ def test_help_explains_every_command():
 
 def test_the_demo_runs_a_whole_assessment_and_writes_the_report(tmp_path):
     output = tmp_path / "report"
+    before = datetime.now(ZoneInfo("Europe/London"))
     result = accord("--config", str(APP_YAML), "demo", "--output", str(output))
     assert result.returncode == 0, result.stderr
     transcript = result.stdout
@@ -56,8 +59,15 @@ def test_the_demo_runs_a_whole_assessment_and_writes_the_report(tmp_path):
     assert "Reminded privately about question 1.2: " in transcript
     assert transcript.count("── Reminder: your vote on question 1.2") == 2
     report = output / "report.md"
-    assert f"Report written to {report}" in transcript
+    assert f"Report written to {output / 'report.html'} (for a board paper) and {report}" in transcript
+    # The last line names the page to open.
+    assert transcript.rstrip().splitlines()[-1] == f"Open {output / 'report.html'} in a browser to read the report."
     markdown = report.read_text(encoding="utf-8")
+    # Dated the day it ran, in the organisation's time zone (app.yaml's), not a day written into the code.
+    days = {f"{day.day} {day:%B %Y}" for day in (before, datetime.now(ZoneInfo("Europe/London")))}
+    assert any(f"Completed {day}" in markdown for day in days), re.findall(r"Completed [^*|\n]+", markdown)
+    page = (output / "report.html").read_text(encoding="utf-8")
+    assert any(f"Produced by Accord on {day} from" in page for day in days)
     images = re.findall(r"!\[[^\]]+\]\(([^)]+\.png)\)", markdown)
     assert len(images) >= 3
     for image in images:
@@ -118,12 +128,13 @@ def test_framework_check_names_the_file_and_the_key(tmp_path):
     good = accord("framework", "check", str(REPO / "bot" / "frameworks" / "efficient-councils.yaml"))
     assert good.returncode == 0
     assert "5 themes, 25 questions" in good.stdout
+    assert "resources (every question has its own)" in good.stdout
     broken = tmp_path / "broken.yaml"
     text = (REPO / "bot" / "frameworks" / "efficient-councils.yaml").read_text(encoding="utf-8")
     broken.write_text(text.replace("kind: tool", "kind: gadget", 1), encoding="utf-8")
     result = accord("framework", "check", str(broken))
     assert result.returncode == 1
-    assert f"✗ {broken}: themes[0].resources[" in result.stdout
+    assert f"✗ {broken}: themes[0].questions[0].resources[0].kind: 'gadget'" in result.stdout
     assert "'gadget' is not a kind of resource" in result.stdout
 
 

@@ -68,6 +68,19 @@ def test_framework_check_reports_three_mistakes_in_three_lines_from_one_run(tmp_
     assert any("should be a web address starting with https://" in line for line in lines)
 
 
+def test_framework_check_names_questions_left_without_resources_and_counts_those_on_their_themes(tmp_path, capsys):
+    mini = (REPO / "tests" / "slack" / "mini-framework.yaml").read_text(encoding="utf-8")
+    borrowing = tmp_path / "borrowing.yaml"
+    borrowing.write_text(mini, encoding="utf-8")
+    code, out, _ = run("framework", "check", str(borrowing), capsys=capsys)
+    assert code == 0 and "(3 questions use their theme's)" in out
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(mini.split("    resources:")[0], encoding="utf-8")  # the first theme loses its resources
+    code, out, _ = run("framework", "check", str(bare), capsys=capsys)
+    assert code == 1
+    assert "themes[0].questions[0].resources: is missing: give the question resources of its own" in out
+
+
 def test_framework_check_takes_a_folder_and_checks_every_yaml_file_in_it(tmp_path, capsys):
     _with_three_mistakes(tmp_path)
     good = tmp_path / "other.yml"

@@ -151,10 +151,35 @@ def test_only_the_super_user_sees_who_voted_what(team):
     team.say("@bea vote 3 4")
     refused = team.say("@bea who")
     assert "Only the super-user can see who voted what; ask Sam." in team.private("bea", refused)
+    early = team.private("sam", team.say("@sam who"))  # Sam votes too, and has not yet
+    assert "the data is old" not in early and "current 2" not in early
+    assert "once you have cast your own" in early and "Voted  Amira, Bea" in early
+    team.say("@sam vote 3 3")
     seen = team.private("sam", team.say("@sam who"))
     assert "Amira  current 2, ambition 4: “the data is old”" in seen
-    assert "Not voted yet: Chidi, Dev, Erin, Sam." in seen
+    assert "Not voted yet: Chidi, Dev, Erin." in seen
     assert team.channel() == ""
+
+
+def test_on_two_camps_a_bare_finalise_is_refused_and_the_agreed_answer_needs_numbers_first(team):
+    """#16, in the console: votes 1, 1, 5, 5 (two people watch), reveal, a bare finalise is
+    refused with the reason; `finalise 2 4 two camps, agreed the lower view` is recorded."""
+    team.say("@sam observer @dev")
+    team.say("@sam observer @erin")
+    for line in ("@sam vote 1 2", "@amira vote 1 3", "@bea vote 5 5", "@chidi vote 5 5"):
+        team.say(line)
+    assert "the current position rounds down and the ambition rounds up" in team.channel(team.say("@sam reveal"))
+    refused = team.say("@sam finalise")
+    assert "The team is split into two camps on the current position (1, 1, 5, 5)" in team.private("sam", refused)
+    refused = team.say("@sam finalise abc")
+    assert "Give the numbers first, not 'abc'" in team.private("sam", refused)
+    reply = team.say("@sam finalise 2 4 two camps, agreed the lower view")
+    assert "Note: two camps, agreed the lower view" in team.channel(reply)
+    with team.database.connect() as connection:
+        row = connection.execute(
+            text("SELECT consensus_current, consensus_ambition, consensus_note FROM round WHERE consensus_at IS NOT NULL")
+        ).one()
+    assert tuple(row) == (2, 4, "two camps, agreed the lower view")
 
 
 def test_a_bare_finalise_records_the_proposal_and_opens_the_next_question(team):
@@ -223,7 +248,7 @@ def test_reopening_a_question_keeps_every_other_consensus(team):
     team.say("@sam finalise")  # 1.1 agreed at 3/4; 1.2 opens
     team.everyone_votes(2, 4)
     team.say("@sam reveal")
-    team.say("@sam finalise 2 3")  # 1.2 agreed at 2/3; 1.3 opens, no votes yet
+    team.say("@sam finalise 2 3 aim lower this year")  # 1.2 agreed at 2/3 (below every vote: a note); 1.3 opens
     reply = team.say("@sam reopen 1.1")
     assert "Question 1.1 reopened" in team.channel(reply)
     assert "Round 2: the question was reopened, so everyone votes again." in team.channel(reply)
@@ -310,6 +335,19 @@ def test_the_organisation_is_set_by_a_super_user_and_shown_to_anyone(team):
     assert "Organisation: a unitary council" in team.private("dev", team.say("@dev organisation"))
     kept = team.channel(team.say("@sam organisation private"))
     assert "Organisation: a unitary council" in kept and "Does not share results" in kept
+
+
+def test_the_organisation_is_named_before_the_first_assessment_and_keeps_its_name_and_type_apart(db_engine):
+    team = Team(db_engine)
+    named = team.channel(team.say("@bea organisation name Northshire District Council"))
+    assert "Organisation: Northshire District Council, type not set" in named
+    assert team.say("@sam start").ok
+    assert "Organisation: Northshire District Council, a district council" in team.channel(team.say("@sam organisation type district"))
+    with db_engine.connect() as connection:
+        row = connection.execute(text("SELECT name, type FROM organisation")).one()
+    assert tuple(row) == ("Northshire District Council", "district")  # never the assessment's title
+    refused = team.say("@bea organisation name Bea's Council")  # Sam is the super-user now
+    assert "Only the super-user can change the organisation's details; ask Sam." in team.private("bea", refused)
 
 
 def test_the_super_user_alone_sees_every_contribution_to_the_assessment(team):

@@ -169,11 +169,17 @@ def test_strengths_and_priorities(md):
     card = score(build_assessment())
     for priority in card.priorities:
         assert f"**Next step:** {priority.next_step}" in priorities
-        assert len(priority.resources) == 3
+        assert 1 <= len(priority.resources) <= 3
+        assert set(priority.resources) <= set(priority.focus.question.resources)  # that question's own
         for resource in priority.resources:
-            assert f"- [{resource.title}]({resource.url}) ({resource.kind.value})" in priorities
-    assert "starting with question 1.4" in priorities
-    assert "- [LG Inform](https://lginform.local.gov.uk/) (tool): " in priorities
+            publisher = f", {resource.credit}" if resource.credit else ""
+            assert f"- [{resource.title}]({resource.url}){publisher} ({resource.kind.value})" in priorities
+    assert "**Next step:** Start with question 1.4 (" in priorities
+    level = card.priorities[0].next_level
+    assert f"To reach {level.level}, {level.label}: {level.descriptor}" in priorities
+    assert level.descriptor == card.priorities[0].focus.question.descriptor(level.level)
+    links = re.findall(r"^- \[.+?\]\((.+?)\)", priorities, flags=re.M)
+    assert links and len(links) == len(set(links))  # no page recommended twice
 
 
 def test_most_contested_question_has_its_distribution_chart(written, md):
@@ -325,6 +331,18 @@ def test_the_context_adds_the_organisation_and_the_date_in_its_time_zone():
     md = report_markdown(build_assessment(), context)
     assert "**Organisation:** Northshire District Council" in md
     assert "**Report produced:** 1 July 2025" in md
+
+
+def test_the_html_footer_is_always_dated():
+    from datetime import datetime, timezone
+
+    from bot.report import ReportContext, report_html
+
+    assessment = build_assessment()  # closed, so completed
+    undated = report_html(assessment)
+    assert f"Produced by Accord on {assessment.completed_at.day} " in undated and "Accord  from" not in undated
+    made = ReportContext(generated_at=datetime(2026, 12, 2, 10, 0, tzinfo=timezone.utc))
+    assert "Produced by Accord on 2 December 2026 from the answers the team recorded" in report_html(assessment, made)
 
 
 def test_individual_contributions_appear_only_when_given_and_are_marked_confidential():

@@ -115,7 +115,7 @@ def test_the_channel_digest_has_counts_and_the_super_users_has_names(start, swee
     for who in (SAM, AMIRA, BEN, CHLOE):
         council.vote(who, wall(2026, 3, 4, 10, 5), current=1 if who in (SAM, AMIRA) else 5, ambition=5)
     council.act(lambda a: a.reveal(SAM, wall(2026, 3, 4, 11, 0)))
-    council.act(lambda a: a.finalise(SAM, wall(2026, 3, 4, 11, 30), 3, 4))
+    council.act(lambda a: a.finalise(SAM, wall(2026, 3, 4, 11, 30), 3, 4, "two camps; agreed the middle for now"))
     council.vote(AMIRA, wall(2026, 3, 5, 9, 0))
     council.act(lambda a: a.set_deadline(SAM, wall(2026, 3, 11, 17, 0), wall(2026, 3, 5, 9, 0)))
     sweeper.sweep_digests(wall(2026, 3, 4, 12, 0))

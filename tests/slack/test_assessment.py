@@ -197,3 +197,34 @@ async def test_roles_are_given_by_mention_escaped_or_plain(accord):
     assert "Ben is now an observer" in accord.slack.in_channel(CHANNEL)[-1].all_text()
     await accord.command(AMIRA, "member @nobody")
     assert "I can't find @nobody in this channel." in accord.slack.ephemeral_to(AMIRA)[-1]
+
+
+async def test_a_bare_finalise_on_two_camps_is_refused_and_the_agreed_answer_is_recorded_with_its_note(accord):
+    """#16: votes 1, 1, 5, 5; the reveal offers no "Accept proposal"; a bare /finalise is refused
+    with the reason; `finalise 2 4 two camps, agreed the lower view` is recorded."""
+    slack = accord.slack
+    await accord.command(SAM, "start mini-council")
+    await accord.vote(AMIRA, 1, 2)
+    await accord.command(SAM, "who")  # Sam has not voted: names only, and why
+    early = slack.ephemeral_to(SAM)[-1]
+    assert "once you have cast your own" in early and "current 1" not in early
+    for voter, (current, ambition) in ((BEN, (5, 5)), (CHLOE, (5, 5)), (SAM, (1, 3))):
+        await accord.vote(voter, current, ambition)
+    await accord.command(SAM, "reveal")
+    reveal = slack.in_channel(CHANNEL)[-1]
+    assert "split into two camps" in reveal.all_text()
+    assert "the current position rounds down and the ambition rounds up" in reveal.all_text()
+    assert not any(element.get("action_id") == "accord_finalise" for blk in reveal.blocks for element in blk.get("elements", []) or [])
+
+    posts_before = len(slack.in_channel(CHANNEL))
+    status, _ = await accord.command(SAM, "", command="/finalise")
+    assert status == 200
+    refusal = slack.ephemeral_to(SAM)[-1]
+    assert "The team is split into two camps on the current position (1, 1, 5, 5)" in refusal
+    assert "finalise &lt;current&gt; &lt;ambition&gt; &lt;note&gt;" in refusal or "finalise <current> <ambition> <note>" in refusal
+    assert len(slack.in_channel(CHANNEL)) == posts_before
+
+    await accord.command(SAM, "2 4 two camps, agreed the lower view", command="/finalise")
+    consensus = next(p.all_text() for p in reversed(slack.in_channel(CHANNEL)) if "Consensus recorded: question 1.1" in p.all_text())
+    assert "Agreed: current position 2" in consensus and "ambition 4" in consensus
+    assert "Note: two camps, agreed the lower view" in consensus

@@ -111,7 +111,7 @@ async def test_the_slack_upload_is_the_export_every_surface_gives(accord):
     from bot.export import export_report
 
     await accord.command(SAM, "start mini-council")
-    await accord.command(SAM, "organisation type unitary")
+    await accord.command(SAM, "organisation name Northshire Council")
     await accord.command(SAM, "export json")
     (upload,) = accord.slack.uploads
     (file,) = upload["files"]
@@ -121,7 +121,7 @@ async def test_the_slack_upload_is_the_export_every_surface_gives(accord):
     for export in (uploaded, elsewhere):
         export.pop("generated_at", None)
     assert uploaded == elsewhere
-    assert uploaded["organisation"]  # the organisation comes only with the full export's context
+    assert uploaded["organisation"] == "Northshire Council"  # only with the full export's context
 
 
 async def test_a_replayed_export_is_uploaded_once(accord):

@@ -25,7 +25,7 @@ from aiohttp import web
 
 @dataclass
 class Sent:
-    method: str  # "post", "reply", "update", "create"
+    method: str  # "post", "reply", "update", "delete", "create"
     conversation_id: str
     activity: dict[str, Any]
     activity_id: str | None = None
@@ -85,6 +85,7 @@ class FakeConnector:
             app.router.add_post("/v3/conversations/{cid}/activities", self._post)
             app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._reply)
             app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
+            app.router.add_delete("/v3/conversations/{cid}/activities/{aid}", self._delete)
             app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._paged_members)
             app.router.add_get("/v3/conversations/{cid}/members", self._members)
             app.router.add_get("/openid/.well-known/openid-configuration", self._openid)
@@ -186,6 +187,11 @@ class FakeConnector:
         with self._lock:
             self.sent.append(Sent("update", request.match_info["cid"], activity, request.match_info["aid"]))
         return web.json_response({"id": request.match_info["aid"]})
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        with self._lock:
+            self.sent.append(Sent("delete", request.match_info["cid"], {}, request.match_info["aid"]))
+        return web.Response(status=200)
 
     async def _create(self, request: web.Request) -> web.Response:
         parameters = await request.json()

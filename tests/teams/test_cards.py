@@ -52,16 +52,21 @@ def test_a_question_card_is_an_adaptive_card_1_5_with_universal_actions(assessme
     choice_sets = [e for e in card["body"] if e["type"] == "Input.ChoiceSet"]
     assert [c["id"] for c in choice_sets] == ["current", "ambition"]
     assert all(c["isRequired"] for c in choice_sets)
-    assert card["actions"] == [
-        {
-            "type": "Action.Execute", "title": "Vote", "verb": "vote", "data": {"question": assessment.focus_round.question_id},
-            "fallback": {"type": "Action.Submit", "title": "Vote", "data": {"question": assessment.focus_round.question_id, "verb": "vote"}},
-            "style": "positive",
-        }
-    ]
+    vote = {
+        "type": "Action.Execute", "title": "Vote", "verb": "vote", "data": {"question": assessment.focus_round.question_id},
+        "fallback": {"type": "Action.Submit", "title": "Vote", "data": {"question": assessment.focus_round.question_id, "verb": "vote"}},
+        "style": "positive",
+    }  # fmt: skip
     refresh = card["refresh"]
     assert refresh["action"]["verb"] == "refresh"
     assert len(refresh["userIds"]) == 60 and len(set(refresh["userIds"])) == 60  # Teams' limit, no duplicates
+    # The eleven beyond Teams' 60 are never refreshed by Teams: a visible button gets them their own view.
+    vote_action, show_mine = card["actions"]
+    assert vote_action == vote
+    assert (show_mine["type"], show_mine["verb"], show_mine["title"]) == ("Action.Execute", "refresh", "Show my vote")
+    assert show_mine["data"] == {"question": assessment.focus_round.question_id}
+    sixty = cards.render(message, FakeImages(), refresh_user_ids=[f"29:{i}" for i in range(60)])
+    assert sixty["actions"] == [vote]  # everyone is refreshed: no button needed
     attachment = cards.attachment(card)
     assert attachment.content_type == "application/vnd.microsoft.card.adaptive" and attachment.content is card
 
@@ -140,7 +145,7 @@ def test_the_app_package_has_the_manifest_and_both_icons(tmp_path):
 def test_the_app_package_needs_an_app_id_and_an_https_address():
     with pytest.raises(ConfigError, match="MicrosoftAppId"):
         teams_manifest(parse_config("", environ={}), "https://accord.example.org")
-    configured = parse_config("teams:\n  app_id: abc\n", environ={})
+    configured = parse_config("organisation:\n  name: Northshire Council\nteams:\n  app_id: abc\n", environ={})
     with pytest.raises(ConfigError, match="https"):
         teams_manifest(configured, "http://accord.example.org")
 
@@ -164,7 +169,10 @@ def test_accord_manifest_teams_writes_the_package(tmp_path, monkeypatch, capsys)
     from bot.cli import main
 
     config = tmp_path / "app.yaml"
-    config.write_text("teams:\n  app_id: 11111111-2222-3333-4444-555555555555\n  public_url: https://accord.example.org\n")
+    config.write_text(
+        "organisation:\n  name: Northshire Council\n"
+        "teams:\n  app_id: 11111111-2222-3333-4444-555555555555\n  public_url: https://accord.example.org\n"
+    )
     output = tmp_path / "out" / "accord-teams.zip"
     assert main(["--config", str(config), "manifest", "teams", "--output", str(output)]) == 0
     assert zipfile.is_zipfile(output)

@@ -123,3 +123,39 @@ async def test_a_team_runs_a_whole_assessment_in_its_channel(teams: TeamsHarness
     await teams.say(CHLOE, "summary")
     await teams.settle()
     assert any("Summary:" in card_texts(c) for c in teams.shared_cards())
+
+
+async def test_a_bare_finalise_on_two_camps_is_refused_and_the_agreed_answer_is_recorded_with_its_note(teams: TeamsHarness):
+    """#16: votes 1, 1, 5, 5; the reveal card has no "Accept proposal"; a bare finalise (typed, or
+    the card's verb) is refused with the reason; `finalise 2 4 two camps, agreed the lower view`
+    is recorded."""
+    connector = teams.connector
+    await teams.say(SAM, "start")
+    await teams.settle()
+    question_card = next(c for c in teams.shared_cards() if c.get("refresh"))
+    question = question_card["actions"][0]["data"]["question"]
+    for member, current, ambition in ((AMIRA, 1, 2), (BEN, 1, 3), (CHLOE, 5, 5), (SAM, 5, 5)):
+        status, body = await teams.vote(member, question, current, ambition)
+        assert status == 200, body
+    await teams.say(SAM, "reveal")
+    await teams.settle()
+    reveal = next(c for c in teams.shared_cards() if "Votes revealed" in card_texts(c))
+    assert "split into two camps" in card_texts(reveal)
+    assert "the current position rounds down and the ambition rounds up" in card_texts(reveal)
+    assert not any(a.get("verb") == "finalise" for a in reveal.get("actions", []))
+
+    sent = len(connector.sent)
+    await teams.say(SAM, "finalise")
+    refused = "\n".join(s.text for s in connector.sent[sent:])
+    assert "The team is split into two camps on the current position (1, 1, 5, 5)" in refused
+    status, body = await teams.card_action(SAM, "finalise", {"question": question})  # a stale card's button
+    assert "split into two camps" in json.dumps(body)
+    assert assessment_of(teams).consensus_for(question) is None
+
+    connector.clear()
+    await teams.say(SAM, "finalise 2 4 two camps, agreed the lower view")
+    await teams.settle()
+    consensus = next(card_texts(c) for c in teams.shared_cards() if "Consensus recorded" in card_texts(c))
+    assert "Note: two camps, agreed the lower view" in consensus
+    recorded = assessment_of(teams).consensus_for(question)
+    assert (recorded.current, recorded.ambition, recorded.note) == (2, 4, "two camps, agreed the lower view")

@@ -284,7 +284,7 @@ async def test_the_teams_download_is_the_export_every_surface_gives(teams):
 
     await started(teams)
     teams.connector.clear()
-    await teams.say(SAM, "organisation type unitary")
+    await teams.say(SAM, "organisation name Northshire Council")
     await teams.say(SAM, "export json")
     private = [s for s in teams.connector.sent if s.conversation_id == f"personal:{SAM.teams_id}"]
     link = next(e["text"] for s in private if s.card for e in s.card["body"] if "Download the report" in e.get("text", ""))
@@ -298,7 +298,7 @@ async def test_the_teams_download_is_the_export_every_surface_gives(teams):
     for export in (downloaded, elsewhere):
         export.pop("generated_at", None)
     assert downloaded == elsewhere
-    assert downloaded["organisation"]  # the organisation comes only with the full export's context
+    assert downloaded["organisation"] == "Northshire Council"  # only with the full export's context
 
 
 async def test_a_reminder_from_the_outbox_reaches_the_member_one_to_one(teams):

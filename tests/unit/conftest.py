@@ -167,9 +167,14 @@ def agree(
     note: str = "",
     minute: float = 1,
 ):
-    """Vote, reveal and record the consensus on the open question; returns the round."""
+    """Vote, reveal and record the consensus on the open question; returns the round.
+
+    Numbers chosen by hand come with a note, as a real team's must when they fall outside the votes.
+    """
     cast(assessment, question_id, votes, minute)
     assessment.reveal(SAM, at(minute + 1))
+    if current is not None and not note:
+        note = "agreed after discussion"
     return assessment.finalise(SAM, at(minute + 2), current, ambition, note)
 
 

@@ -40,6 +40,7 @@ class Store:
 
     assessments: dict[str, Assessment] = field(default_factory=dict)
     outbox: list[Queued] = field(default_factory=list)
+    organisations: dict[tuple[str, str], Any] = field(default_factory=dict)
     commits: int = 0
 
 
@@ -116,8 +117,10 @@ class FakeProfiles:
 
 
 class FakeReports:
-    def __init__(self) -> None:
-        self.organisations: dict[tuple[str, str], Any] = {}
+    """The organisation of a workspace, kept in the store when the unit of work commits."""
+
+    def __init__(self, store: Store) -> None:
+        self.organisations: dict[tuple[str, str], Any] = dict(store.organisations)
 
     def organisation(self, platform: str, workspace: str) -> Any:
         return self.organisations.get((platform, workspace))
@@ -125,6 +128,7 @@ class FakeReports:
     def record_organisation(self, platform: str, workspace: str, **details: Any) -> Any:
         from types import SimpleNamespace
 
+        details.pop("now", None)
         self.organisations[(platform, workspace)] = SimpleNamespace(**details)
         return self.organisations[(platform, workspace)]
 
@@ -138,7 +142,7 @@ class FakeUnitOfWork:
         self.assessments = FakeAssessments(self._store)
         self.outbox = FakeOutbox()
         self.profiles = FakeProfiles()
-        self.reports = FakeReports()
+        self.reports = FakeReports(self._store)
         self.schedule = FakeSchedule()
         return self
 
@@ -152,4 +156,5 @@ class FakeUnitOfWork:
             self._store.assessments[assessment_id] = copy.deepcopy(assessment)
         self._store.outbox.extend(self.outbox.added)
         self.outbox.added = []
+        self._store.organisations.update(self.reports.organisations)
         self._store.commits += 1

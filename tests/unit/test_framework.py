@@ -48,7 +48,7 @@ def test_shipped_framework_offers_at_least_three_safe_resources_per_theme(shippe
         for resource in theme.resources:
             assert resource.kind.value in ALLOWED_KINDS
             assert resource.url.startswith("https://"), resource.url
-            assert resource.title
+            assert resource.title and resource.publisher
 
 
 def test_question_numbers_are_theme_dot_position(shipped):
@@ -85,7 +85,7 @@ BROKEN = {
     ),
     "unknown key": (
         lambda d: _question(d).update(colour="red"),
-        "councils.yaml: themes[0].questions[0].colour: unknown key (allowed here: guidance, id, levels, prompt)",
+        "councils.yaml: themes[0].questions[0].colour: unknown key (allowed here: guidance, id, levels, prompt, resources)",
     ),
     "duplicate question id": (
         lambda d: _question(d, 1, 0).update(id="budget"),
@@ -202,11 +202,111 @@ def test_aliases_are_refused_before_they_are_expanded():
 
 def test_a_theme_missing_several_keys_names_each_of_them():
     def strip(document):
-        for key in ("title", "questions", "resources"):
+        for key in ("id", "title", "questions"):
             document["themes"][1].pop(key)
 
     message = error_for(strip)
-    assert all(f"themes[1].{key}" in message for key in ("title", "questions", "resources"))
+    assert all(f"themes[1].{key}" in message for key in ("id", "title", "questions"))
+
+
+# --- resources per question and per level ----------------------------------------------------
+
+LGA_PEERS = {
+    "title": "Corporate peer challenge",
+    "publisher": "Local Government Association",
+    "url": "https://www.local.gov.uk/our-support/peer-challenges",
+    "kind": "peer support",
+}
+CIPFA_CODE = {
+    "title": "Financial Management Code",
+    "publisher": "CIPFA",
+    "url": "https://www.cipfa.org/policy-and-guidance/publications/f/financial-management-code",
+    "kind": "guidance",
+}
+
+
+def _with_question_resources(document):
+    budget = _question(document)
+    budget["resources"] = [dict(CIPFA_CODE), dict(LGA_PEERS)]
+    budget["levels"][3] = {"descriptor": "Budget 3: it balances and is realistic.", "resources": [dict(LGA_PEERS)]}
+    return document
+
+
+def test_a_question_has_resources_of_its_own_and_for_a_level():
+    framework = parse_framework(_with_question_resources(yaml.safe_load(TINY_YAML)), "councils.yaml")
+    budget = framework.question("budget")
+    assert [r.title for r in budget.resources] == ["Financial Management Code", "Corporate peer challenge"]
+    assert budget.resources[0].publisher == "CIPFA"
+    assert budget.descriptor(3) == "Budget 3: it balances and is realistic."
+    # Reaching 3: the level's own resource first, then the question's, each address once.
+    assert [r.title for r in budget.resources_for(3)] == ["Corporate peer challenge", "Financial Management Code"]
+    assert [r.title for r in budget.resources_for(4)] == ["Financial Management Code", "Corporate peer challenge"]
+    assert parse_framework(framework.to_dict(), "snapshot") == framework
+
+
+def test_a_resource_names_its_publisher_unless_its_title_already_does():
+    from engine.framework import Resource
+
+    peers = Resource("Peer challenges", "https://www.local.gov.uk/our-support/peer-challenges", ResourceKind.PEER_SUPPORT, publisher="Local Government Association")
+    solace = Resource("Solace", "https://solace.org.uk/", ResourceKind.PEER_SUPPORT, publisher="Solace")
+    assert (peers.credit, solace.credit) == ("Local Government Association", "")
+
+
+def test_a_theme_may_leave_resources_to_its_questions():
+    def own_resources_only(document):
+        document["themes"][1].pop("resources")
+        for question in document["themes"][1]["questions"]:
+            question["resources"] = [dict(LGA_PEERS)]
+
+    document = yaml.safe_load(TINY_YAML)
+    own_resources_only(document)
+    framework = parse_framework(document, "councils.yaml")
+    assert framework.themes[1].resources == ()
+    assert framework.question("skills").resources_for(2)[0].publisher == "Local Government Association"
+
+
+def test_a_question_with_no_resources_anywhere_is_refused():
+    message = error_for(lambda d: d["themes"][1].pop("resources"))
+    problem = "resources: is missing: give the question resources of its own, or its theme resources to fall back on"
+    assert f"councils.yaml: themes[1].questions[0].{problem}" in message
+    assert f"councils.yaml: themes[1].questions[1].{problem}" in message
+
+
+def test_every_problem_with_question_and_level_resources_is_named_in_one_run():
+    def broken(document):
+        _with_question_resources(document)
+        budget = _question(document)
+        budget["resources"][0]["kind"] = "podcast"
+        budget["resources"][1].pop("url")
+        budget["levels"][3]["resources"][0]["url"] = "http://www.local.gov.uk/our-support/peer-challenges"
+        budget["levels"][4] = {"resources": [dict(LGA_PEERS)]}
+        _question(document, 0, 1)["resources"] = [dict(CIPFA_CODE), dict(CIPFA_CODE)]
+
+    message = error_for(broken)
+    for expected in (
+        "themes[0].questions[0].resources[0].kind: 'podcast' is not a kind of resource",
+        "themes[0].questions[0].resources[1].url: is missing",
+        (
+            "themes[0].questions[0].levels.3.resources[0].url: 'http://www.local.gov.uk/our-support/peer-challenges' "
+            "should be a web address starting with https://"
+        ),
+        "themes[0].questions[0].levels.4.descriptor: is missing",
+        (
+            "themes[0].questions[1].resources[1].url: "
+            "'https://www.cipfa.org/policy-and-guidance/publications/f/financial-management-code' is listed twice here"
+        ),
+    ):
+        assert expected in message, expected
+    assert message.count("levels.4") == 1  # the missing descriptor is named once, not also as a missing level
+
+
+def test_the_shipped_framework_gives_every_question_its_own_resources(shipped):
+    for question in shipped.questions():
+        assert len(question.resources) >= 2, question.id
+        assert len({r.kind for r in question.resources}) >= 2, question.id  # not only one kind of help
+        for resource in question.resources:
+            assert resource.publisher and resource.title, question.id
+            assert resource.url.startswith("https://"), resource.url
 
 
 def test_a_level_written_as_a_superscript_is_reported_as_off_the_scale():

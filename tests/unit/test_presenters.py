@@ -17,9 +17,11 @@ from engine.presenters import (
     round_key,
     skipped_message,
     status_message,
+    summary_charts,
     summary_message,
     vote_recorded,
 )
+from engine.scoring import score
 from engine.views import ChartKind, Kind
 from tests.unit.conftest import (
     AGREED,
@@ -182,13 +184,20 @@ def test_once_revealed_the_question_message_no_longer_offers_to_vote(assessment)
 def test_who_voted_what_goes_privately_to_the_super_user_only(assessment):
     vote_secretly(assessment, {ANA: (2, 3), BEN: (4, 5)})
     round_ = assessment.focus_round
+    before = individual_votes_message(assessment, SAM, round_)
+    # Sam votes too, and has not yet: he sees who has voted, not what, and why.
+    assert [(f.label, f.value) for f in before.fields] == [("Voted", "Ana, Ben")]
+    assert SECRET not in " ".join((*before.text, *(f.value for f in before.fields)))
+    assert any("You'll see individual votes and comments on question 1.1 once you have cast your own" in t for t in before.text)
+    cast(assessment, "budget", {SAM: (3, 3)})
     message = individual_votes_message(assessment, SAM, round_)
     assert message.is_private and message.audience.person == SAM
     assert [(f.label, f.value) for f in message.fields] == [
         ("Ana", f"current 2, ambition 3: “{SECRET}”"),
         ("Ben", "current 4, ambition 5: “I think the budget is fiction”"),
+        ("Sam", "current 3, ambition 3"),
     ]
-    assert "Not voted yet: Cai, Dee, Eve, Sam." in message.text
+    assert "Not voted yet: Cai, Dee, Eve." in message.text
     for someone in (ANA, OBI):
         with pytest.raises(NotPermitted):
             individual_votes_message(assessment, someone, round_)
@@ -262,7 +271,10 @@ def test_the_summary_states_the_overall_picture_strengths_priorities_and_contest
         "(a gap of 1.0) on a 1-5 scale, from 4 agreed questions."
     )
     assert "Strengths: People (3.5)." in summary.text
-    assert any(t.startswith("Priority 1: Money (now 2.5, ambition 4.5). Name a lead for money") for t in summary.text)
+    assert (
+        "Priority 1: Money (now 2.5, ambition 4.5). Start with question 1.1 (How sound is our budget?), agreed at 2. "
+        "To reach 3, Established: Budget 3: it balances and is realistic."
+    ) in summary.text
     assert "Most contested: question 2.1 (consensus 0.00); question 1.1 (consensus 0.56)." in summary.text
     assert [(f.label, f.value) for f in summary.fields] == [
         ("Money", "now 2.5, ambition 4.5, gap +2.0 (2 of 2 agreed)"),
@@ -278,13 +290,13 @@ def test_the_summary_states_the_overall_picture_strengths_priorities_and_contest
 
 def test_the_summary_charts_carry_their_numbers_in_alt_text(summary):
     radar, gaps, *contested = summary.charts
-    assert (radar.kind, gaps.kind) == (ChartKind.RADAR, ChartKind.GAPS)
+    assert (radar.kind, gaps.kind) == (ChartKind.THEMES, ChartKind.GAPS)  # two themes: bars, not a radar
     # Then how the team voted on each of the most contested questions, if any was contested.
     assert all(chart.kind is ChartKind.DISTRIBUTION for chart in contested)
     assert radar.categories == gaps.categories == ("Money", "People")
     assert [s.values for s in radar.series] == [(2.5, 3.5), (4.5, 3.5)]
     assert gaps.series[0].values == (2.0, 0.0)
-    assert radar.alt_text == "Radar chart by theme. Money: now 2.5, ambition 4.5; People: now 3.5, ambition 3.5."
+    assert radar.alt_text == "Bar chart by theme. Money: now 2.5, ambition 4.5; People: now 3.5, ambition 3.5."
     assert gaps.alt_text.endswith("Money: +2.0; People: +0.0.")
     assert (radar.scale_min, radar.scale_max, gaps.scale_min, gaps.scale_max) == (1, 5, 0, 4)
 
@@ -302,7 +314,7 @@ def test_the_summary_shows_how_the_team_voted_on_the_most_contested_question(ass
         agree(assessment, question, AGREED)
     summary = summary_message(assessment)
     kinds = [chart.kind for chart in summary.charts]
-    assert kinds == [ChartKind.RADAR, ChartKind.GAPS, ChartKind.DISTRIBUTION]
+    assert kinds == [ChartKind.THEMES, ChartKind.GAPS, ChartKind.DISTRIBUTION]
     contested = summary.charts[2]
     assert contested.title == "Question 1.1: how the team voted"
     assert contested.alt_text.startswith("Votes on question 1.1. Current position: 2 at 1, 2 at 5.")
@@ -370,3 +382,29 @@ def test_the_summary_compares_progress_like_for_like_and_says_on_how_many_questi
         f"Progress since Check 2024 (completed 1 May 2024). On the 1 question agreed in both, the overall "
         f"position has risen from {now - 1:.1f} to {now:.1f}. Up: Money (+1.0)."
     ) in summary.text
+
+
+@pytest.mark.parametrize("themes, kind", [(1, ChartKind.THEMES), (2, ChartKind.THEMES), (3, ChartKind.RADAR), (4, ChartKind.RADAR)])
+def test_the_radar_needs_three_scored_themes_and_bars_show_fewer(themes, kind):
+    from tests.unit.test_scoring import _framework
+
+    a = start(_framework(4))
+    for n in range(1, themes + 1):
+        agree(a, f"item-{n}", {ANA: (3, 3), BEN: (3, 3)}, 2, 4, minute=10 * n)
+    (chart, _) = summary_charts(score(a))
+    assert chart.kind is kind and len(chart.categories) == themes
+    assert chart.alt_text.startswith("Radar chart" if kind is ChartKind.RADAR else "Bar chart")
+
+
+def test_the_consensus_message_links_the_questions_own_resources_for_its_next_level():
+    from engine.framework import parse_framework
+    from tests.unit.test_scoring import PEERS, _framework, _resource
+
+    document = _framework(1).to_dict()
+    question = document["themes"][0]["questions"][0]
+    question["resources"] = [dict(PEERS)]
+    question["levels"][3] = {"descriptor": question["levels"][3], "resources": [_resource("to-3", "training")]}
+    a = start(parse_framework(document, "test"))
+    round_ = agree(a, "item-1", {ANA: (2, 4), BEN: (2, 4)}, 2, 4)
+    # Agreed at 2: what helps reach 3 first, then the question's own; none of the theme's four.
+    assert [link.title for link in consensus_message(a, round_).links] == ["Guide to-3", "Peer challenge"]

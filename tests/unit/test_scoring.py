@@ -46,9 +46,10 @@ def test_the_theme_with_a_gap_is_the_priority_and_the_other_a_strength(worked):
     priority = card.priorities[0]
     assert priority.focus.question.number == "1.1"  # gaps tie at 2; 1.1 starts lower (2 < 3)
     assert priority.next_step == (
-        "Name a lead for money and agree a plan to move from 2.5 towards 4.5 within 18-24 months, "
-        "starting with question 1.1 (How sound is our budget?)."
+        "Start with question 1.1 (How sound is our budget?), agreed at 2. "
+        "To reach 3, Established: Budget 3: it balances and is realistic."
     )
+    # The question has no resources of its own: its theme's, of different kinds first.
     assert [r.title for r in priority.resources] == ["Case A", "Tool C", "Guide D"]
 
 
@@ -153,7 +154,44 @@ CASE, TOOL, GUIDE = ResourceKind.CASE_STUDY, ResourceKind.TOOL, ResourceKind.GUI
     ],
 )
 def test_recommended_resources_prefer_different_kinds_at_most_three(kinds, picked):
-    assert [r.title for r in recommend(_theme(*kinds))] == picked
+    assert [r.title for r in recommend(_theme(*kinds).resources)] == picked
+
+
+PEERS = {"title": "Peer challenge", "publisher": "LGA", "url": "https://www.local.gov.uk/our-support/peer-challenges", "kind": "peer support"}
+
+
+def _resource(n, kind="guidance"):
+    return {"title": f"Guide {n}", "publisher": "P", "url": f"https://example.org/guide-{n}", "kind": kind}
+
+
+def test_each_priority_starts_at_the_next_level_with_that_questions_own_resources():
+    framework = _framework(3).to_dict()
+    for n, theme in enumerate(framework["themes"], start=1):
+        question = theme["questions"][0]
+        # Every question shares the peer challenge page; each has its own guide too.
+        question["resources"] = [dict(PEERS), _resource(n)]
+    level_three = framework["themes"][1]["questions"][0]["levels"]
+    level_three[3] = {"descriptor": level_three[3], "resources": [_resource("for-level-3", "training")]}
+    a = start(parse_framework(framework, "test"))
+    # Gaps 1, 3, 2 and no theme above the overall position with a gap within the overall gap,
+    # so all three are priorities (the strengths/priorities rule), largest gap first.
+    for n, (current, ambition) in enumerate([(1, 2), (2, 5), (1, 3)], start=1):
+        agree(a, f"item-{n}", {ANA: (3, 3), BEN: (3, 3)}, current, ambition, minute=10 * n)
+    card = score(a)
+    assert [p.score.theme.title for p in card.priorities] == ["Theme 2", "Theme 3", "Theme 1"]
+    first, second, third = card.priorities
+    assert first.next_step == (
+        "Start with question 2.1 (How sound is our budget?), agreed at 2. "
+        "To reach 3, Established: Budget 3: it balances and is realistic."
+    )
+    assert (first.next_level.level, first.next_level.label) == (3, "Established")
+    assert second.next_step.endswith("To reach 2, Developing: Budget 2: we balance it with one-off money.")
+    # The level's resource first, then the question's; the shared page only for the first priority.
+    assert [r.title for r in first.resources] == ["Guide for-level-3", "Peer challenge", "Guide 2"]
+    assert [r.title for r in second.resources] == ["Guide 3"]
+    assert [r.title for r in third.resources] == ["Guide 1"]
+    urls = [r.url for p in card.priorities for r in p.resources]
+    assert len(urls) == len(set(urls))
 
 
 def test_a_theme_at_the_bottom_of_the_scale_is_not_called_a_strength(tiny):

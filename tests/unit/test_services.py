@@ -186,3 +186,54 @@ def test_a_skip_reason_past_its_limit_is_refused_and_stores_nothing(accord, stor
     reply = say(accord, SAM, grammar.Skip("x" * 501), minutes=2)
     assert not reply.ok and "Keep the reason to 500 characters" in reply.messages[0].text[0]
     assert store.commits == commits
+
+
+# --- the organisation: the workspace's, apart from any assessment ------------------------------
+
+
+def _organisation(store):
+    return store.organisations.get(("slack", "T-council"))
+
+
+def test_the_organisation_is_named_and_typed_before_any_assessment_and_never_takes_a_title(accord, store):
+    named = say(accord, ANA, grammar.Organisation(name="Northshire District Council"))
+    assert named.ok and "Organisation: Northshire District Council, type not set" in named.messages[0].heading
+    say(accord, ANA, grammar.Organisation(type="district"))
+    say(accord, SAM, grammar.Start())
+    say(accord, SAM, grammar.Organisation(share=True))
+    organisation = _organisation(store)
+    assert (organisation.name, organisation.type, organisation.share_for_comparison) == (
+        "Northshire District Council", "district", True
+    )
+    shown = say(accord, CAI, grammar.Organisation())
+    assert shown.messages[0].heading == "Organisation: Northshire District Council, a district council"
+    assert shown.messages[0].audience.person == CAI  # only the person who asked
+
+
+def test_a_type_set_during_an_assessment_leaves_the_name_unset_not_the_assessments_title(accord, store):
+    say(accord, SAM, grammar.Start())
+    say(accord, SAM, grammar.Organisation(type="unitary"))
+    assert _organisation(store).name is None
+    shown = say(accord, BEN, grammar.Organisation()).messages[0]
+    assert shown.heading == "Organisation: a unitary council"
+    assert "Still to set: `organisation name ...`." in shown.text
+
+
+def test_a_super_user_changes_the_organisation_from_another_channel_or_a_private_chat_after_the_assessment(accord, store):
+    say(accord, SAM, grammar.Start())
+    say(accord, SAM, grammar.Close())
+    assert say(accord, SAM, grammar.Organisation(name="Northshire Council"), where=OTHER_CHANNEL).ok
+    assert say(accord, SAM, grammar.Organisation(type="district"), where=dm(SAM), private=True).ok
+    assert (_organisation(store).name, _organisation(store).type) == ("Northshire Council", "district")
+
+
+def test_once_a_workspace_has_assessments_only_a_super_user_changes_the_organisation(accord, store):
+    say(accord, SAM, grammar.Start())
+    say(accord, SAM, grammar.Organisation(name="Northshire Council"))
+    commits = store.commits
+    refused = say(accord, ANA, grammar.Organisation(name="Ana's Council"))
+    assert not refused.ok and "Only the super-user can change the organisation's details; ask Sam." in refused.messages[0].text[0]
+    elsewhere = say(accord, ANA, grammar.Organisation(type="county"), where=OTHER_CHANNEL)
+    assert not elsewhere.ok
+    assert "Only a super-user of one of this workspace's assessments" in elsewhere.messages[0].text[0]
+    assert store.commits == commits and _organisation(store).name == "Northshire Council"
