@@ -40,6 +40,7 @@ class Action(str, Enum):
     CHANGE_SCHEDULE = "change the reminder and digest schedule"
     CHANGE_ORGANISATION = "change the organisation's details"
     SEE_SCHEDULE = "see the reminder and digest schedule"
+    READ_AUDIT = "read the audit trail"
 
 
 SUPER_USERS = frozenset({Role.SUPER_USER})
@@ -63,6 +64,7 @@ WHO_MAY: dict[Action, frozenset[Role]] = {
     Action.CHANGE_SCHEDULE: SUPER_USERS,
     Action.CHANGE_ORGANISATION: SUPER_USERS,
     Action.SEE_SCHEDULE: TAKING_PART,
+    Action.READ_AUDIT: SUPER_USERS,  # it names who voted what, once revealed
 }
 
 

@@ -99,6 +99,7 @@ EXAMPLES = {
     "observer": "observer @ana", "member": "member @ana", "join": "join", "summary": "summary", "export": "export",
     "close": "close", "organisation": "organisation type unitary", "deadline": "deadline 2d", "remind": "remind",
     "schedule": "schedule interval 2d", "help": "help",
+    "audit": "audit",
 }  # fmt: skip
 
 
