@@ -60,7 +60,9 @@ def describe(record: AuditRecord, *, hide_scores: bool = False) -> str:
             line += f": {change}"
     else:
         line += ": scores hidden until the reveal"
-    if event.note:
+    if event.note and event.automatic:
+        line += f" ({event.note})"
+    elif event.note:
         line += f". {'Reason' if event.action is AuditAction.SKIPPED else 'Note'}: {event.note}"
     return line
 
