@@ -486,7 +486,8 @@ def _member(config, args, stdin: TextIO, out: TextIO) -> int:
     person = parse_person(args.person)
     database = open_database(args.database or config.database.url)
     try:
-        export = export_person(database, person, datetime.now(timezone.utc))  # an unknown person: one line, exit 2
+        handed_out = args.member_command == "export"  # recorded in the audit trail; a look before forgetting is not
+        export = export_person(database, person, datetime.now(timezone.utc), record=handed_out)  # unknown: one line, exit 2
         if args.member_command == "export":
             text = json.dumps(export, indent=2, ensure_ascii=False) + "\n"
             if not args.output or args.output == "-":

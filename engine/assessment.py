@@ -721,8 +721,6 @@ class Assessment:
         if round_ is not None:
             subject = f"question {self.question(round_.question_id).number}"
             after = {"round": round_.number, **(after or {})}
-        elif person is not None:
-            subject = person.name
         self.pending_audit.append(
             AuditEvent(
                 action,

@@ -51,6 +51,8 @@ def describe(record: AuditRecord, *, hide_scores: bool = False) -> str:
     line = f"{who}: {what}"
     if event.subject:
         line += f", {event.subject}"
+    if event.person_name:
+        line += f", {event.person_name}"
     round_number = (event.after or {}).get("round")
     if round_number and round_number != 1:
         line += f" (round {round_number})"
