@@ -10,7 +10,7 @@ A chat message has room for the latest `SHOWN` entries; the rest are named, not 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timezone
+from datetime import UTC
 
 from engine.assessment import Assessment, Identity, RoundState
 from engine.audit import AuditAction, AuditRecord
@@ -70,7 +70,7 @@ def describe(record: AuditRecord, *, hide_scores: bool = False) -> str:
 
 
 def _label(record: AuditRecord) -> str:
-    moment = record.event.at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    moment = record.event.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
     return f"#{record.sequence} {moment} · {record.platform}"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
@@ -28,7 +28,7 @@ from storage.database_work import DatabaseWork
 from storage.unit_of_work import SqlUnitOfWork
 
 PLACE = Conversation("slack", "T1", "C1")
-NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 SAM, AMIRA, BEN, CHLOE = (Person(Identity("slack", "T1", f"U-{n.upper()}"), n) for n in ("Sam", "Amira", "Ben", "Chloe"))
 PEOPLE = [SAM, AMIRA, BEN, CHLOE]
 

@@ -19,7 +19,18 @@ from engine.assessment import Role, Settings
 from engine.audit import AuditAction
 from engine.errors import NotPermitted
 from engine.views import Kind
-from tests.unit.conftest import ANA, BEN, CAI, NAMES, POLARISED, SAM, at, render, start, tiny_framework
+from tests.unit.conftest import (
+    ANA,
+    BEN,
+    CAI,
+    NAMES,
+    POLARISED,
+    SAM,
+    at,
+    render,
+    start,
+    tiny_framework,
+)
 from tests.unit.fake_unit_of_work import FakeUnitOfWork, Store
 from tests.unit.test_services import CHANNEL, Team
 
