@@ -405,7 +405,7 @@ class Accord:
             assessment = self._current(uow, request)
             if command.question and command.question.lower() == "all":
                 shown = presenters.contributions_message(assessment, request.actor.identity)
-                self._disclosed(uow, request, assessment, None, "who all")
+                self._disclosed(uow, request, assessment, None, "with `who all`")
                 return Reply([shown], assessment)
             if command.question:
                 round_ = assessment.latest_round(assessment.question(command.question).id)
@@ -414,7 +414,7 @@ class Accord:
             else:
                 round_ = assessment.focus_round
             shown = presenters.individual_votes_message(assessment, request.actor.identity, round_)
-            self._disclosed(uow, request, assessment, round_.question_id if round_ else None, "who")
+            self._disclosed(uow, request, assessment, round_.question_id if round_ else None, "with `who`")
         return Reply([shown], assessment)
 
     def _disclosed(self, uow: UnitOfWork, request: Request, assessment: Assessment, question_id: str | None, how: str) -> None:

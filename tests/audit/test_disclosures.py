@@ -29,4 +29,4 @@ def test_who_in_the_chat_is_recorded(team: Team):
     team.say(SAM, "who 1.1")
     last = trail(team.database, team.assessment_id)[-1]
     assert last.event.action is AuditAction.INDIVIDUAL_VOTES_SHOWN and last.event.subject == "question 1.1"
-    assert last.platform == "slack" and last.event.note == "who"
+    assert last.platform == "slack" and last.event.note == "with `who`"
