@@ -88,6 +88,7 @@ def export_person(database: Any, person: Identity, now: datetime, *, record: boo
             for assessment_id in data.assessment_ids(person)
         ]
         profile = uow.profiles.get(person)
+        trail = uow.audit.naming(person.key)
         messages = data.messages_to(person)
         references = data.references(person)
         installs = data.installs(person)
@@ -122,6 +123,22 @@ def export_person(database: Any, person: Identity, now: datetime, *, record: boo
         ],
         "teams_references": [
             {"scope": r.scope, "target": r.target_id, "reference": r.data, "updated_at": _iso(r.updated_at)} for r in references
+        ],
+        "audit_entries": [
+            {
+                "chain": r.chain,
+                "sequence": r.sequence,
+                "at": _iso(r.event.at),
+                "platform": r.platform,
+                "action": r.event.action.value,
+                "by_them": r.event.actor == person.key,
+                "subject": r.event.subject,
+                "before": r.event.before,
+                "after": r.event.after,
+                "note": r.event.note,
+                "comments": r.event.comments if r.event.actor == person.key else {},
+            }
+            for r in trail
         ],
         "slack_installs": [
             {"team_id": i.team_id, "team_name": i.team_name, "enterprise_id": i.enterprise_id, "installed_at": _iso(i.installed_at)}

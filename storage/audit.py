@@ -233,6 +233,13 @@ class AuditLog:
         ).rowcount
         return acted + concerned
 
+    def naming(self, person: str) -> list[AuditRecord]:
+        """Every entry that names `person` as actor or as whom it concerned (for their export)."""
+        rows = self._connection().execute(
+            select(_entry).where((_entry.c.actor == person) | (_entry.c.person == person)).order_by(_entry.c.chain, _entry.c.sequence)
+        )
+        return [_record(row) for row in rows]
+
     def chains_naming(self, person: str) -> list[str]:
         """Every chain with an entry that names `person` as actor or as whom it concerned."""
         found = self._connection().execute(

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 from bot import commands as grammar
 from bot.audit import export_trail, trail, verify
 from bot.cli import main
-from bot.members import forget_person
+from bot.members import export_person, forget_person
 from bot.service import Request
 from engine.audit import INSTALL_CHAIN, AuditAction
 from engine.erasure import FORMER_MEMBER
@@ -110,6 +110,10 @@ def test_entries_are_written_with_the_change_and_rolled_back_with_it(team: Team)
 
 def test_a_lawful_erasure_keeps_the_chain_verifiable_and_records_itself(team: Team, db_url: str):
     assert main(["member", "export", AMIRA.identity.key, "--database", db_url]) == 0
+    exported = export_person(team.database, AMIRA.identity, NOW)["audit_entries"]
+    changed = next(e for e in exported if e["action"] == "vote changed")
+    assert changed["by_them"] and changed["comments"] == {"before": "not sure", "after": "on reflection"}
+    assert "Sam" not in json.dumps(exported)  # their entries, not who else acted
     forget_person(team.database, AMIRA.identity, NOW + timedelta(days=30))
     checked = verify(team.database)
     assert checked.intact, checked.line()
