@@ -29,7 +29,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -132,7 +132,7 @@ def export_report(
         # Made (the engine allowed it): individual votes are leaving Accord, so the trail says so.
         from bot.audit import record_disclosure
 
-        record_disclosure(database, assessment_id, requested_by, now or datetime.now(timezone.utc), f"export as {fmt}", "console")
+        record_disclosure(database, assessment_id, requested_by, now or datetime.now(UTC), f"export as {fmt}", "console")
     return file
 
 

@@ -27,7 +27,7 @@ An export is recorded in the install's audit chain, and so is every erasure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.audit import record_install_event
@@ -254,9 +254,7 @@ class Forgotten:
 
 def forget_person(database: Any, person: Identity, now: datetime | None = None) -> Forgotten:
     """Forget `person` in one transaction (see the module); `UnknownPerson` when nothing names them."""
-    from datetime import timezone
-
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     forgotten = Forgotten(person)
     with SqlUnitOfWork(database) as uow:
         data = PersonalData(uow.session)

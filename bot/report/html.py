@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import html
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.resources import files
 
 from bot.charts import PALETTE, ChartRenderer, figure_size
@@ -580,7 +580,7 @@ _NO_NOTE = '<span class="muted">no note</span>'
 
 
 def _clock(moment: datetime, report: Report) -> str:
-    tz = report.context.timezone or timezone.utc
+    tz = report.context.timezone or UTC
     return moment.astimezone(tz).strftime("%H:%M")
 
 

@@ -62,6 +62,7 @@ __all__ = [
     "DISCUSSION_PROMPTS",
     "VERDICT_WORDS",
     "QuestionContributions",
+    "audit_message",
     "comparison_text",
     "completed_message",
     "consensus_message",

@@ -110,7 +110,7 @@ def without_images(html: str) -> str:
     return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "data:", html)
 
 
-RECORDED = re.compile(r'<section id="recorded">.*?</section>', re.S)
+RECORDED = re.compile(r'<section id="recorded">.*?</section>', re.DOTALL)
 
 
 def without_recorders(html: str) -> str:
