@@ -51,7 +51,7 @@ def describe(record: AuditRecord, *, hide_scores: bool = False) -> str:
     line = f"{who}: {what}"
     if event.subject:
         line += f", {event.subject}"
-    if event.person_name:
+    if event.person_name and event.person != event.actor:
         line += f", {event.person_name}"
     round_number = (event.after or {}).get("round")
     if round_number and round_number != 1:
