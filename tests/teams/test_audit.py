@@ -15,7 +15,13 @@ from bot.door import Door
 from bot.platform_state import ConversationReferences
 from storage.migrate import upgrade
 from tests.teams.conftest import AMIRA, BEN, SAM, config_text
-from tests.teams.test_turns import NOW, RecordingDeliverer, adapter_for, card_action, mention
+from tests.teams.test_turns import (
+    NOW,
+    RecordingDeliverer,
+    adapter_for,
+    card_action,
+    mention,
+)
 
 
 class KeepingDeliverer(RecordingDeliverer):
