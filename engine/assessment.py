@@ -29,7 +29,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 
-from engine.audit import ACCORD, AuditAction, AuditEvent
+from engine import audit
+from engine.audit import AuditAction, AuditEvent
 from engine.disagreement import Disagreement, Thresholds, Verdict, measure
 from engine.errors import DomainError, InvalidTransition, NotFound, NotPermitted, RatingOffScale
 from engine.framework import Framework, Question
@@ -271,7 +272,7 @@ class Assessment:
         assessment.members[starter.identity] = replace(starter, role=Role.SUPER_USER)
         first = next(framework.questions())
         assessment._open_round(first.id, now)
-        assessment._record_start(starter.identity, now)
+        audit.record_start(assessment, starter.identity, now)
         return assessment
 
     def copy(self) -> Assessment:
@@ -386,7 +387,7 @@ class Assessment:
         existing = self.members.get(member.identity)
         self.members[member.identity] = replace(member, role=existing.role if existing else member.role)
         if existing is None:
-            self._record_member(AuditAction.MEMBER_ADDED, actor, self.members[member.identity], now)
+            audit.record_member(self, AuditAction.MEMBER_ADDED, actor, self.members[member.identity], now)
 
     def join(self, member: Member, now: datetime | None = None) -> bool:
         """A person in the channel joins as a voting member; False when already a member."""
@@ -394,7 +395,7 @@ class Assessment:
         if member.identity in self.members:
             return False
         self.members[member.identity] = replace(member, role=Role.MEMBER)
-        self._record_member(AuditAction.MEMBER_JOINED, member.identity, self.members[member.identity], now)
+        audit.record_member(self, AuditAction.MEMBER_JOINED, member.identity, self.members[member.identity], now)
         return True
 
     def set_role(
@@ -412,7 +413,7 @@ class Assessment:
             )
         updated = replace(existing, role=role, name=name or existing.name)
         self.members[identity] = updated
-        self._record_role(actor, was, updated, now)
+        audit.record_role(self, actor, was, updated, now)
         return updated
 
     # ------------------------------------------------------------------- voting
@@ -441,11 +442,11 @@ class Assessment:
         changed = voter in round_.votes
         earlier = round_.votes.get(voter)
         round_.votes[voter] = Vote(voter, current, ambition, comment, now)
-        self._record_vote(round_, earlier, round_.votes[voter], now)
+        audit.record_vote(self, round_, earlier, round_.votes[voter], now)
         revealed = False
         if self.settings.auto_reveal and self.progress(round_).complete and self._enough_to_reveal(round_):
             self._reveal(round_, now)
-            self._record_reveal(round_, None, now, "automatic: everyone has voted")
+            audit.record_reveal(self, round_, None, now, "automatic: everyone has voted")
             revealed = True
         return VoteOutcome(changed=changed, revealed=revealed)
 
@@ -458,7 +459,7 @@ class Assessment:
         withdrawn = round_.votes.pop(voter, None)
         if withdrawn is None:
             raise NotFound(f"You have not voted on question {question.number}.")
-        self._record_vote(round_, withdrawn, None, now or withdrawn.cast_at)
+        audit.record_vote(self, round_, withdrawn, None, now or withdrawn.cast_at)
 
     # ------------------------------------------------- the super-user's actions
 
@@ -476,7 +477,7 @@ class Assessment:
                 "revealing now would show whose vote it is. Wait for at least two, or skip the question."
             )
         self._reveal(round_, now)
-        self._record_reveal(round_, actor, now)
+        audit.record_reveal(self, round_, actor, now)
         return round_
 
     def finalise(
@@ -512,11 +513,7 @@ class Assessment:
         round_.consensus = Consensus(current, ambition, note, actor, now)
         round_.state = RoundState.FINALISED
         round_.closed_at = now
-        self._record(
-            AuditAction.FINALISED, actor, now, round_,
-            before={"proposal": _scores(proposal)} if proposal else None,
-            after=_scores(round_.consensus), note=note,
-        )  # fmt: skip
+        audit.record_finalise(self, round_, proposal, actor, now)
         self._after_close(now)
         return round_
 
@@ -534,7 +531,7 @@ class Assessment:
         round_.state = RoundState.SKIPPED
         round_.skip_reason = reason
         round_.closed_at = now
-        self._record(AuditAction.SKIPPED, actor, now, round_, before={"state": before_state}, after={"state": "skipped"}, note=reason)
+        audit.record(self, AuditAction.SKIPPED, actor, now, round_, before={"state": before_state}, after={"state": "skipped"}, note=reason)
         self._after_close(now)
         return round_
 
@@ -551,7 +548,7 @@ class Assessment:
         if not remaining:
             raise InvalidTransition("Every question has been answered or skipped: ask for the summary.")
         opened = self._open_round(remaining[0].id, now)
-        self._record(AuditAction.NEXT, actor, now, opened)
+        audit.record(self, AuditAction.NEXT, actor, now, opened)
         return opened
 
     def reopen(self, actor: Identity, question_ref: str | None, now: datetime) -> Round:
@@ -573,10 +570,12 @@ class Assessment:
             raise InvalidTransition(f"Question {question.number} has not been opened yet, so there is nothing to reopen.")
         if latest.state is RoundState.OPEN:
             raise InvalidTransition(f"Question {question.number} is already open for votes.")
+        set_aside = ""
         if focus is not None and focus is not latest and not focus.is_closed:
             other = self.question(focus.question_id)
             if focus.state is RoundState.OPEN and not focus.votes:
                 self.rounds.remove(focus)
+                set_aside = f"question {other.number} set aside until its turn"
             else:
                 raise InvalidTransition(
                     f"Question {other.number} is still {focus.state.value}: finalise it or skip it before reopening another."
@@ -588,7 +587,7 @@ class Assessment:
         self.status = AssessmentStatus.ACTIVE
         self.completed_at = None
         opened = self._open_round(question.id, now, number=latest.number + 1)
-        self._record(AuditAction.REOPENED, actor, now, opened, before=before)
+        audit.record(self, AuditAction.REOPENED, actor, now, opened, before=before, note=set_aside)
         return opened
 
     def close(self, actor: Identity, now: datetime) -> None:
@@ -603,7 +602,7 @@ class Assessment:
             focus.closed_at = now
             skipped = self.question(focus.question_id).number
         self._complete(now)
-        self._record(AuditAction.CLOSED, actor, now, None, after={"status": "completed", "skipped": skipped})
+        audit.record(self, AuditAction.CLOSED, actor, now, None, after={"status": "completed", "skipped": skipped})
 
     def set_deadline(self, actor: Identity, closes_at: datetime | None, now: datetime) -> Round:
         self._require_active()
@@ -615,7 +614,7 @@ class Assessment:
             raise DomainError("The deadline has to be in the future.")
         before = round_.closes_at
         round_.closes_at = closes_at
-        self._record(AuditAction.DEADLINE_SET, actor, now, round_, before={"closes_at": _iso(before)}, after={"closes_at": _iso(closes_at)})
+        audit.record_deadline(self, round_, before, actor, now)
         return round_
 
     def to_remind(self, actor: Identity) -> tuple[Round, list[Member]]:
@@ -636,18 +635,27 @@ class Assessment:
             overrides = self.settings.schedule.changed(**changes)
         self.settings = replace(self.settings, schedule=overrides)
         if now is not None:
-            self._record(AuditAction.SCHEDULE_CHANGED, actor, now, None, before=_plain(before), after=_plain(overrides))
+            audit.record(self, AuditAction.SCHEDULE_CHANGED, actor, now, None, before=audit.plain(before), after=audit.plain(overrides))
         return overrides
 
-    def record_audit(self, action: AuditAction, actor: Identity, now: datetime, *, question_id: str | None = None,
-                     before: dict | None = None, after: dict | None = None, note: str = "") -> None:
+    def record_audit(
+        self,
+        action: AuditAction,
+        actor: Identity,
+        now: datetime,
+        *,
+        question_id: str | None = None,
+        before: dict | None = None,
+        after: dict | None = None,
+        note: str = "",
+    ) -> None:
         """Record what the application did with this assessment outside the engine's own changes.
 
         For reads that disclose individual votes (`who`, `audit`) and the organisation's details:
         they change no aggregate, yet an auditor must see them.
         """
         round_ = self.latest_round(question_id) if question_id else None
-        self._record(action, actor, now, round_, before=before, after=after, note=note)
+        audit.record(self, action, actor, now, round_, before=before, after=after, note=note)
 
     def reveal_overdue(self, now: datetime) -> Round | None:
         """Reveal the focus round when its deadline has passed (a scheduler job calls this)."""
@@ -661,7 +669,7 @@ class Assessment:
             and self._enough_to_reveal(round_)
         ):
             self._reveal(round_, now)
-            self._record_reveal(round_, None, now, "automatic: the deadline passed")
+            audit.record_reveal(self, round_, None, now, "automatic: the deadline passed")
             return round_
         return None
 
@@ -696,92 +704,10 @@ class Assessment:
         remaining = self.unstarted_questions()
         if not remaining:
             self._complete(now)
-            self._record(AuditAction.CLOSED, None, now, None, after={"status": "completed"}, note="automatic: every question answered or skipped")
+            audit.record(self, AuditAction.CLOSED, None, now, None, after={"status": "completed"}, note="automatic: every question answered or skipped")
         elif self.settings.auto_advance:
             opened = self._open_round(remaining[0].id, now)
-            self._record(AuditAction.NEXT, None, now, opened, note="automatic: the previous question was closed")
-
-    # ------------------------------------------------------------ the audit trail
-
-    def _record(
-        self,
-        action: AuditAction,
-        actor: Identity | None,
-        now: datetime,
-        round_: Round | None,
-        *,
-        before: dict | None = None,
-        after: dict | None = None,
-        note: str = "",
-        person: Member | None = None,
-        comments: dict[str, str] | None = None,
-    ) -> None:
-        by = self.members.get(actor) if actor is not None else None
-        subject = ""
-        if round_ is not None:
-            subject = f"question {self.question(round_.question_id).number}"
-            after = {"round": round_.number, **(after or {})}
-        self.pending_audit.append(
-            AuditEvent(
-                action,
-                now,
-                actor=actor.key if actor is not None else "",
-                actor_name=by.name if by is not None else ("" if actor is not None else ACCORD),
-                subject=subject,
-                before=before,
-                after=after,
-                note=note,
-                person=person.identity.key if person is not None else "",
-                person_name=person.name if person is not None else "",
-                comments=comments or {},
-            )
-        )
-
-    def _record_start(self, starter: Identity, now: datetime) -> None:
-        framework = self.framework
-        after = {"title": self.title, "framework": framework.title, "questions": len(framework.question_ids)}
-        self._record(AuditAction.STARTED, starter, now, None, after=after)
-        for member in sorted(self.members.values(), key=lambda m: m.identity):
-            if member.identity != starter:
-                self._record_member(AuditAction.MEMBER_ADDED, starter, member, now)
-        self._record(AuditAction.NEXT, None, now, self.focus_round, note="automatic: the first question")
-
-    def _record_member(self, action: AuditAction, actor: Identity, member: Member, now: datetime | None) -> None:
-        # Callers that predate the trail pass no time; the latest moment the assessment knows
-        # stands in (the trail's order is its sequence, not its clock).
-        self._record(action, actor, now or self._latest_moment(), None, after={"role": member.role.value}, person=member)
-
-    def _record_role(self, actor: Identity, before: Member | None, after: Member, now: datetime | None) -> None:
-        self._record(
-            AuditAction.ROLE_CHANGED, actor, now or self._latest_moment(), None,
-            before={"role": before.role.value if before else None}, after={"role": after.role.value}, person=after,
-        )  # fmt: skip
-
-    def _record_vote(self, round_: Round, earlier: Vote | None, vote: Vote | None, now: datetime) -> None:
-        voter = (vote or earlier).voter
-        if vote is None:
-            action = AuditAction.VOTE_WITHDRAWN
-        else:
-            action = AuditAction.VOTE_CHANGED if earlier is not None else AuditAction.VOTE_CAST
-        comments = {"before": earlier.comment if earlier else "", "after": vote.comment if vote else ""}
-        self._record(
-            action, voter, now, round_,
-            before=_scores(earlier), after=_scores(vote), comments={k: v for k, v in comments.items() if v},
-        )  # fmt: skip
-
-    def _record_reveal(self, round_: Round, actor: Identity | None, now: datetime, how: str = "") -> None:
-        measures = round_.measures
-        after = {"votes": self.progress(round_).voted, "verdict": measures.verdict.value if measures else None}
-        self._record(AuditAction.REVEALED, actor, now, round_, after=after, note=how)
-        if round_.proposal is not None:
-            self._record(
-                AuditAction.PROPOSED, None, now, round_, after=_scores(round_.proposal),
-                note="the median vote: halves rounded down for the current position, up for the ambition",
-            )  # fmt: skip
-
-    def _latest_moment(self) -> datetime:
-        moments = [self.created_at] + [r.opened_at for r in self.rounds] + [r.closed_at for r in self.rounds if r.closed_at]
-        return max(moments)
+            audit.record(self, AuditAction.NEXT, None, now, opened, note="automatic: the previous question was closed")
 
     def _complete(self, now: datetime) -> None:
         self.status = AssessmentStatus.COMPLETED
@@ -847,17 +773,3 @@ def _median_point(values: list[int], *, halves: str) -> int:
 def _clean(text: str) -> str:
     return clean(text)
 
-
-def _scores(value: Vote | Proposal | Consensus | None) -> dict | None:
-    return None if value is None else {"current": value.current, "ambition": value.ambition}
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
-
-
-def _plain(value: object) -> dict:
-    """A settings dataclass as JSON-ready values (durations and times as their text)."""
-    from dataclasses import asdict
-
-    return {key: item if isinstance(item, (int, float, str, bool, type(None))) else str(item) for key, item in asdict(value).items()}
