@@ -172,3 +172,19 @@ def test_the_trail_exports_as_csv_and_json(team: Team, db_url: str, tmp_path, ca
     assert lines[0].startswith("sequence,at,platform,action,actor") and len(lines) == len(records) + 1
     assert target.stat().st_mode & 0o077 == 0
     assert cli(db_url, "export", "no-such-assessment") == 2
+
+
+def test_a_reveal_at_the_deadline_is_recorded_as_the_schedulers(db_engine: Engine):
+    from bot.scheduler import Sweeper
+    from engine.reminders import SchedulePolicy
+
+    team = Team(db_engine)
+    team.say(SAM, "start")
+    team.say(SAM, "deadline 1h")
+    team.say(AMIRA, "vote 2 3")
+    team.say(BEN, "vote 4 4")
+    Sweeper(db_engine, SchedulePolicy()).sweep_deadlines(NOW + timedelta(hours=3))
+    revealed = next(r for r in trail(db_engine, team.assessment_id) if r.event.action is AuditAction.REVEALED)
+    assert revealed.platform == "scheduler" and revealed.event.automatic
+    assert revealed.event.note == "automatic: the deadline passed"
+    assert verify(db_engine).intact
