@@ -43,6 +43,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from engine.audit import AuditAction, AuditEvent, AuditRecord
@@ -58,7 +59,12 @@ _assessment = AssessmentRow.__table__
 _HEAD = select(_head.c.sequence, _head.c.hash).where(_head.c.chain == bindparam("b_chain"))
 _HEAD_LOCKED = _HEAD.with_for_update()
 _INSERT_ENTRY = insert(_entry)
-_INSERT_HEAD = insert(_head)
+# A new chain's head, at sequence 0; two transactions starting one chain at once both get past
+# this (the second waits for the first), and then take the head's lock in turn.
+_START_CHAIN = {
+    "postgresql": postgresql.insert(_head).on_conflict_do_nothing(index_elements=["chain"]),
+    "sqlite": sqlite.insert(_head).on_conflict_do_nothing(index_elements=["chain"]),
+}
 _MOVE_HEAD = (
     update(_head)
     .where(_head.c.chain == bindparam("b_chain"))
@@ -142,7 +148,10 @@ class AuditLog:
             return []
         connection = self._connection()
         head = connection.execute(_HEAD_LOCKED, {"b_chain": chain}).first()
-        sequence, previous = (head.sequence, head.hash) if head is not None else (0, GENESIS)
+        if head is None:
+            connection.execute(_START_CHAIN[connection.dialect.name], {"chain": chain, "sequence": 0, "hash": GENESIS})
+            head = connection.execute(_HEAD_LOCKED, {"b_chain": chain}).one()
+        sequence, previous = head.sequence, head.hash
         rows: list[dict[str, Any]] = []
         records: list[AuditRecord] = []
         for event in events:
@@ -171,10 +180,7 @@ class AuditLog:
             rows.append(row)
             records.append(AuditRecord(chain, sequence, row["platform"], event, row["hash"]))
         connection.execute(_INSERT_ENTRY, rows)
-        if head is None:
-            connection.execute(_INSERT_HEAD, {"chain": chain, "sequence": sequence, "hash": previous})
-        else:
-            connection.execute(_MOVE_HEAD, {"b_chain": chain, "b_sequence": sequence, "b_hash": previous})
+        connection.execute(_MOVE_HEAD, {"b_chain": chain, "b_sequence": sequence, "b_hash": previous})
         return records
 
     # ----------------------------------------------------------------------- reading

@@ -188,3 +188,30 @@ def test_a_reveal_at_the_deadline_is_recorded_as_the_schedulers(db_engine: Engin
     assert revealed.platform == "scheduler" and revealed.event.automatic
     assert revealed.event.note == "automatic: the deadline passed"
     assert verify(db_engine).intact
+
+
+def test_two_transactions_starting_one_chain_at_once_both_land_in_order(db_engine: Engine):
+    import threading
+
+    from engine.audit import AuditEvent
+
+    barrier = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def export(n: int) -> None:
+        try:
+            with SqlUnitOfWork(db_engine) as uow:
+                barrier.wait(5)
+                uow.audit.append(INSTALL_CHAIN, [AuditEvent(AuditAction.MEMBER_EXPORTED, NOW, person=f"slack:T1:U{n}")], "console")
+                uow.commit()
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            failures.append(error)
+
+    threads = [threading.Thread(target=export, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert failures == []
+    assert [r.sequence for r in trail(db_engine, INSTALL_CHAIN)] == [1, 2]
+    assert verify(db_engine).intact
