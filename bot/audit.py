@@ -1,7 +1,8 @@
 """The audit trail outside the chat: verify it, export it, and record disclosures made elsewhere.
 
-    accord audit verify [ASSESSMENT]                exit 0 and "N entries, chain intact", or the
-                                                    first broken link and exit 1
+    accord audit verify [ASSESSMENT] [--heads]      exit 0 and "N entries, chain intact", or the
+                                                    first broken link and exit 1; `--heads` also
+                                                    prints each chain's last hash
     accord audit export ASSESSMENT --format csv|json [--output FILE]
 
 What is and is not detected is written in `storage.audit`. An export names people and carries
@@ -86,6 +87,9 @@ def run_audit(config: Any, args: Any, out: TextIO) -> int:
         if args.audit_command == "verify":
             checked = verify(database, args.assessment)
             print(checked.line(), file=out if checked.intact else sys.stderr)
+            if checked.intact and getattr(args, "heads", False):
+                for chain, last in sorted(checked.heads.items()):
+                    print(f"{chain} {last}", file=out)
             return 0 if checked.intact else EXIT_BROKEN
         try:
             records = trail(database, args.assessment)

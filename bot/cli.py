@@ -181,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="check the hash chains", description="Check one assessment's audit trail, or every one."
     )
     audit_verify.add_argument("assessment", nargs="?", help="the assessment's id (default: every trail)")
+    audit_verify.add_argument("--heads", action="store_true", help="also print each chain's last hash, to keep a copy elsewhere")
     audit_verify.add_argument("--database", metavar="URL", help="database URL (default: database.url in app.yaml)")
     audit_export = audit_commands.add_parser(
         "export", help="an assessment's audit trail", description="An assessment's audit trail, oldest first."

@@ -25,7 +25,7 @@ link), the last entries deleted (the head names an entry that is not there), an 
 erased, and an assessment with no trail at all. **What it cannot**: someone with write access
 who rewrites an entry *and* every hash after it *and* the head, or who deletes a whole chain
 with its head and its assessment. Against that, copy the heads somewhere out of their reach
-(`accord audit verify` prints each head's hash to compare with a copy kept elsewhere).
+(`accord audit verify --heads` prints each chain's head, to compare with a copy kept elsewhere).
 
 Chains are appended under a lock on their head row (SELECT ... FOR UPDATE; on SQLite every
 writing transaction is serialised anyway), and a unique (chain, sequence) turns any race into a

@@ -56,8 +56,9 @@ def test_every_change_is_in_the_trail_with_who_and_before_and_after(team: Team):
 def test_verify_passes_and_names_the_entry_edited_by_hand(team: Team, db_url: str, capsys):
     checked = verify(team.database)
     assert checked.intact and checked.line() == f"{checked.entries} entries, chain intact" and checked.entries == len(team.rows())
-    assert cli(db_url, "verify") == 0
-    assert "chain intact" in capsys.readouterr().out
+    assert cli(db_url, "verify", "--heads") == 0
+    out = capsys.readouterr().out
+    assert "chain intact" in out and f"{team.assessment_id} {team.rows()[-1].hash}" in out
     finalised = next(r for r in team.rows() if r.action == "finalised")
     team.sql("UPDATE audit_entry SET after = :a WHERE id = :i", a='{"ambition":5,"current":3,"round":1}', i=finalised.id)
     checked = verify(team.database, team.assessment_id)
