@@ -9,6 +9,8 @@
     accord manifest slack|teams the app manifest to install Accord
     accord export ASSESSMENT    the report as HTML, CSV, JSON or Markdown
     accord member export|forget PERSON   everything stored about a person; forget them
+    accord audit verify [ASSESSMENT]     check the audit trail's hash chains; exit 1 at the first broken link
+    accord audit export ASSESSMENT       an assessment's audit trail as CSV or JSON
     accord secrets new-key      a key for ACCORD_SECRET_KEYS, which encrypts Slack tokens at rest
     accord secrets rotate       re-encrypt the kept Slack tokens with the first (newest) key
     accord benchmark export|submit|fetch    this council's part in a sector benchmark
@@ -169,6 +171,28 @@ def build_parser() -> argparse.ArgumentParser:
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     forget.add_argument("--database", metavar="URL", help="database URL (default: database.url in app.yaml)")
 
+    audit = commands.add_parser(
+        "audit",
+        help="the audit trail: verify its hash chains, or export an assessment's",
+        description="Every change is written to an append-only, hash-chained audit trail. `verify` walks "
+        "the chains and names the first broken link; `export` writes one assessment's trail.",
+    )
+    audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION")
+    audit_commands.required = True
+    audit_verify = audit_commands.add_parser(
+        "verify", help="check the hash chains", description="Check one assessment's audit trail, or every one."
+    )
+    audit_verify.add_argument("assessment", nargs="?", help="the assessment's id (default: every trail)")
+    audit_verify.add_argument("--heads", action="store_true", help="also print each chain's last hash, to keep a copy elsewhere")
+    audit_verify.add_argument("--database", metavar="URL", help="database URL (default: database.url in app.yaml)")
+    audit_export = audit_commands.add_parser(
+        "export", help="an assessment's audit trail", description="An assessment's audit trail, oldest first."
+    )
+    audit_export.add_argument("assessment", help="the assessment's id (see `accord export --list`)")
+    audit_export.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default) or json")
+    audit_export.add_argument("--output", metavar="FILE", help="write to FILE, readable by its owner only (default: standard output)")
+    audit_export.add_argument("--database", metavar="URL", help="database URL (default: database.url in app.yaml)")
+
     secrets = commands.add_parser(
         "secrets",
         help="keys for the Slack tokens kept in the database",
@@ -217,6 +241,10 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
             return run_export(config, args, stdout)
         if args.command == "member":
             return _member(config, args, stdin, stdout)
+        if args.command == "audit":
+            from bot.audit import run_audit
+
+            return run_audit(config, args, stdout)
         if args.command == "secrets":
             return _rotate(config, args, stdout)
         if args.command == "benchmark":
@@ -497,7 +525,8 @@ def _member(config, args, stdin: TextIO, out: TextIO) -> int:
     person = parse_person(args.person)
     database = open_database(args.database or config.database.url)
     try:
-        export = export_person(database, person, datetime.now(timezone.utc))  # an unknown person: one line, exit 2
+        handed_out = args.member_command == "export"  # recorded in the audit trail; a look before forgetting is not
+        export = export_person(database, person, datetime.now(timezone.utc), record=handed_out)  # unknown: one line, exit 2
         if args.member_command == "export":
             text = json.dumps(export, indent=2, ensure_ascii=False) + "\n"
             if not args.output or args.output == "-":

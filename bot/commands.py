@@ -79,6 +79,13 @@ class Who:
 
 
 @dataclass(frozen=True)
+class Audit:
+    """The audit trail, privately: the whole assessment's, or one question's."""
+
+    question: str | None = None
+
+
+@dataclass(frozen=True)
 class Finalise:
     current: int | None = None
     ambition: int | None = None
@@ -210,6 +217,7 @@ Command = (
     | Resume
     | Remove
     | Approve
+    | Audit
 )
 
 
@@ -263,6 +271,7 @@ USAGES: tuple[Usage, ...] = (
     Usage("deadline", "deadline <when>", "close voting on the open question then, e.g. `deadline 2d`, `deadline 2026-12-01 17:00`, `deadline off`", True),
     Usage("remind", "remind", "remind everyone who has not voted yet, privately, now", True),
     Usage("schedule", "schedule [setting value]", "see or change reminders and digests, e.g. `schedule interval 2d`", True),
+    Usage("audit", "audit [question]", "see privately every change: who did what, when, before and after (also `history`)", True),
     Usage("help", "help [command]", "this list, or how to use one command"),
 )
 
@@ -282,6 +291,7 @@ _ALIASES = {
     "chair": "facilitator",
     "facilitate": "facilitator",
     "unpause": "resume",
+    "history": "audit",
 }
 
 
@@ -311,6 +321,8 @@ def parse(text: str) -> Command:
         return Who(question=args[0] if args else None)
     if name == "finalise":
         return _finalise(args)
+    if name == "audit":
+        return Audit(question=args[0] if args else None)
     if name == "skip":
         return Skip(reason=rest)
     if name == "next":

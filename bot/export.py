@@ -29,7 +29,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -120,7 +120,7 @@ def export_report(
     with SqlUnitOfWork(database, read_only=True) as uow:
         assessment = uow.assessments.get(assessment_id)
         context = report_context(uow.reports, assessment, config, now=now)
-    return render_export(
+    file = render_export(
         assessment,
         fmt,
         requested_by=requested_by,
@@ -128,6 +128,12 @@ def export_report(
         context=context,
         renderer=renderer,
     )
+    if include_individual_votes and requested_by is not None:
+        # Made (the engine allowed it): individual votes are leaving Accord, so the trail says so.
+        from bot.audit import record_disclosure
+
+        record_disclosure(database, assessment_id, requested_by, now or datetime.now(UTC), f"export as {fmt}", "console")
+    return file
 
 
 def export_filename(assessment: Assessment, fmt: str, *, confidential: bool = False) -> str:

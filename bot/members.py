@@ -16,19 +16,26 @@ counts, measures and agreed answers stay as they were:
   alone (sent or not: one not sent yet would go to nobody now); delivered copies of messages to
   others that named them or quoted their comments are emptied;
 - Teams: their person reference is deleted and they are taken out of channel rosters; Slack: an
-  install they made keeps working, without their user id as its installer.
+  install they made keeps working, without their user id as its installer;
+- the audit trail: every entry that names them names their assessment's pseudonym instead (a
+  new one in the install's chain), "Former member", and no comment; each chain then records the
+  erasure, naming only the pseudonym, so it still verifies (`storage.audit`).
+
+An export is recorded in the install's audit chain, and so is every erasure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from bot.audit import record_install_event
 from engine.assessment import Assessment, Identity
+from engine.audit import INSTALL_CHAIN, AuditAction, AuditEvent
 from engine.erasure import FORMER_MEMBER, forget_member
 from engine.errors import DomainError
-from storage.members import PersonalData
+from storage.members import PersonalData, new_pseudonym
 from storage.unit_of_work import SqlUnitOfWork
 
 NOT_INCLUDED = (
@@ -62,8 +69,15 @@ def unknown(person: Identity) -> UnknownPerson:
 # ------------------------------------------------------------------------------ access
 
 
-def export_person(database: Any, person: Identity, now: datetime) -> dict[str, Any]:
-    """Everything stored about `person`, as JSON-ready data; `UnknownPerson` when there is nothing."""
+OPERATOR = "The operator"  # who runs `accord member`: known to the machine, not to Accord
+
+
+def export_person(database: Any, person: Identity, now: datetime, *, record: bool = False) -> dict[str, Any]:
+    """Everything stored about `person`, as JSON-ready data; `UnknownPerson` when there is nothing.
+
+    `record`: this export is handed out (not only read to describe an erasure), so the install's
+    audit chain records it.
+    """
     with SqlUnitOfWork(database, read_only=True) as uow:
         data = PersonalData(uow.session)
         reminders: dict[str, list] = {}
@@ -74,11 +88,20 @@ def export_person(database: Any, person: Identity, now: datetime) -> dict[str, A
             for assessment_id in data.assessment_ids(person)
         ]
         profile = uow.profiles.get(person)
+        trail = uow.audit.naming(person.key)
         messages = data.messages_to(person)
         references = data.references(person)
         installs = data.installs(person)
     if not (assessments or profile or messages or references or installs):
         raise unknown(person)
+    if record:
+        with SqlUnitOfWork(database) as uow:
+            event = AuditEvent(
+                AuditAction.MEMBER_EXPORTED, now, actor_name=OPERATOR, person=person.key,
+                after={"assessments": len(assessments)}, note="accord member export",
+            )  # fmt: skip
+            record_install_event(uow, event)
+            uow.commit()
     return {
         "person": {"platform": person.platform, "workspace": person.workspace, "user_id": person.user_id},
         "exported_at": _iso(now),
@@ -100,6 +123,22 @@ def export_person(database: Any, person: Identity, now: datetime) -> dict[str, A
         ],
         "teams_references": [
             {"scope": r.scope, "target": r.target_id, "reference": r.data, "updated_at": _iso(r.updated_at)} for r in references
+        ],
+        "audit_entries": [
+            {
+                "chain": r.chain,
+                "sequence": r.sequence,
+                "at": _iso(r.event.at),
+                "platform": r.platform,
+                "action": r.event.action.value,
+                "by_them": r.event.actor == person.key,
+                "subject": r.event.subject,
+                "before": r.event.before,
+                "after": r.event.after,
+                "note": r.event.note,
+                "comments": r.event.comments if r.event.actor == person.key else {},
+            }
+            for r in trail
         ],
         "slack_installs": [
             {"team_id": i.team_id, "team_name": i.team_name, "enterprise_id": i.enterprise_id, "installed_at": _iso(i.installed_at)}
@@ -213,8 +252,9 @@ class Forgotten:
         return line
 
 
-def forget_person(database: Any, person: Identity) -> Forgotten:
+def forget_person(database: Any, person: Identity, now: datetime | None = None) -> Forgotten:
     """Forget `person` in one transaction (see the module); `UnknownPerson` when nothing names them."""
+    now = now or datetime.now(UTC)
     forgotten = Forgotten(person)
     with SqlUnitOfWork(database) as uow:
         data = PersonalData(uow.session)
@@ -223,7 +263,8 @@ def forget_person(database: Any, person: Identity) -> Forgotten:
             raise unknown(person)
         names: set[str] = set()
         comments: list[str] = []
-        for assessment_id, pseudonym in data.pseudonymise(person).items():
+        pseudonyms = data.pseudonymise(person)
+        for assessment_id, pseudonym in pseudonyms.items():
             # Loaded after the identity changed (the version moved on), so the repository holds
             # the rows as they are now, and saves the rest as a change like any other.
             assessment = uow.assessments.get(assessment_id, for_update=True)
@@ -240,10 +281,29 @@ def forget_person(database: Any, person: Identity) -> Forgotten:
                 forgotten.votes += erased.votes
                 forgotten.comments += len(erased.comments)
         cleared = data.clear_elsewhere(person, names=names, comments=comments)
+        _forget_in_trail(uow, person, {chain: p.key for chain, p in pseudonyms.items()}, now)
         uow.commit()
     forgotten.profile, forgotten.messages, forgotten.redacted = cleared.profile, cleared.messages, cleared.redacted
     forgotten.references, forgotten.rosters, forgotten.installs = cleared.references, cleared.rosters, cleared.installs
     return forgotten
+
+
+def _forget_in_trail(uow: SqlUnitOfWork, person: Identity, pseudonyms: dict[str, str], now: datetime) -> None:
+    """Name the pseudonym in every audit entry that named them, and record the erasure in each chain.
+
+    An assessment's chain takes the pseudonym its member rows now carry, so its trail and its
+    votes still belong together; any other chain (the install's) a new one. The install's chain
+    records every erasure, even when it named them nowhere.
+    """
+    chains = set(uow.audit.chains_naming(person.key)) | {INSTALL_CHAIN}
+    for chain in sorted(chains):
+        pseudonym = pseudonyms.get(chain) or Identity(person.platform, person.workspace, new_pseudonym()).key
+        changed = uow.audit.pseudonymise(chain, person.key, pseudonym, FORMER_MEMBER)
+        event = AuditEvent(
+            AuditAction.MEMBER_FORGOTTEN, now, actor_name=OPERATOR, person=pseudonym, person_name=FORMER_MEMBER,
+            after={"entries": changed}, note="accord member forget: name, user id and comments erased; votes kept",
+        )  # fmt: skip
+        uow.audit.append(chain, [event], "console")
 
 
 def describe(export: dict[str, Any]) -> str:

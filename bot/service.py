@@ -28,11 +28,13 @@ from bot.scheduler import check_cron, own_clock, reminder_key, zone
 from bot.views import AssessmentLine, OwnView, WaitingVote
 from engine import presenters
 from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity, Member, Role, RoundState, Settings
+from engine.audit import INSTALL_CHAIN, AuditAction, AuditEvent
 from engine.errors import ConcurrentChange, DomainError, NotFound, NotPermitted
 from engine.permissions import Action
 from engine.reminders import SchedulePolicy, Waiting, add_duration, plan_on_request
 from engine.text import clip
 from engine.views import Field, Kind, Message, only
+from storage.audit import AuditLog
 from storage.outbox import OutboxRepository, Outgoing
 from storage.profiles import ProfileRepository
 from storage.reports import ReportQueries
@@ -94,6 +96,8 @@ class UnitOfWork(Protocol):
     profiles: ProfileRepository  # people's time zones and working hours, for reminders and deadlines
     schedule: ScheduleRepository  # the scheduler's rows: reminders sent, digests planned
     reports: ReportQueries  # the organisation, earlier assessments and peers
+    audit: AuditLog  # the audit trail: written on commit from what the assessments recorded
+    platform: str | None  # where the request came from, for the audit trail
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...
@@ -285,6 +289,7 @@ class Accord:
                         request.now,
                         assessment_id=assessment.id if assessment else None,
                     )
+        uow.platform = request.conversation.platform  # for the audit trail
         uow.commit()  # writes the assessment's changes first
         return Reply(messages, assessment, queued)
 
@@ -423,7 +428,9 @@ class Accord:
         with self._uow() as uow:
             assessment = self._current(uow, request)
             if command.question and command.question.lower() == "all":
-                return Reply([presenters.contributions_message(assessment, request.actor.identity)], assessment)
+                shown = presenters.contributions_message(assessment, request.actor.identity)
+                self._disclosed(uow, request, assessment, None, "with `who all`")
+                return Reply([shown], assessment)
             if command.question:
                 round_ = assessment.latest_round(assessment.question(command.question).id)
                 if round_ is None:
@@ -433,7 +440,27 @@ class Accord:
                 if round_ is None:
                     assessment.permit(request.actor.identity, Action.SEE_WHO_VOTED_WHAT)
                     raise DomainError("No question is open at the moment.")
-        return Reply([presenters.individual_votes_message(assessment, request.actor.identity, round_)], assessment)
+            shown = presenters.individual_votes_message(assessment, request.actor.identity, round_)
+            self._disclosed(uow, request, assessment, round_.question_id if round_ else None, "with `who`")
+        return Reply([shown], assessment)
+
+    def _disclosed(self, uow: UnitOfWork, request: Request, assessment: Assessment, question_id: str | None, how: str) -> None:
+        """Record in the audit trail that individual votes were shown to the asker, and commit."""
+        assessment.record_audit(AuditAction.INDIVIDUAL_VOTES_SHOWN, request.actor.identity, request.now, question_id=question_id, note=how)
+        uow.platform = request.conversation.platform
+        uow.commit()
+
+    def _audit(self, request: Request, command: commands.Audit, directory: Directory) -> Reply:
+        actor = request.actor.identity
+        with self._uow() as uow:
+            assessment = self._current(uow, request)
+            assessment.permit(actor, Action.READ_AUDIT)
+            question_id = assessment.question(command.question).id if command.question else None
+            subject = f"question {assessment.question(question_id).number}" if question_id else None
+            records = uow.audit.entries(assessment.id, subject=subject)
+            shown = presenters.audit_message(assessment, actor, records, question_id)
+            assessment.record_audit(AuditAction.AUDIT_READ, actor, request.now, question_id=question_id)
+            return self._finish(uow, request, assessment, [shown])
 
     def _status(self, request: Request, command: commands.Status, directory: Directory) -> Reply:
         with self._uow() as uow:
@@ -471,7 +498,7 @@ class Accord:
     def _join(self, request: Request, command: commands.Join, directory: Directory) -> Reply:
         actor = request.actor.identity
         with self._active(request) as (uow, assessment):
-            if not assessment.join(Member(actor, request.actor.name)):
+            if not assessment.join(Member(actor, request.actor.name), request.now):
                 member = assessment.members[actor]
                 if member.role is Role.WAITING:
                     said = f"You have asked to join; {assessment.super_user_names()} has still to approve you."
@@ -502,7 +529,7 @@ class Accord:
         if person is None:
             raise NotFound(f"I can't find {clip(command.person, 60)} in this channel.")
         with self._active(request) as (uow, assessment):
-            member = assessment.approve(request.actor.identity, person.identity)
+            member = assessment.approve(request.actor.identity, person.identity, request.now)
             joined = presenters.notice(None, f"{member.name} joined the assessment", f"Approved by {request.actor.name}; they can vote from the open question on.")
             told = presenters.notice(member.identity, "You can take part", f"{request.actor.name} approved you: you can vote from the open question on.")
             messages = [joined, told]
@@ -517,7 +544,7 @@ class Accord:
             raise NotFound(f"I can't find {clip(command.person, 60)} in this channel.")
         actor = request.actor.identity
         with self._active(request) as (uow, assessment):
-            member, withdrawn = assessment.remove(actor, person.identity)
+            member, withdrawn = assessment.remove(actor, person.identity, request.now)
             votes = (
                 f" Their vote on question {presenters.join_words(withdrawn)} was withdrawn." if withdrawn else ""
             )
@@ -568,7 +595,7 @@ class Accord:
         if person is None:
             raise NotFound(f"I can't find {clip(command.person, 60)} in this channel.")
         with self._active(request) as (uow, assessment):
-            member = assessment.set_role(request.actor.identity, person.identity, Role(command.role), person.name)
+            member = assessment.set_role(request.actor.identity, person.identity, Role(command.role), person.name, request.now)
             article = "an" if member.role is Role.OBSERVER else "a"
             explanation = {
                 Role.SUPER_USER: "They can reveal, finalise, skip and reopen questions, and see who voted what.",
@@ -604,6 +631,7 @@ class Accord:
             if not command.changes:
                 return Reply([_organisation_notice(request.actor.identity, known)])
             self._may_change_organisation(uow, request)
+            before = {"name": known.name, "type": known.type, "share": known.share_for_comparison} if known else None
             updated = queries.record_organisation(
                 where.platform,
                 where.workspace,
@@ -612,6 +640,13 @@ class Accord:
                 share_for_comparison=command.share if command.share is not None else (known.share_for_comparison if known else False),
                 now=request.now,
             )
+            after = {"name": updated.name, "type": updated.type, "share": updated.share_for_comparison}
+            # The organisation is the workspace's, not one assessment's: its changes go in the install's chain.
+            changed = AuditEvent(
+                AuditAction.ORGANISATION_CHANGED, request.now, actor=request.actor.identity.key, actor_name=request.actor.name,
+                subject="organisation", before=before, after=after,
+            )  # fmt: skip
+            uow.audit.append(INSTALL_CHAIN, [changed], where.platform)
             return self._finish(uow, request, None, [_organisation_notice(None, updated)])
 
     def _may_change_organisation(self, uow: UnitOfWork, request: Request) -> None:
@@ -735,9 +770,9 @@ class Accord:
                 except ValueError as wrong:
                     raise DomainError(str(wrong)) from None
             if command.setting == "reset":
-                assessment.change_schedule(actor, reset=True)
+                assessment.change_schedule(actor, request.now, reset=True)
             else:
-                assessment.change_schedule(actor, **{command.setting: value})
+                assessment.change_schedule(actor, request.now, **{command.setting: value})
             if command.setting in ("digests", "digest_cron", "reset"):
                 # The digest sweep works out the next digest on the changed schedule.
                 uow.schedule.plan_digest(assessment.id, request.now)
@@ -783,6 +818,7 @@ HANDLERS: dict[type, Callable[[Accord, Request, commands.Command, Directory], Re
     commands.Resume: Accord._resume,
     commands.Remove: Accord._remove,
     commands.Approve: Accord._approve,
+    commands.Audit: Accord._audit,
 }
 
 
@@ -821,6 +857,7 @@ COMMAND_ACTIONS: dict[type, Action | None] = {
     commands.Resume: Action.PAUSE,
     commands.Remove: Action.REMOVE_MEMBERS,
     commands.Approve: Action.APPROVE_MEMBERS,
+    commands.Audit: Action.READ_AUDIT,
 }
 
 

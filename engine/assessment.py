@@ -34,6 +34,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
 
+from engine import audit
+from engine.audit import AuditAction, AuditEvent
 from engine.disagreement import Disagreement, Thresholds, Verdict, measure
 from engine.errors import DomainError, InvalidTransition, NotFound, NotPermitted, RatingOffScale
 from engine.framework import Framework, Question
@@ -250,6 +252,9 @@ class Assessment:
     focus_question_id: str | None = None
     paused_at: datetime | None = None  # while set, nothing happens by the clock (reminders, deadlines, digests)
     starts_at: datetime | None = None  # a scheduled start: the first question opens then
+    # What changed since the last commit, for the audit trail (`engine.audit`): the unit of work
+    # writes these with the change and empties the list.
+    pending_audit: list[AuditEvent] = field(default_factory=list, repr=False, compare=False)
 
     # ----------------------------------------------------------------- creation
 
@@ -289,6 +294,7 @@ class Assessment:
             return assessment
         first = next(framework.questions())
         assessment._open_round(first.id, now)
+        audit.record_start(assessment, starter.identity, now)
         return assessment
 
     def copy(self) -> Assessment:
@@ -300,6 +306,7 @@ class Assessment:
         twin = copy.copy(self)
         twin.members = dict(self.members)
         twin.rounds = [round_.copy() for round_ in self.rounds]
+        twin.pending_audit = list(self.pending_audit)
         return twin
 
     # ------------------------------------------------------------------ queries
@@ -441,13 +448,15 @@ class Assessment:
 
     # ---------------------------------------------------------------- membership
 
-    def add_member(self, actor: Identity, member: Member) -> None:
+    def add_member(self, actor: Identity, member: Member, now: datetime | None = None) -> None:
         self._require_active()
         self.permit(actor, Action.ADD_MEMBERS)
         existing = self.members.get(member.identity)
         self.members[member.identity] = replace(member, role=existing.role if existing else member.role)
+        if existing is None:
+            audit.record_member(self, AuditAction.MEMBER_ADDED, actor, self.members[member.identity], now)
 
-    def join(self, member: Member) -> bool:
+    def join(self, member: Member, now: datetime | None = None) -> bool:
         """A person in the channel joins; False when already taking part (or already waiting).
 
         They join as a voting member, or, when the assessment needs approval to join, wait for a
@@ -464,9 +473,10 @@ class Assessment:
             return False
         role = Role.WAITING if self.settings.join_approval else Role.MEMBER
         self.members[member.identity] = replace(member, role=role)
+        audit.record_member(self, AuditAction.MEMBER_JOINED, member.identity, self.members[member.identity], now)
         return True
 
-    def approve(self, actor: Identity, identity: Identity) -> Member:
+    def approve(self, actor: Identity, identity: Identity, now: datetime | None = None) -> Member:
         """A super-user lets someone waiting to join take part as a voting member."""
         self._require_active()
         self.permit(actor, Action.APPROVE_MEMBERS)
@@ -478,12 +488,13 @@ class Assessment:
             )
         approved = replace(waiting, role=Role.MEMBER)
         self.members[identity] = approved
+        audit.record_role(self, actor, waiting, approved, now)
         return approved
 
     def waiting_to_join(self) -> list[Member]:
         return [m for m in self.members.values() if m.role is Role.WAITING]
 
-    def remove(self, actor: Identity, identity: Identity) -> tuple[Member, list[str]]:
+    def remove(self, actor: Identity, identity: Identity, now: datetime | None = None) -> tuple[Member, list[str]]:
         """Take someone out of the assessment: their votes on open questions are withdrawn.
 
         Votes already revealed or recorded stay, as the team saw them; the person stays on
@@ -501,15 +512,20 @@ class Assessment:
             raise InvalidTransition(f"{member.name} is the only super-user: make someone else super-user first.")
         withdrawn = []
         for round_ in self.rounds:
-            if round_.state is RoundState.OPEN and round_.votes.pop(identity, None) is not None:
+            vote = round_.votes.pop(identity, None) if round_.state is RoundState.OPEN else None
+            if vote is not None:
                 withdrawn.append(self.question(round_.question_id).number)
+                audit.record_vote(self, round_, vote, None, now or audit.latest_moment(self))
         removed = replace(member, role=Role.REMOVED)
         self.members[identity] = removed
+        audit.record_role(self, actor, member, removed, now)
         return removed, withdrawn
 
-    def set_role(self, actor: Identity, identity: Identity, role: Role, name: str | None = None) -> Member:
+    def set_role(
+        self, actor: Identity, identity: Identity, role: Role, name: str | None = None, now: datetime | None = None
+    ) -> Member:
         self.permit(actor, Action.CHANGE_ROLES)
-        existing = self.members.get(identity)
+        existing = was = self.members.get(identity)
         if existing is None:
             if name is None:
                 raise NotFound("That person is not in this assessment yet.")
@@ -520,6 +536,7 @@ class Assessment:
             )
         updated = replace(existing, role=role, name=name or existing.name)
         self.members[identity] = updated
+        audit.record_role(self, actor, was, updated, now)
         return updated
 
     # ------------------------------------------------------------------- voting
@@ -546,22 +563,27 @@ class Assessment:
         if len(comment) > MAX_COMMENT_LENGTH:
             raise DomainError(f"Keep the comment to {MAX_COMMENT_LENGTH} characters; it has {len(comment)}.", field="comment")
         changed = voter in round_.votes
+        earlier = round_.votes.get(voter)
         round_.votes[voter] = Vote(voter, current, ambition, comment, now)
+        audit.record_vote(self, round_, earlier, round_.votes[voter], now)
         revealed = False
         # While paused nothing reveals by itself; `resume` reveals a round everyone voted on meanwhile.
         if self._reveals_itself(round_):
             self._reveal(round_, now)
+            audit.record_reveal(self, round_, None, now, "automatic: everyone has voted")
             revealed = True
         return VoteOutcome(changed=changed, revealed=revealed)
 
-    def withdraw_vote(self, voter: Identity, question_id: str) -> None:
+    def withdraw_vote(self, voter: Identity, question_id: str, now: datetime | None = None) -> None:
         self._require_active()
         question = self.question(question_id)
         round_ = self.latest_round(question.id)
         if round_ is None or round_.state is not RoundState.OPEN:
             raise InvalidTransition(f"Question {question.number} is not open, so there is no vote to withdraw.")
-        if round_.votes.pop(voter, None) is None:
+        withdrawn = round_.votes.pop(voter, None)
+        if withdrawn is None:
             raise NotFound(f"You have not voted on question {question.number}.")
+        audit.record_vote(self, round_, withdrawn, None, now or withdrawn.cast_at)
 
     # ------------------------------------------------- the super-user's actions
 
@@ -579,6 +601,7 @@ class Assessment:
                 "revealing now would show whose vote it is. Wait for at least two, or skip the question."
             )
         self._reveal(round_, now)
+        audit.record_reveal(self, round_, actor, now)
         return round_
 
     def finalise(
@@ -624,6 +647,7 @@ class Assessment:
         round_.consensus = Consensus(current, ambition, note, actor, now)
         round_.state = RoundState.FINALISED
         round_.closed_at = now
+        audit.record_finalise(self, round_, proposal, actor, now)
         self._after_close(now)
         return round_
 
@@ -637,9 +661,11 @@ class Assessment:
         reason = _clean(reason)
         if len(reason) > MAX_REASON_LENGTH:
             raise DomainError(f"Keep the reason to {MAX_REASON_LENGTH} characters; it has {len(reason)}.")
+        before_state = round_.state.value
         round_.state = RoundState.SKIPPED
         round_.skip_reason = reason
         round_.closed_at = now
+        audit.record(self, AuditAction.SKIPPED, actor, now, round_, before={"state": before_state}, after={"state": "skipped"}, note=reason)
         self._after_close(now)
         return round_
 
@@ -655,7 +681,9 @@ class Assessment:
         remaining = self.unstarted_questions()
         if not remaining:
             raise InvalidTransition("Every question has been answered or skipped: ask for the summary.")
-        return self._open_round(remaining[0].id, now)
+        opened = self._open_round(remaining[0].id, now)
+        audit.record(self, AuditAction.NEXT, actor, now, opened)
+        return opened
 
     def reopen(self, actor: Identity, question_ref: str | None, now: datetime) -> Round:
         """Start a new round on a question; every earlier round stays as it was recorded.
@@ -676,10 +704,12 @@ class Assessment:
             raise InvalidTransition(f"Question {question.number} has not been opened yet, so there is nothing to reopen.")
         if latest.state is RoundState.OPEN:
             raise InvalidTransition(f"Question {question.number} is already open for votes.")
+        set_aside = ""
         if focus is not None and focus is not latest and not focus.is_closed:
             other = self.question(focus.question_id)
             if focus.state is RoundState.OPEN and not focus.votes:
                 self.rounds.remove(focus)
+                set_aside = f"question {other.number} set aside until its turn"
             else:
                 raise InvalidTransition(
                     f"Question {other.number} is still {focus.state.value}: finalise it or skip it before reopening another."
@@ -687,20 +717,26 @@ class Assessment:
         if latest.state is RoundState.REVEALED:
             latest.state = RoundState.SUPERSEDED
             latest.closed_at = now
+        before = {"round": latest.number, "state": latest.state.value, "assessment": self.status.value}
         self.status = AssessmentStatus.ACTIVE
         self.completed_at = None
-        return self._open_round(question.id, now, number=latest.number + 1)
+        opened = self._open_round(question.id, now, number=latest.number + 1)
+        audit.record(self, AuditAction.REOPENED, actor, now, opened, before=before, note=set_aside)
+        return opened
 
     def close(self, actor: Identity, now: datetime) -> None:
         """End the assessment now; an open question is skipped, unstarted ones stay unanswered."""
         self._require_active()
         self.permit(actor, Action.CLOSE)
         focus = self.focus_round
+        skipped = None
         if focus is not None and not focus.is_closed:
             focus.state = RoundState.SKIPPED
             focus.skip_reason = "the assessment was closed"
             focus.closed_at = now
+            skipped = self.question(focus.question_id).number
         self._complete(now)
+        audit.record(self, AuditAction.CLOSED, actor, now, None, after={"status": "completed", "skipped": skipped})
 
     def set_deadline(self, actor: Identity, closes_at: datetime | None, now: datetime) -> Round:
         self._require_active()
@@ -713,7 +749,9 @@ class Assessment:
             raise InvalidTransition("Only an open question can have a deadline.")
         if closes_at is not None and closes_at <= now:
             raise DomainError("The deadline has to be in the future.")
+        before = round_.closes_at
         round_.closes_at = closes_at
+        audit.record_deadline(self, round_, before, actor, now)
         return round_
 
     def to_remind(self, actor: Identity) -> tuple[Round, list[Member]]:
@@ -726,14 +764,17 @@ class Assessment:
             raise InvalidTransition("The assessment is paused, so nobody is reminded: `resume` it first.")
         return round_, [m for m in self.voters() if m.identity not in round_.votes]
 
-    def change_schedule(self, actor: Identity, **changes: object) -> ScheduleOverrides:
+    def change_schedule(self, actor: Identity, now: datetime | None = None, **changes: object) -> ScheduleOverrides:
         """Change this assessment's reminder or digest schedule; `reset=True` returns to app.yaml's."""
         self.permit(actor, Action.CHANGE_SCHEDULE)
+        before = self.settings.schedule
         if changes.pop("reset", False):
             overrides = ScheduleOverrides()
         else:
             overrides = self.settings.schedule.changed(**changes)
         self.settings = replace(self.settings, schedule=overrides)
+        if now is not None:
+            audit.record(self, AuditAction.SCHEDULE_CHANGED, actor, now, None, before=audit.plain(before), after=audit.plain(overrides))
         return overrides
 
     # ------------------------------------------------------ running the meeting
@@ -748,6 +789,7 @@ class Assessment:
         if self.is_paused:
             raise InvalidTransition("The assessment is already paused: `resume` starts it again.")
         self.paused_at = now
+        audit.record(self, AuditAction.PAUSED, actor, now, None)
 
     def resume(self, actor: Identity, now: datetime) -> tuple[timedelta, bool]:
         """Start the clock again where it stopped: the open question's deadline moves on by the
@@ -759,6 +801,7 @@ class Assessment:
             raise InvalidTransition("The assessment is not paused.")
         paused_for = max(now - self.paused_at, timedelta(0))
         self.paused_at = None
+        audit.record(self, AuditAction.RESUMED, actor, now, None, after={"paused_for": str(paused_for)})
         round_ = self.focus_round
         revealed = False
         if round_ is not None and round_.state is RoundState.OPEN:
@@ -766,6 +809,7 @@ class Assessment:
                 round_.closes_at += paused_for
             if self._reveals_itself(round_):
                 self._reveal(round_, now)
+                audit.record_reveal(self, round_, None, now, "automatic: everyone had voted while paused")
                 revealed = True
         return paused_for, revealed
 
@@ -774,7 +818,28 @@ class Assessment:
         if not (self.is_active and self.is_scheduled and self.starts_at <= now):
             return None
         self.starts_at = None
-        return self._open_round(next(self.framework.questions()).id, now)
+        round_ = self._open_round(next(self.framework.questions()).id, now)
+        audit.record(self, AuditAction.NEXT, None, now, round_, note="automatic: the scheduled start")
+        return round_
+
+    def record_audit(
+        self,
+        action: AuditAction,
+        actor: Identity,
+        now: datetime,
+        *,
+        question_id: str | None = None,
+        before: dict | None = None,
+        after: dict | None = None,
+        note: str = "",
+    ) -> None:
+        """Record what the application did with this assessment outside the engine's own changes.
+
+        For reads that disclose individual votes (`who`, `audit`) and the organisation's details:
+        they change no aggregate, yet an auditor must see them.
+        """
+        round_ = self.latest_round(question_id) if question_id else None
+        audit.record(self, action, actor, now, round_, before=before, after=after, note=note)
 
     def reveal_overdue(self, now: datetime) -> Round | None:
         """Reveal the focus round when its deadline has passed (a scheduler job calls this)."""
@@ -789,6 +854,7 @@ class Assessment:
             and self._enough_to_reveal(round_)
         ):
             self._reveal(round_, now)
+            audit.record_reveal(self, round_, None, now, "automatic: the deadline passed")
             return round_
         return None
 
@@ -863,8 +929,10 @@ class Assessment:
         remaining = self.unstarted_questions()
         if not remaining:
             self._complete(now)
+            audit.record(self, AuditAction.CLOSED, None, now, None, after={"status": "completed"}, note="automatic: every question answered or skipped")
         elif self.settings.auto_advance:
-            self._open_round(remaining[0].id, now)
+            opened = self._open_round(remaining[0].id, now)
+            audit.record(self, AuditAction.NEXT, None, now, opened, note="automatic: the previous question was closed")
 
     def _complete(self, now: datetime) -> None:
         self.status = AssessmentStatus.COMPLETED
@@ -938,3 +1006,4 @@ def _median_point(values: list[int], *, halves: str) -> int:
 
 def _clean(text: str) -> str:
     return clean(text)
+

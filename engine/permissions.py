@@ -46,6 +46,7 @@ class Action(str, Enum):
     PAUSE = "pause or resume the assessment"
     REMOVE_MEMBERS = "remove members"
     APPROVE_MEMBERS = "approve members"
+    READ_AUDIT = "read the audit trail"
 
 
 # A facilitator runs the meeting as a super-user does; only voting sets them apart.
@@ -73,6 +74,7 @@ WHO_MAY: dict[Action, frozenset[Role]] = {
     Action.PAUSE: SUPER_USERS,
     Action.REMOVE_MEMBERS: SUPER_USERS,
     Action.APPROVE_MEMBERS: SUPER_USERS,
+    Action.READ_AUDIT: SUPER_USERS,  # it names who voted what, once revealed
 }
 
 

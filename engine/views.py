@@ -24,6 +24,7 @@ class Kind(str, Enum):
     VOTE_RECORDED = "vote recorded"
     REVEAL = "reveal"
     INDIVIDUAL_VOTES = "individual votes"
+    AUDIT = "audit"  # the audit trail, for a super-user only
     CONSENSUS = "consensus"
     SKIPPED = "skipped"
     SUMMARY = "summary"

@@ -16,6 +16,8 @@ these are every place one is kept:
                       account (id and name) in the roster of each "channel" reference
     slack_installation
                       installer_user_id, when they installed Accord in a workspace
+    audit_entry       who acted and whom it concerned, with their names and comments: pseudonymised
+                      by `storage.audit.AuditLog.pseudonymise`, called from `bot.members`
 
 Nothing else names a person: receipts hold the platform's request ids, posted_message the
 platform's message ids, organisation and schedule are the team's.

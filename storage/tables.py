@@ -300,4 +300,4 @@ class OrganisationRow(SQLModel, table=True):
 
 # Each feature keeps its tables in its own module (and its own migration, branching from 0002);
 # importing them here puts every table in one metadata, which the migration test compares.
-from storage import benchmark_tables, receipts, report_tables, scheduler_tables, slack_tables, teams_tables  # noqa: E402,F401
+from storage import audit_tables, benchmark_tables, receipts, report_tables, scheduler_tables, slack_tables, teams_tables  # noqa: E402,F401

@@ -25,6 +25,11 @@ A unit of work opened with `receipt=` (`storage.receipts`) records that receipt 
 transaction it commits; when the receipt is already there, the request was applied before, so
 `commit()` rolls back and raises `Replayed` instead of applying it twice.
 
+`commit()` also writes the audit trail (`storage.audit`): the events each of those assessments
+recorded (`Assessment.pending_audit`) go to the end of its chain in the same transaction, so an
+entry exists exactly when its change does, and a rolled-back command leaves none. `platform` is
+set by the use case to the platform the request came from (the scheduler's sweeps leave it).
+
 A unit of work opened with `shared=` (a `storage.group_commit.SharedTransaction`) runs inside
 a transaction that several commands share: it begins a savepoint, its `commit()` releases it,
 and what it wrote counts as committed (for the cache too) only when the shared transaction does.
@@ -40,6 +45,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from storage.audit import AuditLog
 from storage.database import read_only as read_only_engine
 from storage.outbox import HeldVersions, OutboxRepository
 from storage.profiles import ProfileRepository
@@ -66,6 +72,8 @@ class SqlUnitOfWork:
     profiles: ProfileRepository
     schedule: ScheduleRepository  # the scheduler's rows: reminders sent, digests planned
     reports: ReportQueries  # organisations, earlier assessments and peers, for reports
+    audit: AuditLog  # the hash-chained audit trail
+    platform: str | None = None  # where the request came from, for the trail; None: the scheduler
 
     def __init__(
         self, engine: Engine, *, read_only: bool = False, shared: SharedTransaction | None = None, receipt: Receipt | None = None
@@ -104,6 +112,7 @@ class SqlUnitOfWork:
         self.profiles = ProfileRepository(self._session)
         self.schedule = ScheduleRepository(self._session, self.assessments)
         self.reports = ReportQueries(self._session)
+        self.audit = AuditLog(self._session)
         return self
 
     def __exit__(
@@ -126,6 +135,7 @@ class SqlUnitOfWork:
             raise Replayed(f"request {receipt.key} of {receipt.platform} {receipt.workspace} was already applied")
         self.assessments.save_all()
         with refusals_translated():
+            self._write_audit()
             if self._shared is None:
                 self.session.commit()
             else:
@@ -135,6 +145,12 @@ class SqlUnitOfWork:
                 if self._held:
                     self._shared.held.take(self._held)
         self.assessments.committed()
+
+    def _write_audit(self) -> None:
+        for assessment in self.assessments.seen:
+            if assessment.pending_audit:
+                self.audit.append(assessment.id, assessment.pending_audit, self.platform)
+                assessment.pending_audit.clear()
 
     def rollback(self) -> None:
         if self._shared is None:

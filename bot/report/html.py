@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from importlib.resources import files
 
 from bot.charts import PALETTE, ChartRenderer, figure_size
@@ -24,6 +25,7 @@ from bot.report.words import (
     one,
     priority_intro,
     priority_places,
+    recorded_by,
     round_history,
     safe_url,
     scale_words,
@@ -106,6 +108,7 @@ def render_html(report: Report, image: Callable[[Chart], str]) -> str:
         _h_contested(report, image),
         _h_questions(report),
         _h_contributions(report),
+        _h_recorded(report),
         _h_footer(report),
         "</main>",
         "</body>",
@@ -543,6 +546,37 @@ def _h_contributions(report: Report) -> str:
         )
     out.append("</section>")
     return "".join(out)
+
+
+def _h_recorded(report: Report) -> str:
+    """The appendix auditors ask for: who recorded each agreed answer, when, and the note they gave."""
+    agreed = [r for r in report.card.questions if r.status is QuestionStatus.AGREED and r.consensus is not None]
+    if not agreed:
+        return ""
+    rows = "".join(
+        f'<tr><th scope="row"><span class="qnum">{_e(r.question.number)}</span></th>'
+        f'<td class="num">{r.consensus.current}</td><td class="num">{r.consensus.ambition}</td>'
+        f"<td>{_e(recorded_by(r, report.assessment))}</td>"
+        f"<td>{_e(report.date(r.consensus.recorded_at))} {_e(_clock(r.consensus.recorded_at, report))}</td>"
+        f"<td>{_e(r.consensus.note) or _NO_NOTE}</td></tr>"
+        for r in agreed
+    )
+    return (
+        '<section id="recorded"><h2>Appendix: how each answer was recorded</h2>'
+        "<p>Who recorded each agreed answer, when, and the note they gave. Every change, including every vote "
+        "cast or changed, is kept in Accord's tamper-evident audit trail (<code>accord audit export</code>).</p>"
+        '<table class="compact"><thead><tr><th scope="col">Question</th><th scope="col" class="num">Now</th>'
+        '<th scope="col" class="num">Ambition</th><th scope="col">Recorded by</th><th scope="col">When</th>'
+        f'<th scope="col">Note</th></tr></thead><tbody>{rows}</tbody></table></section>'
+    )
+
+
+_NO_NOTE = '<span class="muted">no note</span>'
+
+
+def _clock(moment: datetime, report: Report) -> str:
+    tz = report.context.timezone or UTC
+    return moment.astimezone(tz).strftime("%H:%M")
 
 
 def _h_footer(report: Report) -> str:

@@ -162,6 +162,12 @@ def round_history(result: QuestionResult, assessment: Assessment) -> str | None:
     return None
 
 
+def recorded_by(result: QuestionResult, assessment: Assessment) -> str:
+    """The name of the super-user who recorded the agreed answer (as it stands after any erasure)."""
+    member = assessment.members.get(result.consensus.recorded_by) if result.consensus else None
+    return member.name if member is not None else "a former super-user"
+
+
 def skip_reason(result: QuestionResult, assessment: Assessment) -> str:
     latest = assessment.latest_round(result.question.id)
     return latest.skip_reason if latest is not None else ""

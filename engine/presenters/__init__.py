@@ -9,12 +9,14 @@ Callers use the package as one module (``from engine import presenters as p``); 
     rounds.py      one question round by round: the question, a vote confirmed, the reveal and
                    its chart, the consensus, a skip; the verdicts' words
     individual.py  who voted what, for super-users only
+    audit.py       the audit trail, for super-users only
     summary.py     where the assessment stands, its end, the scored summary and its charts
     schedule.py    reminders, deadlines and the schedule
     notices.py     an error for the person who asked, and plain notices
     formats.py     how dates, times and lists of names are written
 """
 
+from engine.presenters.audit import audit_message
 from engine.presenters.formats import join_words, local_time, long_date
 from engine.presenters.individual import (
     QuestionContributions,
@@ -61,6 +63,7 @@ __all__ = [
     "DISCUSSION_PROMPTS",
     "VERDICT_WORDS",
     "QuestionContributions",
+    "audit_message",
     "comparison_text",
     "completed_message",
     "consensus_message",

@@ -24,10 +24,12 @@ from tests.reports.conftest import (
     NAMES,
     OBSERVER,
     PERSONAL,
+    RECORDED,
     chair,
     completed,
     identity,
     without_images,
+    without_recorders,
 )
 from tests.unit.conftest import render
 
@@ -53,7 +55,7 @@ def context(assessment):
 
 
 def text_of(content: bytes) -> str:
-    return without_images(content.decode("utf-8"))
+    return without_recorders(without_images(content.decode("utf-8")))
 
 
 def assert_anonymous(text: str) -> None:
@@ -73,6 +75,16 @@ def test_a_super_user_who_does_not_ask_for_votes_gets_the_anonymous_report(asses
     file = render_export(assessment, fmt, requested_by=chair(assessment), context=context)
     assert_anonymous(text_of(file.content))
     assert "individual-votes" not in file.filename
+
+
+def test_the_html_appendix_names_only_the_super_user_who_recorded_the_answers(assessment, context):
+    page = without_images(render_export(assessment, "html", context=context).content.decode("utf-8"))
+    (appendix,) = RECORDED.findall(page)
+    assert NAMES[CHAIR] in appendix  # who recorded each answer, as auditors ask
+    for personal in PERSONAL:
+        if personal != NAMES[CHAIR]:
+            assert personal not in appendix, personal
+    assert identity("T-HOME", CHAIR).key not in appendix
 
 
 def test_the_markdown_report_on_disk_is_anonymous(assessment, context, tmp_path):

@@ -4,6 +4,10 @@ It keeps what `bot.service.Accord` reads and writes through a unit of work: asse
 outbox, people's profiles, the organisation of a workspace. Committing keeps a copy of every
 assessment, and leaving without a commit throws away whatever changed, as a transaction does; so
 a test can check that a refused command changed nothing.
+
+The audit trail is kept too (`Store.audit`, by chain): committing moves the events each
+assessment recorded there, with the platform the use case named, as `SqlUnitOfWork` does; the
+hashing is storage's business and is tested there.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from datetime import datetime
 from typing import Any
 
 from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity
+from engine.audit import AuditEvent, AuditRecord
 from engine.errors import NotFound
 from engine.views import Message
+from storage.audit import platform_of
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,11 @@ class Store:
     assessments: dict[str, Assessment] = field(default_factory=dict)
     outbox: list[Queued] = field(default_factory=list)
     organisations: dict[tuple[str, str], Any] = field(default_factory=dict)
+    audit: dict[str, list[AuditRecord]] = field(default_factory=dict)  # by chain, in order
     commits: int = 0
+
+    def trail(self, chain: str) -> list[AuditEvent]:
+        return [record.event for record in self.audit.get(chain, [])]
 
 
 class FakeAssessments:
@@ -133,10 +143,32 @@ class FakeReports:
         return self.organisations[(platform, workspace)]
 
 
+class FakeAudit:
+    """The trail as `storage.audit.AuditLog` offers it to use cases: append and read."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.added: list[tuple[str, AuditEvent, str | None]] = []
+
+    def append(self, chain: str, events: Any, platform: str | None = None) -> None:
+        self.added.extend((chain, event, platform) for event in events)
+
+    def entries(self, chain: str, *, subject: str | None = None) -> list[AuditRecord]:
+        records = self._store.audit.get(chain, [])
+        return [r for r in records if subject is None or r.event.subject == subject]
+
+    def keep(self) -> None:
+        for chain, event, platform in self.added:
+            records = self._store.audit.setdefault(chain, [])
+            records.append(AuditRecord(chain, len(records) + 1, platform_of(event, platform), event))
+        self.added = []
+
+
 class FakeUnitOfWork:
     def __init__(self, store: Store, *, read_only: bool = False) -> None:
         self._store = store
         self.read_only = read_only
+        self.platform: str | None = None
 
     def __enter__(self) -> FakeUnitOfWork:
         self.assessments = FakeAssessments(self._store)
@@ -144,6 +176,7 @@ class FakeUnitOfWork:
         self.profiles = FakeProfiles()
         self.reports = FakeReports(self._store)
         self.schedule = FakeSchedule()
+        self.audit = FakeAudit(self._store)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -153,7 +186,10 @@ class FakeUnitOfWork:
         if self.read_only:
             raise RuntimeError("this unit of work was opened read-only")
         for assessment_id, assessment in self.assessments.working.items():
+            self.audit.append(assessment_id, assessment.pending_audit, self.platform)
+            assessment.pending_audit.clear()
             self._store.assessments[assessment_id] = copy.deepcopy(assessment)
+        self.audit.keep()
         self._store.outbox.extend(self.outbox.added)
         self.outbox.added = []
         self._store.organisations.update(self.reports.organisations)

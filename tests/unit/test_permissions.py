@@ -116,6 +116,7 @@ EXAMPLES = {
     "close": "close", "organisation": "organisation type unitary", "deadline": "deadline 2d", "remind": "remind",
     "schedule": "schedule interval 2d", "help": "help", "facilitator": "facilitator @ana", "remove": "remove @ana",
     "approve": "approve @ana", "pause": "pause", "resume": "resume",
+    "audit": "audit",
 }  # fmt: skip
 
 

@@ -1,0 +1,109 @@
+"""The audit trail as a super-user reads it in the chat (`audit [question]`, or `history`).
+
+Privately, to a super-user only: the service asks the engine first (`Action.READ_AUDIT`). Each
+entry says who did what, when, from which platform, and what it was before and after. The
+scores of votes on a question still open for votes are left out, as they are everywhere before
+the reveal; comments are left out too (they are in `accord audit export`, for auditors).
+A chat message has room for the latest `SHOWN` entries; the rest are named, not lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC
+
+from engine.assessment import Assessment, Identity, RoundState
+from engine.audit import AuditAction, AuditRecord
+from engine.views import Field, Kind, Message, only
+
+SHOWN = 40  # Slack allows 50 blocks in a message; Teams cards grow long well before that
+
+
+def audit_message(assessment: Assessment, actor: Identity, records: Sequence[AuditRecord], question: str | None = None) -> Message:
+    about = f" on question {assessment.question(question).number}" if question else ""
+    shown = list(records)[-SHOWN:]
+    hidden = _open_round(assessment)
+    text = [
+        "Only you can see this. Every change" + about + ", oldest first: who, when (UTC), from where, before and after.",
+    ]
+    if len(records) > len(shown):
+        text.append(
+            f"The latest {len(shown)} of {len(records)} entries. Say `audit <question>` for one question; "
+            "`accord audit export` gives them all."
+        )
+    if hidden is not None:
+        text.append("Votes on the question still open show no scores until the reveal.")
+    fields = tuple(Field(_label(record), _line(record, hidden)) for record in shown)
+    return Message(
+        kind=Kind.AUDIT,
+        audience=only(actor),
+        heading=f"Audit trail of {assessment.title}{about}",
+        text=tuple(text),
+        fields=fields or (Field("Entries", "nothing recorded yet"),),
+    )
+
+
+def describe(record: AuditRecord, *, hide_scores: bool = False) -> str:
+    """One entry in words: "Sam finalised question 1.3: proposal 2/3 → 2/4. Note: …"."""
+    event = record.event
+    who = event.actor_name or "Accord"
+    what = event.action.value
+    line = f"{who}: {what}"
+    if event.subject:
+        line += f", {event.subject}"
+    if event.person_name and event.person != event.actor:
+        line += f", {event.person_name}"
+    round_number = (event.after or {}).get("round")
+    if round_number and round_number != 1:
+        line += f" (round {round_number})"
+    if not hide_scores:
+        change = _change(event.before, event.after)
+        if change:
+            line += f": {change}"
+    else:
+        line += ": scores hidden until the reveal"
+    if event.note and event.automatic:
+        line += f" ({event.note})"
+    elif event.note:
+        line += f". {'Reason' if event.action is AuditAction.SKIPPED else 'Note'}: {event.note}"
+    return line
+
+
+def _label(record: AuditRecord) -> str:
+    moment = record.event.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return f"#{record.sequence} {moment} · {record.platform}"
+
+
+def _line(record: AuditRecord, hidden: tuple[str, int] | None) -> str:
+    event = record.event
+    is_vote = event.action in (AuditAction.VOTE_CAST, AuditAction.VOTE_CHANGED, AuditAction.VOTE_WITHDRAWN)
+    secret = is_vote and hidden is not None and (event.subject, (event.after or {}).get("round")) == hidden
+    return describe(record, hide_scores=secret)
+
+
+def _open_round(assessment: Assessment) -> tuple[str, int] | None:
+    """The (subject, round) whose votes are still secret, if a question is open for votes."""
+    round_ = assessment.focus_round
+    if round_ is None or round_.state is not RoundState.OPEN:
+        return None
+    return f"question {assessment.question(round_.question_id).number}", round_.number
+
+
+def _change(before: dict | None, after: dict | None) -> str:
+    before = {k: v for k, v in (before or {}).items() if k != "round"}
+    after = {k: v for k, v in (after or {}).items() if k != "round"}
+    if not before and not after:
+        return ""
+    if not before:
+        return _values(after)
+    if not after:
+        return f"was {_values(before)}"
+    return f"{_values(before)} → {_values(after)}"
+
+
+def _values(values: dict) -> str:
+    if set(values) == {"current", "ambition"}:
+        return f"current {values['current']}, ambition {values['ambition']}"
+    if set(values) == {"proposal"} and isinstance(values["proposal"], dict):
+        return f"proposed {_values(values['proposal'])}"
+    return ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in sorted(values.items()) if value is not None) or "none"
