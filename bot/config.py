@@ -4,7 +4,7 @@ Everything that can be wrong with the file is found here, before anything starts
 to a person as one :class:`ConfigError` whose message names each key and what is wrong with it::
 
     app.yaml is not valid:
-      - disagreement.min_consensus: must be between 0 and 1 (got 1.5)
+      - disagreement.max_spread: must be 0 or more (got -1)
       - databse: unknown key (did you mean 'database'?)
 
 Order of work in :func:`parse_config`:
@@ -380,9 +380,19 @@ class AssessmentConfig(_Section):
 
 
 class DisagreementConfig(_Section):
-    min_consensus: Annotated[float, _between(0, 1)] = 0.70
     max_spread: Annotated[int, _at_least(0)] = 2
     polarisation_share: float = 0.25
+    # Retired in issue 17: kept only to say so clearly to an app.yaml that still sets it.
+    min_consensus: Any = None
+
+    @field_validator("min_consensus")
+    @classmethod
+    def _retired(cls, value: Any) -> Any:
+        raise _fail(
+            "is no longer used: a question is flagged when the votes split into two camps, span more than "
+            "max_spread points, or sit on average more than 1/6 of the scale's points from the median "
+            "(docs/configuration.md). Remove this line"
+        )
 
     @field_validator("polarisation_share")
     @classmethod
@@ -394,7 +404,6 @@ class DisagreementConfig(_Section):
     def thresholds_kwargs(self) -> dict[str, float | int]:
         """Keyword arguments for the engine's disagreement thresholds."""
         return {
-            "min_consensus": self.min_consensus,
             "max_spread": self.max_spread,
             "polarisation_share": self.polarisation_share,
         }

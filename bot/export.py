@@ -165,6 +165,8 @@ CSV_COLUMNS = (
     "Now: rwg",
     "Now: spread",
     "Now: IQR",
+    "Now: deviation",
+    "Ambition: deviation",
     "Verdict",
     "Needed discussion",
     "Note",
@@ -235,6 +237,8 @@ def _csv_row(
         _number(measures.current.rwg, 3) if measures else "",
         _number(measures.current.spread) if measures else "",
         _number(measures.current.iqr) if measures else "",
+        _number(measures.current.deviation, 3) if measures else "",
+        _number(measures.ambition.deviation, 3) if measures else "",
         VERDICT_WORDS[measures.verdict] if measures else "",
         ("yes" if measures.needs_discussion else "no") if measures else "",
         _cell(consensus.note) if consensus else "",
@@ -416,6 +420,7 @@ def _json_measure(measure) -> dict[str, Any]:
         "rwg": _round(measure.rwg),
         "iqr": _round(measure.iqr),
         "spread": measure.spread,
+        "deviation": _round(measure.deviation),
         "polarised": measure.polarised,
     }
 
@@ -426,7 +431,8 @@ def _json_progress(context: ReportContext) -> dict[str, Any] | None:
         return None
     return {
         "since": {"title": progress.since.title, "completed_at": _iso(progress.since.completed_at)},
-        "current_before": _round(progress.since.current),
+        "questions_compared": progress.compared,
+        "current_before": _round(progress.before),
         "current_now": _round(progress.current),
         "themes": [
             {

@@ -23,18 +23,48 @@ Measures and their sources
 - IQR, Q3 - Q1 by linear interpolation between order statistics: Hyndman, R. J. & Fan, Y. (1996)
   "Sample quantiles in statistical packages", The American Statistician 50(4), 361-365, type 7
   (the same as ``statistics.quantiles(method="inclusive")`` and numpy's default). See `_iqr`.
+- Average deviation from the median (AD), Burke, M. J., Finkelstein, L. M. & Dusig, M. S. (1999)
+  "On average deviation indices for estimating interrater agreement", Organizational Research
+  Methods 2(1), 49-68: the mean distance, in points of the scale, of each rating from the
+  median rating. See `_deviation`.
 - Spread (highest minus lowest rating), mean and median are the everyday definitions.
 
-Polarisation (two camps at opposite ends with few in between) is this product's own rule, not a
-published index; it is defined in `_is_polarised`.
+When a round needs discussion (the flag)
+----------------------------------------
+A round needs discussion when any of these holds:
+
+1. the team has split into two camps at opposite ends of the scale (`_is_polarised`; always);
+2. two ratings are more than ``Thresholds.max_spread`` points apart;
+3. the ratings sit, on average, more than c/6 points from the median, where c is the number of
+   points on the scale (0.83 on 1-5). This is the published cut-off for acceptable agreement on
+   the AD index (Burke, M. J. & Dunlap, W. P. (2002) "Estimating interrater agreement with the
+   average deviation index: A user's guide", Organizational Research Methods 5(2), 159-172),
+   which LeBreton & Senter (2008) recommend beside rwg.
+
+Why this rule and not "consensus below 0.70": the flag should mean the same in a team of 4 as in
+a team of 15. For a team whose votes fall evenly on a value and the points either side of it
+(2, 3, 4), the old rule (Tastle-Wierman consensus below 0.70, spread above 2, or two camps)
+flagged 47% of questions with 4 voters, 21% with 5 and 23% with 6, 40% with 7: the share
+depended on the team's size, not on its views. Such votes sit right on the line of the common
+conventions: their rwg is 0.67 against the 0.70 convention (James, Demaree & Wolf 1984;
+LeBreton & Senter 2008), and their IQR jumps between 0.5 and 2 with a single vote, against Delphi's
+"IQR of 1 or less is consensus" on a 5-point scale (von der Gracht, H. A. (2012) "Consensus
+measurement in Delphi studies", Technological Forecasting and Social Change 79(8), 1525-1536).
+Neither can give a steady flag: "rwg below 0.70" flags between 56% and 71% of such teams
+depending on their size, "IQR above 1" between 21% and 61%. The AD cut-off puts votes one
+point either side of a value clearly inside agreement (their AD is 0.67 against 0.83), so such
+a team is flagged only when its votes happen to pile up at both ends: between 0% and 12.2% of
+questions for every team size from 4 to 15. rwg, IQR and Tastle-Wierman consensus are still
+measured and shown; they no longer decide the flag. The table is in docs/reports.md and
+tests/unit/test_flag_steadiness.py works it out exactly.
 
 Fewer than two ratings
 ----------------------
 Agreement needs at least two people, so:
 
 - no ratings: every statistic is None, the distribution is all zeros, verdict TOO_FEW;
-- one rating: mean and median are that rating, spread 0, IQR 0.0, consensus and rwg None
-  (agreement is undefined for one person), verdict TOO_FEW.
+- one rating: mean and median are that rating, spread 0, IQR 0.0 and deviation 0.0, consensus
+  and rwg None (agreement is undefined for one person), verdict TOO_FEW.
 
 Neither case is polarised or needs discussion.
 """
@@ -50,8 +80,8 @@ from typing import Any
 
 from engine.errors import RatingOffScale
 
-# Differences smaller than this are floating-point noise: a consensus that is "below" its
-# threshold by less than this counts as equal to it (so exactly at the threshold is not below).
+# Differences smaller than this are floating-point noise: a deviation that is "above" its limit
+# by less than this counts as equal to it (so exactly at the limit is not above).
 _TOLERANCE = 1e-9
 
 
@@ -74,23 +104,20 @@ def _is_whole(value: object) -> bool:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When a round needs discussion (configured in ``app.yaml``).
+    """What a team may set about the flag (configured in ``app.yaml``).
 
-    - ``min_consensus``: a Tastle-Wierman consensus below this needs discussion (0 to 1).
     - ``max_spread``: a spread (highest minus lowest rating) above this needs discussion.
     - ``polarisation_share``: to count as polarised, each end camp must hold at least this share
       of the ratings (more than 0, at most 0.5).
+
+    The third trigger, an average deviation from the median above c/6 of a point, is the
+    published convention (see the module docstring) and follows the scale, so it is not a setting.
     """
 
-    min_consensus: float = 0.70
     max_spread: int = 2
     polarisation_share: float = 0.25
 
     def __post_init__(self) -> None:
-        if not (_is_number(self.min_consensus) and 0 <= self.min_consensus <= 1):
-            raise ValueError(
-                f"min_consensus must be a number from 0 to 1, got {self.min_consensus!r}"
-            )
         if not (_is_whole(self.max_spread) and self.max_spread >= 0):
             raise ValueError(
                 f"max_spread must be a whole number of 0 or more, got {self.max_spread!r}"
@@ -100,6 +127,11 @@ class Thresholds:
                 "polarisation_share must be a number above 0 and at most 0.5, "
                 f"got {self.polarisation_share!r}"
             )
+
+
+def deviation_limit(scale_min: int, scale_max: int) -> float:
+    """Burke & Dunlap's (2002) cut-off for the AD index: c/6, c the number of points on the scale."""
+    return (scale_max - scale_min + 1) / 6
 
 
 # --- camps ---------------------------------------------------------------------------------
@@ -143,7 +175,8 @@ def _is_polarised(
     """Whether the team has split into two camps at opposite ends of the scale.
 
     Polarised when there are at least two ratings and
-    - each camp (see `_camp_limits`) holds at least ``share`` of them;
+    - each camp (see `_camp_limits`) holds at least ``share`` of them and at least two people:
+      one person is a lone dissenter, not a camp, however small the team;
     - the middle holds fewer than half as many as the smaller camp, so an even spread over the
       whole scale (1, 2, 3, 4, 5) reads as "spread", not as two camps;
     - the camps stand at least half the scale apart (closest members), so on a short scale two
@@ -153,6 +186,8 @@ def _is_polarised(
     if n < 2:
         return False
     lower, middle, upper = _camp_counts(distribution, scale_min, scale_max)
+    if min(lower, upper) < 2:
+        return False
     if not (lower / n >= share and upper / n >= share and 2 * middle < min(lower, upper)):
         return False
     levels = [level for level, count in enumerate(distribution, start=scale_min) if count]
@@ -218,6 +253,18 @@ def _iqr(ratings: Sequence[int]) -> float:
     return _quantile(ordered, 0.75) - _quantile(ordered, 0.25)
 
 
+def _deviation(ratings: Sequence[int]) -> float:
+    """Burke, Finkelstein & Dusig (1999) average deviation from the median, AD_Md.
+
+        AD = sum_i |x_i - Md| / n
+
+    in points of the scale, where Md is the median rating (the mean of the middle two for an
+    even number). 0 when everyone gives the same rating.
+    """
+    middle = statistics.median(ratings)
+    return math.fsum(abs(rating - middle) for rating in ratings) / len(ratings)
+
+
 def _quantile(ordered: Sequence[int], q: float) -> float:
     position = (len(ordered) - 1) * q  # zero-based form of h - 1
     below = math.floor(position)
@@ -233,15 +280,15 @@ def _rates(count: int) -> str:
     return f"{count} rates it" if count == 1 else f"{count} rate it"
 
 
-def _below(value: float, limit: float) -> bool:
-    return value < limit - _TOLERANCE
+def _above(value: float, limit: float) -> bool:
+    return value > limit + _TOLERANCE
 
 
 def _format_pair(value: float, limit: float) -> tuple[str, str]:
     """Two decimals, or more when two decimals would make different numbers look equal."""
     for places in (2, 3, 4):
         shown, shown_limit = f"{value:.{places}f}", f"{limit:.{places}f}"
-        if shown != shown_limit:
+        if shown != shown_limit or abs(value - limit) <= _TOLERANCE:
             break
     return shown, shown_limit
 
@@ -267,6 +314,7 @@ class Disagreement:
     rwg: float | None
     iqr: float | None
     spread: int | None
+    deviation: float | None  # average distance from the median, in points (AD_Md)
     polarised: bool
     needs_discussion: bool
     verdict: Verdict
@@ -289,8 +337,23 @@ class Disagreement:
         )
         return f"{words}, {middle} in between" if middle else words
 
+    @property
+    def deviation_limit(self) -> float:
+        return deviation_limit(self.scale_min, self.scale_max)
+
+    def figures(self) -> str:
+        """The figures the verdict rests on, in words: the camps, or the span and the deviation."""
+        if self.verdict is Verdict.TOO_FEW:
+            return "one vote" if self.n == 1 else "no votes"
+        if self.polarised:
+            return f"split, {self._camps_in_words()}"
+        lowest, highest = self._lowest_and_highest()
+        if lowest == highest:
+            return f"every vote {lowest}"
+        return f"votes {lowest} to {highest}, on average {_points(self.deviation)} from the median"
+
     def summary(self) -> str:
-        """One plain-English sentence for the channel."""
+        """One plain-English sentence for the channel, with the figures it rests on."""
         if self.verdict is Verdict.TOO_FEW:
             if self.n == 0:
                 return "No votes yet: too few to measure agreement."
@@ -299,13 +362,10 @@ class Disagreement:
             return f"Split into two camps: {self._camps_in_words()}. Worth discussing."
         lowest, highest = self._lowest_and_highest()
         if self.verdict is Verdict.SPREAD:
-            return (
-                f"Views are spread out (ratings from {lowest} to {highest}, "
-                f"consensus {self.consensus:.2f}). Worth discussing."
-            )
+            return f"Views are spread out ({self.figures()}). Worth discussing."
         if lowest == highest:
             return f"Full agreement: all {self.n} rate it {lowest}."
-        return f"Broad agreement (consensus {self.consensus:.2f})."
+        return f"Broad agreement ({self.figures()})."
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict; `from_dict` turns it back into an equal `Disagreement`."""
@@ -320,6 +380,7 @@ class Disagreement:
             "rwg": self.rwg,
             "iqr": self.iqr,
             "spread": self.spread,
+            "deviation": self.deviation,
             "polarised": self.polarised,
             "needs_discussion": self.needs_discussion,
             "verdict": self.verdict.value,
@@ -343,6 +404,8 @@ class Disagreement:
             rwg=_optional_float(data["rwg"]),
             iqr=_optional_float(data["iqr"]),
             spread=data["spread"],
+            # Measures frozen before the deviation was measured: it follows from the distribution.
+            deviation=_optional_float(data["deviation"]) if "deviation" in data else _deviation_of(data),
             polarised=data["polarised"],
             needs_discussion=data["needs_discussion"],
             verdict=Verdict(data["verdict"]),
@@ -358,6 +421,19 @@ _DICT_KEYS = (
 
 def _optional_float(value: float | None) -> float | None:
     return None if value is None else float(value)
+
+
+def _deviation_of(data: dict[str, Any]) -> float | None:
+    ratings = [
+        level
+        for level, count in enumerate(data["distribution"], start=data["scale_min"])
+        for _ in range(count)
+    ]
+    return _deviation(ratings) if ratings else None
+
+
+def _points(value: float) -> str:
+    return f"{value:.1f} point" + ("" if f"{value:.1f}" == "1.0" else "s")
 
 
 # --- measuring -----------------------------------------------------------------------------
@@ -398,8 +474,8 @@ def measure(
     a whole number on the scale: floats (even 3.0) and booleans are refused.
 
     A round needs discussion (only with two or more ratings) when it is polarised, or its
-    consensus is below ``thresholds.min_consensus``, or its spread is above
-    ``thresholds.max_spread``. The verdict is TOO_FEW with fewer than two ratings, else
+    spread is above ``thresholds.max_spread``, or its average deviation from the median is above
+    c/6 (see the module docstring). The verdict is TOO_FEW with fewer than two ratings, else
     POLARISED when polarised, else SPREAD when it needs discussion, else AGREED.
     """
     _check_scale(scale_min, scale_max)
@@ -414,10 +490,11 @@ def measure(
 
     consensus = _consensus(distribution, scale_min, scale_max)
     spread = max(ratings) - min(ratings)
+    deviation = _deviation(ratings)
     polarised = _is_polarised(distribution, scale_min, scale_max, thresholds.polarisation_share)
-    low_consensus = _below(consensus, thresholds.min_consensus)
+    scattered = _above(deviation, deviation_limit(scale_min, scale_max))
     wide = spread > thresholds.max_spread
-    needs_discussion = polarised or low_consensus or wide
+    needs_discussion = polarised or scattered or wide
     if polarised:
         verdict = Verdict.POLARISED
     elif needs_discussion:
@@ -436,12 +513,13 @@ def measure(
         rwg=_rwg(ratings, scale_min, scale_max),
         iqr=_iqr(ratings),
         spread=spread,
+        deviation=deviation,
         polarised=polarised,
         needs_discussion=needs_discussion,
         verdict=verdict,
         reasons=(),
     )
-    reasons = _reasons(result, thresholds, low_consensus=low_consensus, wide=wide)
+    reasons = _reasons(result, thresholds, scattered=scattered, wide=wide)
     return replace(result, reasons=reasons)
 
 
@@ -461,6 +539,7 @@ def _too_few(
         rwg=None,
         iqr=0.0 if ratings else None,
         spread=0 if ratings else None,
+        deviation=0.0 if ratings else None,
         polarised=False,
         needs_discussion=False,
         verdict=Verdict.TOO_FEW,
@@ -473,18 +552,18 @@ def _too_few(
 
 
 def _reasons(
-    result: Disagreement, thresholds: Thresholds, *, low_consensus: bool, wide: bool
+    result: Disagreement, thresholds: Thresholds, *, scattered: bool, wide: bool
 ) -> tuple[str, ...]:
-    """Why the verdict of two or more ratings is what it is, in the team's words."""
+    """Why the verdict of two or more ratings is what it is, in the team's words, with its figures."""
     lowest, highest = result._lowest_and_highest()
-    consensus, limit = _format_pair(result.consensus, thresholds.min_consensus)
+    deviation, limit = _format_pair(result.deviation, result.deviation_limit)
     if not result.needs_discussion:
-        span = (
-            f"everyone rated it {lowest}"
-            if lowest == highest
-            else f"views span {lowest} to {highest}"
+        if lowest == highest:
+            return (f"everyone rated it {lowest}",)
+        return (
+            f"views span {lowest} to {highest}",
+            f"on average {deviation} points from the median, within the {limit} limit",
         )
-        return (f"consensus {consensus} meets the {limit} threshold", span)
     reasons = []
     if result.polarised:
         lower, _, upper = _camp_counts(result.distribution, result.scale_min, result.scale_max)
@@ -497,6 +576,6 @@ def _reasons(
         reasons.append(
             f"views span {lowest} to {highest}, more than {thresholds.max_spread} apart"
         )
-    if low_consensus:
-        reasons.append(f"consensus {consensus} is below {limit}")
+    if scattered:
+        reasons.append(f"on average {deviation} points from the median, above the {limit} limit")
     return tuple(reasons)

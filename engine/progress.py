@@ -1,12 +1,18 @@
-"""Progress over time: what moved on each theme since the organisation's earlier assessment.
+"""Progress over time: what moved since the organisation's earlier assessment, like for like.
 
 When the same organisation has completed an earlier assessment on the same framework, the summary
-says, theme by theme, how the agreed current position and ambition have moved since then. Both
-sides are the recorded consensus, scored the same way (`engine.scoring`), so the earlier figures
-are the ones that team saw in its own summary.
+says how the agreed current position and ambition have moved since then. Both sides are the
+recorded consensus, scored the same way (`engine.scoring.figures_from_consensus`).
 
-Themes are matched by their id, so a later version of a framework that renames a theme still
-lines up; a theme only one of the two assessments has is listed as new (or as no longer asked).
+Like for like: only the questions agreed in BOTH assessments are compared, and the report says
+how many ("On the 3 questions agreed in both, ..."). A theme's figure on each side is the mean
+over those questions alone, and the overall figure the mean of those themes, so an earlier
+assessment with five agreed questions and a later one with one compare that one question, never
+five against one. With no question agreed in both, the report says so instead of a figure.
+Questions are matched by id, and grouped into this assessment's themes on both sides, so a later
+version of a framework that renames or regroups still lines up. A theme only one of the two
+frameworks has is listed as new (or as no longer asked).
+
 A change smaller than 0.05 shows as 0.0 at one decimal, so it counts as no change: a board paper
 should not report a rise that its own table prints as nothing.
 
@@ -15,11 +21,12 @@ Pure: the caller finds the earlier assessment (`storage.reports`) and passes it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import fmean
 
-from engine.scoring import Scorecard, ThemeFigures
+from engine.scoring import Scorecard, ThemeFigures, figures_from_consensus
 
 # Half of the last decimal shown: anything smaller prints as 0.0.
 NO_CHANGE = 0.05
@@ -27,20 +34,23 @@ NO_CHANGE = 0.05
 
 @dataclass(frozen=True)
 class Baseline:
-    """An earlier completed assessment of the same organisation, by its theme scores alone."""
+    """An earlier completed assessment of the same organisation, by its recorded answers.
+
+    `themes` are its theme scores as that team saw them (ids and titles of its framework);
+    `answers` maps each question it agreed to the recorded (current, ambition), which is what the
+    like-for-like comparison uses.
+    """
 
     title: str
     completed_at: datetime
     framework_version: int
     themes: tuple[ThemeFigures, ...]
+    answers: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
-    @property
-    def current(self) -> float | None:
-        return _mean([t.current for t in self.themes])
-
-    @property
-    def ambition(self) -> float | None:
-        return _mean([t.ambition for t in self.themes])
+    @classmethod
+    def of(cls, card: Scorecard, completed_at: datetime, framework_version: int) -> Baseline:
+        """The baseline an assessment's own scorecard gives (for tests and callers that hold one)."""
+        return cls(card.title, completed_at, framework_version, card.figures(), agreed_answers(card))
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,7 @@ class ThemeMovement:
     title: str
     before: ThemeFigures | None  # None: the theme was not in the earlier assessment
     now: ThemeFigures | None  # None: the theme is no longer in the framework
+    compared: int = 0  # how many of the theme's questions were agreed in both
 
     @property
     def current_change(self) -> float | None:
@@ -65,12 +76,8 @@ class ThemeMovement:
             return "no longer assessed"
         if self.before is None:
             return "new theme"
-        if self.before.current is None and self.now.current is None:
-            return "not scored"
-        if self.before.current is None:
-            return "not scored last time"
-        if self.now.current is None:
-            return "not scored this time"
+        if not self.compared:
+            return "no question agreed in both"
         change = self.current_change
         if abs(change) < NO_CHANGE:
             return "no change"
@@ -90,11 +97,13 @@ class ThemeMovement:
 class ProgressReport:
     since: Baseline
     themes: tuple[ThemeMovement, ...]
-    current: float | None  # the overall current position now
+    compared: int  # questions agreed in both assessments
+    before: float | None  # the overall current position then, over those questions
+    current: float | None  # the overall current position now, over the same questions
 
     @property
     def current_change(self) -> float | None:
-        return _difference(self.since.current, self.current)
+        return _difference(self.before, self.current)
 
     @property
     def risen(self) -> tuple[ThemeMovement, ...]:
@@ -107,33 +116,63 @@ class ProgressReport:
         down = [m for m in self.themes if m.direction == "down"]
         return tuple(sorted(down, key=lambda m: m.current_change))
 
+    def basis(self) -> str:
+        """What the comparison rests on: "On the 3 questions agreed in both"."""
+        if self.compared == 0:
+            return "No question was agreed in both assessments"
+        return f"On the {self.compared} question{'' if self.compared == 1 else 's'} agreed in both"
+
     def sentence(self) -> str:
-        """One paragraph: overall, then the largest rise and fall."""
-        parts = []
-        before, now = self.since.current, self.current
-        if before is not None and now is not None:
-            change = now - before
-            if abs(change) < NO_CHANGE:
-                parts.append(f"The overall position is unchanged at {now:.1f}.")
-            else:
-                verb = "risen" if change > 0 else "fallen"
-                parts.append(f"The overall position has {verb} from {before:.1f} to {now:.1f}.")
+        """One paragraph: what it rests on, overall, then the rises and falls."""
+        if self.compared == 0:
+            return f"{self.basis()}, so there is nothing to compare like for like."
+        before, now = self.before, self.current
+        change = now - before
+        if abs(change) < NO_CHANGE:
+            parts = [f"{self.basis()}, the overall position is unchanged at {now:.1f}."]
+        else:
+            verb = "risen" if change > 0 else "fallen"
+            parts = [f"{self.basis()}, the overall position has {verb} from {before:.1f} to {now:.1f}."]
         if self.risen:
             parts.append("Up: " + "; ".join(f"{m.title} ({m.current_change:+.1f})" for m in self.risen) + ".")
         if self.fallen:
             parts.append("Down: " + "; ".join(f"{m.title} ({m.current_change:+.1f})" for m in self.fallen) + ".")
-        if not self.risen and not self.fallen and before is not None:
+        if not self.risen and not self.fallen:
             parts.append("No theme moved by 0.1 or more.")
         return " ".join(parts)
 
 
+def agreed_answers(card: Scorecard) -> dict[str, tuple[int, int]]:
+    """Each agreed question's recorded (current, ambition), by question id."""
+    return {
+        q.question.id: (q.consensus.current, q.consensus.ambition) for q in card.questions if q.consensus is not None
+    }
+
+
 def progress_since(card: Scorecard, baseline: Baseline) -> ProgressReport:
-    """Theme by theme, from the earlier assessment to this one (this framework's order first)."""
-    now = {f.theme_id: f for f in card.figures()}
-    before = {f.theme_id: f for f in baseline.themes}
-    movements = [ThemeMovement(f.theme_id, f.title, before.get(f.theme_id), f) for f in now.values()]
-    movements += [ThemeMovement(f.theme_id, f.title, f, None) for f in baseline.themes if f.theme_id not in now]
-    return ProgressReport(since=baseline, themes=tuple(movements), current=card.current)
+    """Theme by theme, over the questions agreed in both (this framework's order first)."""
+    now_answers = agreed_answers(card)
+    common = [qid for qid in now_answers if qid in baseline.answers]
+    layout = tuple(
+        (t.theme.id, t.theme.title, [q.question.id for q in card.questions if q.theme.id == t.theme.id and q.question.id in common])
+        for t in card.themes
+    )
+    now = figures_from_consensus(layout, now_answers)
+    then = figures_from_consensus(layout, {qid: baseline.answers[qid] for qid in common})
+    earlier_ids = {f.theme_id for f in baseline.themes}
+    movements = [
+        ThemeMovement(n.theme_id, n.title, b if n.theme_id in earlier_ids else None, n, compared=n.answered)
+        for n, b in zip(now, then)
+    ]
+    current_ids = {t.theme.id for t in card.themes}
+    movements += [ThemeMovement(f.theme_id, f.title, f, None) for f in baseline.themes if f.theme_id not in current_ids]
+    return ProgressReport(
+        since=baseline,
+        themes=tuple(movements),
+        compared=len(common),
+        before=_mean([b.current for b in then]),
+        current=_mean([n.current for n in now]),
+    )
 
 
 def _difference(before: float | None, now: float | None) -> float | None:

@@ -5,10 +5,27 @@ the measures frozen at that round's reveal), never from recomputing individual v
 summary, the export and the digest always agree with what the team agreed.
 
 Per theme: the mean consensus current position and ambition over the theme's finalised
-questions, and the gap between them (ambition minus current). Priorities are the themes with
-the largest gap, then the lowest current position; strengths are the themes with the highest
-current position among the rest, at or above the overall mean, so no theme is called both and a
-low-rated theme is never called a strength.
+questions, and the gap between them (ambition minus current).
+
+Strengths and priorities: one rule
+----------------------------------
+Every figure is compared as it is shown (one decimal place), so two themes that print the same
+are level, and a tie is named as a tie rather than broken by the order of the framework.
+
+1. A theme is a *strength* candidate when its current position is above the organisation's
+   overall position and its gap is no larger than the overall gap (the overall figures as the
+   summary prints them: the mean of the scored themes, and ambition minus current). Every
+   other scored theme with a gap above zero is a *priority* candidate. The two sets never
+   overlap, so no theme is both; a theme the team rates highly but wants to move further than
+   the organisation as a whole is a priority (the summary says so); a theme at or below the
+   overall position (the least developed among them) is never a strength.
+2. Strengths are the candidates with the highest current position; priorities the candidates
+   with the largest gap, then the lowest current position. Each list keeps its first three
+   (`TOP`) and every theme level with the third on what ranked it (a tie at the cut is kept,
+   never dropped by the framework's order), so a theme tied for least developed with the same
+   gap as a priority is a priority too.
+
+When every theme is level, none is a strength: nothing stands out.
 
 Each priority says where to start: the theme's agreed question with the largest gap, and the
 framework's descriptor of that question's next level up ("To reach 3, Established: ..."), with the
@@ -20,7 +37,7 @@ overall over every agreed question. `agreement_band` puts it in words: high (0.8
 rounded to one decimal), moderate (0.6 or more) or low.
 
 Plain-words readings (`ThemeScore.readings`), given only when at least two themes are scored and
-the themes differ on the measure in question:
+the themes differ on the measure in question (as shown, one decimal):
 
 - "strongest": the highest current position; "least developed": the lowest;
 - "biggest ambition gap": the largest gap, when it is above zero;
@@ -253,19 +270,8 @@ def score(assessment: Assessment) -> Scorecard:
     )
     scored = [t for t in themes if t.scored]
 
-    by_need = sorted(scored, key=lambda t: (-t.gap, t.current, t.theme.number))
-    priority_scores = [t for t in by_need if t.gap > 0][:TOP]
-    priorities = next_steps(priority_scores, questions, framework.scale)
-    chosen = {p.score.theme.id for p in priorities}
-    # A strength is a theme the team rates at least as highly as the organisation overall, so a
-    # theme at the bottom of the scale is never called one just because it is not a priority.
-    overall = _mean([t.current for t in scored])
-    strengths = tuple(
-        sorted(
-            (t for t in scored if t.theme.id not in chosen and t.current >= overall and t.current > framework.scale.minimum),
-            key=lambda t: (-t.current, t.theme.number),
-        )[:TOP]
-    )
+    priorities = next_steps(_priority_scores(scored), questions, framework.scale)
+    strengths = _strengths(scored)
     position = {question_id: index for index, question_id in enumerate(framework.question_ids)}
     contested = sorted(
         (q for q in questions if q.measures is not None and q.measures.current.consensus is not None),
@@ -365,13 +371,66 @@ def _theme_score(theme: Theme, results: list[QuestionResult]) -> ThemeScore:
     )
 
 
+def shown(value: float) -> str:
+    """A figure as the summary and the report print it: one decimal place."""
+    return f"{value:.1f}"
+
+
+def _strength_candidates(scored: list[ThemeScore]) -> set[str]:
+    """The ids of the themes that may be strengths: step 1 of the rule in the module docstring.
+
+    Compared with the overall figures exactly as the summary prints them ("at 2.6 now ... a gap
+    of 1.6"), so a reader can check the rule against the page.
+    """
+    if not scored:
+        return set()
+    current = _mean([t.current for t in scored])
+    overall, overall_gap = float(shown(current)), float(shown(_mean([t.ambition for t in scored]) - current))
+    return {
+        t.theme.id
+        for t in scored
+        if float(shown(t.current)) > overall + _TOLERANCE and float(shown(t.gap)) <= overall_gap + _TOLERANCE
+    }
+
+
+def _strengths(scored: list[ThemeScore]) -> tuple[ThemeScore, ...]:
+    """Step 2 of the rule in the module docstring, for strengths: the highest current positions."""
+    candidates = [t for t in scored if t.theme.id in _strength_candidates(scored)]
+    return _top(candidates, lambda t: (-float(shown(t.current)),))
+
+
+def _priority_scores(scored: list[ThemeScore]) -> tuple[ThemeScore, ...]:
+    """Step 2 of the rule in the module docstring, for priorities: the largest gaps, then the lowest now."""
+    strengths = _strength_candidates(scored)
+    candidates = [t for t in scored if t.theme.id not in strengths and float(shown(t.gap)) > 0]
+    return _top(candidates, lambda t: (-float(shown(t.gap)), float(shown(t.current))))
+
+
+def _top(themes: list[ThemeScore], rank) -> tuple[ThemeScore, ...]:
+    """The first `TOP` by `rank` (framework order among equals), and every theme level with the last."""
+    ordered = sorted(themes, key=lambda t: (rank(t), t.theme.number))
+    if len(ordered) <= TOP:
+        return tuple(ordered)
+    cut = rank(ordered[TOP - 1])
+    return tuple(t for t in ordered if rank(t) <= cut)
+
+
+def ranks(themes: Sequence[ThemeScore], figures) -> tuple[tuple[int, bool], ...]:
+    """Each theme's place in a list ranked by `figures` (a theme's shown figures), and whether it is joint.
+
+    Themes with the same figures share a place ("1, 2, 2"), as a board paper numbers a tie.
+    """
+    keys = [figures(t) for t in themes]
+    return tuple((keys.index(key) + 1, keys.count(key) > 1) for key in keys)
+
+
 def _with_readings(themes: tuple[ThemeScore, ...]) -> tuple[ThemeScore, ...]:
     scored = [t for t in themes if t.scored]
     readings: dict[str, list[str]] = {t.theme.id: [] for t in themes}
     if len(scored) >= 2:
         _mark(readings, scored, lambda t: t.current, max, STRONGEST)
         _mark(readings, scored, lambda t: t.current, min, LEAST_DEVELOPED)
-        _mark(readings, scored, lambda t: t.gap, max, BIGGEST_GAP, only_if=lambda v: v > _TOLERANCE)
+        _mark(readings, scored, lambda t: t.gap, max, BIGGEST_GAP, only_if=lambda v: v > 0)
         measured = [t for t in scored if t.agreement is not None]
         if len(measured) >= 2:
             # Only a theme whose agreement is not high anyway: "most contested" at 0.9 would mislead.
@@ -380,13 +439,14 @@ def _with_readings(themes: tuple[ThemeScore, ...]) -> tuple[ThemeScore, ...]:
 
 
 def _mark(readings, themes, value, pick, word, only_if=lambda v: True) -> None:
-    values = [value(t) for t in themes]
-    if max(values) - min(values) <= _TOLERANCE:
+    # Judged on the figures as shown, so two themes that print the same share the reading.
+    values = [float(shown(value(t))) for t in themes]
+    if max(values) == min(values):
         return  # every theme is level on this measure: no theme stands out
     best = pick(values)
     if not only_if(best):
         return
-    chosen = [t for t, v in zip(themes, values) if abs(v - best) <= _TOLERANCE]
+    chosen = [t for t, v in zip(themes, values) if v == best]
     for t in chosen:
         readings[t.theme.id].append(word if len(chosen) == 1 else f"joint {word}")
 

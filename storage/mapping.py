@@ -161,7 +161,6 @@ def settings_to_json(settings: Settings) -> dict[str, Any]:
         "auto_reveal": settings.auto_reveal,
         "auto_advance": settings.auto_advance,
         "thresholds": {
-            "min_consensus": thresholds.min_consensus,
             "max_spread": thresholds.max_spread,
             "polarisation_share": thresholds.polarisation_share,
         },
@@ -211,8 +210,8 @@ def settings_from_json(data: dict[str, Any]) -> Settings:
     return Settings(
         auto_reveal=data.get("auto_reveal", defaults.auto_reveal),
         auto_advance=data.get("auto_advance", defaults.auto_advance),
+        # A row written before issue 17 also holds "min_consensus", which no longer decides anything.
         thresholds=Thresholds(
-            min_consensus=thresholds.get("min_consensus", defaults.thresholds.min_consensus),
             max_spread=thresholds.get("max_spread", defaults.thresholds.max_spread),
             polarisation_share=thresholds.get("polarisation_share", defaults.thresholds.polarisation_share),
         ),

@@ -118,7 +118,13 @@ class ReportQueries:
         if row is None:
             return None
         figures = self._figures([row.id])[row.id]
-        return Baseline(title=row.title, completed_at=row.completed_at, framework_version=row.framework_version, themes=figures)
+        return Baseline(
+            title=row.title,
+            completed_at=row.completed_at,
+            framework_version=row.framework_version,
+            themes=figures,
+            answers=self._answers([row.id])[row.id],
+        )
 
     # ------------------------------------------------------------------ peers
 
@@ -195,7 +201,6 @@ class ReportQueries:
         if not assessment_ids:
             return {}
         versions: dict[str, tuple[str, int]] = {}
-        consensus: dict[str, dict[str, tuple[int, int, int]]] = {a: {} for a in assessment_ids}
         for chunk in _chunks(assessment_ids, 500):
             for row in self._session.exec(
                 select(AssessmentRow.id, AssessmentRow.framework_id, AssessmentRow.framework_version).where(
@@ -203,6 +208,18 @@ class ReportQueries:
                 )
             ):
                 versions[row.id] = (row.framework_id, row.framework_version)
+        answers = self._answers(assessment_ids)
+        themes_of = {version: self._themes(version, assessment_id) for assessment_id, version in _first_of_each(versions)}
+        return {
+            assessment_id: figures_from_consensus(themes_of[versions[assessment_id]], answers[assessment_id])
+            for assessment_id in assessment_ids
+            if assessment_id in versions
+        }
+
+    def _answers(self, assessment_ids: list[str]) -> dict[str, dict[str, tuple[int, int]]]:
+        """Each assessment's recorded (current, ambition) by question: its latest finalised round's."""
+        consensus: dict[str, dict[str, tuple[int, int, int]]] = {a: {} for a in assessment_ids}
+        for chunk in _chunks(assessment_ids, 500):
             for row in self._session.exec(
                 select(
                     RoundRow.assessment_id,
@@ -216,14 +233,9 @@ class ReportQueries:
                 held = consensus[row.assessment_id].get(row.question_id)
                 if held is None or row.number > held[0]:
                     consensus[row.assessment_id][row.question_id] = (row.number, row.consensus_current, row.consensus_ambition)
-        themes_of = {version: self._themes(version, assessment_id) for assessment_id, version in _first_of_each(versions)}
         return {
-            assessment_id: figures_from_consensus(
-                themes_of[versions[assessment_id]],
-                {question: (current, ambition) for question, (_, current, ambition) in consensus[assessment_id].items()},
-            )
-            for assessment_id in assessment_ids
-            if assessment_id in versions
+            assessment_id: {question: (current, ambition) for question, (_, current, ambition) in answers.items()}
+            for assessment_id, answers in consensus.items()
         }
 
     def _themes(self, version: tuple[str, int], assessment_id: str) -> list[tuple[str, str, list[str]]]:

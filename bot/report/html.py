@@ -18,11 +18,13 @@ from bot.charts import PALETTE, ChartRenderer, figure_size
 from bot.report.document import Report, ReportContext, default_renderer, prepare
 from bot.report.words import (
     HOW_TO_READ,
+    PRIORITIES_INTRO,
     agreement_sentence,
     anonymity_words,
     contested_words,
     one,
     priority_intro,
+    priority_places,
     recorded_by,
     round_history,
     safe_url,
@@ -37,7 +39,7 @@ from engine.assessment import Assessment
 from engine.comparison import Comparison
 from engine.disagreement import Disagreement
 from engine.framework import Scale
-from engine.presenters import VERDICT_WORDS, QuestionContributions, join_words
+from engine.presenters import QuestionContributions, join_words, verdict_text
 from engine.scoring import (
     BIGGEST_GAP,
     LEAST_DEVELOPED,
@@ -218,7 +220,7 @@ def _h_readings(card: Scorecard) -> str:
         themes = card.with_reading(reading)
         if themes:
             names = join_words([f"<strong>{_e(t.theme.title)}</strong>" for t in themes])
-            joint = "jointly " if len(themes) > 1 else ""
+            joint = "" if len(themes) == 1 else ("both " if len(themes) == 2 else "all ")
             items.append(
                 f'<div><dt>{_e(label)}</dt><dd>{names} <span class="muted">({joint}{_e(figure(themes[0]))})</span></dd></div>'
             )
@@ -363,8 +365,8 @@ def _h_priorities(card: Scorecard) -> str:
     if not card.priorities:
         out.append("<p>No theme has a gap between where the organisation is and where the team aims to be.</p>")
     else:
-        out.append("<p>The themes with the largest gap between now and the ambition for 18-24 months.</p>")
-    for index, priority in enumerate(card.priorities, start=1):
+        out.append(f"<p>{_e(PRIORITIES_INTRO)}</p>")
+    for place, priority in zip(priority_places(card), card.priorities):
         resources = "".join(
             f'<li><a href="{_e(safe_url(r.url))}">{_e(r.title)}</a>'
             + (f", {_e(r.credit)}" if r.credit else "")
@@ -375,7 +377,7 @@ def _h_priorities(card: Scorecard) -> str:
         )
         out.append(
             '<article class="priority">'
-            f'<h3><span class="rank">{index}</span> {_e(priority.score.theme.title)}</h3>'
+            f'<h3><span class="rank">{_e(place)}</span> {_e(priority.score.theme.title)}</h3>'
             f"<p class=\"muted\">{_e(priority_intro(priority))}</p>"
             f"<p><strong>Next step:</strong> {_e(priority.next_step)}</p>"
             + (
@@ -481,8 +483,8 @@ def _h_question(result: QuestionResult, report: Report) -> str:
             '<div class="votes">'
             + _h_distribution(measures.current, measures.ambition)
             + f'<p class="verdict"><span class="verdict-{measures.verdict.name.lower()}">'
-            f"{_e(VERDICT_WORDS[measures.verdict].capitalize())}</span> ({one(measures.current.consensus)} on now, "
-            f"{one(measures.ambition.consensus)} on ambition); {_spread_words(measures.current)}</p>"
+            f"{_e(verdict_text(measures))}</span> Agreement {one(measures.current.consensus)} on now, "
+            f"{one(measures.ambition.consensus)} on ambition.</p>"
             "</div>"
         )
     extra = ""
@@ -514,15 +516,6 @@ def _h_distribution(current: Disagreement, ambition: Disagreement) -> str:
 
 
 _ZERO = ' class="zero"'
-
-
-def _spread_words(measure: Disagreement) -> str:
-    """How far apart the lowest and highest votes on the current position were."""
-    if measure.spread is None:
-        return "no votes"
-    if measure.spread == 0:
-        return "every vote on the same point"
-    return f"votes {measure.spread} point{'' if measure.spread == 1 else 's'} apart"
 
 
 def _h_contributions(report: Report) -> str:

@@ -14,11 +14,14 @@ from bot.charts import chart_filename
 from bot.report.document import Report, ReportContext, prepare
 from bot.report.words import (
     HOW_TO_READ,
+    PRIORITIES_INTRO,
+    STRENGTHS_INTRO,
     agreement_sentence,
     anonymity_words,
     contested_words,
     one,
     priority_intro,
+    priority_places,
     reading_phrase,
     round_history,
     safe_url,
@@ -26,6 +29,7 @@ from bot.report.words import (
     signed,
     skip_reason,
     status_words,
+    strength_places,
     tally_words,
     team_words,
 )
@@ -33,7 +37,7 @@ from engine.assessment import Assessment
 from engine.comparison import Comparison
 from engine.disagreement import Disagreement
 from engine.framework import Question, Resource, Scale
-from engine.presenters import VERDICT_WORDS, QuestionContributions, summary_reading
+from engine.presenters import QuestionContributions, summary_reading, verdict_text
 from engine.scoring import QuestionResult, QuestionStatus, Scorecard
 from engine.views import Chart
 
@@ -137,19 +141,19 @@ def _md_strengths(card: Scorecard) -> list[str]:
     if not card.strengths:
         return ["## Strengths", "No theme stands out as a strength yet."]
     lines = [
-        f"{index}. **{_text(s.theme.title)}**: now {one(s.current)}, ambition {one(s.ambition)}."
-        for index, s in enumerate(card.strengths, start=1)
+        f"- {place}. **{_text(s.theme.title)}**: now {one(s.current)}, ambition {one(s.ambition)}."
+        for place, s in zip(strength_places(card), card.strengths)
     ]
-    return ["## Strengths", "The themes where the team places the organisation highest today.", "\n".join(lines)]
+    return ["## Strengths", STRENGTHS_INTRO, "\n".join(lines)]
 
 
 def _md_priorities(card: Scorecard) -> list[str]:
     if not card.priorities:
         return ["## Priorities", "No theme has a gap between where the organisation is and where the team aims to be."]
-    blocks = ["## Priorities", "The themes with the largest gap between now and the ambition for 18-24 months."]
-    for index, priority in enumerate(card.priorities, start=1):
+    blocks = ["## Priorities", PRIORITIES_INTRO]
+    for place, priority in zip(priority_places(card), card.priorities):
         blocks += [
-            f"### {index}. {_text(priority.score.theme.title)}",
+            f"### {place}. {_text(priority.score.theme.title)}",
             priority_intro(priority),
             f"**Next step:** {_text(priority.next_step)}",
         ]
@@ -251,8 +255,9 @@ def _md_question(result: QuestionResult, report: Report) -> str:
         lines += [
             f"- **Votes on the current position:** {_spread(measures.current)}",
             f"- **Votes on the ambition:** {_spread(measures.ambition)}",
-            f"- **Agreement:** {VERDICT_WORDS[measures.verdict].capitalize()}; {one(measures.current.consensus)} "
-            f"on the current position, {one(measures.ambition.consensus)} on the ambition",
+            f"- **Verdict:** {_text(verdict_text(measures))}",
+            f"- **Agreement:** {one(measures.current.consensus)} on the current position, "
+            f"{one(measures.ambition.consensus)} on the ambition",
         ]
     if consensus.note:
         lines.append(f"- **Note:** {_text(consensus.note)}")

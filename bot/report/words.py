@@ -12,8 +12,17 @@ from urllib.parse import quote
 from bot.report.document import Report
 from engine.assessment import Assessment, RoundState
 from engine.framework import Scale
-from engine.presenters import VERDICT_WORDS
-from engine.scoring import Priority, QuestionResult, QuestionStatus, Scorecard, ThemeScore
+from engine.presenters import verdict_text
+from engine.presenters.summary import priority_figures
+from engine.scoring import (
+    Priority,
+    QuestionResult,
+    QuestionStatus,
+    Scorecard,
+    ThemeScore,
+    ranks,
+    shown,
+)
 
 _ROUND_WORDS = {
     RoundState.OPEN: "is open for votes",
@@ -30,6 +39,10 @@ HOW_TO_READ = (
     ("Agreement", "how far the members' private votes on the current position agreed before any discussion "
      "(Tastle and Wierman's consensus measure): 1.0 means everyone gave the same rating, 0.0 an even split "
      "between the two ends of the scale. High is 0.8 or more, moderate 0.6 to 0.7, low below 0.6."),
+    ("Strengths and priorities", "a strength is a theme above the overall position whose gap is no larger than "
+     "the overall gap; every other theme with a gap is a priority candidate. Up to three of each are listed: "
+     "strengths highest first, priorities largest gap first (then lowest now), and a theme level with the third "
+     "is listed too. No theme is both. Themes whose figures print the same are level, and share a place."),
     ("Rounding", "figures are shown to one decimal place, so a gap can differ by 0.1 from the difference of the "
      "rounded figures."),
 )
@@ -96,6 +109,30 @@ def reading_phrase(theme: ThemeScore) -> str:
     return ", ".join(theme.readings)
 
 
+STRENGTHS_INTRO = (
+    "The themes the team places highest today, above the organisation's overall position, and with a gap no "
+    "larger than the overall gap."
+)
+PRIORITIES_INTRO = (
+    "The other themes with the largest gap between now and the ambition for 18-24 months (then the lowest "
+    "now); themes level on both share a place."
+)
+
+
+def strength_places(card: Scorecard) -> tuple[str, ...]:
+    """Each strength's place in the list: "1", "=2", "=2" for a tie (figures as shown)."""
+    return _places(ranks(card.strengths, lambda t: shown(t.current)))
+
+
+def priority_places(card: Scorecard) -> tuple[str, ...]:
+    """Each priority's place in the list: "1", "=2", "=2" for a tie (figures as shown)."""
+    return _places(ranks([p.score for p in card.priorities], priority_figures))
+
+
+def _places(ranked: tuple[tuple[int, bool], ...]) -> tuple[str, ...]:
+    return tuple(f"={rank}" if joint else str(rank) for rank, joint in ranked)
+
+
 def priority_intro(priority: Priority) -> str:
     s = priority.score
     return f"Now {one(s.current)}, ambition {one(s.ambition)}: a gap of {one(s.gap)}."
@@ -105,9 +142,9 @@ def contested_words(result: QuestionResult) -> str:
     measures = result.measures
     consensus = result.consensus
     return (
-        f"Agreement {one(measures.current.consensus)} on the current position when the votes were revealed "
-        f"({VERDICT_WORDS[measures.verdict]}). After discussion the team agreed "
-        f"{consensus.current} now and {consensus.ambition} as the ambition."
+        f"When the votes were revealed: {verdict_text(measures)} Agreement {one(measures.current.consensus)} "
+        f"on the current position and {one(measures.ambition.consensus)} on the ambition. After discussion the "
+        f"team agreed {consensus.current} now and {consensus.ambition} as the ambition."
     )
 
 

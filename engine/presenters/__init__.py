@@ -37,6 +37,7 @@ from engine.presenters.rounds import (
     round_key,
     scale_options,
     skipped_message,
+    verdict_text,
     vote_recorded,
 )
 from engine.presenters.schedule import (
@@ -94,5 +95,6 @@ __all__ = [
     "summary_charts",
     "summary_message",
     "summary_reading",
+    "verdict_text",
     "vote_recorded",
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from engine.assessment import (
     PROPOSAL_RULE,
     Assessment,
+    Measures,
     Round,
     RoundState,
     Vote,
@@ -37,13 +38,14 @@ from engine.views import (
 )
 
 DISCUSSION_PROMPTS = {
+    # The verdict itself is worded just before (`verdict_text`), so the prompt only says what to do.
     Verdict.POLARISED: (
-        "The team is split into two camps. Ask someone from each camp to say what they see that "
-        "the other camp might not, before agreeing a position."
+        "Ask someone from each camp to say what they see that the other camp might not, before "
+        "agreeing a position."
     ),
     Verdict.SPREAD: (
-        "Views are spread out. Ask the highest and the lowest scorers to explain their reasons; "
-        "the evidence behind them usually settles it."
+        "Ask the highest and the lowest scorers to explain their reasons; the evidence behind them "
+        "usually settles it."
     ),
 }
 
@@ -54,6 +56,20 @@ VERDICT_WORDS = {
     Verdict.POLARISED: "split into two camps",
     Verdict.TOO_FEW: "too few votes to measure agreement",
 }
+
+
+def verdict_text(measures: Measures) -> str:
+    """The round's verdict with the figures it rests on, for the current position AND the ambition.
+
+    The verdict weighs both (`engine.assessment.Measures.verdict`: the more worrying of the two),
+    so both sides' reasons, each with its figures, are shown, never one side's alone. The one
+    wording of a verdict: the reveal and the reports use it.
+    """
+    return (
+        f"{VERDICT_WORDS[measures.verdict].capitalize()}. "
+        f"Current position: {'; '.join(measures.current.reasons)}. "
+        f"Ambition: {'; '.join(measures.ambition.reasons)}."
+    )
 
 
 def round_key(assessment: Assessment, round_: Round) -> str:
@@ -154,9 +170,7 @@ def reveal_message(assessment: Assessment, round_: Round) -> Message:
     assert measures is not None, "a revealed round has measures"
     scale = assessment.framework.scale
     verdict = measures.verdict
-    text = [question.prompt, measures.current.summary()]
-    if measures.ambition.needs_discussion and not measures.current.needs_discussion:
-        text.append(f"On the ambition: {measures.ambition.summary()}")
+    text = [question.prompt, verdict_text(measures)]
     if verdict in DISCUSSION_PROMPTS:
         text.append(DISCUSSION_PROMPTS[verdict])
     fields = [
@@ -168,6 +182,11 @@ def reveal_message(assessment: Assessment, round_: Round) -> Message:
         Field("Consensus (Tastle-Wierman)", _number(measures.current.consensus, 2)),
         Field("Agreement (rwg)", _number(measures.current.rwg, 2)),
         Field("Spread", _spread_text(measures.current)),
+        Field(
+            "Distance from median",
+            f"current {_number(measures.current.deviation, 2)}, ambition {_number(measures.ambition.deviation, 2)} "
+            f"on average (flagged above {measures.current.deviation_limit:.2f})",
+        ),
     ]
     if round_.proposal is not None:
         proposal = round_.proposal

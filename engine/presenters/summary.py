@@ -13,8 +13,27 @@ from engine.framework import Resource
 from engine.presenters.formats import join_words, long_date
 from engine.presenters.rounds import distribution_chart
 from engine.progress import ProgressReport
-from engine.scoring import BIGGEST_GAP, LEAST_DEVELOPED, MOST_CONTESTED, STRONGEST, Scorecard, score
-from engine.views import CHANNEL, Chart, ChartKind, Field, Kind, Link, Message, Series, only
+from engine.scoring import (
+    BIGGEST_GAP,
+    LEAST_DEVELOPED,
+    MOST_CONTESTED,
+    STRONGEST,
+    Scorecard,
+    ranks,
+    score,
+    shown,
+)
+from engine.views import (
+    CHANNEL,
+    Chart,
+    ChartKind,
+    Field,
+    Kind,
+    Link,
+    Message,
+    Series,
+    only,
+)
 
 
 def status_message(assessment: Assessment, actor: Identity) -> Message:
@@ -88,10 +107,8 @@ def summary_message(
     else:
         text.append("No question has been agreed yet, so there is nothing to score.")
     if card.strengths:
-        text.append("Strengths: " + "; ".join(f"{s.theme.title} ({s.current:.1f})" for s in card.strengths) + ".")
-    for index, priority in enumerate(card.priorities, start=1):
-        s = priority.score
-        text.append(f"Priority {index}: {s.theme.title} (now {s.current:.1f}, ambition {s.ambition:.1f}). {priority.next_step}")
+        text.append(strengths_text(card))
+    text += priority_texts(card)
     if card.most_contested:
         text.append(
             "Most contested: "
@@ -165,30 +182,74 @@ def _titled(resource: Resource) -> str:
 
 
 def summary_reading(card: Scorecard) -> str | None:
-    """The themes in plain words: strongest, least developed, biggest ambition gap, most contested."""
+    """The themes in plain words: strongest, least developed, biggest ambition gap, most contested.
+
+    Themes level on a figure (as shown) are named together as a tie: "Joint strongest: A and B
+    (both now 2.8)."
+    """
     parts = []
     for reading, label, figure in (
-        (STRONGEST, "Strongest theme", lambda t: f"now {t.current:.1f}"),
-        (LEAST_DEVELOPED, "Least developed", lambda t: f"now {t.current:.1f}"),
-        (BIGGEST_GAP, "Biggest ambition gap", lambda t: f"{t.gap:+.1f}"),
-        (MOST_CONTESTED, "Most contested theme", lambda t: f"agreement {t.agreement:.1f}, {t.agreement_band}"),
+        (STRONGEST, "strongest theme", lambda t: f"now {t.current:.1f}"),
+        (LEAST_DEVELOPED, "least developed", lambda t: f"now {t.current:.1f}"),
+        (BIGGEST_GAP, "biggest ambition gap", lambda t: f"{t.gap:+.1f}"),
+        (MOST_CONTESTED, "most contested theme", lambda t: f"agreement {t.agreement:.1f}, {t.agreement_band}"),
     ):
         themes = card.with_reading(reading)
         if len(themes) == 1:
-            parts.append(f"{label}: {themes[0].theme.title} ({figure(themes[0])}).")
+            parts.append(f"{label.capitalize()}: {themes[0].theme.title} ({figure(themes[0])}).")
         elif themes:
             names = join_words([t.theme.title for t in themes])
-            parts.append(f"{label.removesuffix(' theme')}, jointly: {names} ({figure(themes[0])}).")
+            both = "both" if len(themes) == 2 else "all"
+            parts.append(f"Joint {label.removesuffix(' theme')}: {names} ({both} {figure(themes[0])}).")
     return " ".join(parts) or None
 
 
+def strengths_text(card: Scorecard) -> str:
+    """The strengths, level ones named together: "Strengths: A and B (both 2.8); C (2.5)."."""
+    groups: list[list] = []
+    for strength in card.strengths:
+        if groups and shown(groups[-1][0].current) == shown(strength.current):
+            groups[-1].append(strength)
+        else:
+            groups.append([strength])
+    parts = []
+    for group in groups:
+        names = join_words([t.theme.title for t in group])
+        level = "" if len(group) == 1 else ("both " if len(group) == 2 else "all ")
+        parts.append(f"{names} ({level}{group[0].current:.1f})")
+    return "Strengths: " + "; ".join(parts) + "."
+
+
+def priority_texts(card: Scorecard) -> list[str]:
+    """One sentence per priority; level priorities share a number and say so.
+
+    A priority among the strongest themes says why it is a priority rather than a strength (the
+    rule in `engine.scoring`), so the reading and the lists never seem to disagree.
+    """
+    texts = []
+    scores = [p.score for p in card.priorities]
+    for priority, (rank, joint) in zip(card.priorities, ranks(scores, priority_figures)):
+        s = priority.score
+        label = f"Priority {rank} (joint)" if joint else f"Priority {rank}"
+        why = ""
+        if STRONGEST in s.readings or f"joint {STRONGEST}" in s.readings:
+            why = (
+                " Among the strongest today, it is a priority because the team aims to move it further "
+                f"than the organisation as a whole ({s.gap:+.1f} against {card.gap:+.1f})."
+            )
+        texts.append(f"{label}: {s.theme.title} (now {s.current:.1f}, ambition {s.ambition:.1f}).{why} {priority.next_step}")
+    return texts
+
+
+def priority_figures(theme) -> tuple[str, str]:
+    """What ranks a priority, as shown: its gap, then its current position."""
+    return shown(theme.gap), shown(theme.current)
+
+
 def progress_text(progress: ProgressReport) -> str:
+    """Progress since the earlier assessment, like for like: it says how many questions it rests on."""
     since = progress.since
-    lead = f"Since {since.title} (completed {long_date(since.completed_at)})"
-    sentence = progress.sentence()
-    if sentence.startswith("The overall"):
-        return f"{lead}, t{sentence[1:]}"
-    return f"{lead}: {sentence}".rstrip(": ")
+    return f"Progress since {since.title} (completed {long_date(since.completed_at)}). {progress.sentence()}"
 
 
 def comparison_text(comparison: Comparison) -> str:

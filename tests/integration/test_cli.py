@@ -108,7 +108,7 @@ def test_a_missing_configuration_is_a_clear_error(tmp_path):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("disagreement:\n  min_consensus: 1.5\n", "disagreement.min_consensus"),
+        ("disagreement:\n  max_spread: -1\n", "disagreement.max_spread"),
         ("databse:\n  url: sqlite:///x.db\n", "did you mean 'database'"),
         ("organisation:\n  timezone: Europe/Londn\n", "unknown time zone 'Europe/Londn'"),
         ("server:\n  port: [1\n", "line"),

@@ -185,7 +185,12 @@ def test_strengths_and_priorities(md):
 def test_most_contested_question_has_its_distribution_chart(written, md):
     contested = section(md, "## Most contested questions")
     assert "### Question 1.2: How far do residents' views and lived experience genuinely shape the priorities we set?" in contested
-    assert "Agreement 0.0 on the current position when the votes were revealed (split into two camps)" in contested
+    assert (
+        "When the votes were revealed: Split into two camps. Current position: the team is split: 2 at 1–2 and "
+        "2 at 4–5; views span 1 to 5, more than 2 apart; on average 2.00 points from the median, above the 0.83 "
+        "limit. Ambition: on average 1.00 points from the median, above the 0.83 limit. Agreement 0.0 on the "
+        "current position"
+    ) in contested
     assert "the team agreed 3 now and 4 as the ambition" in contested
     (alt, target), = IMAGE.findall(contested)
     assert alt == "Votes on question 1.2. Current position: 2 at 1, 2 at 5. Ambition: 2 at 3, 2 at 5."
@@ -198,11 +203,14 @@ def test_each_question_shows_its_consensus_spread_verdict_and_note(md):
     assert "- **Agreed ambition:** 4 Advanced. Residents help frame our priorities" in q12
     assert "- **Votes on the current position:** `1:2 2:0 3:0 4:0 5:2`" in q12
     assert "- **Votes on the ambition:** `1:0 2:0 3:2 4:0 5:2`" in q12
-    assert "- **Agreement:** Split into two camps; 0.0 on the current position, 0.6 on the ambition" in q12  # 3 3 5 5: 1 + log2(0.75) = 0.58
+    # The verdict with both sides' figures; then Tastle-Wierman agreement (3 3 5 5: 1 + log2(0.75) = 0.58).
+    assert "- **Verdict:** Split into two camps. Current position: the team is split: 2 at 1–2 and 2 at 4–5;" in q12
+    assert "- **Agreement:** 0.0 on the current position, 0.6 on the ambition" in q12
     assert f"- **Note:** {NOTE_1_2}" in q12
     q11 = section(md, "#### 1.1 How well do we use data and insight about our place to understand need and set our priorities?")
     assert "`1:0 2:4 3:0 4:0 5:0`" in q11
-    assert "- **Agreement:** Broad agreement; 1.0 on the current position, 1.0 on the ambition" in q11
+    assert "- **Verdict:** Broad agreement. Current position: everyone rated it 2. Ambition: everyone rated it 4." in q11
+    assert "- **Agreement:** 1.0 on the current position, 1.0 on the ambition" in q11
     assert "Note" not in q11
 
 

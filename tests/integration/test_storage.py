@@ -188,7 +188,7 @@ def test_a_whole_assessment_round_trips_at_every_step(db_engine, start):
         settings=Settings(
             auto_reveal=False,
             auto_advance=False,
-            thresholds=Thresholds(min_consensus=0.65, max_spread=1, polarisation_share=0.3),
+            thresholds=Thresholds(max_spread=1, polarisation_share=0.3),
         )
     )
     with SqlUnitOfWork(db_engine) as uow:
@@ -249,7 +249,7 @@ def test_a_whole_assessment_round_trips_at_every_step(db_engine, start):
     assert final.consensus_for(q1).note == "Raised after the peer visit"
     assert final.rounds[1].skip_reason == "Come back to it after the budget"
     assert final.members[AMIRA].is_super_user and final.members[DANA].role is Role.OBSERVER
-    assert final.settings.thresholds == Thresholds(min_consensus=0.65, max_spread=1, polarisation_share=0.3)
+    assert final.settings.thresholds == Thresholds(max_spread=1, polarisation_share=0.3)
 
     # Everything read back compares equal to what is stored: saving it unchanged writes nothing.
     with SqlUnitOfWork(db_engine) as uow, recorded_statements(db_engine) as statements:

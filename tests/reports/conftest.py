@@ -43,11 +43,13 @@ def completed(
     assessment_id: str | None = None,
     finish: bool = True,
     platform: str = "slack",
+    skipped: frozenset[str] = frozenset(),
 ) -> Assessment:
     """A tiny assessment whose two themes' questions were agreed as `answers` says.
 
     `answers` maps a theme to its two questions' (current, ambition); by default every answer is
-    (3, 4). The chair and two members vote (with comments); an observer watches.
+    (3, 4). The chair and two members vote (with comments); an observer watches. Questions in
+    `skipped` are skipped instead of agreed.
     """
     answers = answers or {}
     framework = framework or tiny_framework()
@@ -78,6 +80,9 @@ def completed(
     for index, (question, (current, ambition)) in enumerate(plan):
         if not finish and index == len(plan) - 1:
             break
+        if question in skipped:
+            assessment.skip(people[CHAIR], tick(), "not this time")
+            continue
         votes = {CHAIR: (current, ambition), MEMBER_B: (current, ambition), MEMBER_C: (max(1, current - 1), ambition)}
         for user, (c, a) in votes.items():
             assessment.cast_vote(people[user], question, c, max(c, a), tick(), comment=COMMENT.format(name=NAMES[user]))

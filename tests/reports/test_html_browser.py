@@ -19,7 +19,7 @@ from bot.charts import figure_size
 from bot.export import render_export
 from bot.report import ReportContext
 from engine.comparison import PeerScores, compare
-from engine.progress import Baseline, progress_since
+from engine.progress import Baseline, agreed_answers, progress_since
 from engine.scoring import score
 from engine.views import ChartKind
 from tests.integration.test_charts import SUPER_USER, build_assessment, png_size
@@ -42,12 +42,9 @@ if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
 
 def context_for(assessment) -> ReportContext:
     card = score(assessment)
-    earlier = Baseline(
-        "Leadership self-assessment 2024",
-        datetime(2024, 3, 1, tzinfo=timezone.utc),
-        1,
-        tuple(f.__class__(f.theme_id, f.title, max(1.0, f.current - 0.4), f.ambition, f.answered) if f.current else f for f in card.figures()),
-    )
+    # A year earlier, every agreed answer one point lower (never below 1).
+    answers = {qid: (max(1, now - 1), ambition) for qid, (now, ambition) in agreed_answers(card).items()}
+    earlier = Baseline("Leadership self-assessment 2024", datetime(2024, 3, 1, tzinfo=timezone.utc), 1, card.figures(), answers)
     peers = [PeerScores(tuple((t.theme.id, v) for t in card.themes)) for v in (2.0, 2.5, 3.0, 3.5, 4.0, 3.0)]
     return ReportContext(
         organisation="Northshire District Council",

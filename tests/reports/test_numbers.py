@@ -176,3 +176,13 @@ def test_csv_cells_cannot_become_formulas():
     agree(a, "budget", AGREED, 2, 3, note="=HYPERLINK(\"http://evil\")")
     rows = list(csv.DictReader(io.StringIO(report_csv(a))))
     assert rows[0]["Note"] == "'=HYPERLINK(\"http://evil\")"  # shown as text, never run
+
+
+def test_the_csv_carries_the_deviation_the_flag_rests_on(assessment):
+    # The worked assessment's first question: its current and ambition votes' average distance
+    # from the median, as measured at the reveal.
+    rows = list(csv.DictReader(io.StringIO(report_csv(assessment).lstrip("\ufeff"))))
+    measures = assessment.finalised_round(assessment.framework.question_ids[0]).measures
+    assert measures.current.deviation > 0  # the votes differed: the column is not a constant
+    assert float(rows[0]["Now: deviation"]) == pytest.approx(measures.current.deviation, abs=5e-4)
+    assert float(rows[0]["Ambition: deviation"]) == pytest.approx(measures.ambition.deviation, abs=5e-4)

@@ -44,7 +44,7 @@ def context(assessment):
     """Everything a report can carry besides the assessment: progress and peers too."""
     card = score(assessment)
     earlier = completed(answers={"money": ((1, 3), (2, 4))}, started=datetime(2024, 1, 8, tzinfo=timezone.utc))
-    baseline = Baseline(earlier.title, earlier.completed_at, 2, score(earlier).figures())
+    baseline = Baseline.of(score(earlier), earlier.completed_at, 2)
     peers = [PeerScores((("money", v), ("people", v + 0.5))) for v in (1.5, 2.0, 2.5, 3.0, 4.0)]
     return ReportContext(
         organisation="Northshire District Council",
@@ -95,7 +95,7 @@ def test_the_markdown_report_on_disk_is_anonymous(assessment, context, tmp_path)
 def test_the_summary_message_is_anonymous(assessment, context):
     message = summary_message(assessment, progress=context.progress, comparison=context.comparison)
     text = render(message)
-    assert "Since Leadership check 2024 (completed 8 January 2024)" in text and "similar organisations (district)" in text
+    assert "Progress since Leadership check 2024 (completed 8 January 2024)" in text and "similar organisations (district)" in text
     assert_anonymous(text)
     assert not message.is_private
 

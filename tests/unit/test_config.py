@@ -46,7 +46,6 @@ def test_empty_file_gives_every_default(text):
     assert config.frameworks.paths == []
     assert config.assessment.auto_reveal is False
     assert config.disagreement.thresholds_kwargs() == {
-        "min_consensus": 0.70,
         "max_spread": 2,
         "polarisation_share": 0.25,
     }
@@ -217,13 +216,13 @@ def test_substituted_numbers_and_booleans_are_converted():
         database:
           echo: ${DB_ECHO:-false}
         disagreement:
-          min_consensus: ${MIN_CONSENSUS}
+          polarisation_share: ${SHARE}
         """,
-        {"DB_ECHO": "true", "MIN_CONSENSUS": "0.8"},
+        {"DB_ECHO": "true", "SHARE": "0.3"},
     )
     assert config.server.port == 8080
     assert config.database.echo is True
-    assert config.disagreement.min_consensus == 0.8
+    assert config.disagreement.polarisation_share == 0.3
 
 
 def test_variables_are_substituted_inside_lists():
@@ -374,8 +373,8 @@ def test_unknown_nested_key_suggests_the_closest_in_its_section():
 
 
 def test_key_in_the_wrong_section_points_to_the_right_one():
-    message = error_of("min_consensus: 0.8\n")
-    assert "  - min_consensus: unknown key here (did you mean 'disagreement.min_consensus'?)" in (
+    message = error_of("max_spread: 3\n")
+    assert "  - max_spread: unknown key here (did you mean 'disagreement.max_spread'?)" in (
         message
     )
 
@@ -391,10 +390,6 @@ def test_unknown_key_with_nothing_close_lists_the_valid_keys():
 @pytest.mark.parametrize(
     ("text", "line"),
     [
-        (
-            "disagreement:\n  min_consensus: 1.5\n",
-            "disagreement.min_consensus: must be between 0 and 1 (got 1.5)",
-        ),
         (
             "disagreement:\n  max_spread: -1\n",
             "disagreement.max_spread: must be 0 or more (got -1)",
@@ -415,8 +410,8 @@ def test_unknown_key_with_nothing_close_lists_the_valid_keys():
         ("server:\n  port: http\n", "server.port: must be a whole number (got 'http')"),
         ("server:\n  port: 80.5\n", "server.port: must be a whole number (got 80.5)"),
         (
-            "disagreement:\n  min_consensus: high\n",
-            "disagreement.min_consensus: must be a number (got 'high')",
+            "disagreement:\n  max_spread: wide\n",
+            "disagreement.max_spread: must be a whole number (got 'wide')",
         ),
         ("database:\n  echo: maybe\n", "database.echo: must be true or false (got 'maybe')"),
         (
@@ -437,7 +432,7 @@ def test_every_problem_is_reported_at_once():
     message = error_of(
         """
         disagreement:
-          min_consensus: 1.5
+          max_spread: -1
         databse: {}
         server:
           port: 0
@@ -445,7 +440,7 @@ def test_every_problem_is_reported_at_once():
     )
     assert message == (
         "app.yaml is not valid:\n"
-        "  - disagreement.min_consensus: must be between 0 and 1 (got 1.5)\n"
+        "  - disagreement.max_spread: must be 0 or more (got -1)\n"
         "  - server.port: must be between 1 and 65535 (got 0)\n"
         "  - databse: unknown key (did you mean 'database'?)"
     )
@@ -453,12 +448,21 @@ def test_every_problem_is_reported_at_once():
         parse(
             """
             disagreement:
-              min_consensus: 1.5
+              max_spread: -1
             server:
               port: 0
             """
         )
     assert len(caught.value.problems) == 2
+
+
+def test_the_retired_consensus_threshold_is_refused_with_what_replaced_it():
+    # An app.yaml from before issue 17 says min_consensus: 0.70; silently ignoring it would
+    # leave its reader believing it still decides the flag.
+    message = error_of("disagreement:\n  min_consensus: 0.70\n")
+    assert message.startswith("app.yaml is not valid:\n  - disagreement.min_consensus: is no longer used: ")
+    assert "sit on average more than 1/6 of the scale's points from the median" in message
+    assert message.endswith("Remove this line")
 
 
 def test_secret_values_are_not_echoed_in_messages():

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import statistics
 
 import pytest
@@ -76,8 +75,10 @@ def test_typical_mildly_spread_team():
     assert not d.polarised
     assert not d.needs_discussion
     assert d.verdict is Verdict.AGREED
-    assert d.summary() == "Broad agreement (consensus 0.86)."
-    assert d.reasons == ("consensus 0.86 meets the 0.70 threshold", "views span 2 to 4")
+    # AD: median 3; distances 0,0,1,0,1,0 -> 2/6 = 0.33, within c/6 = 5/6 = 0.83.
+    assert d.deviation == pytest.approx(1 / 3)
+    assert d.summary() == "Broad agreement (votes 2 to 4, on average 0.3 points from the median)."
+    assert d.reasons == ("views span 2 to 4", "on average 0.33 points from the median, within the 0.83 limit")
 
 
 def test_consensus_of_ratings_off_centre():
@@ -182,9 +183,13 @@ def test_a_full_middle_is_not_polarised():
     assert d.consensus == pytest.approx(0.5283208, abs=1e-7)
     assert d.needs_discussion
     assert d.verdict is Verdict.SPREAD
-    assert d.reasons == ("views span 1 to 5, more than 2 apart", "consensus 0.53 is below 0.70")
+    # AD: median 3; distances 2,1,0,0,1,2 -> 6/6 = 1.0 > 0.83.
+    assert d.reasons == (
+        "views span 1 to 5, more than 2 apart",
+        "on average 1.00 points from the median, above the 0.83 limit",
+    )
     assert d.summary() == (
-        "Views are spread out (ratings from 1 to 5, consensus 0.53). Worth discussing."
+        "Views are spread out (votes 1 to 5, on average 1.0 point from the median). Worth discussing."
     )
 
 
@@ -237,32 +242,40 @@ def test_camps_follow_the_scale():
     assert measure([1, 1, 4, 4], 1, 4).polarised
 
 
-def test_a_single_rate_reads_as_singular():
-    # [1,4,5,...]: lower camp 1 of 4 = 0.25, upper 3, middle 0.
+def test_one_person_is_a_lone_dissenter_not_a_camp():
+    # [1,4,5,5]: lower camp 1 of 4 = 0.25, but a camp needs two people. Spread 4 still flags it.
     d = measure([1, 4, 5, 5], 1, 5)
-    assert d.polarised
-    assert d.summary().startswith("Split into two camps: 1 rates it 1–2, 3 rate it 4–5.")
+    assert not d.polarised
+    assert d.verdict is Verdict.SPREAD
+    # [2,2,2,4] is not "two camps" either: one person at 4. AD: median 2, 2/4 = 0.5: agreed.
+    assert measure([2, 2, 2, 4], 1, 5).verdict is Verdict.AGREED
+    # Two people make a camp: [1,1,4,5,5,5,5,5] has 2 of 8 (0.25) at 1-2.
+    assert measure([1, 1, 4, 5, 5, 5, 5, 5], 1, 5).polarised
 
 
 # --- thresholds -----------------------------------------------------------------------------
 
 
-def test_consensus_exactly_at_the_threshold_is_not_below_it():
-    # [1,3,3,5]: mu = 3; p(1) = p(5) = 1/4 at distance 2/4 = 0.5, log2(0.5) = -1; p(3) = 1/2.
-    # Cns = 1 - 0.25 - 0.25 = 0.5 exactly. Spread 4, so allow max_spread 4.
-    d = measure([1, 3, 3, 5], 1, 5, Thresholds(min_consensus=0.5, max_spread=4))
-    assert d.consensus == 0.5
-    assert not d.needs_discussion
+def test_a_deviation_exactly_at_the_limit_is_not_above_it():
+    # [2,2,3,4,4,4]: median 3.5; distances 1.5,1.5,0.5,0.5,0.5,0.5 -> 5/6 exactly. Spread 2, no camp: agreed.
+    d = measure([2, 2, 3, 4, 4, 4], 1, 5)
+    assert d.deviation == pytest.approx(5 / 6)
     assert d.verdict is Verdict.AGREED
-    d = measure([1, 3, 3, 5], 1, 5, Thresholds(min_consensus=0.51, max_spread=4))
+    assert d.reasons[1] == "on average 0.83 points from the median, within the 0.83 limit"
+    # [1,1,3,3]: median 2, every vote 1 away: 1.0 > 0.83, though only 2 apart and no camp.
+    d = measure([1, 1, 3, 3], 1, 5)
+    assert d.deviation == 1.0 and not d.polarised
     assert d.verdict is Verdict.SPREAD
-    assert d.reasons == ("consensus 0.50 is below 0.51",)
+    assert d.reasons == ("on average 1.00 points from the median, above the 0.83 limit",)
 
 
-def test_full_consensus_meets_a_threshold_of_one():
-    assert measure([2, 2], 1, 5, Thresholds(min_consensus=1.0)).verdict is Verdict.AGREED
-
-
+def test_the_deviation_limit_follows_the_scale():
+    # c/6: 5 points -> 0.83, 7 -> 1.17, 3 -> 0.5 (Burke & Dunlap 2002: 0.8, 1.2 for 5 and 7 points).
+    # [3,3,5,5] on 1-7: median 4, AD 1.0, within 7/6; on 1-5 the same votes are above 5/6.
+    assert measure([3, 3, 5, 5], 1, 7).verdict is Verdict.AGREED
+    assert measure([3, 3, 5, 5], 1, 5).verdict is Verdict.SPREAD
+    # 3 points: limit 0.5. [1,1,2,2]: median 1.5, AD 0.5, at the limit, not above it.
+    assert measure([1, 1, 2, 2], 1, 3).reasons[1] == "on average 0.50 points from the median, within the 0.50 limit"
 def test_spread_exactly_at_max_spread_is_not_above_it():
     # [2,3,4]: spread 2. Cns: mu = 3, (2/3)*log2(0.75) = -0.2766917 -> 0.7233083 >= 0.70.
     d = measure([2, 3, 4], 1, 5)
@@ -273,25 +286,20 @@ def test_spread_exactly_at_max_spread_is_not_above_it():
     assert d.reasons == ("views span 2 to 4, more than 1 apart",)
 
 
-def test_reasons_show_enough_decimals_to_tell_value_from_threshold():
-    # Consensus 0.7233 vs threshold 0.724: both "0.72" at two decimals, so three are shown.
-    d = measure([2, 3, 4], 1, 5, Thresholds(min_consensus=0.724))
-    assert d.reasons == ("consensus 0.723 is below 0.724",)
-
-
 def test_reasons_list_every_trigger_in_order():
     d = measure([1, 1, 5, 5], 1, 5)
     assert d.reasons == (
         "the team is split: 2 at 1–2 and 2 at 4–5",
         "views span 1 to 5, more than 2 apart",
-        "consensus 0.00 is below 0.70",
+        "on average 2.00 points from the median, above the 0.83 limit",
     )
 
 
 def test_unanimous_reasons_and_summary():
     d = measure([3, 3, 3], 1, 5)
-    assert d.reasons == ("consensus 1.00 meets the 0.70 threshold", "everyone rated it 3")
+    assert d.reasons == ("everyone rated it 3",)
     assert d.summary() == "Full agreement: all 3 rate it 3."
+    assert d.figures() == "every vote 3"
 
 
 # --- fewer than two ratings -----------------------------------------------------------------
@@ -310,6 +318,7 @@ def test_no_ratings():
         rwg=None,
         iqr=None,
         spread=None,
+        deviation=None,
         polarised=False,
         needs_discussion=False,
         verdict=Verdict.TOO_FEW,
@@ -324,7 +333,7 @@ def test_one_rating():
     assert d.distribution == (0, 0, 0, 1, 0)
     assert d.mean == 4.0 and d.median == 4.0
     assert d.spread == 0
-    assert d.iqr == 0.0
+    assert d.iqr == 0.0 and d.deviation == 0.0
     assert d.consensus is None and d.rwg is None
     assert not d.polarised and not d.needs_discussion
     assert d.verdict is Verdict.TOO_FEW
@@ -366,10 +375,6 @@ def test_invalid_scale_is_refused(low, high):
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("min_consensus", -0.1),
-        ("min_consensus", 1.01),
-        ("min_consensus", math.nan),
-        ("min_consensus", "0.7"),
         ("max_spread", -1),
         ("max_spread", 1.5),
         ("max_spread", True),
@@ -384,8 +389,7 @@ def test_invalid_thresholds_are_refused(field, value):
 
 
 def test_threshold_limits_are_allowed():
-    Thresholds(min_consensus=0, max_spread=0, polarisation_share=0.5)
-    Thresholds(min_consensus=1)
+    Thresholds(max_spread=0, polarisation_share=0.5)
     with pytest.raises(dataclasses.FrozenInstanceError):
         Thresholds().max_spread = 3  # type: ignore[misc]
 
@@ -408,6 +412,15 @@ def test_to_dict_uses_plain_json_values():
     assert data["distribution"] == [2, 1, 0, 1, 2]
     assert data["reasons"][0] == "the team is split: 3 at 1–2 and 3 at 4–5"
     assert measure([], 1, 5).to_dict()["verdict"] == "too few votes"
+
+
+def test_measures_frozen_before_the_deviation_existed_still_load():
+    # Rows stored before issue 17 have no "deviation": it follows from their distribution.
+    d = measure([1, 2, 4, 5], 1, 5)
+    data = d.to_dict()
+    del data["deviation"]
+    assert Disagreement.from_dict(data) == d  # median 3, distances 2,1,1,2 -> 1.5
+    assert d.deviation == 1.5
 
 
 def test_from_dict_names_missing_keys():

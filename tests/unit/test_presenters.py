@@ -130,8 +130,8 @@ def test_the_reveal_shows_the_anonymous_spread_and_the_proposal(assessment):
 @pytest.mark.parametrize(
     "votes, words, prompt",
     [
-        (POLARISED, "split into two camps", "The team is split into two camps."),
-        (SPREAD, "views spread", "Views are spread out. Ask the highest and the lowest scorers"),
+        (POLARISED, "split into two camps", "Ask someone from each camp"),
+        (SPREAD, "views spread", "Ask the highest and the lowest scorers"),
         (AGREED, "broad agreement", None),
     ],
     ids=["polarised", "spread", "agreed"],
@@ -152,9 +152,14 @@ def test_the_reveal_gives_a_verdict_and_prompts_discussion_when_split_or_spread(
 def test_the_reveal_points_out_a_disagreement_on_ambition_alone(assessment):
     cast(assessment, "budget", {ANA: (3, 3), BEN: (3, 5), CAI: (3, 3), SAM: (3, 5)})
     message = reveal_message(assessment, assessment.reveal(SAM, at(2)))
-    assert message.text[1] == "Full agreement: all 4 rate it 3."
-    assert any(t.startswith("On the ambition: Views are spread out (ratings from 3 to 5") for t in message.text)
+    # The verdict weighs the ambition too, so its figures are shown beside the current position's.
+    assert message.text[1] == (
+        "Views spread out. Current position: everyone rated it 3. "
+        "Ambition: on average 1.00 points from the median, above the 0.83 limit."
+    )
     assert "views spread" in message.heading and "discuss" in message.heading
+    fields = {f.label: f.value for f in message.fields}
+    assert fields["Distance from median"] == "current 0, ambition 1 on average (flagged above 0.83)"
 
 
 def test_the_reopen_offered_at_the_reveal_lets_everyone_vote_again(assessment):
@@ -313,6 +318,70 @@ def test_the_summary_shows_how_the_team_voted_on_the_most_contested_question(ass
     contested = summary.charts[2]
     assert contested.title == "Question 1.1: how the team voted"
     assert contested.alt_text.startswith("Votes on question 1.1. Current position: 2 at 1, 2 at 5.")
+
+
+# --- one reading, stated once (issue 17 item 1) ----------------------------------------------
+
+
+def _summary_of(pairs):
+    """The summary of one-question themes agreed at `pairs` of (now, ambition)."""
+    from tests.unit.test_scoring import _framework
+
+    a = start(_framework(len(pairs)))
+    for n, (current, ambition) in enumerate(pairs, start=1):
+        agree(a, f"item-{n}", {ANA: (3, 3), BEN: (3, 3)}, current, ambition, minute=10 * n)
+    return summary_message(a)
+
+
+def test_level_themes_are_named_as_ties_in_the_reading_the_strengths_and_the_priorities():
+    # now 3 3 3 2 2 (mean 2.6); gaps 1 1 1 1 1: the demo's shape, with level priorities.
+    summary = _summary_of([(3, 4), (3, 4), (3, 4), (2, 3), (2, 3)])
+    reading = next(t for t in summary.text if t.startswith("Joint strongest"))
+    assert reading.startswith(
+        "Joint strongest: Theme 1, Theme 2 and Theme 3 (all now 3.0). "
+        "Joint least developed: Theme 4 and Theme 5 (both now 2.0)."
+    )
+    assert "Strengths: Theme 1, Theme 2 and Theme 3 (all 3.0)." in summary.text
+    priorities = [t for t in summary.text if t.startswith("Priority")]
+    assert [t.split(".")[0] for t in priorities] == [
+        "Priority 1 (joint): Theme 4 (now 2",
+        "Priority 1 (joint): Theme 5 (now 2",
+    ]
+
+
+def test_a_strong_theme_that_is_a_priority_says_why():
+    # now 4 4 2 (mean 3.3); gaps 0 1 1 (mean 0.7): theme 2 is joint strongest but wants to move further.
+    summary = _summary_of([(4, 4), (4, 5), (2, 3)])
+    assert "Strengths: Theme 1 (4.0)." in summary.text
+    second = next(t for t in summary.text if t.startswith("Priority 2: Theme 2 (now 4.0, ambition 5.0)."))
+    assert "Among the strongest today, it is a priority because the team aims to move it further than the " \
+        "organisation as a whole (+1.0 against +0.7)." in second
+
+
+def test_the_summary_compares_progress_like_for_like_and_says_on_how_many_questions(tiny):
+    from datetime import datetime, timezone
+
+    from engine.progress import Baseline, progress_since
+    from engine.scoring import ThemeFigures, score
+
+    assessment = worked(tiny)
+    card = score(assessment)
+    budget = next(q for q in card.questions if q.question.id == "budget")
+    # The earlier assessment agreed only "budget", one point lower than now.
+    then = budget.consensus.current - 1
+    earlier = Baseline(
+        "Check 2024",
+        datetime(2024, 5, 1, tzinfo=timezone.utc),
+        1,
+        (ThemeFigures("money", "Money", then, 4.0, 1),),
+        {"budget": (then, 4)},
+    )
+    summary = summary_message(assessment, card, progress=progress_since(card, earlier))
+    now = budget.consensus.current
+    assert (
+        f"Progress since Check 2024 (completed 1 May 2024). On the 1 question agreed in both, the overall "
+        f"position has risen from {now - 1:.1f} to {now:.1f}. Up: Money (+1.0)."
+    ) in summary.text
 
 
 @pytest.mark.parametrize("themes, kind", [(1, ChartKind.THEMES), (2, ChartKind.THEMES), (3, ChartKind.RADAR), (4, ChartKind.RADAR)])

@@ -6,8 +6,20 @@ import pytest
 
 from engine.assessment import Settings
 from engine.framework import Resource, ResourceKind, Theme, parse_framework
-from engine.scoring import QuestionStatus, recommend, score
-from tests.unit.conftest import AGREED, ANA, BEN, CAI, POLARISED, SAM, UNANIMOUS, agree, at, cast, start
+from engine.scoring import QuestionStatus, ranks, recommend, score, shown
+from tests.unit.conftest import (
+    AGREED,
+    ANA,
+    BEN,
+    CAI,
+    POLARISED,
+    SAM,
+    UNANIMOUS,
+    agree,
+    at,
+    cast,
+    start,
+)
 from tests.unit.conftest import worked as worked_assessment
 
 
@@ -77,13 +89,13 @@ def test_priorities_are_the_largest_gaps_then_the_lowest_current_positions():
     assert not {p.score.theme.id for p in card.priorities} & {s.theme.id for s in card.strengths}
 
 
-def test_without_any_gap_there_are_no_priorities_only_strengths(tiny):
+def test_level_themes_without_a_gap_are_neither_strengths_nor_priorities(tiny):
     a = start(tiny)
     for minute, question in enumerate(["budget", "reserves", "skills", "culture"]):
         agree(a, question, UNANIMOUS, minute=10 * minute)  # everyone 3, 3
     card = score(a)
     assert card.priorities == ()
-    assert [s.theme.title for s in card.strengths] == ["Money", "People"]
+    assert card.strengths == ()  # nothing stands out: no theme is above the overall position
     assert card.most_contested == ()
 
 
@@ -161,7 +173,9 @@ def test_each_priority_starts_at_the_next_level_with_that_questions_own_resource
     level_three = framework["themes"][1]["questions"][0]["levels"]
     level_three[3] = {"descriptor": level_three[3], "resources": [_resource("for-level-3", "training")]}
     a = start(parse_framework(framework, "test"))
-    for n, (current, ambition) in enumerate([(3, 4), (2, 5), (1, 3)], start=1):
+    # Gaps 1, 3, 2 and no theme above the overall position with a gap within the overall gap,
+    # so all three are priorities (the strengths/priorities rule), largest gap first.
+    for n, (current, ambition) in enumerate([(1, 2), (2, 5), (1, 3)], start=1):
         agree(a, f"item-{n}", {ANA: (3, 3), BEN: (3, 3)}, current, ambition, minute=10 * n)
     card = score(a)
     assert [p.score.theme.title for p in card.priorities] == ["Theme 2", "Theme 3", "Theme 1"]
@@ -231,3 +245,69 @@ def test_most_contested_only_when_agreement_is_not_high(tiny):
     assert card.theme("money").agreement < card.theme("people").agreement == 1.0
     assert card.with_reading("most contested") == ()  # 0.93 is high: nothing is "contested"
     assert card.agreement_band == "high"
+
+
+# --- one rule for strengths and priorities (issue 17 item 1) ------------------------------
+
+
+def _agreed(pairs):
+    """An assessment of one-question themes agreed at `pairs` of (now, ambition)."""
+    a = start(_framework(len(pairs)))
+    for n, (current, ambition) in enumerate(pairs, start=1):
+        agree(a, f"item-{n}", {ANA: (3, 3), BEN: (3, 3)}, current, ambition, minute=10 * n)
+    return score(a)
+
+
+def _titles(themes):
+    return [t.theme.title for t in themes]
+
+
+def test_joint_strongest_themes_are_all_strengths_and_none_is_a_priority():
+    # The demo's shape: three themes level at the top, two level at the bottom.
+    # now:   3 3 3 2 2 (mean 2.6)   gap: 1 1 1 2 1 (mean 1.2)
+    card = _agreed([(3, 4), (3, 4), (3, 4), (2, 4), (2, 3)])
+    assert [t.readings for t in card.themes[:3]] == [("joint strongest",)] * 3
+    assert _titles(card.strengths) == ["Theme 1", "Theme 2", "Theme 3"]
+    assert _titles(p.score for p in card.priorities) == ["Theme 4", "Theme 5"]
+
+
+def test_a_theme_tied_with_the_last_priority_is_a_priority_too():
+    # now: 4 2 2 2 2 (mean 2.4); gaps 0 2 1 1 1. Themes 3, 4 and 5 tie on gap 1 and now 2, so
+    # cutting at three would drop one of them for its place in the framework: all three are kept.
+    card = _agreed([(4, 4), (2, 4), (2, 3), (2, 3), (2, 3)])
+    assert _titles(p.score for p in card.priorities) == ["Theme 2", "Theme 3", "Theme 4", "Theme 5"]
+    assert [t.readings for t in card.themes[1:]] == [("joint least developed", "biggest ambition gap")] + [
+        ("joint least developed",)
+    ] * 3
+
+
+def test_a_highly_rated_theme_with_a_larger_gap_than_the_organisation_is_a_priority_not_a_strength():
+    # now: 4 4 2 (mean 3.33); gaps 0 1 1 (mean 0.67). Theme 2 is joint strongest, but the team
+    # wants it to move further than the organisation as a whole: a priority, after theme 3
+    # (the same gap from a lower position).
+    card = _agreed([(4, 4), (4, 5), (2, 3)])
+    assert _titles(card.strengths) == ["Theme 1"]
+    assert _titles(p.score for p in card.priorities) == ["Theme 3", "Theme 2"]
+    assert card.theme("theme-2").readings == ("joint strongest", "joint biggest ambition gap")
+
+
+def test_no_theme_is_ever_both_a_strength_and_a_priority():
+    for pairs in (
+        [(3, 4), (3, 5), (2, 3), (4, 4), (4, 5)],
+        [(5, 5), (1, 5), (3, 3)],
+        [(2, 4), (2, 4), (1, 1)],
+        [(3, 5), (3, 5), (3, 5), (3, 5)],
+    ):
+        card = _agreed(pairs)
+        assert not set(_titles(card.strengths)) & set(_titles(p.score for p in card.priorities)), pairs
+        # The least developed is never a strength; the strongest is never below a weaker strength.
+        assert not set(_titles(card.strengths)) & set(_titles(card.with_reading("least developed")))
+
+
+def test_ranks_share_a_place_for_level_figures():
+    card = _agreed([(2, 4), (2, 4), (1, 2), (3, 3)])
+    assert ranks([p.score for p in card.priorities], lambda t: (shown(t.gap), shown(t.current))) == (
+        (1, True),
+        (1, True),
+        (3, False),
+    )
