@@ -37,6 +37,7 @@ from bot.charts import ChartRenderer
 from bot.report import ReportContext, data_uri, default_renderer, report_html, report_markdown
 from engine.assessment import Assessment, Identity
 from engine.errors import DomainError, NotFound, NotPermitted
+from engine.permissions import Role
 from engine.presenters import VERDICT_WORDS, QuestionContributions, individual_contributions
 from engine.scoring import QuestionResult, QuestionStatus, score
 
@@ -294,7 +295,11 @@ def report_json(
             "status": assessment.status.value,
             "started_at": _iso(assessment.created_at),
             "completed_at": _iso(assessment.completed_at),
-            "team": {"voting_members": voters, "observers": len(assessment.members) - voters},
+            "team": {
+                "voting_members": voters,
+                "facilitators": len(assessment.with_role(Role.FACILITATOR)),
+                "observers": len(assessment.with_role(Role.OBSERVER)),
+            },
         },
         "framework": {
             "id": framework.id,

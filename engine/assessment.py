@@ -387,6 +387,11 @@ class Assessment:
     def voters(self) -> list[Member]:
         return [m for m in self.members.values() if m.votes]
 
+    def with_role(self, role: Role) -> list[Member]:
+        """The members in one role: how the summary and the reports count the team (someone
+        waiting to join or removed is in neither the voters nor the observers)."""
+        return [m for m in self.members.values() if m.role is role]
+
     def counted_votes(self, round_: Round) -> list[Vote]:
         """Votes of people who vote now; an observer's old vote is never counted."""
         return [v for who, v in round_.votes.items() if who in self.members and self.members[who].votes]

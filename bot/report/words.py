@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 from bot.report.document import Report
 from engine.assessment import Assessment, RoundState
+from engine.permissions import Role
+from engine.presenters.formats import join_words
 from engine.framework import Scale
 from engine.presenters import verdict_text
 from engine.presenters.summary import priority_figures
@@ -57,11 +59,15 @@ def status_words(report: Report) -> str:
 
 def team_words(assessment: Assessment) -> str:
     voters = len(assessment.voters())
-    observers = len(assessment.members) - voters
-    words = f"{voters} voting member{'' if voters == 1 else 's'}"
-    if observers:
-        words += f" and {observers} observer{'' if observers == 1 else 's'}"
-    return words
+    others = [
+        f"{count} {word}{'' if count == 1 else 's'}"
+        for count, word in (
+            (len(assessment.with_role(Role.FACILITATOR)), "facilitator"),
+            (len(assessment.with_role(Role.OBSERVER)), "observer"),
+        )
+        if count
+    ]
+    return join_words([f"{voters} voting member{'' if voters == 1 else 's'}", *others])
 
 
 def tally_words(card: Scorecard) -> str:

@@ -11,6 +11,7 @@ from engine.assessment import Assessment, Identity, RoundState
 from engine.comparison import Comparison
 from engine.framework import Resource
 from engine.presenters.formats import join_words, long_date
+from engine.permissions import Role
 from engine.presenters.rounds import distribution_chart
 from engine.progress import ProgressReport
 from engine.scoring import (
@@ -275,5 +276,6 @@ def contested_charts(assessment: Assessment, card: Scorecard | None = None) -> t
 
 
 def _observer_text(assessment: Assessment) -> str:
-    observers = len(assessment.members) - len(assessment.voters())
-    return f", {observers} observing" if observers else ""
+    facilitators = len(assessment.with_role(Role.FACILITATOR))
+    observers = len(assessment.with_role(Role.OBSERVER))
+    return (f", {facilitators} facilitating" if facilitators else "") + (f", {observers} observing" if observers else "")

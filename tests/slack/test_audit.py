@@ -11,6 +11,8 @@ async def test_the_super_user_reads_the_trail_privately_and_a_member_is_refused(
     for voter, (current, ambition) in ((AMIRA, (2, 3)), (AMIRA, (1, 3)), (BEN, (1, 2)), (CHLOE, (5, 5)), (SAM, (5, 5))):
         await accord.vote(voter, current, ambition)
     await accord.command(SAM, "reveal")
+    await accord.command(SAM, "", command="/finalise")  # a bare finalise on two camps is refused, with the reason
+    assert "split into two camps on the current position (1, 1, 5, 5)" in slack.ephemeral_to(SAM)[-1]
     await accord.command(SAM, "2 4 two camps, agreed the lower view", command="/finalise")
     posted = len(slack.in_channel(CHANNEL))
 

@@ -285,3 +285,17 @@ def test_start_at_a_day_and_time_schedules_the_assessment_on_the_organisations_c
 
 def test_settings_keep_the_join_rule():
     assert replace(Settings(), join_approval=True).join_approval
+
+
+def test_the_team_is_counted_by_role_so_a_facilitator_is_never_an_observer(accord, store):
+    """The summary and every report name a facilitator as such; someone waiting or removed is in neither count."""
+    from bot.export import report_json
+    from bot.report.words import team_words
+    from engine.presenters.summary import _observer_text
+
+    started(accord, (CAI, "facilitator"), (DEE, "observer"))
+    assert say(accord, SAM, "remove @Ben", 2).ok
+    assessment = current(store)
+    assert _observer_text(assessment) == ", 1 facilitating, 1 observing"
+    assert team_words(assessment) == "2 voting members, 1 facilitator and 1 observer"
+    assert report_json(assessment)["assessment"]["team"] == {"voting_members": 2, "facilitators": 1, "observers": 1}
