@@ -228,3 +228,30 @@ def shipped() -> Framework:
 @pytest.fixture
 def assessment(tiny) -> Assessment:
     return start(tiny)
+
+
+# The use cases over the fake unit of work (tests/unit/fake_unit_of_work.py), for the service tests.
+
+
+@pytest.fixture
+def store():
+    from tests.unit.fake_unit_of_work import Store
+
+    return Store()
+
+
+@pytest.fixture
+def accord(store):
+    import itertools
+
+    from bot.catalogue import FrameworkCatalogue
+    from bot.service import Accord
+    from tests.unit.fake_unit_of_work import FakeUnitOfWork
+
+    ids = itertools.count(1)
+    return Accord(
+        lambda read_only=False: FakeUnitOfWork(store, read_only=read_only),
+        FrameworkCatalogue({"tiny": tiny_framework()}, "tiny"),
+        new_id=lambda: f"assessment-{next(ids)}",
+        queued_platforms=frozenset({"slack"}),
+    )

@@ -7,14 +7,12 @@ none, and what a super-user reads with `audit` (and nobody else can).
 
 from __future__ import annotations
 
-import itertools
 from datetime import timedelta
 
 import pytest
 
 from bot import commands as grammar
-from bot.catalogue import FrameworkCatalogue
-from bot.service import Accord, Person, Request
+from bot.service import Person, Request
 from engine.assessment import Role, Settings
 from engine.audit import AuditAction
 from engine.errors import NotPermitted
@@ -29,9 +27,7 @@ from tests.unit.conftest import (
     at,
     render,
     start,
-    tiny_framework,
 )
-from tests.unit.fake_unit_of_work import FakeUnitOfWork, Store
 from tests.unit.test_services import CHANNEL, Team
 
 
@@ -158,22 +154,6 @@ def test_a_copy_keeps_its_own_events():
 
 
 # ------------------------------------------------------------- the use cases
-
-
-@pytest.fixture
-def store() -> Store:
-    return Store()
-
-
-@pytest.fixture
-def accord(store: Store) -> Accord:
-    ids = itertools.count(1)
-    return Accord(
-        lambda read_only=False: FakeUnitOfWork(store, read_only=read_only),
-        FrameworkCatalogue({"tiny": tiny_framework()}, "tiny"),
-        new_id=lambda: f"assessment-{next(ids)}",
-        queued_platforms=frozenset({"slack"}),
-    )
 
 
 def say(accord, who, text, minutes=1):

@@ -8,18 +8,14 @@ what goes to the channel and what only to the person who asked, and that a refus
 
 from __future__ import annotations
 
-import itertools
 import typing
 
-import pytest
 
 from bot import commands as grammar
-from bot.catalogue import FrameworkCatalogue
 from bot.service import HANDLERS, Accord, Person, Reply, Request
 from engine.assessment import Conversation
 from engine.views import Kind
-from tests.unit.conftest import ANA, BEN, CAI, NAMES, SAM, at, tiny_framework
-from tests.unit.fake_unit_of_work import FakeUnitOfWork, Store
+from tests.unit.conftest import ANA, BEN, CAI, NAMES, SAM, at
 
 CHANNEL = Conversation("slack", "T-council", "C-leadership")
 OTHER_CHANNEL = Conversation("slack", "T-council", "C-finance")
@@ -36,22 +32,6 @@ class Team:
 
     def find(self, conversation, mention):
         return None
-
-
-@pytest.fixture
-def store() -> Store:
-    return Store()
-
-
-@pytest.fixture
-def accord(store: Store) -> Accord:
-    ids = itertools.count(1)
-    return Accord(
-        lambda read_only=False: FakeUnitOfWork(store, read_only=read_only),
-        FrameworkCatalogue({"tiny": tiny_framework()}, "tiny"),
-        new_id=lambda: f"assessment-{next(ids)}",
-        queued_platforms=frozenset({"slack"}),
-    )
 
 
 def say(accord: Accord, who, command, *, where: Conversation = CHANNEL, minutes: float = 1, private: bool = False) -> Reply:
