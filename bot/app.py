@@ -88,6 +88,7 @@ def make_accord(config: Config, catalogue: FrameworkCatalogue, unit_of_work: Cal
         queued_platforms=QUEUED_PLATFORMS,
         schedule_policy=schedule_policy(config),
         summary_context=lambda uow, assessment: _summary_context(uow, assessment, config),
+        language=config.organisation.language,
     )
 
 

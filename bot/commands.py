@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.config import parse_duration
+from engine.language import ENGLISH, WELSH, N_
 from engine.reminders import NO_QUIET_HOURS, QuietHours
 from engine.text import clean, clip
 
@@ -193,6 +194,11 @@ class Deadline:
     clear: bool = False
 
 
+@dataclass(frozen=True)
+class Language:
+    language: str | None = None  # en or cy; None: say which one the person reads
+
+
 Command = (
     Start
     | Status
@@ -218,6 +224,7 @@ Command = (
     | Remove
     | Approve
     | Audit
+    | Language
 )
 
 
@@ -233,46 +240,47 @@ USAGES: tuple[Usage, ...] = (
     Usage(
         "start",
         "start [framework] [at <day> <time>]",
-        "start an assessment in this channel, now or at a time (e.g. `start at thursday 10:00`); you become its super-user",
+        N_("start an assessment in this channel, now or at a time (e.g. `start at thursday 10:00`); you become its super-user"),
     ),
-    Usage("vote", "vote <current> <ambition> [comment]", "vote privately on the open question, e.g. `vote 2 4`"),
-    Usage("status", "status", "where the assessment stands (super-users also see who has not voted)"),
-    Usage("reveal", "reveal", "close voting and show the anonymous spread", True),
+    Usage("vote", "vote <current> <ambition> [comment]", N_("vote privately on the open question, e.g. `vote 2 4`")),
+    Usage("status", "status", N_("where the assessment stands (super-users also see who has not voted)")),
+    Usage("reveal", "reveal", N_("close voting and show the anonymous spread"), True),
     Usage(
         "finalise",
         "finalise [current ambition [note]]",
-        "record the agreed answer, e.g. `finalise 2 4 agreed after discussion` (or `2/4`); bare `finalise` accepts "
-        "the proposal unless the team split into two camps; an answer outside the votes needs a note",
+        N_("record the agreed answer, e.g. `finalise 2 4 agreed after discussion` (or `2/4`); bare `finalise` accepts "
+        "the proposal unless the team split into two camps; an answer outside the votes needs a note"),
         True,
     ),
-    Usage("skip", "skip [reason]", "skip the open question", True),
-    Usage("next", "next", "open the next question", True),
-    Usage("reopen", "reopen [question]", "everyone votes again on a question, e.g. `reopen 2.3`", True),
-    Usage("who", "who [question|all]", "see privately who voted what, on one question or all of them", True),
-    Usage("superuser", "superuser @name", "make someone a super-user", True),
-    Usage("observer", "observer @name", "let someone follow without voting", True),
-    Usage("member", "member @name", "make someone a voting member", True),
-    Usage("facilitator", "facilitator @name", "let someone chair the meeting as a super-user who does not vote", True),
-    Usage("remove", "remove @name", "take someone out of the assessment; their votes on open questions are withdrawn", True),
-    Usage("approve", "approve @name", "let someone waiting to join take part (when joining needs approval)", True),
-    Usage("pause", "pause", "stop the clock: no reminders, deadlines or digests until `resume`", True),
-    Usage("resume", "resume", "start the clock again; the deadline moves on by the time paused", True),
-    Usage("join", "join", "take part in the assessment as a voting member"),
-    Usage("summary", "summary", "the scored summary so far"),
-    Usage("export", "export [html|csv|json]", "the report as a file: HTML for a board paper, CSV, JSON, or Markdown with charts"),
-    Usage("close", "close", "end the assessment now, leaving unanswered questions out", True),
+    Usage("skip", "skip [reason]", N_("skip the open question"), True),
+    Usage("next", "next", N_("open the next question"), True),
+    Usage("reopen", "reopen [question]", N_("everyone votes again on a question, e.g. `reopen 2.3`"), True),
+    Usage("who", "who [question|all]", N_("see privately who voted what, on one question or all of them"), True),
+    Usage("superuser", "superuser @name", N_("make someone a super-user"), True),
+    Usage("observer", "observer @name", N_("let someone follow without voting"), True),
+    Usage("member", "member @name", N_("make someone a voting member"), True),
+    Usage("facilitator", "facilitator @name", N_("let someone chair the meeting as a super-user who does not vote"), True),
+    Usage("remove", "remove @name", N_("take someone out of the assessment; their votes on open questions are withdrawn"), True),
+    Usage("approve", "approve @name", N_("let someone waiting to join take part (when joining needs approval)"), True),
+    Usage("pause", "pause", N_("stop the clock: no reminders, deadlines or digests until `resume`"), True),
+    Usage("resume", "resume", N_("start the clock again; the deadline moves on by the time paused"), True),
+    Usage("join", "join", N_("take part in the assessment as a voting member")),
+    Usage("summary", "summary", N_("the scored summary so far")),
+    Usage("export", "export [html|csv|json]", N_("the report as a file: HTML for a board paper, CSV, JSON, or Markdown with charts")),
+    Usage("close", "close", N_("end the assessment now, leaving unanswered questions out"), True),
     Usage(
         "organisation",
         "organisation [name <name> | type <kind>] [share|private]",
-        "the organisation's name (`organisation name Northshire District Council`), what kind of council it is "
-        "(`organisation type unitary`), and whether it shares anonymised results to compare with similar councils",
+        N_("the organisation's name (`organisation name Northshire District Council`), what kind of council it is "
+        "(`organisation type unitary`), and whether it shares anonymised results to compare with similar councils"),
         True,
     ),
-    Usage("deadline", "deadline <when>", "close voting on the open question then, e.g. `deadline 2d`, `deadline 2026-12-01 17:00`, `deadline off`", True),
-    Usage("remind", "remind", "remind everyone who has not voted yet, privately, now", True),
-    Usage("schedule", "schedule [setting value]", "see or change reminders and digests, e.g. `schedule interval 2d`", True),
-    Usage("audit", "audit [question]", "see privately every change: who did what, when, before and after (also `history`)", True),
-    Usage("help", "help [command]", "this list, or how to use one command"),
+    Usage("deadline", "deadline <when>", N_("close voting on the open question then, e.g. `deadline 2d`, `deadline 2026-12-01 17:00`, `deadline off`"), True),
+    Usage("remind", "remind", N_("remind everyone who has not voted yet, privately, now"), True),
+    Usage("schedule", "schedule [setting value]", N_("see or change reminders and digests, e.g. `schedule interval 2d`"), True),
+    Usage("audit", "audit [question]", N_("see privately every change: who did what, when, before and after (also `history`)"), True),
+    Usage("language", "language [cy|en]", N_("the language Accord writes to you in: `language cy` for Welsh, `language en` for English")),
+    Usage("help", "help [command]", N_("this list, or how to use one command")),
 )
 
 _ALIASES = {
@@ -292,6 +300,13 @@ _ALIASES = {
     "facilitate": "facilitator",
     "unpause": "resume",
     "history": "audit",
+    # Welsh words for the commands a member uses most (the English ones work in every language).
+    "iaith": "language",
+    "pleidlais": "vote",
+    "pleidleisio": "vote",
+    "cymorth": "help",
+    "statws": "status",
+    "ymuno": "join",
 }
 
 
@@ -360,6 +375,8 @@ def parse(text: str) -> Command:
         return _deadline(args)
     if name == "schedule":
         return _schedule(args)
+    if name in ("language", "lang"):
+        return _language(args)
     raise CommandError(_unknown(words[0]))
 
 
@@ -376,6 +393,18 @@ def _vote(args: list[str]) -> Vote:
         question, args = args[0], args[1:]
     current, ambition = _score(args[0], "current position", example), _score(args[1], "ambition", example)
     return Vote(current=current, ambition=ambition, comment=" ".join(args[2:]), question=question)
+
+
+_LANGUAGE_WORDS = {"cy": WELSH, "cymraeg": WELSH, "welsh": WELSH, "en": ENGLISH, "english": ENGLISH, "saesneg": ENGLISH}
+
+
+def _language(args: list[str]) -> Language:
+    if not args:
+        return Language()
+    word = args[0].lower().split("-")[0].split("_")[0]  # cy-GB, en_GB
+    if len(args) > 1 or word not in _LANGUAGE_WORDS:
+        raise CommandError("Say `language cy` for Welsh or `language en` for English (`iaith cy`, `iaith en`).")
+    return Language(_LANGUAGE_WORDS[word])
 
 
 MAX_ORGANISATION_NAME = 120

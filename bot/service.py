@@ -18,19 +18,23 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Protocol
 
 from bot import commands
 from bot.catalogue import FrameworkCatalogue
+from bot.readers import Readers
 from bot.scheduler import check_cron, own_clock, reminder_key, zone
 from bot.views import AssessmentLine, OwnView, WaitingVote
 from engine import presenters
 from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity, Member, Role, RoundState, Settings
 from engine.audit import INSTALL_CHAIN, AuditAction, AuditEvent
 from engine.errors import ConcurrentChange, DomainError, NotFound, NotPermitted
+from engine.language import ENGLISH, N_, _, speaking
 from engine.permissions import Action
+from engine.presenters.bilingual import in_languages
 from engine.reminders import SchedulePolicy, Waiting, add_duration, plan_on_request
 from engine.text import clip
 from engine.views import Field, Kind, Message, only
@@ -42,6 +46,9 @@ from storage.repository import AssessmentRepository
 from storage.schedule import Reminded, ScheduleRepository, Sent
 
 log = logging.getLogger(__name__)
+
+# Who reads which language, for the piece of work under way (set by `Accord.handle`).
+_readers: ContextVar[Readers | None] = ContextVar("accord_readers", default=None)
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ class Request:
     now: datetime
     key: str | None = None
     private: bool = False
+    locale: str | None = None  # the language the platform says the person reads (Teams' activity locale, Slack's)
 
 
 class Directory(Protocol):
@@ -116,6 +124,7 @@ class Reply:
     assessment: Assessment | None = None
     queued: bool = False
     replayed: bool = False  # the request was applied before (a retry): nothing was done now
+    language: str = ENGLISH  # the asker's: what the adapter's own words (a form's title, Cancel) are written in
 
     @property
     def ok(self) -> bool:
@@ -137,7 +146,10 @@ class Accord:
         attempts: int = 3,
         schedule_policy: SchedulePolicy = SchedulePolicy(),
         summary_context: Callable[[UnitOfWork, Assessment], dict] | None = None,
+        language: str = ENGLISH,
     ) -> None:
+        # app.yaml's organisation.language: en, cy or bilingual (what the channel reads).
+        self.language = language
         # app.yaml's reminder and digest schedule and the organisation's time zone, for
         # `remind`, `deadline` and `schedule` (the built-in defaults equal app.yaml's defaults).
         self.schedule_policy = schedule_policy
@@ -160,6 +172,19 @@ class Accord:
     # ----------------------------------------------------------------- entry point
 
     def handle(self, request: Request, command: commands.Command, directory: Directory) -> Reply:
+        readers = self.readers_of(request)
+        own = readers.languages.of_person(request.actor.identity.key)
+        token = _readers.set(readers)
+        try:
+            # What is not built for a reader of its own (a refusal raised by the engine) is in the asker's.
+            with speaking(own[0]):
+                reply = self._handle(request, command, directory)
+        finally:
+            _readers.reset(token)
+        reply.language = own[0]
+        return reply
+
+    def _handle(self, request: Request, command: commands.Command, directory: Directory) -> Reply:
         handler = HANDLERS[type(command)]
         for attempt in range(1, self._attempts + 1):
             try:
@@ -172,6 +197,20 @@ class Accord:
             except DomainError as refused:
                 return Reply([refusal(request.actor.identity, refused)])
         raise AssertionError("unreachable")
+
+    # ------------------------------------------------------------------ languages
+
+    def readers_of(self, request: Request) -> Readers:
+        """Who reads which language for this request; the asker's own is read now (one small read)."""
+        readers = Readers(self.language, request.actor.identity, request.locale)
+        with self._uow(read_only=True) as uow:
+            readers.learn(uow.profiles, request.actor.identity)
+        return readers
+
+    def _say(self, uow: UnitOfWork | None, make: Callable[[], Message]) -> Message:
+        """The one helper that picks a message's language: its reader's, or the channel's (Welsh first when bilingual)."""
+        readers = _readers.get(None) or Readers(self.language)
+        return readers.say(uow.profiles if uow is not None else None, make)
 
     # ---------------------------------------------------------------------- queries
 
@@ -192,7 +231,10 @@ class Accord:
             round_ = assessment.latest_round(question_id) if question_id else None
             if round_ is None:
                 return None
-            message = presenters.question_message(assessment, round_)
+            readers = Readers(self.language, actor)
+            readers.learn(uow.profiles, actor)
+            # The person's own view (a vote form, a refreshed card): in their language(s).
+            message = in_languages(readers.languages.of_person(actor.key), lambda: presenters.question_message(assessment, round_))
             vote = round_.votes.get(actor)
             member = assessment.members.get(actor)
             return OwnView(
@@ -300,11 +342,14 @@ class Accord:
         """What follows a finalise or skip: the next question, or the end and the summary."""
         messages = list(closed)
         if not assessment.is_active:
-            messages += [presenters.completed_message(assessment), self._summary_of(uow, assessment)]
+            messages += [
+                self._say(uow, lambda: presenters.completed_message(assessment)),
+                self._say(uow, lambda: self._summary_of(uow, assessment)),
+            ]
         else:
             focus = assessment.focus_round
             if focus is not None and focus.state is RoundState.OPEN:
-                messages.append(presenters.question_message(assessment, focus))
+                messages.append(self._say(uow, lambda: presenters.question_message(assessment, focus)))
         return messages
 
     # ------------------------------------------------------------------- use cases
@@ -348,7 +393,7 @@ class Accord:
                     f"Members: {', '.join(sorted(m.name for m in assessment.voters()))}.",
                 )
                 return self._finish(uow, request, assessment, [scheduled])
-            return self._finish(uow, request, assessment, self._started(request, assessment))
+            return self._finish(uow, request, assessment, self._started(uow, request, assessment))
 
     def _clock_of(self, uow: UnitOfWork, person: Identity, assessment: Assessment | None) -> tzinfo:
         """The person's clock if their platform told us, else the organisation's."""
@@ -358,7 +403,10 @@ class Accord:
         profile = uow.profiles.get(person)
         return zone(profile.timezone if profile else None, organisation)
 
-    def _started(self, request: Request, assessment: Assessment) -> list[Message]:
+    def _started(self, uow: UnitOfWork, request: Request, assessment: Assessment) -> list[Message]:
+        return [self._say(uow, lambda: self._introduced(request, assessment)), self._say(uow, lambda: presenters.question_message(assessment, assessment.focus_round))]
+
+    def _introduced(self, request: Request, assessment: Assessment) -> Message:
         framework = assessment.framework
         themes = len(framework.themes)
         questions = len(framework.question_ids)
@@ -372,7 +420,7 @@ class Accord:
             f"discusses, and {request.actor.name} records the agreed answer.",
             f"Members: {', '.join(sorted(m.name for m in assessment.voters()))}.",
         )
-        return [intro, presenters.question_message(assessment, assessment.focus_round)]
+        return intro
 
     def _vote(self, request: Request, command: commands.Vote, directory: Directory) -> Reply:
         actor = request.actor.identity
@@ -386,33 +434,39 @@ class Accord:
             outcome = assessment.cast_vote(actor, question_id, command.current, command.ambition, request.now, command.comment)
             round_ = assessment.latest_round(question_id)
             vote = round_.votes[actor]
-            messages = [presenters.vote_recorded(assessment, question_id, vote, outcome), presenters.progress_message(assessment, round_)]
+            messages = [
+                self._say(uow, lambda: presenters.vote_recorded(assessment, question_id, vote, outcome)),
+                self._say(uow, lambda: presenters.progress_message(assessment, round_)),
+            ]
             if outcome.revealed:
-                messages.append(presenters.reveal_message(assessment, round_))
+                messages.append(self._say(uow, lambda: presenters.reveal_message(assessment, round_)))
             return self._finish(uow, request, assessment, messages)
 
     def _reveal(self, request: Request, command: commands.Reveal, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.reveal(request.actor.identity, request.now)
-            messages = [presenters.progress_message(assessment, round_), presenters.reveal_message(assessment, round_)]
+            messages = [
+                self._say(uow, lambda: presenters.progress_message(assessment, round_)),
+                self._say(uow, lambda: presenters.reveal_message(assessment, round_)),
+            ]
             return self._finish(uow, request, assessment, messages)
 
     def _finalise(self, request: Request, command: commands.Finalise, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.finalise(request.actor.identity, request.now, command.current, command.ambition, command.note)
-            messages = self._after_close(uow, assessment, [presenters.consensus_message(assessment, round_)])
+            messages = self._after_close(uow, assessment, [self._say(uow, lambda: presenters.consensus_message(assessment, round_))])
             return self._finish(uow, request, assessment, messages)
 
     def _skip(self, request: Request, command: commands.Skip, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.skip(request.actor.identity, request.now, command.reason)
-            messages = self._after_close(uow, assessment, [presenters.skipped_message(assessment, round_)])
+            messages = self._after_close(uow, assessment, [self._say(uow, lambda: presenters.skipped_message(assessment, round_))])
             return self._finish(uow, request, assessment, messages)
 
     def _next(self, request: Request, command: commands.Next, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.next_question(request.actor.identity, request.now)
-            return self._finish(uow, request, assessment, [presenters.question_message(assessment, round_)])
+            return self._finish(uow, request, assessment, [self._say(uow, lambda: presenters.question_message(assessment, round_))])
 
     def _reopen(self, request: Request, command: commands.Reopen, directory: Directory) -> Reply:
         with self._uow() as uow:
@@ -422,7 +476,7 @@ class Accord:
             note = presenters.notice(
                 None, f"Question {question.number} reopened", "Every earlier answer stays on record; everyone votes again."
             )
-            return self._finish(uow, request, assessment, [note, presenters.question_message(assessment, round_)])
+            return self._finish(uow, request, assessment, [note, self._say(uow, lambda: presenters.question_message(assessment, round_))])
 
     def _who(self, request: Request, command: commands.Who, directory: Directory) -> Reply:
         with self._uow() as uow:
@@ -671,7 +725,22 @@ class Accord:
             raise NotPermitted("Only a super-user of one of this workspace's assessments can change the organisation's details.")
 
     def _help(self, request: Request, command: commands.Help, directory: Directory) -> Reply:
-        return Reply([help_message(request.actor.identity, command.topic)])
+        return Reply([self._say(None, lambda: help_message(request.actor.identity, command.topic))])
+
+    def _language(self, request: Request, command: commands.Language, directory: Directory) -> Reply:
+        """`language cy|en` keeps the person's own choice; a bare `language` says which they read."""
+        actor = request.actor.identity
+        readers = _readers.get(None) or self.readers_of(request)
+        with self._uow() as uow:
+            if command.language is None:
+                reads = readers.languages.of_person(actor.key)
+                chosen = readers.languages.chosen.get(actor.key)
+                return Reply([self._say(uow, lambda: _language_notice(actor, reads, chosen, self.language))])
+            uow.profiles.choose_language(actor, command.language, request.now)
+            readers.learn_choice(actor, command.language)
+            with speaking(command.language):  # the answer in the language just chosen
+                told = _language_notice(actor, (command.language,), command.language, self.language)
+            return self._finish(uow, request, None, [told])
 
     # ------------------------------------------------- reminders, deadlines, schedule
 
@@ -819,6 +888,7 @@ HANDLERS: dict[type, Callable[[Accord, Request, commands.Command, Directory], Re
     commands.Remove: Accord._remove,
     commands.Approve: Accord._approve,
     commands.Audit: Accord._audit,
+    commands.Language: Accord._language,
 }
 
 
@@ -858,6 +928,7 @@ COMMAND_ACTIONS: dict[type, Action | None] = {
     commands.Remove: Action.REMOVE_MEMBERS,
     commands.Approve: Action.APPROVE_MEMBERS,
     commands.Audit: Action.READ_AUDIT,
+    commands.Language: None,  # a person's own language, theirs to choose
 }
 
 
@@ -910,14 +981,37 @@ def help_message(person: Identity, topic: str | None = None) -> Message:
     if topic:
         usage = commands.usage(topic)
         if usage is None:
-            raise NotFound(f"There is no command {clip(topic, 40)!r}. Say `help` for the list.")
-        who = " Super-users only." if usage.super_user_only else ""
-        return Message(kind=Kind.HELP, audience=only(person), heading=f"`{usage.syntax}`", text=(usage.summary.capitalize() + "." + who,))
-    fields = tuple(Field(f"{u.syntax}", u.summary + (" (super-user)" if u.super_user_only else "")) for u in commands.USAGES)
+            raise NotFound(_("There is no command {command}. Say `help` for the list.").format(command=repr(clip(topic, 40))))
+        said = _(usage.summary)
+        said = said[:1].upper() + said[1:] + "."
+        if usage.super_user_only:
+            said += " " + _("Super-users only.")
+        return Message(kind=Kind.HELP, audience=only(person), heading=f"`{usage.syntax}`", text=(said,))
+    fields = tuple(
+        Field(f"{u.syntax}", _("{summary} (super-user)").format(summary=_(u.summary)) if u.super_user_only else _(u.summary))
+        for u in commands.USAGES
+    )
     return Message(
         kind=Kind.HELP,
         audience=only(person),
-        heading="What you can say to Accord",
-        text=("Scores are points on the framework's scale: the current position first, then the ambition for 18-24 months.",),
+        heading=_("What you can say to Accord"),
+        text=(_("Scores are points on the framework's scale: the current position first, then the ambition for 18-24 months."),),
         fields=fields,
+    )
+
+
+LANGUAGE_NAMES = {"en": N_("English"), "cy": N_("Welsh (Cymraeg)")}  # marked here, translated where shown
+
+
+def _language_notice(person: Identity, reads: tuple[str, ...], chosen: str | None, organisation: str) -> Message:
+    names = _(" then ").join(_(LANGUAGE_NAMES[language]) for language in reads)
+    if chosen:
+        why = _("You chose it; say `language en` or `language cy` to change it.")
+    else:
+        why = _("Your platform's language or the organisation's; say `language cy` or `language en` to choose your own.")
+    return Message(
+        kind=Kind.NOTICE,
+        audience=only(person),
+        heading=_("Accord writes to you in {language}").format(language=names),
+        text=(why, _("Messages in the channel are in the organisation's language.")),
     )
