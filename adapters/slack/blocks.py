@@ -43,6 +43,7 @@ from slack_sdk.models.views import View
 
 from bot.paging import split_text
 from bot.views import AssessmentLine, WaitingVote
+from engine.language import _
 from engine.views import ChoiceInput, Kind, Message, TextInput
 from engine.views import Option as ScaleOption
 
@@ -341,14 +342,14 @@ def vote_modal(
                     ),
                 )
             )
-    inputs.append(ContextBlock(elements=[MarkdownTextObject(text="Only you and the super-user can see your vote.")]))
+    inputs.append(ContextBlock(elements=[MarkdownTextObject(text=_("Only you and the super-user can see your vote."))]))
     view = View(
         type="modal",
         callback_id=VOTE_CALLBACK,
         private_metadata=form.dumps(),
-        title=PlainTextObject(text=clip("Your vote", MODAL_TITLE)),
-        submit=PlainTextObject(text="Vote"),
-        close=PlainTextObject(text="Cancel"),
+        title=PlainTextObject(text=clip(_("Your vote"), MODAL_TITLE)),
+        submit=PlainTextObject(text=_("Vote")),
+        close=PlainTextObject(text=_("Cancel")),
         # The form always fits: what would not is the question's description, never its inputs.
         blocks=blocks[: MODAL_BLOCKS - len(inputs)] + inputs,
     )
@@ -371,7 +372,7 @@ def _choice_input(item: ChoiceInput, selected: int | None) -> InputBlock:
     if radio:
         element = RadioButtonsElement(action_id=CHOICE_ACTION, options=options, initial_option=initial)
     else:
-        placeholder = PlainTextObject(text="Choose a point on the scale")
+        placeholder = PlainTextObject(text=_("Choose a point on the scale"))
         element = StaticSelectElement(action_id=CHOICE_ACTION, placeholder=placeholder, options=options, initial_option=initial)
     return InputBlock(block_id=item.name, label=PlainTextObject(text=clip(item.label, 2000)), element=element)
 
@@ -390,8 +391,8 @@ def closed_modal(heading: str, text: str) -> dict:
     """What replaces the vote modal when voting can no longer happen (shown, not submitted)."""
     view = View(
         type="modal",
-        title=PlainTextObject(text=clip("Your vote", MODAL_TITLE)),
-        close=PlainTextObject(text="Close"),
+        title=PlainTextObject(text=clip(_("Your vote"), MODAL_TITLE)),
+        close=PlainTextObject(text=_("Close")),
         blocks=[_section(f"*{escape(heading)}*"), _section(text)],
     )
     return view.to_dict()
