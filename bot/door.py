@@ -93,8 +93,10 @@ class Door:
 
     # --------------------------------------------------------------------- reads
 
-    async def own_view(self, conversation: Conversation, actor: Identity, question: str | None) -> OwnView | None:
-        return await self._read(self._accord.own_view, conversation, actor, question)
+    async def own_view(
+        self, conversation: Conversation, actor: Identity, question: str | None, locale: str | None = None
+    ) -> OwnView | None:
+        return await self._read(self._accord.own_view, conversation, actor, question, locale)
 
     async def overview(self, person: Identity) -> tuple[list[WaitingVote], list[AssessmentLine]]:
         return await self._read(self._accord.overview, person)

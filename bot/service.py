@@ -214,7 +214,9 @@ class Accord:
 
     # ---------------------------------------------------------------------- queries
 
-    def own_view(self, conversation: Conversation, actor: Identity, question_ref: str | None) -> OwnView | None:
+    def own_view(
+        self, conversation: Conversation, actor: Identity, question_ref: str | None, locale: str | None = None
+    ) -> OwnView | None:
         """The question as `actor` sees it (a card refreshed for one member), or None if there is none.
 
         A read, not a command: nothing changes and nothing is queued. The privacy rules stay the
@@ -231,7 +233,7 @@ class Accord:
             round_ = assessment.latest_round(question_id) if question_id else None
             if round_ is None:
                 return None
-            readers = Readers(self.language, actor)
+            readers = Readers(self.language, actor, locale)  # `locale`: what the platform said with the request
             readers.learn(uow.profiles, actor)
             # The person's own view (a vote form, a refreshed card): in their language(s).
             message = in_languages(readers.languages.of_person(actor.key), lambda: presenters.question_message(assessment, round_))

@@ -60,6 +60,7 @@ from bot.delivery import Undeliverable
 from bot.door import Door
 from bot.service import Reply, Request
 from engine import presenters
+from engine.language import speaking
 from engine.views import Kind, Link
 
 log = logging.getLogger("accord.teams")
@@ -204,14 +205,15 @@ class AccordTeamsBot(TeamsActivityHandler):
         if shared is None:
             return _VoteOutcome(await self._own_card(request, question), reply)
         ids = await self._s.references.member_ids(request.conversation)
-        card = cards.render(cards.own_view(shared, submitted), self._s.images, refresh_user_ids=ids, notice=recorded)
+        with speaking(reply.language):  # the card's own words (Refresh, Resources) in the voter's language
+            card = cards.render(cards.own_view(shared, submitted), self._s.images, refresh_user_ids=ids, notice=recorded)
         return _VoteOutcome(card, reply)
 
     async def _own_card(
         self, request: Request, question: str | None, *, problem: str | None = None, submitted: cards.OwnVote | None = None
     ) -> dict:
         """The question card as this person sees it: their own vote selected, or what they just tried."""
-        view = await self._s.door.own_view(request.conversation, request.actor.identity, question)
+        view = await self._s.door.own_view(request.conversation, request.actor.identity, question, request.locale)
         if view is None:
             text = problem or "There is no such question in this channel's assessment any more."
             return cards.render(presenters.error_message(request.actor.identity, text))
@@ -275,6 +277,7 @@ class AccordTeamsBot(TeamsActivityHandler):
             # The Bot Framework redelivers an activity with the same id: the door applies it once.
             key=f"{activity.conversation.id}|{sender.id}|{activity.id}" if activity.id and activity.conversation else None,
             private=is_personal(activity),
+            locale=activity.locale,  # the language the person's Teams client is in, e.g. "cy-GB"
         )
 
     async def _command_text(self, turn_context: TurnContext) -> tuple[str, dict[str, Account]]:
