@@ -248,6 +248,7 @@ class Accord:
                 member=member is not None,
                 observer=member is not None and not member.votes,
                 voting=bool(message.inputs),
+                language=readers.languages.of_person(actor.key)[0],
             )
 
     def overview(self, person: Identity) -> tuple[list[WaitingVote], list[AssessmentLine]]:

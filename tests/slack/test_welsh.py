@@ -1,0 +1,30 @@
+"""Slack in Welsh (issue 19): a person whose Slack locale is cy-GB (users.info with
+include_locale, answered by the fake Slack server) is written to in Welsh; the channel keeps the
+organisation's English. Real slack-bolt over signed HTTP."""
+
+from __future__ import annotations
+
+import json
+
+from tests.slack.conftest import AMIRA, BEN, SAM
+
+
+async def test_a_member_whose_slack_locale_is_welsh_gets_their_vote_confirmed_in_welsh(slack, accord):
+    slack.users[AMIRA]["locale"] = "cy-GB"
+    await accord.command(SAM, "start mini-council")
+    await accord.command(AMIRA, "vote 2 4")
+    assert any("Rydym wedi cofnodi eich pleidlais ar gwestiwn" in text for text in accord.slack.ephemeral_to(AMIRA))
+    await accord.command(BEN, "vote 3 4")
+    assert any("We recorded your vote on question" in text for text in accord.slack.ephemeral_to(BEN))
+    assert "2 of 4 have voted" in accord.question_message().all_text()  # the channel: the organisation's English
+
+
+async def test_the_vote_form_is_in_welsh_for_a_welsh_locale(slack, accord):
+    slack.users[AMIRA]["locale"] = "cy-GB"
+    await accord.command(SAM, "start mini-council")  # keeps each member's locale with their clock
+    modal = await accord.open_vote(AMIRA)
+    shown = json.dumps(modal, ensure_ascii=False)
+    assert "Eich pleidlais" in shown and "Ble rydym ni nawr?" in shown
+    assert "Where are we now?" not in shown
+    english = json.dumps(await accord.open_vote(BEN), ensure_ascii=False)
+    assert "Where are we now?" in english
