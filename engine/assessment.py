@@ -37,9 +37,9 @@ from enum import Enum
 from engine import audit
 from engine.audit import AuditAction, AuditEvent
 from engine.disagreement import Disagreement, Thresholds, Verdict, measure
-from engine.language import N_
 from engine.errors import DomainError, InvalidTransition, NotFound, NotPermitted, RatingOffScale
 from engine.framework import Framework, Question
+from engine.language import N_
 from engine.permissions import SUPER_USERS, Action, Role, may
 from engine.text import clean
 from engine.reminders import ScheduleOverrides
