@@ -5,7 +5,7 @@ platform said (Slack's user locale, Teams' activity locale). Both empty for ever
 they read the organisation's language until they choose or their platform says.
 
 Revision ID: 0008_language
-Revises: 0007_audit
+Revises: 0007_meeting
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_language"
-down_revision: str | None = "0007_audit"
+down_revision: str | None = "0007_meeting"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
