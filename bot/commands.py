@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.config import parse_duration
-from engine.language import ENGLISH, WELSH, N_
+from engine.language import ENGLISH, N_, WELSH
 from engine.reminders import NO_QUIET_HOURS, QuietHours
 from engine.text import clean, clip
 

@@ -107,7 +107,7 @@ def test_a_bilingual_organisations_channel_reads_welsh_first_then_english():
     question = next(m for m in started.messages if m.kind is Kind.QUESTION)
     assert question.heading.startswith("Cwestiwn 1.1 (1 o 4) · Money / Question 1.1 (1 of 4) · Money")
     assert question.buttons[0].label == "Pleidleisio / Vote"  # one button, both words
-    assert [i.label for i in question.inputs][0] == "Ble rydym ni nawr? / Where are we now?"
+    assert question.inputs[0].label == "Ble rydym ni nawr? / Where are we now?"
     for voter, minutes in ((SAM, 2), (ANA, 3), (BEN, 4), (CAI, 5)):
         say(accord, voter, "vote 3 4", minutes=minutes)
     revealed = say(accord, SAM, "reveal", minutes=6)
