@@ -30,10 +30,12 @@ class Readers:
 
     def learn(self, profiles: ProfileRepository, person: Identity) -> None:
         """What the profiles say about this person's language, once per piece of work."""
-        if person in self._looked_up:
-            return
+        if person not in self._looked_up:
+            self.know(person, profiles.get(person))
+
+    def know(self, person: Identity, profile: object | None) -> None:
+        """This person's profile, already read (with the others', in one query), or None."""
         self._looked_up.add(person)
-        profile = profiles.get(person)
         chosen = getattr(profile, "language", None)
         platform = language_of_locale(self.asker_locale) if person == self.asker else None
         platform = platform or language_of_locale(getattr(profile, "locale", None))

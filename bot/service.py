@@ -778,8 +778,14 @@ class Accord:
             decided = plan_on_request(policy.reminders, asked, now, RECENTLY_REMINDED)
             outgoing: list[Outgoing] = []
             records: list[tuple[str, Sent]] = []
+            readers = _readers.get(None) or Readers(self.language)
+            for member in waiting:
+                readers.know(member.identity, profiles.get(member.identity))  # read with their clocks, in one query
             for due in decided.now:
-                message = presenters.reminder_message(assessment, round_, due.who, due.number, policy.reminders.max_count, clocks[due.who])
+                message = self._say(
+                    uow,
+                    lambda: presenters.reminder_message(assessment, round_, due.who, due.number, policy.reminders.max_count, clocks[due.who]),
+                )
                 key = reminder_key(assessment.id, round_.question_id, round_.number, due.who, due.number)
                 outgoing.append(Outgoing(assessment.conversation, message, key, assessment.id))
                 member_id = so_far.get(due.who, (None, None))[0]

@@ -20,7 +20,11 @@ DIVIDER = "———"  # between the Welsh and the English text
 
 def in_languages(languages: Sequence[str], make: Callable[[], Message]) -> Message:
     """The message `make` builds, in each of `languages` in order, as one message."""
-    versions = [in_language(language, make) for language in languages]
+    return joined([in_language(language, make) for language in languages])
+
+
+def joined(versions: Sequence[Message]) -> Message:
+    """The versions of one message, each in its language, as one message: the first language first."""
     first = versions[0]
     for other in versions[1:]:
         first = _join(first, other)

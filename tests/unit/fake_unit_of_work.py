@@ -132,7 +132,7 @@ class FakeProfiles:
         return SimpleNamespace(timezone=None, working_hours=None, language=language, locale=None) if language else None
 
     def get_many(self, identities: list[Identity]) -> dict:
-        return {}
+        return {identity: self.get(identity) for identity in identities if self.get(identity) is not None}
 
     def choose_language(self, identity: Identity, language: str | None, now: datetime) -> None:
         self._store.languages[identity] = language  # kept at once: the fake has one user at a time
