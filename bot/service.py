@@ -388,13 +388,13 @@ class Accord:
             )
             uow.assessments.add(assessment)
             if assessment.is_scheduled:
-                scheduled = presenters.notice(
+                scheduled = self._say(uow, lambda: presenters.notice(
                     None,
                     f"{request.actor.name} scheduled {assessment.title}",
                     f"It starts {presenters.local_time(starts_at, self._clock_of(uow, request.actor.identity, None))}: "
                     "the first question opens then, and Accord says so here.",
                     f"Members: {', '.join(sorted(m.name for m in assessment.voters()))}.",
-                )
+                ))
                 return self._finish(uow, request, assessment, [scheduled])
             return self._finish(uow, request, assessment, self._started(uow, request, assessment))
 
@@ -476,9 +476,9 @@ class Accord:
             assessment = self._current(uow, request, for_update=True)
             round_ = assessment.reopen(request.actor.identity, command.question, request.now)
             question = assessment.question(round_.question_id)
-            note = presenters.notice(
+            note = self._say(uow, lambda: presenters.notice(
                 None, f"Question {question.number} reopened", "Every earlier answer stays on record; everyone votes again."
-            )
+            ))
             return self._finish(uow, request, assessment, [note, self._say(uow, lambda: presenters.question_message(assessment, round_))])
 
     def _who(self, request: Request, command: commands.Who, directory: Directory) -> Reply:
@@ -536,7 +536,7 @@ class Accord:
     def _summary(self, request: Request, command: commands.Summary, directory: Directory) -> Reply:
         with self._uow() as uow:
             assessment = self._current(uow, request)
-            return self._finish(uow, request, assessment, [self._summary_of(uow, assessment)])
+            return self._finish(uow, request, assessment, [self._say(uow, lambda: self._summary_of(uow, assessment))])
 
     def _export(self, request: Request, command: commands.Export, directory: Directory) -> Reply:
         # The adapter renders and delivers the file (bot.export); the use case checks the ask.
@@ -570,15 +570,15 @@ class Accord:
                     "You can vote once you are approved.",
                 )
                 asked = [
-                    presenters.notice(
+                    self._say(uow, lambda: presenters.notice(
                         super_user.identity,
                         f"{request.actor.name} asks to join {assessment.title}",
                         f"Say `approve @{request.actor.name}` to let them vote, or leave it: until then they cannot vote.",
-                    )
+                    ))
                     for super_user in assessment.super_users()
                 ]
                 return self._finish(uow, request, assessment, [waiting, *asked])
-            joined = presenters.notice(None, f"{request.actor.name} joined the assessment", "They can vote from the open question on.")
+            joined = self._say(uow, lambda: presenters.notice(None, f"{request.actor.name} joined the assessment", "They can vote from the open question on."))
             return self._finish(uow, request, assessment, [joined])
 
     def _approve(self, request: Request, command: commands.Approve, directory: Directory) -> Reply:
@@ -587,8 +587,8 @@ class Accord:
             raise NotFound(f"I can't find {clip(command.person, 60)} in this channel.")
         with self._active(request) as (uow, assessment):
             member = assessment.approve(request.actor.identity, person.identity, request.now)
-            joined = presenters.notice(None, f"{member.name} joined the assessment", f"Approved by {request.actor.name}; they can vote from the open question on.")
-            told = presenters.notice(member.identity, "You can take part", f"{request.actor.name} approved you: you can vote from the open question on.")
+            joined = self._say(uow, lambda: presenters.notice(None, f"{member.name} joined the assessment", f"Approved by {request.actor.name}; they can vote from the open question on."))
+            told = self._say(uow, lambda: presenters.notice(member.identity, "You can take part", f"{request.actor.name} approved you: you can vote from the open question on."))
             messages = [joined, told]
             focus = assessment.focus_round
             if focus is not None and focus.state is RoundState.OPEN:
@@ -610,13 +610,13 @@ class Accord:
                 f"{member.name} was removed from the assessment",
                 f"They no longer vote or count in the progress.{votes} Votes already revealed or recorded stay as the team saw them.",
             )
-            told = presenters.notice(
+            told = self._say(uow, lambda: presenters.notice(
                 member.identity,
                 f"You were removed from {assessment.title}",
                 f"{request.actor.name} removed you, so you no longer vote in it."
                 + (" Your vote on the open question was withdrawn." if withdrawn else "")
                 + " Votes already revealed or recorded stay as the team saw them.",
-            )
+            ))
             messages = [done, told]
             focus = assessment.focus_round
             if focus is not None and focus.state is RoundState.OPEN:
@@ -626,12 +626,12 @@ class Accord:
     def _pause(self, request: Request, command: commands.Pause, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             assessment.pause(request.actor.identity, request.now)
-            paused = presenters.notice(
+            paused = self._say(uow, lambda: presenters.notice(
                 None,
                 "Assessment paused",
                 f"{request.actor.name} paused the assessment: no reminders, no deadlines and no digests until a super-user "
                 "says `resume`. Votes are still accepted, but nothing is revealed by itself meanwhile.",
-            )
+            ))
             return self._finish(uow, request, assessment, [paused])
 
     def _resume(self, request: Request, command: commands.Resume, directory: Directory) -> Reply:
@@ -642,7 +642,7 @@ class Accord:
             if round_ is not None and round_.state is RoundState.OPEN and round_.closes_at is not None:
                 clock = self._clock_of(uow, request.actor.identity, assessment)
                 text.append(f"The deadline moved on by the time paused: voting now closes {presenters.local_time(round_.closes_at, clock)}.")
-            messages = [presenters.notice(None, "Assessment resumed", *text)]
+            messages = [self._say(uow, lambda: presenters.notice(None, "Assessment resumed", *text))]
             if revealed:
                 messages += [presenters.progress_message(assessment, round_), presenters.reveal_message(assessment, round_)]
             return self._finish(uow, request, assessment, messages)
@@ -663,16 +663,16 @@ class Accord:
                 Role.MEMBER: "They vote on every question.",
                 Role.OBSERVER: "They follow the assessment without voting; they do not count in the progress.",
             }[member.role]
-            changed = presenters.notice(None, f"{member.name} is now {article} {member.role.value}", explanation)
+            changed = self._say(uow, lambda: presenters.notice(None, f"{member.name} is now {article} {member.role.value}", explanation))
             return self._finish(uow, request, assessment, [changed])
 
     def _close(self, request: Request, command: commands.Close, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             assessment.close(request.actor.identity, request.now)
-            closed = presenters.notice(
+            closed = self._say(uow, lambda: presenters.notice(
                 None, "Assessment closed", f"{request.actor.name} closed the assessment. The summary covers the questions agreed."
-            )
-            return self._finish(uow, request, assessment, [closed, self._summary_of(uow, assessment)])
+            ))
+            return self._finish(uow, request, assessment, [closed, self._say(uow, lambda: self._summary_of(uow, assessment))])
 
     def _organisation(self, request: Request, command: commands.Organisation, directory: Directory) -> Reply:
         """Show or change the organisation behind this workspace: its name, type and sharing.
@@ -704,7 +704,7 @@ class Accord:
                 subject="organisation", before=before, after=after,
             )  # fmt: skip
             uow.audit.append(INSTALL_CHAIN, [changed], where.platform)
-            return self._finish(uow, request, None, [_organisation_notice(None, updated)])
+            return self._finish(uow, request, None, [self._say(uow, lambda: _organisation_notice(None, updated))])
 
     def _may_change_organisation(self, uow: UnitOfWork, request: Request) -> None:
         """A super-user of the channel's assessment, or of any in the workspace, may change the organisation.
@@ -830,7 +830,7 @@ class Accord:
                     f"Voting closes {presenters.local_time(closes_at, theirs)}. The votes are revealed then if at least two "
                     "people have voted, and you will be told privately who has not.",
                 )
-            return self._finish(uow, request, assessment, [answer, presenters.deadline_message(assessment, round_, organisation)])
+            return self._finish(uow, request, assessment, [answer, self._say(uow, lambda: presenters.deadline_message(assessment, round_, organisation))])
 
     def _schedule(self, request: Request, command: commands.Schedule, directory: Directory) -> Reply:
         actor = request.actor.identity
