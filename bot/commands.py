@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.config import parse_duration
-from engine.language import ENGLISH, N_, WELSH
+from engine.language import ENGLISH, N_, WELSH, _
 from engine.reminders import NO_QUIET_HOURS, QuietHours
 from engine.text import clean, clip
 
@@ -352,7 +352,7 @@ def parse(text: str) -> Command:
         return Join()
     if name in ("superuser", "observer", "member", "facilitator", "remove", "approve"):
         if len(args) != 1:
-            raise CommandError(f"Name one person, for example `{name} @amira`.")
+            raise CommandError(_("Name one person, for example `{command} @amira`.").format(command=name))
         if name == "remove":
             return Remove(person=args[0])
         if name == "approve":
@@ -385,13 +385,14 @@ def usage(name: str) -> Usage | None:
 
 
 def _vote(args: list[str]) -> Vote:
-    example = "for example `vote 2 4`: current position 2, ambition 4 in 18-24 months"
+    example = _("for example `vote 2 4`: current position 2, ambition 4 in 18-24 months")
     if len(args) < 2:
-        raise CommandError(f"Give two scores, {example}.")
+        raise CommandError(_("Give two scores, {example}.").format(example=example))
     question = None
     if len(args) >= 3 and not _is_score(args[0]) and _looks_like_question(args[0]):
         question, args = args[0], args[1:]
-    current, ambition = _score(args[0], "current position", example), _score(args[1], "ambition", example)
+    current = _score(args[0], _("The current position should be a whole number, not {word}: {example}."), example)
+    ambition = _score(args[1], _("The ambition should be a whole number, not {word}: {example}."), example)
     return Vote(current=current, ambition=ambition, comment=" ".join(args[2:]), question=question)
 
 
@@ -403,7 +404,7 @@ def _language(args: list[str]) -> Language:
         return Language()
     word = args[0].lower().split("-")[0].split("_")[0]  # cy-GB, en_GB
     if len(args) > 1 or word not in _LANGUAGE_WORDS:
-        raise CommandError("Say `language cy` for Welsh or `language en` for English (`iaith cy`, `iaith en`).")
+        raise CommandError(_("Say `language cy` for Welsh or `language en` for English (`iaith cy`, `iaith en`)."))
     return Language(_LANGUAGE_WORDS[word])
 
 
@@ -436,7 +437,7 @@ def _organisation(args: list[str]) -> Organisation:
     return Organisation(type=kind, share=share)
 
 
-_FINALISE_FORM = (
+_FINALISE_FORM = N_(  # translated where shown
     "Use `finalise 3 4 note` (the current position, the ambition, then why, which is optional unless the "
     "answer is outside the votes), `finalise 3/4 note`, or a bare `finalise` to accept the proposal."
 )
@@ -451,18 +452,18 @@ def _finalise(args: list[str]) -> Finalise:
     if "/" in first:
         parts = first.split("/")
         if len(parts) != 2 or not all(_is_score(part) for part in parts):
-            raise CommandError(f"I can't read {clip(first, 20)!r} as two whole numbers. {_FINALISE_FORM}")
+            raise CommandError(_("I can't read {word} as two whole numbers.").format(word=repr(clip(first, 20))) + " " + _(_FINALISE_FORM))
         return Finalise(int(parts[0]), int(parts[1]), " ".join(rest))
     if not _is_score(first):
         if _looks_numeric(first) or first[0].isdigit():
-            raise CommandError(f"{clip(first, 20)!r} is not a whole number. {_FINALISE_FORM}")
-        raise CommandError(f"Give the numbers first, not {clip(first, 20)!r}. {_FINALISE_FORM}")
+            raise CommandError(_("{word} is not a whole number.").format(word=repr(clip(first, 20))) + " " + _(_FINALISE_FORM))
+        raise CommandError(_("Give the numbers first, not {word}.").format(word=repr(clip(first, 20))) + " " + _(_FINALISE_FORM))
     current = int(first)
     ambition = None
     if rest and _is_score(rest[0]):
         ambition, rest = int(rest[0]), rest[1:]
     if rest and (rest[0][0].isdigit() or rest[0][0] in "-+/.,"):
-        raise CommandError(f"{clip(rest[0], 20)!r} is not a whole number. {_FINALISE_FORM}")
+        raise CommandError(_("{word} is not a whole number.").format(word=repr(clip(rest[0], 20))) + " " + _(_FINALISE_FORM))
     return Finalise(current, ambition, " ".join(rest))
 
 
@@ -605,9 +606,9 @@ def _quiet_hours(text: str) -> QuietHours:
     raise CommandError("Give quiet hours as two 24-hour times, for example `schedule quiet 19:00-07:30`, or `schedule quiet off`.")
 
 
-def _score(word: str, what: str, example: str) -> int:
+def _score(word: str, refusal: str, example: str) -> int:
     if not _is_score(word):
-        raise CommandError(f"The {what} should be a whole number, not {word!r}: {example}.")
+        raise CommandError(refusal.format(word=repr(word), example=example))
     return int(word)
 
 
@@ -630,5 +631,7 @@ def _unknown(word: str) -> str:
     shown = clip(word, 40)  # what was typed is echoed, never 10,000 characters of it
     if close:
         suggestion = _ALIASES.get(close[0], close[0])
-        return f"I don't know the command {shown!r}. Did you mean `{suggestion}`? Say `help` for the list."
-    return f"I don't know the command {shown!r}. Say `help` for the list of commands."
+        return _("I don't know the command {command}. Did you mean `{suggestion}`? Say `help` for the list.").format(
+            command=repr(shown), suggestion=suggestion
+        )
+    return _("I don't know the command {command}. Say `help` for the list of commands.").format(command=repr(shown))

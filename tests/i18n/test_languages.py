@@ -135,3 +135,16 @@ def test_a_welsh_organisation_writes_its_channel_and_dates_in_welsh():
     question = next(m for m in started.messages if m.kind is Kind.QUESTION)
     assert question.heading == "Cwestiwn 1.1 (1 o 4) · Money"
     assert question.footer == "0 o 4 wedi pleidleisio."
+
+
+def test_a_mistyped_vote_is_explained_in_the_persons_language():
+    store = Store()
+    accord = accord_in("en", store)
+    from bot.door import _refused
+
+    say(accord, ANA, "language cy")
+    request = Request(Person(ANA, NAMES[ANA]), CHANNEL, at(2))
+    refused = _refused(accord, request, "vote 3 lots")
+    assert refused.messages[0].text[0].startswith("Dylai'r uchelgais fod yn rhif cyfan, nid 'lots'")
+    english = _refused(accord, Request(Person(BEN, NAMES[BEN]), CHANNEL, at(2)), "vote 3 lots")
+    assert english.messages[0].text[0].startswith("The ambition should be a whole number, not 'lots'")
