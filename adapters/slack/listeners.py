@@ -51,7 +51,7 @@ from bot.platform_state import Profile, Profiles
 from bot.service import Person, Reply, Request
 from engine import presenters
 from engine.assessment import Assessment, Identity
-from engine.language import ENGLISH, speaking
+from engine.language import ENGLISH, _, speaking
 from engine.views import Kind, Message
 
 log = logging.getLogger("accord.slack")
@@ -314,13 +314,17 @@ class Listeners:
     @staticmethod
     def _vote_view(view, form: block_kit.VoteForm) -> dict:
         if view is None:
-            return block_kit.closed_modal("Voting has closed", "This question is no longer open in this channel's assessment.")
+            return block_kit.closed_modal(_("Voting has closed"), _("This question is no longer open in this channel's assessment."))
         if not view.member:
-            return block_kit.closed_modal("You can't vote on this", "You are not a member of this assessment yet: say `/accord join` to take part.")
+            return block_kit.closed_modal(
+                _("You can't vote on this"), _("You are not a member of this assessment yet: say `/accord join` to take part.")
+            )
         if view.observer:
-            return block_kit.closed_modal("You are observing", "Observers follow the assessment but do not vote.")
+            return block_kit.closed_modal(_("You are observing"), _("Observers follow the assessment but do not vote."))
         if not view.voting:
-            return block_kit.closed_modal(f"Voting on question {view.number} has closed", "Look at the channel for where the team is now.")
+            return block_kit.closed_modal(
+                _("Voting on question {number} has closed").format(number=view.number), _("Look at the channel for where the team is now.")
+            )
         return block_kit.vote_modal(view.question, form, current=view.current, ambition=view.ambition, comment=view.comment)
 
     async def on_vote_submission(self, ack, body: dict, view: dict, client: AsyncWebClient, request) -> None:

@@ -60,7 +60,7 @@ from bot.delivery import Undeliverable
 from bot.door import Door
 from bot.service import Reply, Request
 from engine import presenters
-from engine.language import speaking
+from engine.language import _, language_of_locale, speaking
 from engine.views import Kind, Link
 
 log = logging.getLogger("accord.teams")
@@ -214,8 +214,12 @@ class AccordTeamsBot(TeamsActivityHandler):
     ) -> dict:
         """The question card as this person sees it: their own vote selected, or what they just tried."""
         view = await self._s.door.own_view(request.conversation, request.actor.identity, question, request.locale)
+        with speaking(view.language if view is not None else request_language(request)):
+            return await self._render_own_card(request, view, problem, submitted)
+
+    async def _render_own_card(self, request: Request, view, problem: str | None, submitted: cards.OwnVote | None) -> dict:
         if view is None:
-            text = problem or "There is no such question in this channel's assessment any more."
+            text = problem or _("There is no such question in this channel's assessment any more.")
             return cards.render(presenters.error_message(request.actor.identity, text))
         ids = await self._s.references.member_ids(request.conversation)
         if submitted is not None and view.voting:
@@ -226,14 +230,18 @@ class AccordTeamsBot(TeamsActivityHandler):
             mine = None
         notice = None
         if problem is None and view.current is not None:
-            state = "You can change it until the votes are revealed." if view.voting else "Voting on this question has closed."
+            state = _("You can change it until the votes are revealed.") if view.voting else _("Voting on this question has closed.")
             notice = presenters.notice(
                 request.actor.identity,
-                "Your vote",
-                f"Current position {view.current}, ambition {view.ambition}. Only you and the super-user can see it. {state}",
+                _("Your vote"),
+                _("Current position {current}, ambition {ambition}. Only you and the super-user can see it.").format(
+                    current=view.current, ambition=view.ambition
+                )
+                + " "
+                + state,
             )
         elif problem is None and not view.member:
-            notice = presenters.notice(request.actor.identity, "You are not taking part yet", "Mention Accord with `join` to vote.")
+            notice = presenters.notice(request.actor.identity, _("You are not taking part yet"), _("Mention Accord with `join` to vote."))
         return cards.render(cards.own_view(view.question, mine), self._s.images, refresh_user_ids=ids, notice=notice, problem=problem)
 
     # ----------------------------------------------------------------- answers
@@ -380,3 +388,8 @@ def _with_download(reply: Reply, url: str) -> Reply:
     link = Link("Download the report", url, "report", "The link is yours and works for 7 days.")
     messages = [replace(m, links=m.links + (link,)) if m.kind is Kind.NOTICE else m for m in reply.messages]
     return Reply(messages, reply.assessment, reply.queued)
+
+
+def request_language(request: Request) -> str:
+    """What the platform said the person reads, when Accord has nothing else to go on."""
+    return language_of_locale(request.locale) or "en"

@@ -22,6 +22,12 @@ async def test_a_vote_from_a_welsh_teams_client_is_confirmed_in_welsh(teams: Tea
     assert "Rydym wedi cofnodi eich pleidlais ar gwestiwn" in shown
     assert "Sefyllfa bresennol 2" in shown
     assert "recorded your vote" not in shown
+    # Teams refreshes her card: her own view, in Welsh, her vote in it.
+    refresh = {"action": {"type": "Action.Execute", "verb": "refresh", "data": {"question": question}}}
+    status, body = await teams.post(teams.activity(AMIRA, "invoke", name="adaptiveCard/action", value=refresh, locale="cy-GB"))
+    own = json.dumps(body["value"], ensure_ascii=False)
+    assert "Eich pleidlais" in own and "Sefyllfa bresennol 2, uchelgais 4" in own
+    assert "Ble rydym ni nawr?" in own
 
 
 async def test_a_command_typed_from_a_welsh_teams_client_is_answered_in_welsh(teams: TeamsHarness):
