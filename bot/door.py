@@ -105,6 +105,9 @@ class Door:
     ) -> OwnView | None:
         return await self._read(self._accord.own_view, conversation, actor, question, locale)
 
+    async def language_of(self, person: Identity, locale: str | None = None) -> str:
+        return await self._read(self._accord.language_of, person, locale)
+
     async def overview(self, person: Identity) -> tuple[list[WaitingVote], list[AssessmentLine]]:
         return await self._read(self._accord.overview, person)
 

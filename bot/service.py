@@ -258,6 +258,17 @@ class Accord:
         one else's business, not even its title. Only the person's own state and counts are
         given, never anyone's vote.
         """
+        with speaking(self.language_of(person)):  # the person's own page: their language
+            return self._overview(person)
+
+    def language_of(self, person: Identity, locale: str | None = None) -> str:
+        """The language a page of the person's own (Slack's App Home) is written in."""
+        readers = Readers(self.language, person, locale)
+        with self._uow(read_only=True) as uow:
+            readers.learn(uow.profiles, person)
+        return readers.languages.of_person(person.key)[0]
+
+    def _overview(self, person: Identity) -> tuple[list[WaitingVote], list[AssessmentLine]]:
         waiting: list[WaitingVote] = []
         lines: list[AssessmentLine] = []
         with self._uow(read_only=True) as uow:  # a read never waits behind a vote
@@ -269,20 +280,22 @@ class Accord:
                     continue
                 started = presenters.long_date(summary.created_at)
                 if summary.status is not AssessmentStatus.ACTIVE:
-                    lines.append(AssessmentLine(summary.title, summary.channel_id, "complete", started))
+                    lines.append(AssessmentLine(summary.title, summary.channel_id, _("complete"), started))
                     continue
                 round_ = assessment.focus_round
                 detail = ""
                 if round_ is not None:
                     question = assessment.question(round_.question_id)
-                    detail = f"Question {question.number} is {round_.state.value}"
+                    state = _(presenters.STATE_WORDS[round_.state])
+                    detail = _("Question {number} is {state}").format(number=question.number, state=state)
                     if round_.state is RoundState.OPEN:
-                        detail += f": {assessment.progress(round_).line()}"
+                        progress = assessment.progress(round_)
+                        detail += ": " + _("{voted} of {eligible} have voted").format(voted=progress.voted, eligible=progress.eligible)
                         member = assessment.members.get(person)
                         if member is not None and member.votes and person not in round_.votes:
                             heading = presenters.question_label(assessment, question)
                             waiting.append(WaitingVote(summary.channel_id, assessment.title, question.id, heading, question.prompt))
-                lines.append(AssessmentLine(summary.title, summary.channel_id, "under way", started, detail + "." if detail else ""))
+                lines.append(AssessmentLine(summary.title, summary.channel_id, _("under way"), started, detail + "." if detail else ""))
         return waiting, lines
 
     # --------------------------------------------------------------------- helpers

@@ -406,23 +406,23 @@ def home_view(waiting: Iterable[WaitingVote], assessments: Iterable[AssessmentLi
     assessments = list(assessments)
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Accord"))]
     blocks.append(
-        _section("Consensus self-assessment for your leadership team. Say `/accord help` in a channel for the commands.")
+        _section(_("Consensus self-assessment for your leadership team. Say `/accord help` in a channel for the commands."))
     )
-    blocks.append(HeaderBlock(text=PlainTextObject(text="Waiting for your vote")))
+    blocks.append(HeaderBlock(text=PlainTextObject(text=_("Waiting for your vote"))))
     if not waiting:
-        blocks.append(_section("Nothing is waiting for you. :white_check_mark:"))
+        blocks.append(_section(_("Nothing is waiting for you.") + " :white_check_mark:"))
     for item in waiting[:15]:
         blocks.append(
             SectionBlock(
                 text=MarkdownTextObject(
                     text=clip(
-                        f"*{escape(item.question_heading)}* in <#{item.channel_id}>\n"
-                        f"{escape(item.assessment_title)}\n{escape(item.prompt)}",
+                        _("{question} in {channel}").format(question=f"*{escape(item.question_heading)}*", channel=f"<#{item.channel_id}>")
+                        + f"\n{escape(item.assessment_title)}\n{escape(item.prompt)}",
                         SECTION_TEXT,
                     )
                 ),
                 accessory=ButtonElement(
-                    text=PlainTextObject(text="Vote"),
+                    text=PlainTextObject(text=_("Vote")),
                     action_id=ACTION_PREFIX + "vote",
                     value=button_value(item.channel_id, item.question_id),
                     style="primary",
@@ -430,14 +430,17 @@ def home_view(waiting: Iterable[WaitingVote], assessments: Iterable[AssessmentLi
             )
         )
     blocks.append(DividerBlock())
-    blocks.append(HeaderBlock(text=PlainTextObject(text="Assessments in this workspace")))
+    blocks.append(HeaderBlock(text=PlainTextObject(text=_("Assessments in this workspace"))))
     if not assessments:
-        blocks.append(_section("None yet. Start one in a channel with `/accord start`."))
+        blocks.append(_section(_("None yet. Start one in a channel with `/accord start`.")))
     for line in assessments[:25]:
         detail = f"\n{escape(line.detail)}" if line.detail else ""
         blocks.append(
             _raw_section(
-                f"*{escape(line.title)}* in <#{line.channel_id}>: {escape(line.status)}, started {escape(line.started)}{detail}"
+                _("{title} in {channel}: {status}, started {started}").format(
+                    title=f"*{escape(line.title)}*", channel=f"<#{line.channel_id}>", status=escape(line.status), started=escape(line.started)
+                )
+                + detail
             )
         )
     view = View(type="home", blocks=blocks[:MODAL_BLOCKS])

@@ -402,7 +402,9 @@ class Listeners:
         self.w.spawn(self._publish_home(client, identity(team_id, event["user"])))
 
     async def _publish_home(self, client: AsyncWebClient, person: Identity) -> None:
-        view = block_kit.home_view(*await self.w.door.overview(person))
+        waiting, assessments = await self.w.door.overview(person)
+        with speaking(await self.w.door.language_of(person)):  # the person's own page, in their language
+            view = block_kit.home_view(waiting, assessments)
         try:
             await client.views_publish(user_id=person.user_id, view=view)
         except SlackApiError as refused:

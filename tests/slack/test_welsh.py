@@ -28,3 +28,23 @@ async def test_the_vote_form_is_in_welsh_for_a_welsh_locale(slack, accord):
     assert "Where are we now?" not in shown
     english = json.dumps(await accord.open_vote(BEN), ensure_ascii=False)
     assert "Where are we now?" in english
+
+
+async def test_the_app_home_of_a_member_who_chose_welsh_is_in_welsh(slack, accord):
+    await accord.command(SAM, "start mini-council")
+    await accord.command(AMIRA, "language cy")
+    raw = json.dumps(
+        {
+            "token": "legacy", "team_id": "T-NORTHSHIRE", "api_app_id": "A-ACCORD", "type": "event_callback",
+            "event_id": "Ev-home-amira", "event_time": 1700000000,
+            "event": {"type": "app_home_opened", "user": AMIRA, "channel": "D-AMIRA", "tab": "home"},
+        }
+    )  # fmt: skip
+    status, _ = await accord.post(raw, {**accord.headers(raw), "Content-Type": "application/json"})
+    assert status == 200
+    await accord.deliver()
+    (published,) = [c.params["view"] for c in accord.slack.called("views.publish") if c.params["user_id"] == AMIRA]
+    shown = json.dumps(published, ensure_ascii=False)
+    assert "Yn aros am eich pleidlais" in shown and "Cwestiwn 1.1 (1 o 3)" in shown
+    assert "Mae cwestiwn 1.1 ar agor: 0 o 4 wedi pleidleisio." in shown
+    assert "Waiting for your vote" not in shown
