@@ -180,7 +180,8 @@ class AccordTeamsBot(TeamsActivityHandler):
         shown = answers[0] if answers else next((m for m in reply.messages if m.audience.is_channel), None)
         if shown is None:
             shown = presenters.notice(request.actor.identity, "Done")
-        return _card(cards.render(shown, self._s.images))
+        with speaking(reply.language):  # the card's own words in the asker's language
+            return _card(cards.render(shown, self._s.images))
 
     async def _vote(self, request: Request, data: dict[str, Any]) -> _VoteOutcome:
         question = _text(data.get("question")) or None
@@ -247,6 +248,10 @@ class AccordTeamsBot(TeamsActivityHandler):
     # ----------------------------------------------------------------- answers
 
     async def _answer(self, turn_context: TurnContext, request: Request, reply: Reply) -> None:
+        with speaking(reply.language):  # the cards' own words (Resources) in the asker's language
+            await self._answer_in(turn_context, request, reply)
+
+    async def _answer_in(self, turn_context: TurnContext, request: Request, reply: Reply) -> None:
         activity = turn_context.activity
         personal = is_personal(activity)
         send = turn_context.send_activity
