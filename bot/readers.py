@@ -61,11 +61,14 @@ class Readers:
         return self.languages.of_person(audience.person.key)
 
     def say(self, profiles: ProfileRepository | None, make: Callable[[], Message]) -> Message:
-        """The message `make` builds, in the language(s) of whoever it is for."""
-        languages = self.of(profiles, _audience_of(make))
+        """The message `make` builds, in the language(s) of whoever it is for.
+
+        Presenters are pure and cheap, so the message is built first in the channel's language,
+        which says who it is for; it is built again only when its reader reads another.
+        """
+        guess = self.languages.of_channel()[0]
+        first = in_language(guess, make)
+        languages = self.of(profiles, first.audience)
+        if languages == (guess,):
+            return first
         return in_language(languages[0], make) if len(languages) == 1 else in_languages(languages, make)
-
-
-def _audience_of(make: Callable[[], Message]) -> Audience:
-    # Presenters are pure and cheap: the English version says who the message is for.
-    return in_language("en", make).audience
