@@ -751,11 +751,11 @@ class Accord:
             if command.language is None:
                 reads = readers.languages.of_person(actor.key)
                 chosen = readers.languages.chosen.get(actor.key)
-                return Reply([self._say(uow, lambda: _language_notice(actor, reads, chosen, self.language))])
+                return Reply([self._say(uow, lambda: _language_notice(actor, reads, chosen))])
             uow.profiles.choose_language(actor, command.language, request.now)
             readers.learn_choice(actor, command.language)
             with speaking(command.language):  # the answer in the language just chosen
-                told = _language_notice(actor, (command.language,), command.language, self.language)
+                told = _language_notice(actor, (command.language,), command.language)
             return self._finish(uow, request, None, [told])
 
     # ------------------------------------------------- reminders, deadlines, schedule
@@ -1025,7 +1025,7 @@ def help_message(person: Identity, topic: str | None = None) -> Message:
 LANGUAGE_NAMES = {"en": N_("English"), "cy": N_("Welsh (Cymraeg)")}  # marked here, translated where shown
 
 
-def _language_notice(person: Identity, reads: tuple[str, ...], chosen: str | None, organisation: str) -> Message:
+def _language_notice(person: Identity, reads: tuple[str, ...], chosen: str | None) -> Message:
     names = _(" then ").join(_(LANGUAGE_NAMES[language]) for language in reads)
     if chosen:
         why = _("You chose it; say `language en` or `language cy` to change it.")

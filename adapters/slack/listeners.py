@@ -478,8 +478,8 @@ def _parsed(text: str) -> commands.Command | None:
 
 
 def _needs_nothing_from_slack(command: commands.Command | None) -> bool:
-    """``help``, or words that are no command: answered from the grammar alone, for anyone, anywhere."""
-    return command is None or isinstance(command, commands.Help)
+    """``help``, ``language`` (a person's own), or words that are no command: for anyone, anywhere."""
+    return command is None or isinstance(command, (commands.Help, commands.Language))
 
 
 def _channel_words(channel_name: str | None) -> str:

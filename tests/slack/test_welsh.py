@@ -48,3 +48,8 @@ async def test_the_app_home_of_a_member_who_chose_welsh_is_in_welsh(slack, accor
     assert "Yn aros am eich pleidlais" in shown and "Cwestiwn 1.1 (1 o 3)" in shown
     assert "Mae cwestiwn 1.1 ar agor: 0 o 4 wedi pleidleisio." in shown
     assert "Waiting for your vote" not in shown
+
+
+async def test_anyone_may_choose_their_language_even_outside_an_assessments_channel(slack, accord):
+    await accord.command("U-DANA-NOT-HERE", "language cy")
+    assert any("Mae Accord yn ysgrifennu atoch yn Cymraeg" in text for text in accord.slack.ephemeral_to("U-DANA-NOT-HERE"))
