@@ -5,13 +5,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench chat clean help
+.PHONY: demo test bench chat catalogues clean help
 
 help:
 	@echo "make demo   create .venv, install Accord and run a whole assessment in the terminal"
 	@echo "make test   install the test extras and run the test suite"
 	@echo "make bench  run the benchmarks and write docs/benchmarks.md"
 	@echo "make chat   play any member of a team in an interactive console"
+	@echo "make catalogues  extract the words from the code, update the Welsh .po, compile the .mo (docs/welsh.md)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,12 @@ demo: $(STAMP)
 
 chat: $(STAMP)
 	$(BIN)/accord chat
+
+# The message catalogues (docs/welsh.md): the words in the code into the Welsh .po (new ones
+# empty, gone ones dropped), then the .mo compiled, which is refused while a translation is missing.
+catalogues: $(STAMP)
+	$(BIN)/python -m bot.i18n update
+	$(BIN)/python -m bot.i18n compile
 
 # Storage tests run on PostgreSQL too when a local server answers, as CI's do (.ci/run); the
 # line before and pytest's summary (tests/conftest.py) name the databases used. Two workers

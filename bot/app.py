@@ -18,6 +18,7 @@ from bot.charts import ChartRenderer
 from bot.comparison import report_context
 from bot.config import Config
 from bot.door import Door
+from bot.i18n import install as install_catalogues
 from bot.scheduler import schedule_policy
 from bot.service import Accord
 from engine.assessment import Settings
@@ -87,10 +88,12 @@ def make_accord(config: Config, catalogue: FrameworkCatalogue, unit_of_work: Cal
         queued_platforms=QUEUED_PLATFORMS,
         schedule_policy=schedule_policy(config),
         summary_context=lambda uow, assessment: _summary_context(uow, assessment, config),
+        language=config.organisation.language,
     )
 
 
 def build(config: Config, database_url: str | None = None) -> Application:
+    install_catalogues()  # the compiled Welsh catalogue, registered once per process
     catalogue = FrameworkCatalogue.load(config.frameworks.paths, config.frameworks.default)
     database = open_database(database_url or config.database.url, config.database.secret_keys)
     return Application(config, catalogue, database, make_accord(config, catalogue, partial(SqlUnitOfWork, database)))

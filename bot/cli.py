@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import ConfigError, load_config
+from engine.language import ENGLISH, WELSH, speaking
 
 EXIT_USAGE = 2
 
@@ -59,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--seed", type=int, default=2026, help="seed of the simulated votes (default: 2026)")
     demo.add_argument("--output", metavar="DIR", help="where to write the report (default: report.output_dir in app.yaml)")
+    demo.add_argument(
+        "--language",
+        choices=("en", "cy", "bilingual"),
+        help="the language Accord speaks, in the channel and the report (default: organisation.language in app.yaml)",
+    )
 
     chat = commands.add_parser(
         "chat",
@@ -69,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chat.add_argument("--team", default="Sam,Amira,Bea,Chidi,Dev,Erin", help="comma-separated names; the first starts as speaker")
     chat.add_argument("--database", metavar="URL", help="database URL (default: database.url in app.yaml)")
+    chat.add_argument(
+        "--language", choices=("en", "cy", "bilingual"), help="the language Accord speaks (default: organisation.language in app.yaml)"
+    )
 
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION")
@@ -272,12 +281,26 @@ def _known_problem(problem: Exception) -> str | None:
     return None
 
 
+def _speaking_config(config, language: str | None):
+    """app.yaml's configuration, speaking `language` (`--language`) in the channel when one is given."""
+    if language is None:
+        return config
+    return config.model_copy(update={"organisation": config.organisation.model_copy(update={"language": language})})
+
+
+def _console_language(config) -> str:
+    # The console is the channel: a bilingual organisation's console frames it in Welsh, and
+    # every message Accord says is in both.
+    return ENGLISH if config.organisation.language == ENGLISH else WELSH
+
+
 def _demo(config, args, out: TextIO) -> int:
     from adapters.console.demo import demo_start, run_demo
     from bot.app import build
     from bot.report import HTML_NAME, write_report
 
     started = time.perf_counter()
+    config = _speaking_config(config, args.language)
     output = Path(args.output or config.report.output_dir)
     output.mkdir(parents=True, exist_ok=True)
     database = output / "accord-demo.db"
@@ -287,7 +310,8 @@ def _demo(config, args, out: TextIO) -> int:
     try:
         zone = config.organisation.tzinfo
         today = datetime.now(timezone.utc).astimezone(zone).date()
-        final = run_demo(app.door(), out, output, write_report, seed=args.seed, start=demo_start(today, zone), zone=zone)
+        with speaking(_console_language(config)):  # the console's own words and the report
+            final = run_demo(app.door(), out, output, write_report, seed=args.seed, start=demo_start(today, zone), zone=zone)
     finally:
         app.database.dispose()
     print(f"Done in {time.perf_counter() - started:.1f} s. The demo's database is {database}.", file=out)
@@ -305,9 +329,11 @@ def _chat(config, args, stdin: TextIO, out: TextIO) -> int:
     if len(names) < 2:
         print("accord: a team needs at least two people (--team Sam,Amira)", file=sys.stderr)
         return EXIT_USAGE
+    config = _speaking_config(config, args.language)
     app = build(config, args.database)
     try:
-        run_chat(app.door(), names, stdin, out, Path(config.report.output_dir), clock=lambda: datetime.now(timezone.utc))
+        with speaking(_console_language(config)):
+            run_chat(app.door(), names, stdin, out, Path(config.report.output_dir), clock=lambda: datetime.now(timezone.utc))
     finally:
         app.database.dispose()
     return 0

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.config import parse_duration
+from engine.language import ENGLISH, N_, WELSH, _
 from engine.reminders import NO_QUIET_HOURS, QuietHours
 from engine.text import clean, clip
 
@@ -193,6 +194,11 @@ class Deadline:
     clear: bool = False
 
 
+@dataclass(frozen=True)
+class Language:
+    language: str | None = None  # en or cy; None: say which one the person reads
+
+
 Command = (
     Start
     | Status
@@ -218,6 +224,7 @@ Command = (
     | Remove
     | Approve
     | Audit
+    | Language
 )
 
 
@@ -233,46 +240,47 @@ USAGES: tuple[Usage, ...] = (
     Usage(
         "start",
         "start [framework] [at <day> <time>]",
-        "start an assessment in this channel, now or at a time (e.g. `start at thursday 10:00`); you become its super-user",
+        N_("start an assessment in this channel, now or at a time (e.g. `start at thursday 10:00`); you become its super-user"),
     ),
-    Usage("vote", "vote <current> <ambition> [comment]", "vote privately on the open question, e.g. `vote 2 4`"),
-    Usage("status", "status", "where the assessment stands (super-users also see who has not voted)"),
-    Usage("reveal", "reveal", "close voting and show the anonymous spread", True),
+    Usage("vote", "vote <current> <ambition> [comment]", N_("vote privately on the open question, e.g. `vote 2 4`")),
+    Usage("status", "status", N_("where the assessment stands (super-users also see who has not voted)")),
+    Usage("reveal", "reveal", N_("close voting and show the anonymous spread"), True),
     Usage(
         "finalise",
         "finalise [current ambition [note]]",
-        "record the agreed answer, e.g. `finalise 2 4 agreed after discussion` (or `2/4`); bare `finalise` accepts "
-        "the proposal unless the team split into two camps; an answer outside the votes needs a note",
+        N_("record the agreed answer, e.g. `finalise 2 4 agreed after discussion` (or `2/4`); bare `finalise` accepts "
+        "the proposal unless the team split into two camps; an answer outside the votes needs a note"),
         True,
     ),
-    Usage("skip", "skip [reason]", "skip the open question", True),
-    Usage("next", "next", "open the next question", True),
-    Usage("reopen", "reopen [question]", "everyone votes again on a question, e.g. `reopen 2.3`", True),
-    Usage("who", "who [question|all]", "see privately who voted what, on one question or all of them", True),
-    Usage("superuser", "superuser @name", "make someone a super-user", True),
-    Usage("observer", "observer @name", "let someone follow without voting", True),
-    Usage("member", "member @name", "make someone a voting member", True),
-    Usage("facilitator", "facilitator @name", "let someone chair the meeting as a super-user who does not vote", True),
-    Usage("remove", "remove @name", "take someone out of the assessment; their votes on open questions are withdrawn", True),
-    Usage("approve", "approve @name", "let someone waiting to join take part (when joining needs approval)", True),
-    Usage("pause", "pause", "stop the clock: no reminders, deadlines or digests until `resume`", True),
-    Usage("resume", "resume", "start the clock again; the deadline moves on by the time paused", True),
-    Usage("join", "join", "take part in the assessment as a voting member"),
-    Usage("summary", "summary", "the scored summary so far"),
-    Usage("export", "export [html|csv|json]", "the report as a file: HTML for a board paper, CSV, JSON, or Markdown with charts"),
-    Usage("close", "close", "end the assessment now, leaving unanswered questions out", True),
+    Usage("skip", "skip [reason]", N_("skip the open question"), True),
+    Usage("next", "next", N_("open the next question"), True),
+    Usage("reopen", "reopen [question]", N_("everyone votes again on a question, e.g. `reopen 2.3`"), True),
+    Usage("who", "who [question|all]", N_("see privately who voted what, on one question or all of them"), True),
+    Usage("superuser", "superuser @name", N_("make someone a super-user"), True),
+    Usage("observer", "observer @name", N_("let someone follow without voting"), True),
+    Usage("member", "member @name", N_("make someone a voting member"), True),
+    Usage("facilitator", "facilitator @name", N_("let someone chair the meeting as a super-user who does not vote"), True),
+    Usage("remove", "remove @name", N_("take someone out of the assessment; their votes on open questions are withdrawn"), True),
+    Usage("approve", "approve @name", N_("let someone waiting to join take part (when joining needs approval)"), True),
+    Usage("pause", "pause", N_("stop the clock: no reminders, deadlines or digests until `resume`"), True),
+    Usage("resume", "resume", N_("start the clock again; the deadline moves on by the time paused"), True),
+    Usage("join", "join", N_("take part in the assessment as a voting member")),
+    Usage("summary", "summary", N_("the scored summary so far")),
+    Usage("export", "export [html|csv|json]", N_("the report as a file: HTML for a board paper, CSV, JSON, or Markdown with charts")),
+    Usage("close", "close", N_("end the assessment now, leaving unanswered questions out"), True),
     Usage(
         "organisation",
         "organisation [name <name> | type <kind>] [share|private]",
-        "the organisation's name (`organisation name Northshire District Council`), what kind of council it is "
-        "(`organisation type unitary`), and whether it shares anonymised results to compare with similar councils",
+        N_("the organisation's name (`organisation name Northshire District Council`), what kind of council it is "
+        "(`organisation type unitary`), and whether it shares anonymised results to compare with similar councils"),
         True,
     ),
-    Usage("deadline", "deadline <when>", "close voting on the open question then, e.g. `deadline 2d`, `deadline 2026-12-01 17:00`, `deadline off`", True),
-    Usage("remind", "remind", "remind everyone who has not voted yet, privately, now", True),
-    Usage("schedule", "schedule [setting value]", "see or change reminders and digests, e.g. `schedule interval 2d`", True),
-    Usage("audit", "audit [question]", "see privately every change: who did what, when, before and after (also `history`)", True),
-    Usage("help", "help [command]", "this list, or how to use one command"),
+    Usage("deadline", "deadline <when>", N_("close voting on the open question then, e.g. `deadline 2d`, `deadline 2026-12-01 17:00`, `deadline off`"), True),
+    Usage("remind", "remind", N_("remind everyone who has not voted yet, privately, now"), True),
+    Usage("schedule", "schedule [setting value]", N_("see or change reminders and digests, e.g. `schedule interval 2d`"), True),
+    Usage("audit", "audit [question]", N_("see privately every change: who did what, when, before and after (also `history`)"), True),
+    Usage("language", "language [cy|en]", N_("the language Accord writes to you in: `language cy` for Welsh, `language en` for English")),
+    Usage("help", "help [command]", N_("this list, or how to use one command")),
 )
 
 _ALIASES = {
@@ -292,6 +300,13 @@ _ALIASES = {
     "facilitate": "facilitator",
     "unpause": "resume",
     "history": "audit",
+    # Welsh words for the commands a member uses most (the English ones work in every language).
+    "iaith": "language",
+    "pleidlais": "vote",
+    "pleidleisio": "vote",
+    "cymorth": "help",
+    "statws": "status",
+    "ymuno": "join",
 }
 
 
@@ -337,7 +352,7 @@ def parse(text: str) -> Command:
         return Join()
     if name in ("superuser", "observer", "member", "facilitator", "remove", "approve"):
         if len(args) != 1:
-            raise CommandError(f"Name one person, for example `{name} @amira`.")
+            raise CommandError(_("Name one person, for example `{command} @amira`.").format(command=name))
         if name == "remove":
             return Remove(person=args[0])
         if name == "approve":
@@ -360,6 +375,8 @@ def parse(text: str) -> Command:
         return _deadline(args)
     if name == "schedule":
         return _schedule(args)
+    if name in ("language", "lang"):
+        return _language(args)
     raise CommandError(_unknown(words[0]))
 
 
@@ -368,14 +385,27 @@ def usage(name: str) -> Usage | None:
 
 
 def _vote(args: list[str]) -> Vote:
-    example = "for example `vote 2 4`: current position 2, ambition 4 in 18-24 months"
+    example = _("for example `vote 2 4`: current position 2, ambition 4 in 18-24 months")
     if len(args) < 2:
-        raise CommandError(f"Give two scores, {example}.")
+        raise CommandError(_("Give two scores, {example}.").format(example=example))
     question = None
     if len(args) >= 3 and not _is_score(args[0]) and _looks_like_question(args[0]):
         question, args = args[0], args[1:]
-    current, ambition = _score(args[0], "current position", example), _score(args[1], "ambition", example)
+    current = _score(args[0], _("The current position should be a whole number, not {word}: {example}."), example)
+    ambition = _score(args[1], _("The ambition should be a whole number, not {word}: {example}."), example)
     return Vote(current=current, ambition=ambition, comment=" ".join(args[2:]), question=question)
+
+
+_LANGUAGE_WORDS = {"cy": WELSH, "cymraeg": WELSH, "welsh": WELSH, "en": ENGLISH, "english": ENGLISH, "saesneg": ENGLISH}
+
+
+def _language(args: list[str]) -> Language:
+    if not args:
+        return Language()
+    word = args[0].lower().split("-")[0].split("_")[0]  # cy-GB, en_GB
+    if len(args) > 1 or word not in _LANGUAGE_WORDS:
+        raise CommandError(_("Say `language cy` for Welsh or `language en` for English (`iaith cy`, `iaith en`)."))
+    return Language(_LANGUAGE_WORDS[word])
 
 
 MAX_ORGANISATION_NAME = 120
@@ -407,7 +437,7 @@ def _organisation(args: list[str]) -> Organisation:
     return Organisation(type=kind, share=share)
 
 
-_FINALISE_FORM = (
+_FINALISE_FORM = N_(  # translated where shown
     "Use `finalise 3 4 note` (the current position, the ambition, then why, which is optional unless the "
     "answer is outside the votes), `finalise 3/4 note`, or a bare `finalise` to accept the proposal."
 )
@@ -422,18 +452,18 @@ def _finalise(args: list[str]) -> Finalise:
     if "/" in first:
         parts = first.split("/")
         if len(parts) != 2 or not all(_is_score(part) for part in parts):
-            raise CommandError(f"I can't read {clip(first, 20)!r} as two whole numbers. {_FINALISE_FORM}")
+            raise CommandError(_("I can't read {word} as two whole numbers.").format(word=repr(clip(first, 20))) + " " + _(_FINALISE_FORM))
         return Finalise(int(parts[0]), int(parts[1]), " ".join(rest))
     if not _is_score(first):
         if _looks_numeric(first) or first[0].isdigit():
-            raise CommandError(f"{clip(first, 20)!r} is not a whole number. {_FINALISE_FORM}")
-        raise CommandError(f"Give the numbers first, not {clip(first, 20)!r}. {_FINALISE_FORM}")
+            raise CommandError(_("{word} is not a whole number.").format(word=repr(clip(first, 20))) + " " + _(_FINALISE_FORM))
+        raise CommandError(_("Give the numbers first, not {word}.").format(word=repr(clip(first, 20))) + " " + _(_FINALISE_FORM))
     current = int(first)
     ambition = None
     if rest and _is_score(rest[0]):
         ambition, rest = int(rest[0]), rest[1:]
     if rest and (rest[0][0].isdigit() or rest[0][0] in "-+/.,"):
-        raise CommandError(f"{clip(rest[0], 20)!r} is not a whole number. {_FINALISE_FORM}")
+        raise CommandError(_("{word} is not a whole number.").format(word=repr(clip(rest[0], 20))) + " " + _(_FINALISE_FORM))
     return Finalise(current, ambition, " ".join(rest))
 
 
@@ -576,9 +606,9 @@ def _quiet_hours(text: str) -> QuietHours:
     raise CommandError("Give quiet hours as two 24-hour times, for example `schedule quiet 19:00-07:30`, or `schedule quiet off`.")
 
 
-def _score(word: str, what: str, example: str) -> int:
+def _score(word: str, refusal: str, example: str) -> int:
     if not _is_score(word):
-        raise CommandError(f"The {what} should be a whole number, not {word!r}: {example}.")
+        raise CommandError(refusal.format(word=repr(word), example=example))
     return int(word)
 
 
@@ -601,5 +631,7 @@ def _unknown(word: str) -> str:
     shown = clip(word, 40)  # what was typed is echoed, never 10,000 characters of it
     if close:
         suggestion = _ALIASES.get(close[0], close[0])
-        return f"I don't know the command {shown!r}. Did you mean `{suggestion}`? Say `help` for the list."
-    return f"I don't know the command {shown!r}. Say `help` for the list of commands."
+        return _("I don't know the command {command}. Did you mean `{suggestion}`? Say `help` for the list.").format(
+            command=repr(shown), suggestion=suggestion
+        )
+    return _("I don't know the command {command}. Say `help` for the list of commands.").format(command=repr(shown))

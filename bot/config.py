@@ -318,6 +318,9 @@ class OrganisationConfig(_Section):
     share: bool = False
     # The organisation's own website: the developer's website in the Teams package.
     website: OptionalUrl = None
+    # What the channel reads (issue 19): en, cy, or bilingual (Welsh first, then English); a
+    # person who chose nothing and whose platform names no language we speak reads it too.
+    language: Literal["en", "cy", "bilingual"] = "en"
 
     @property
     def tzinfo(self) -> ZoneInfo:

@@ -31,6 +31,7 @@ from bot.service import Accord, Directory, NoOne, Reply, Request
 from bot.views import AssessmentLine, OwnView, WaitingVote
 from engine import presenters
 from engine.assessment import Conversation, Identity
+from engine.language import speaking
 from storage.database_work import DatabaseWork
 from storage.receipts import Receipt, Replayed
 from storage.unit_of_work import SqlUnitOfWork
@@ -72,16 +73,22 @@ class Door:
 
     async def run_text(self, request: Request, text: str, directory: Directory = NO_ONE) -> Reply:
         """A command as typed (the one grammar); a wrong one is answered and changes nothing."""
-        command = _parsed(request, text)
-        return command if isinstance(command, Reply) else await self.run(request, command, directory)
+        try:
+            command = commands.parse(text)
+        except commands.CommandError:
+            return await self._read(_refused, self._accord, request, text)  # off the event loop: it reads a profile
+        return await self.run(request, command, directory)
 
     def handle(self, request: Request, command: commands.Command, directory: Directory = NO_ONE) -> Reply:
         """`run` on the calling thread: for the console and the CLI, which have no event loop."""
         return self._handle(request, command, directory, None)
 
     def handle_text(self, request: Request, text: str, directory: Directory = NO_ONE) -> Reply:
-        command = _parsed(request, text)
-        return command if isinstance(command, Reply) else self.handle(request, command, directory)
+        try:
+            command = commands.parse(text)
+        except commands.CommandError:
+            return _refused(self._accord, request, text)
+        return self.handle(request, command, directory)
 
     def _handle(self, request: Request, command: commands.Command, directory: Directory, shared: Any) -> Reply:
         receipt = _receipt_of(request)
@@ -93,8 +100,13 @@ class Door:
 
     # --------------------------------------------------------------------- reads
 
-    async def own_view(self, conversation: Conversation, actor: Identity, question: str | None) -> OwnView | None:
-        return await self._read(self._accord.own_view, conversation, actor, question)
+    async def own_view(
+        self, conversation: Conversation, actor: Identity, question: str | None, locale: str | None = None
+    ) -> OwnView | None:
+        return await self._read(self._accord.own_view, conversation, actor, question, locale)
+
+    async def language_of(self, person: Identity, locale: str | None = None) -> str:
+        return await self._read(self._accord.language_of, person, locale)
 
     async def overview(self, person: Identity) -> tuple[list[WaitingVote], list[AssessmentLine]]:
         return await self._read(self._accord.overview, person)
@@ -115,12 +127,18 @@ class Door:
         return await self._work.call(function, *args)
 
 
-def _parsed(request: Request, text: str) -> commands.Command | Reply:
-    """The command typed, or the grammar's own answer to the person when it is not one."""
-    try:
-        return commands.parse(text)
-    except commands.CommandError as wrong:
-        return Reply([presenters.error_message(request.actor.identity, wrong.message)])
+def _refused(accord: Accord, request: Request, text: str) -> Reply:
+    """The grammar's own answer to text that is not a command, in the person's language.
+
+    Read again in their language: only a mistake pays for looking it up.
+    """
+    language = accord.readers_of(request).languages.of_person(request.actor.identity.key)[0]
+    with speaking(language):
+        try:
+            commands.parse(text)
+        except commands.CommandError as wrong:
+            return Reply([presenters.error_message(request.actor.identity, wrong.message)], language=language)
+    raise AssertionError("a command refused once is refused again")
 
 
 def _receipt_of(request: Request) -> Receipt | None:

@@ -37,11 +37,12 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Profile:
-    """What a platform says about one person's clock."""
+    """What a platform says about one person's clock, and the locale it shows them (their language)."""
 
     identity: Identity
     timezone: str | None
     working_hours: dict[str, Any] | None = None
+    locale: str | None = None
 
 
 class _Port:
@@ -64,7 +65,9 @@ class Profiles(_Port):
     def _record(self, profiles: list[Profile], now: datetime) -> None:
         with SqlUnitOfWork(self._database) as uow:
             for profile in profiles:
-                uow.profiles.record(profile.identity, now, timezone=profile.timezone, working_hours=profile.working_hours)
+                uow.profiles.record(
+                    profile.identity, now, timezone=profile.timezone, working_hours=profile.working_hours, locale=profile.locale
+                )
             uow.commit()
 
 

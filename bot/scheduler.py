@@ -40,11 +40,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
+from bot.readers import Readers
 from engine import presenters
 from engine.assessment import Assessment, Identity, RoundState
 from engine.digests import digest_messages, wants_digest
+from engine.language import ENGLISH, in_language
+from engine.presenters.bilingual import in_languages, joined
 from engine.reminders import QuietHours, ReminderPolicy, SchedulePolicy, Waiting, WorkingHours, plan, working_hours
-from engine.views import Message, only
+from engine.views import CHANNEL, Message, only
 from storage.outbox import Outgoing
 from storage.schedule import OpenRound, Reminded, ScheduleRepository, Sent
 from storage.leadership import Leadership
@@ -189,11 +192,12 @@ class Sweeper:
     holds up everyone else's reminders.
     """
 
-    def __init__(self, database: Engine, policy: SchedulePolicy, *, batch: int = BATCH) -> None:
+    def __init__(self, database: Engine, policy: SchedulePolicy, *, batch: int = BATCH, language: str = ENGLISH) -> None:
         self.database = database
         self.policy = policy
         self.batch = batch
         self._organisation = zone(policy.timezone)
+        self.language = language  # app.yaml's organisation.language: what the channel reads
 
     def sweep(self, now: datetime) -> SweepReport:
         report = SweepReport()
@@ -272,8 +276,9 @@ class Sweeper:
             outgoing: list[Outgoing] = []
             counted: list[tuple[str, Sent]] = []
             plans: list[tuple[str, str | None, int | None, datetime | None]] = []
+            readers = Readers(self.language)  # each member reminded in their own language
             for item in rounds:
-                next_check = self._remind(item, now, outgoing, counted)
+                next_check = self._remind(item, now, outgoing, counted, readers, uow)
                 plans.append((item.assessment.id, item.round.question_id, item.round.number, next_check))
             plans += [(assessment_id, None, None, None) for assessment_id in nothing_open]
             added = uow.outbox.add_once(outgoing, now)
@@ -282,7 +287,9 @@ class Sweeper:
             uow.commit()
         return len(added)
 
-    def _remind(self, item: OpenRound, now: datetime, outgoing: list[Outgoing], counted: list[tuple[str, Sent]]) -> datetime | None:
+    def _remind(
+        self, item: OpenRound, now: datetime, outgoing: list[Outgoing], counted: list[tuple[str, Sent]], readers: Readers, uow: SqlUnitOfWork
+    ) -> datetime | None:
         assessment, round_ = item.assessment, item.round
         policy = assessment.settings.schedule.apply(self.policy)
         organisation = zone(policy.timezone, self._organisation)
@@ -296,12 +303,16 @@ class Sweeper:
             so_far = item.reminders.get(who, Reminded())
             waiting.append(Waiting(who, zones[who], so_far.sent, so_far.last_sent_at, so_far.requested_at, hours))
         decided = plan(policy.reminders, round_.opened_at, waiting, now)
-        worded: dict[tuple[int, str], Message] = {}  # members with the same count and zone read the same words
+        worded: dict[tuple[int, str, tuple[str, ...]], Message] = {}  # the same count, zone and language: the same words
         for due in decided.send:
             key = reminder_key(assessment.id, round_.question_id, round_.number, due.who, due.number)
-            same = (due.number, str(zones[due.who]))
+            languages = readers.of(uow.profiles, only(due.who))
+            same = (due.number, str(zones[due.who]), languages)
             if same not in worded:
-                worded[same] = presenters.reminder_message(assessment, round_, due.who, due.number, policy.reminders.max_count, zones[due.who])
+                worded[same] = in_languages(
+                    languages,
+                    lambda: presenters.reminder_message(assessment, round_, due.who, due.number, policy.reminders.max_count, zones[due.who]),
+                )
             message = replace(worded[same], audience=only(due.who))
             outgoing.append(Outgoing(assessment.conversation, message, key, assessment.id))
             counted.append((key, Sent(item.round_id, item.member_ids[due.who], due.number, now)))
@@ -315,19 +326,24 @@ class Sweeper:
             outgoing: list[Outgoing] = []
             # One set of queries for the batch, locks taken in id order like the reminder sweep's;
             # an assessment deleted meanwhile is simply not there.
+            readers = Readers(self.language)
+            say = lambda make: readers.say(uow.profiles, make)  # noqa: E731 - each message in its reader's language
             for assessment in uow.assessments.get_many(due, for_update=True).values():
-                revealed += self._close(assessment, now, outgoing, notices)
+                revealed += self._close(assessment, now, outgoing, notices, say)
             repository.deadline_handled(due, now)
             added = uow.outbox.add_once(outgoing, now)
             uow.commit()
         return revealed, len(added & notices)  # a notice already queued for this deadline is not told twice
 
     @staticmethod
-    def _close(assessment: Assessment, now: datetime, outgoing: list[Outgoing], notices: set[str]) -> int:
+    def _close(
+        assessment: Assessment, now: datetime, outgoing: list[Outgoing], notices: set[str], say: Callable[[Callable[[], Message]], Message]
+    ) -> int:
         opened = assessment.open_scheduled(now)
         if opened is not None:
             # A scheduled start (`start at thursday 10:00`): the first question opens, and says so.
-            for index, message in enumerate(started_messages(assessment, opened)):
+            started = [say(lambda: started_messages(assessment, opened)[0]), say(lambda: presenters.question_message(assessment, opened))]
+            for index, message in enumerate(started):
                 outgoing.append(Outgoing(assessment.conversation, message, f"start:{assessment.id}:{index}", assessment.id))
             return 0
         round_ = assessment.focus_round
@@ -343,15 +359,16 @@ class Sweeper:
         waiting = [m for m in assessment.voters() if m.identity not in round_.votes]
         base = f"deadline:{assessment.id}:{round_.question_id}:{round_.number}:{round_.closes_at:%Y%m%dT%H%M%S}"
         if assessment.reveal_overdue(now) is not None:
-            for index, message in enumerate((presenters.progress_message(assessment, round_), presenters.reveal_message(assessment, round_))):
+            shown = (say(lambda: presenters.progress_message(assessment, round_)), say(lambda: presenters.reveal_message(assessment, round_)))
+            for index, message in enumerate(shown):
                 outgoing.append(Outgoing(assessment.conversation, message, f"{base}:channel:{index}", assessment.id))
             for super_user in assessment.super_users():
-                message = presenters.deadline_passed_message(assessment, round_, super_user.identity, waiting)
+                message = say(lambda: presenters.deadline_passed_message(assessment, round_, super_user.identity, waiting))
                 outgoing.append(Outgoing(assessment.conversation, message, f"{base}:revealed:{super_user.identity.key}", assessment.id))
             return 1
         for super_user in assessment.super_users():
             key = f"{base}:too-few:{super_user.identity.key}"
-            message = presenters.deadline_missed_message(assessment, round_, super_user.identity, waiting)
+            message = say(lambda: presenters.deadline_missed_message(assessment, round_, super_user.identity, waiting))
             outgoing.append(Outgoing(assessment.conversation, message, key, assessment.id))
             notices.add(key)
         return 0
@@ -394,7 +411,12 @@ class Sweeper:
             return slot
         if waiting:  # the slot passes without a digest; the next one comes as planned
             return _next_fire(trigger, max(slot, now) + timedelta(seconds=1))
-        for message in digest_messages(assessment, now, tz):
+        languages = Readers(self.language).of(None, CHANNEL)  # the digest is the channel's
+        digests = digest_messages(assessment, now, tz)
+        if languages != (ENGLISH,):
+            versions = [in_language(language, lambda: digest_messages(assessment, now, tz)) for language in languages]
+            digests = [joined(same) for same in zip(*versions)]
+        for message in digests:
             outgoing.append(Outgoing(assessment.conversation, message, _digest_key(assessment, slot, message), assessment.id))
         return _next_fire(trigger, max(slot, now) + timedelta(seconds=1))
 
@@ -438,7 +460,7 @@ def scheduler_job(
     """The scheduler as a background task of `accord serve`: runs until `stop` is set."""
     application = runtime.application
     policy = schedule_policy(application.config)
-    sweeper = Sweeper(application.database, policy)
+    sweeper = Sweeper(application.database, policy, language=application.config.organisation.language)
     leadership = Leadership(application.database)
     # APScheduler logs every run at INFO; the sweeps log what matters themselves.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)

@@ -18,19 +18,23 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Protocol
 
 from bot import commands
 from bot.catalogue import FrameworkCatalogue
+from bot.readers import Readers
 from bot.scheduler import check_cron, own_clock, reminder_key, zone
 from bot.views import AssessmentLine, OwnView, WaitingVote
 from engine import presenters
 from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity, Member, Role, RoundState, Settings
 from engine.audit import INSTALL_CHAIN, AuditAction, AuditEvent
 from engine.errors import ConcurrentChange, DomainError, NotFound, NotPermitted
+from engine.language import ENGLISH, N_, _, speaking
 from engine.permissions import Action
+from engine.presenters.bilingual import in_languages
 from engine.reminders import SchedulePolicy, Waiting, add_duration, plan_on_request
 from engine.text import clip
 from engine.views import Field, Kind, Message, only
@@ -42,6 +46,9 @@ from storage.repository import AssessmentRepository
 from storage.schedule import Reminded, ScheduleRepository, Sent
 
 log = logging.getLogger(__name__)
+
+# Who reads which language, for the piece of work under way (set by `Accord.handle`).
+_readers: ContextVar[Readers | None] = ContextVar("accord_readers", default=None)
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ class Request:
     now: datetime
     key: str | None = None
     private: bool = False
+    locale: str | None = None  # the language the platform says the person reads (Teams' activity locale, Slack's)
 
 
 class Directory(Protocol):
@@ -116,6 +124,7 @@ class Reply:
     assessment: Assessment | None = None
     queued: bool = False
     replayed: bool = False  # the request was applied before (a retry): nothing was done now
+    language: str = ENGLISH  # the asker's: what the adapter's own words (a form's title, Cancel) are written in
 
     @property
     def ok(self) -> bool:
@@ -137,7 +146,10 @@ class Accord:
         attempts: int = 3,
         schedule_policy: SchedulePolicy = SchedulePolicy(),
         summary_context: Callable[[UnitOfWork, Assessment], dict] | None = None,
+        language: str = ENGLISH,
     ) -> None:
+        # app.yaml's organisation.language: en, cy or bilingual (what the channel reads).
+        self.language = language
         # app.yaml's reminder and digest schedule and the organisation's time zone, for
         # `remind`, `deadline` and `schedule` (the built-in defaults equal app.yaml's defaults).
         self.schedule_policy = schedule_policy
@@ -160,6 +172,19 @@ class Accord:
     # ----------------------------------------------------------------- entry point
 
     def handle(self, request: Request, command: commands.Command, directory: Directory) -> Reply:
+        readers = self.readers_of(request)
+        own = readers.languages.of_person(request.actor.identity.key)
+        token = _readers.set(readers)
+        try:
+            # What is not built for a reader of its own (a refusal raised by the engine) is in the asker's.
+            with speaking(own[0]):
+                reply = self._handle(request, command, directory)
+        finally:
+            _readers.reset(token)
+        reply.language = own[0]
+        return reply
+
+    def _handle(self, request: Request, command: commands.Command, directory: Directory) -> Reply:
         handler = HANDLERS[type(command)]
         for attempt in range(1, self._attempts + 1):
             try:
@@ -173,9 +198,25 @@ class Accord:
                 return Reply([refusal(request.actor.identity, refused)])
         raise AssertionError("unreachable")
 
+    # ------------------------------------------------------------------ languages
+
+    def readers_of(self, request: Request) -> Readers:
+        """Who reads which language for this request; the asker's own is read now (one small read)."""
+        readers = Readers(self.language, request.actor.identity, request.locale)
+        with self._uow(read_only=True) as uow:
+            readers.learn(uow.profiles, request.actor.identity)
+        return readers
+
+    def _say(self, uow: UnitOfWork | None, make: Callable[[], Message]) -> Message:
+        """The one helper that picks a message's language: its reader's, or the channel's (Welsh first when bilingual)."""
+        readers = _readers.get(None) or Readers(self.language)
+        return readers.say(uow.profiles if uow is not None else None, make)
+
     # ---------------------------------------------------------------------- queries
 
-    def own_view(self, conversation: Conversation, actor: Identity, question_ref: str | None) -> OwnView | None:
+    def own_view(
+        self, conversation: Conversation, actor: Identity, question_ref: str | None, locale: str | None = None
+    ) -> OwnView | None:
         """The question as `actor` sees it (a card refreshed for one member), or None if there is none.
 
         A read, not a command: nothing changes and nothing is queued. The privacy rules stay the
@@ -192,7 +233,10 @@ class Accord:
             round_ = assessment.latest_round(question_id) if question_id else None
             if round_ is None:
                 return None
-            message = presenters.question_message(assessment, round_)
+            readers = Readers(self.language, actor, locale)  # `locale`: what the platform said with the request
+            readers.learn(uow.profiles, actor)
+            # The person's own view (a vote form, a refreshed card): in their language(s).
+            message = in_languages(readers.languages.of_person(actor.key), lambda: presenters.question_message(assessment, round_))
             vote = round_.votes.get(actor)
             member = assessment.members.get(actor)
             return OwnView(
@@ -204,6 +248,7 @@ class Accord:
                 member=member is not None,
                 observer=member is not None and not member.votes,
                 voting=bool(message.inputs),
+                language=readers.languages.of_person(actor.key)[0],
             )
 
     def overview(self, person: Identity) -> tuple[list[WaitingVote], list[AssessmentLine]]:
@@ -213,6 +258,17 @@ class Accord:
         one else's business, not even its title. Only the person's own state and counts are
         given, never anyone's vote.
         """
+        with speaking(self.language_of(person)):  # the person's own page: their language
+            return self._overview(person)
+
+    def language_of(self, person: Identity, locale: str | None = None) -> str:
+        """The language a page of the person's own (Slack's App Home) is written in."""
+        readers = Readers(self.language, person, locale)
+        with self._uow(read_only=True) as uow:
+            readers.learn(uow.profiles, person)
+        return readers.languages.of_person(person.key)[0]
+
+    def _overview(self, person: Identity) -> tuple[list[WaitingVote], list[AssessmentLine]]:
         waiting: list[WaitingVote] = []
         lines: list[AssessmentLine] = []
         with self._uow(read_only=True) as uow:  # a read never waits behind a vote
@@ -224,20 +280,22 @@ class Accord:
                     continue
                 started = presenters.long_date(summary.created_at)
                 if summary.status is not AssessmentStatus.ACTIVE:
-                    lines.append(AssessmentLine(summary.title, summary.channel_id, "complete", started))
+                    lines.append(AssessmentLine(summary.title, summary.channel_id, _("complete"), started))
                     continue
                 round_ = assessment.focus_round
                 detail = ""
                 if round_ is not None:
                     question = assessment.question(round_.question_id)
-                    detail = f"Question {question.number} is {round_.state.value}"
+                    state = _(presenters.STATE_WORDS[round_.state])
+                    detail = _("Question {number} is {state}").format(number=question.number, state=state)
                     if round_.state is RoundState.OPEN:
-                        detail += f": {assessment.progress(round_).line()}"
+                        progress = assessment.progress(round_)
+                        detail += ": " + _("{voted} of {eligible} have voted").format(voted=progress.voted, eligible=progress.eligible)
                         member = assessment.members.get(person)
                         if member is not None and member.votes and person not in round_.votes:
                             heading = presenters.question_label(assessment, question)
                             waiting.append(WaitingVote(summary.channel_id, assessment.title, question.id, heading, question.prompt))
-                lines.append(AssessmentLine(summary.title, summary.channel_id, "under way", started, detail + "." if detail else ""))
+                lines.append(AssessmentLine(summary.title, summary.channel_id, _("under way"), started, detail + "." if detail else ""))
         return waiting, lines
 
     # --------------------------------------------------------------------- helpers
@@ -300,11 +358,14 @@ class Accord:
         """What follows a finalise or skip: the next question, or the end and the summary."""
         messages = list(closed)
         if not assessment.is_active:
-            messages += [presenters.completed_message(assessment), self._summary_of(uow, assessment)]
+            messages += [
+                self._say(uow, lambda: presenters.completed_message(assessment)),
+                self._say(uow, lambda: self._summary_of(uow, assessment)),
+            ]
         else:
             focus = assessment.focus_round
             if focus is not None and focus.state is RoundState.OPEN:
-                messages.append(presenters.question_message(assessment, focus))
+                messages.append(self._say(uow, lambda: presenters.question_message(assessment, focus)))
         return messages
 
     # ------------------------------------------------------------------- use cases
@@ -340,15 +401,15 @@ class Accord:
             )
             uow.assessments.add(assessment)
             if assessment.is_scheduled:
-                scheduled = presenters.notice(
+                scheduled = self._say(uow, lambda: presenters.notice(
                     None,
                     f"{request.actor.name} scheduled {assessment.title}",
                     f"It starts {presenters.local_time(starts_at, self._clock_of(uow, request.actor.identity, None))}: "
                     "the first question opens then, and Accord says so here.",
                     f"Members: {', '.join(sorted(m.name for m in assessment.voters()))}.",
-                )
+                ))
                 return self._finish(uow, request, assessment, [scheduled])
-            return self._finish(uow, request, assessment, self._started(request, assessment))
+            return self._finish(uow, request, assessment, self._started(uow, request, assessment))
 
     def _clock_of(self, uow: UnitOfWork, person: Identity, assessment: Assessment | None) -> tzinfo:
         """The person's clock if their platform told us, else the organisation's."""
@@ -358,7 +419,10 @@ class Accord:
         profile = uow.profiles.get(person)
         return zone(profile.timezone if profile else None, organisation)
 
-    def _started(self, request: Request, assessment: Assessment) -> list[Message]:
+    def _started(self, uow: UnitOfWork, request: Request, assessment: Assessment) -> list[Message]:
+        return [self._say(uow, lambda: self._introduced(request, assessment)), self._say(uow, lambda: presenters.question_message(assessment, assessment.focus_round))]
+
+    def _introduced(self, request: Request, assessment: Assessment) -> Message:
         framework = assessment.framework
         themes = len(framework.themes)
         questions = len(framework.question_ids)
@@ -372,7 +436,7 @@ class Accord:
             f"discusses, and {request.actor.name} records the agreed answer.",
             f"Members: {', '.join(sorted(m.name for m in assessment.voters()))}.",
         )
-        return [intro, presenters.question_message(assessment, assessment.focus_round)]
+        return intro
 
     def _vote(self, request: Request, command: commands.Vote, directory: Directory) -> Reply:
         actor = request.actor.identity
@@ -386,43 +450,49 @@ class Accord:
             outcome = assessment.cast_vote(actor, question_id, command.current, command.ambition, request.now, command.comment)
             round_ = assessment.latest_round(question_id)
             vote = round_.votes[actor]
-            messages = [presenters.vote_recorded(assessment, question_id, vote, outcome), presenters.progress_message(assessment, round_)]
+            messages = [
+                self._say(uow, lambda: presenters.vote_recorded(assessment, question_id, vote, outcome)),
+                self._say(uow, lambda: presenters.progress_message(assessment, round_)),
+            ]
             if outcome.revealed:
-                messages.append(presenters.reveal_message(assessment, round_))
+                messages.append(self._say(uow, lambda: presenters.reveal_message(assessment, round_)))
             return self._finish(uow, request, assessment, messages)
 
     def _reveal(self, request: Request, command: commands.Reveal, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.reveal(request.actor.identity, request.now)
-            messages = [presenters.progress_message(assessment, round_), presenters.reveal_message(assessment, round_)]
+            messages = [
+                self._say(uow, lambda: presenters.progress_message(assessment, round_)),
+                self._say(uow, lambda: presenters.reveal_message(assessment, round_)),
+            ]
             return self._finish(uow, request, assessment, messages)
 
     def _finalise(self, request: Request, command: commands.Finalise, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.finalise(request.actor.identity, request.now, command.current, command.ambition, command.note)
-            messages = self._after_close(uow, assessment, [presenters.consensus_message(assessment, round_)])
+            messages = self._after_close(uow, assessment, [self._say(uow, lambda: presenters.consensus_message(assessment, round_))])
             return self._finish(uow, request, assessment, messages)
 
     def _skip(self, request: Request, command: commands.Skip, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.skip(request.actor.identity, request.now, command.reason)
-            messages = self._after_close(uow, assessment, [presenters.skipped_message(assessment, round_)])
+            messages = self._after_close(uow, assessment, [self._say(uow, lambda: presenters.skipped_message(assessment, round_))])
             return self._finish(uow, request, assessment, messages)
 
     def _next(self, request: Request, command: commands.Next, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             round_ = assessment.next_question(request.actor.identity, request.now)
-            return self._finish(uow, request, assessment, [presenters.question_message(assessment, round_)])
+            return self._finish(uow, request, assessment, [self._say(uow, lambda: presenters.question_message(assessment, round_))])
 
     def _reopen(self, request: Request, command: commands.Reopen, directory: Directory) -> Reply:
         with self._uow() as uow:
             assessment = self._current(uow, request, for_update=True)
             round_ = assessment.reopen(request.actor.identity, command.question, request.now)
             question = assessment.question(round_.question_id)
-            note = presenters.notice(
+            note = self._say(uow, lambda: presenters.notice(
                 None, f"Question {question.number} reopened", "Every earlier answer stays on record; everyone votes again."
-            )
-            return self._finish(uow, request, assessment, [note, presenters.question_message(assessment, round_)])
+            ))
+            return self._finish(uow, request, assessment, [note, self._say(uow, lambda: presenters.question_message(assessment, round_))])
 
     def _who(self, request: Request, command: commands.Who, directory: Directory) -> Reply:
         with self._uow() as uow:
@@ -479,7 +549,7 @@ class Accord:
     def _summary(self, request: Request, command: commands.Summary, directory: Directory) -> Reply:
         with self._uow() as uow:
             assessment = self._current(uow, request)
-            return self._finish(uow, request, assessment, [self._summary_of(uow, assessment)])
+            return self._finish(uow, request, assessment, [self._say(uow, lambda: self._summary_of(uow, assessment))])
 
     def _export(self, request: Request, command: commands.Export, directory: Directory) -> Reply:
         # The adapter renders and delivers the file (bot.export); the use case checks the ask.
@@ -513,15 +583,15 @@ class Accord:
                     "You can vote once you are approved.",
                 )
                 asked = [
-                    presenters.notice(
+                    self._say(uow, lambda: presenters.notice(
                         super_user.identity,
                         f"{request.actor.name} asks to join {assessment.title}",
                         f"Say `approve @{request.actor.name}` to let them vote, or leave it: until then they cannot vote.",
-                    )
+                    ))
                     for super_user in assessment.super_users()
                 ]
                 return self._finish(uow, request, assessment, [waiting, *asked])
-            joined = presenters.notice(None, f"{request.actor.name} joined the assessment", "They can vote from the open question on.")
+            joined = self._say(uow, lambda: presenters.notice(None, f"{request.actor.name} joined the assessment", "They can vote from the open question on."))
             return self._finish(uow, request, assessment, [joined])
 
     def _approve(self, request: Request, command: commands.Approve, directory: Directory) -> Reply:
@@ -530,8 +600,8 @@ class Accord:
             raise NotFound(f"I can't find {clip(command.person, 60)} in this channel.")
         with self._active(request) as (uow, assessment):
             member = assessment.approve(request.actor.identity, person.identity, request.now)
-            joined = presenters.notice(None, f"{member.name} joined the assessment", f"Approved by {request.actor.name}; they can vote from the open question on.")
-            told = presenters.notice(member.identity, "You can take part", f"{request.actor.name} approved you: you can vote from the open question on.")
+            joined = self._say(uow, lambda: presenters.notice(None, f"{member.name} joined the assessment", f"Approved by {request.actor.name}; they can vote from the open question on."))
+            told = self._say(uow, lambda: presenters.notice(member.identity, "You can take part", f"{request.actor.name} approved you: you can vote from the open question on."))
             messages = [joined, told]
             focus = assessment.focus_round
             if focus is not None and focus.state is RoundState.OPEN:
@@ -553,13 +623,13 @@ class Accord:
                 f"{member.name} was removed from the assessment",
                 f"They no longer vote or count in the progress.{votes} Votes already revealed or recorded stay as the team saw them.",
             )
-            told = presenters.notice(
+            told = self._say(uow, lambda: presenters.notice(
                 member.identity,
                 f"You were removed from {assessment.title}",
                 f"{request.actor.name} removed you, so you no longer vote in it."
                 + (" Your vote on the open question was withdrawn." if withdrawn else "")
                 + " Votes already revealed or recorded stay as the team saw them.",
-            )
+            ))
             messages = [done, told]
             focus = assessment.focus_round
             if focus is not None and focus.state is RoundState.OPEN:
@@ -569,12 +639,12 @@ class Accord:
     def _pause(self, request: Request, command: commands.Pause, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             assessment.pause(request.actor.identity, request.now)
-            paused = presenters.notice(
+            paused = self._say(uow, lambda: presenters.notice(
                 None,
                 "Assessment paused",
                 f"{request.actor.name} paused the assessment: no reminders, no deadlines and no digests until a super-user "
                 "says `resume`. Votes are still accepted, but nothing is revealed by itself meanwhile.",
-            )
+            ))
             return self._finish(uow, request, assessment, [paused])
 
     def _resume(self, request: Request, command: commands.Resume, directory: Directory) -> Reply:
@@ -585,7 +655,7 @@ class Accord:
             if round_ is not None and round_.state is RoundState.OPEN and round_.closes_at is not None:
                 clock = self._clock_of(uow, request.actor.identity, assessment)
                 text.append(f"The deadline moved on by the time paused: voting now closes {presenters.local_time(round_.closes_at, clock)}.")
-            messages = [presenters.notice(None, "Assessment resumed", *text)]
+            messages = [self._say(uow, lambda: presenters.notice(None, "Assessment resumed", *text))]
             if revealed:
                 messages += [presenters.progress_message(assessment, round_), presenters.reveal_message(assessment, round_)]
             return self._finish(uow, request, assessment, messages)
@@ -606,16 +676,16 @@ class Accord:
                 Role.MEMBER: "They vote on every question.",
                 Role.OBSERVER: "They follow the assessment without voting; they do not count in the progress.",
             }[member.role]
-            changed = presenters.notice(None, f"{member.name} is now {article} {member.role.value}", explanation)
+            changed = self._say(uow, lambda: presenters.notice(None, f"{member.name} is now {article} {member.role.value}", explanation))
             return self._finish(uow, request, assessment, [changed])
 
     def _close(self, request: Request, command: commands.Close, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             assessment.close(request.actor.identity, request.now)
-            closed = presenters.notice(
+            closed = self._say(uow, lambda: presenters.notice(
                 None, "Assessment closed", f"{request.actor.name} closed the assessment. The summary covers the questions agreed."
-            )
-            return self._finish(uow, request, assessment, [closed, self._summary_of(uow, assessment)])
+            ))
+            return self._finish(uow, request, assessment, [closed, self._say(uow, lambda: self._summary_of(uow, assessment))])
 
     def _organisation(self, request: Request, command: commands.Organisation, directory: Directory) -> Reply:
         """Show or change the organisation behind this workspace: its name, type and sharing.
@@ -647,7 +717,7 @@ class Accord:
                 subject="organisation", before=before, after=after,
             )  # fmt: skip
             uow.audit.append(INSTALL_CHAIN, [changed], where.platform)
-            return self._finish(uow, request, None, [_organisation_notice(None, updated)])
+            return self._finish(uow, request, None, [self._say(uow, lambda: _organisation_notice(None, updated))])
 
     def _may_change_organisation(self, uow: UnitOfWork, request: Request) -> None:
         """A super-user of the channel's assessment, or of any in the workspace, may change the organisation.
@@ -671,7 +741,22 @@ class Accord:
             raise NotPermitted("Only a super-user of one of this workspace's assessments can change the organisation's details.")
 
     def _help(self, request: Request, command: commands.Help, directory: Directory) -> Reply:
-        return Reply([help_message(request.actor.identity, command.topic)])
+        return Reply([self._say(None, lambda: help_message(request.actor.identity, command.topic))])
+
+    def _language(self, request: Request, command: commands.Language, directory: Directory) -> Reply:
+        """`language cy|en` keeps the person's own choice; a bare `language` says which they read."""
+        actor = request.actor.identity
+        readers = _readers.get(None) or self.readers_of(request)
+        with self._uow() as uow:
+            if command.language is None:
+                reads = readers.languages.of_person(actor.key)
+                chosen = readers.languages.chosen.get(actor.key)
+                return Reply([self._say(uow, lambda: _language_notice(actor, reads, chosen))])
+            uow.profiles.choose_language(actor, command.language, request.now)
+            readers.learn_choice(actor, command.language)
+            with speaking(command.language):  # the answer in the language just chosen
+                told = _language_notice(actor, (command.language,), command.language)
+            return self._finish(uow, request, None, [told])
 
     # ------------------------------------------------- reminders, deadlines, schedule
 
@@ -706,8 +791,14 @@ class Accord:
             decided = plan_on_request(policy.reminders, asked, now, RECENTLY_REMINDED)
             outgoing: list[Outgoing] = []
             records: list[tuple[str, Sent]] = []
+            readers = _readers.get(None) or Readers(self.language)
+            for member in waiting:
+                readers.know(member.identity, profiles.get(member.identity))  # read with their clocks, in one query
             for due in decided.now:
-                message = presenters.reminder_message(assessment, round_, due.who, due.number, policy.reminders.max_count, clocks[due.who])
+                message = self._say(
+                    uow,
+                    lambda: presenters.reminder_message(assessment, round_, due.who, due.number, policy.reminders.max_count, clocks[due.who]),
+                )
                 key = reminder_key(assessment.id, round_.question_id, round_.number, due.who, due.number)
                 outgoing.append(Outgoing(assessment.conversation, message, key, assessment.id))
                 member_id = so_far.get(due.who, (None, None))[0]
@@ -752,7 +843,7 @@ class Accord:
                     f"Voting closes {presenters.local_time(closes_at, theirs)}. The votes are revealed then if at least two "
                     "people have voted, and you will be told privately who has not.",
                 )
-            return self._finish(uow, request, assessment, [answer, presenters.deadline_message(assessment, round_, organisation)])
+            return self._finish(uow, request, assessment, [answer, self._say(uow, lambda: presenters.deadline_message(assessment, round_, organisation))])
 
     def _schedule(self, request: Request, command: commands.Schedule, directory: Directory) -> Reply:
         actor = request.actor.identity
@@ -819,6 +910,7 @@ HANDLERS: dict[type, Callable[[Accord, Request, commands.Command, Directory], Re
     commands.Remove: Accord._remove,
     commands.Approve: Accord._approve,
     commands.Audit: Accord._audit,
+    commands.Language: Accord._language,
 }
 
 
@@ -858,6 +950,7 @@ COMMAND_ACTIONS: dict[type, Action | None] = {
     commands.Remove: Action.REMOVE_MEMBERS,
     commands.Approve: Action.APPROVE_MEMBERS,
     commands.Audit: Action.READ_AUDIT,
+    commands.Language: None,  # a person's own language, theirs to choose
 }
 
 
@@ -910,14 +1003,37 @@ def help_message(person: Identity, topic: str | None = None) -> Message:
     if topic:
         usage = commands.usage(topic)
         if usage is None:
-            raise NotFound(f"There is no command {clip(topic, 40)!r}. Say `help` for the list.")
-        who = " Super-users only." if usage.super_user_only else ""
-        return Message(kind=Kind.HELP, audience=only(person), heading=f"`{usage.syntax}`", text=(usage.summary.capitalize() + "." + who,))
-    fields = tuple(Field(f"{u.syntax}", u.summary + (" (super-user)" if u.super_user_only else "")) for u in commands.USAGES)
+            raise NotFound(_("There is no command {command}. Say `help` for the list.").format(command=repr(clip(topic, 40))))
+        said = _(usage.summary)
+        said = said[:1].upper() + said[1:] + "."
+        if usage.super_user_only:
+            said += " " + _("Super-users only.")
+        return Message(kind=Kind.HELP, audience=only(person), heading=f"`{usage.syntax}`", text=(said,))
+    fields = tuple(
+        Field(f"{u.syntax}", _("{summary} (super-user)").format(summary=_(u.summary)) if u.super_user_only else _(u.summary))
+        for u in commands.USAGES
+    )
     return Message(
         kind=Kind.HELP,
         audience=only(person),
-        heading="What you can say to Accord",
-        text=("Scores are points on the framework's scale: the current position first, then the ambition for 18-24 months.",),
+        heading=_("What you can say to Accord"),
+        text=(_("Scores are points on the framework's scale: the current position first, then the ambition for 18-24 months."),),
         fields=fields,
+    )
+
+
+LANGUAGE_NAMES = {"en": N_("English"), "cy": N_("Welsh (Cymraeg)")}  # marked here, translated where shown
+
+
+def _language_notice(person: Identity, reads: tuple[str, ...], chosen: str | None) -> Message:
+    names = _(" then ").join(_(LANGUAGE_NAMES[language]) for language in reads)
+    if chosen:
+        why = _("You chose it; say `language en` or `language cy` to change it.")
+    else:
+        why = _("Your platform's language or the organisation's; say `language cy` or `language en` to choose your own.")
+    return Message(
+        kind=Kind.NOTICE,
+        audience=only(person),
+        heading=_("Accord writes to you in {language}").format(language=names),
+        text=(why, _("Messages in the channel are in the organisation's language.")),
     )

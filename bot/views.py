@@ -24,6 +24,7 @@ class OwnView:
     member: bool = True  # False: not (yet) a member of the assessment
     observer: bool = False  # a member who follows without voting
     voting: bool = False  # the round is open for votes
+    language: str = "en"  # the member's: what the platform's own words on the form are written in
 
 
 @dataclass(frozen=True)

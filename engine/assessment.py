@@ -39,6 +39,7 @@ from engine.audit import AuditAction, AuditEvent
 from engine.disagreement import Disagreement, Thresholds, Verdict, measure
 from engine.errors import DomainError, InvalidTransition, NotFound, NotPermitted, RatingOffScale
 from engine.framework import Framework, Question
+from engine.language import N_
 from engine.permissions import SUPER_USERS, Action, Role, may
 from engine.text import clean
 from engine.reminders import ScheduleOverrides
@@ -991,7 +992,7 @@ class Assessment:
 
 # How the proposal is worked out, in the team's words: the reveal says it (presenters.rounds)
 # and docs/reports.md repeats it.
-PROPOSAL_RULE = (
+PROPOSAL_RULE = N_(  # translated where shown
     "The proposal is the middle vote (the median). When it falls halfway between two points, the "
     "current position rounds down and the ambition rounds up: the more cautious view of where we "
     "are, the bolder view of where we could be."

@@ -9,6 +9,9 @@ Who reads which language is decided in one place (`Languages`): a person's own c
 (`language cy`), else what their platform says (Slack's user locale, Teams' activity locale),
 else the organisation's (`organisation.language` in app.yaml); the channel reads the
 organisation's, and a bilingual organisation's channel reads Welsh first, then English.
+
+The engine may import Babel's pure formatting functions (babel.dates, babel.numbers): they read
+CLDR's data for a locale, no clock, file of ours or network, so dates and figures stay pure.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ __all__ = [
     "Languages",
     "N_",
     "_",
+    "babel_locale",
     "language_of_locale",
     "ngettext",
     "speaking",
@@ -102,6 +106,15 @@ def speaking(language: str) -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+# The CLDR locale each language's dates and numbers are written in (British conventions).
+_BABEL_LOCALES = {ENGLISH: "en_GB", WELSH: "cy_GB"}
+
+
+def babel_locale() -> str:
+    """The locale Babel formats dates and numbers in for the language now speaking."""
+    return _BABEL_LOCALES.get(speaking_language(), "en_GB")
 
 
 T = TypeVar("T")

@@ -1,10 +1,11 @@
-"""People's time zones and working hours, as their platform tells them.
+"""People's time zones, working hours and languages, as their platform tells them or they chose.
 
 Slack's `users.info` gives a time zone; Microsoft Graph's mailbox settings give a time zone and
 working hours. Adapters record what they learn here; the scheduler reads it so that a reminder
 reaches each person in their own working day, falling back to the organisation's time zone.
 Working hours are kept as the adapter wrote them (a JSON dict); `engine.reminders.working_hours`
-reads them, and ignores what makes no sense.
+reads them, and ignores what makes no sense. A person's language (issue 19) is what they chose
+with `language cy|en` (`choose_language`), else what their platform's locale says (`locale`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class Profile:
     timezone: str | None
     working_hours: dict[str, Any] | None
     updated_at: datetime
+    language: str | None = None  # chosen with `language cy|en`
+    locale: str | None = None  # the platform's, e.g. "cy-GB"
 
 
 class ProfileRepository:
@@ -59,21 +62,38 @@ class ProfileRepository:
                 found[profile.identity] = profile
         return found
 
-    def record(self, identity: Identity, now: datetime, *, timezone: str | None, working_hours: dict[str, Any] | None = None) -> None:
-        """Keep what the platform said; one statement, so two processes told at once both succeed."""
+    def record(
+        self,
+        identity: Identity,
+        now: datetime,
+        *,
+        timezone: str | None,
+        working_hours: dict[str, Any] | None = None,
+        locale: str | None = None,
+    ) -> None:
+        """Keep what the platform said; one statement, so two processes told at once both succeed.
+
+        A locale is kept when the platform gave one; a platform that says nothing of it (Graph's
+        mailbox settings) leaves the one kept before.
+        """
+        values = {"timezone": timezone, "working_hours": working_hours}
+        if locale is not None:
+            values["locale"] = locale
+        self._upsert(identity, now, values)
+
+    def choose_language(self, identity: Identity, language: str | None, now: datetime) -> None:
+        """The person's own choice (`language cy`); None forgets it, so the platform's counts again."""
+        self._upsert(identity, now, {"language": language})
+
+    def _upsert(self, identity: Identity, now: datetime, values: dict[str, Any]) -> None:
         dialect = self._session.connection().dialect.name
         statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(_profiles).values(
-            platform=identity.platform,
-            workspace=identity.workspace,
-            user_id=identity.user_id,
-            timezone=timezone,
-            working_hours=working_hours,
-            updated_at=now,
+            platform=identity.platform, workspace=identity.workspace, user_id=identity.user_id, updated_at=now, **values
         )
         self._session.execute(
             statement.on_conflict_do_update(
                 index_elements=["platform", "workspace", "user_id"],
-                set_={"timezone": statement.excluded.timezone, "working_hours": statement.excluded.working_hours, "updated_at": now},
+                set_={**{name: statement.excluded[name] for name in values}, "updated_at": now},
             )
         )
 
@@ -88,4 +108,6 @@ class ProfileRepository:
 
 
 def _profile(row: PersonProfileRow) -> Profile:
-    return Profile(Identity(row.platform, row.workspace, row.user_id), row.timezone, row.working_hours, row.updated_at)
+    return Profile(
+        Identity(row.platform, row.workspace, row.user_id), row.timezone, row.working_hours, row.updated_at, row.language, row.locale
+    )

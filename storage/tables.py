@@ -281,6 +281,10 @@ class PersonProfileRow(SQLModel, table=True):
     timezone: str | None = None  # an IANA name
     working_hours: dict[str, Any] | None = Field(default=None, sa_type=NullableJSON)
     updated_at: datetime = Field(sa_type=UtcDateTime)
+    # Issue 19 (migration 0008_language): the language the person chose (`language cy`), and the
+    # locale their platform gave (Slack's user locale, Teams' activity locale), e.g. "cy-GB".
+    language: str | None = None
+    locale: str | None = None
 
 
 class OrganisationRow(SQLModel, table=True):

@@ -18,6 +18,7 @@ from adapters.console.session import ConsoleSession, ConsoleTeam, console_person
 from bot.charts import ChartRenderer, chart_filename
 from bot.door import Door
 from engine.assessment import Conversation
+from engine.language import _
 from engine.views import Chart
 
 QUIT = {"quit", "exit", ":q", "bye"}
@@ -44,9 +45,9 @@ def run_chat(
 
     renderer = ConsoleRenderer(chart_sink=save_chart, names=session.name_of)
     interactive = stdin.isatty()
-    print(f"Accord chat. The team: {team.names()}. You are speaking as {session.speaker.name}.", file=out)
-    print("Type `@name command` to speak as someone, e.g. `@sam start`, `@amira vote 3 4`, `@sam reveal`,", file=out)
-    print("`@sam finalise 3 4 agreed after discussion`. `help` lists every command; `quit` leaves.\n", file=out)
+    print(_("Accord chat. The team: {team}. You are speaking as {name}.").format(team=team.names(), name=session.speaker.name), file=out)
+    print(_("Type `@name command` to speak as someone, e.g. `@sam start`, `@amira vote 3 4`, `@sam reveal`,"), file=out)
+    print(_("`@sam finalise 3 4 agreed after discussion`. `help` lists every command; `quit` leaves.") + "\n", file=out)
     while True:
         if interactive:
             print(f"{session.speaker.name}> ", end="", file=out, flush=True)
@@ -72,9 +73,9 @@ def run_chat(
             output_dir.mkdir(parents=True, exist_ok=True)
             path = output_dir / export.filename
             path.write_bytes(export.content)
-            print(f"Report written to {path}.\n", file=out)
-    print("Goodbye. The assessment is saved; `accord chat` again carries on.", file=out)
-    print(TRY_IN_TEAMS, file=out)
+            print(_("Report written to {path}.").format(path=path) + "\n", file=out)
+    print(_("Goodbye. The assessment is saved; `accord chat` again carries on."), file=out)
+    print(_(TRY_IN_TEAMS), file=out)
 
 
 def _export_format(line: str) -> str | None:

@@ -28,6 +28,7 @@ from bot.door import Door
 from bot.report import ReportContext
 from bot.service import Reply
 from engine.assessment import Conversation
+from engine.language import _
 from engine.views import Kind
 
 TEAM = (
@@ -92,14 +93,14 @@ def simulate_votes(pattern: str, size: int, low: int, high: int, rng: random.Ran
     if pattern == AGREE:
         base = rng.choice([2, 3, 3, 4])
         offset = rng.choice([1, -1])  # one or two people a point away, all on the same side
-        currents = [clip(base + rng.choice([0, 0, 0, 0, 0, offset])) for _ in range(size)]
+        currents = [clip(base + rng.choice([0, 0, 0, 0, 0, offset])) for _draw in range(size)]
     elif pattern == SPREAD:
         base = rng.choice([2, 3, 3])
         currents = [clip(base + offset) for offset in rng.sample([-2, -1, 0, 0, 1, 1, 2], size)]
     else:
         lower = size // 2
-        currents = [rng.choice([low, low + 1]) for _ in range(lower)]
-        currents += [rng.choice([high - 1, high]) for _ in range(size - lower)]
+        currents = [rng.choice([low, low + 1]) for _draw in range(lower)]
+        currents += [rng.choice([high - 1, high]) for _draw in range(size - lower)]
         rng.shuffle(currents)
     return [(c, clip(c + rng.choice([0, 1, 1, 1, 2]))) for c in currents]
 
@@ -138,7 +139,7 @@ def run_demo(
 ) -> Reply:
     """The whole assessment from `start` (see `demo_start`); dates in the report are read in `zone`."""
     rng = random.Random(seed)
-    people = [console_person(name, "demo-council") for name, _ in TEAM]
+    people = [console_person(name, "demo-council") for name, _role in TEAM]
     team = ConsoleTeam(people)
     super_user = people[0]
     conversation = Conversation("console", "demo-council", "leadership-team")
@@ -147,9 +148,10 @@ def run_demo(
     renderer = renderer or ConsoleRenderer(names=session.name_of)
     printer = DemoPrinter(out, renderer)
 
-    print("Accord demo: a council's leadership team assesses itself in a simulated channel.", file=out)
-    print("Team: " + ", ".join(f"{name} ({role})" for name, role in TEAM) + f". {SUPER_USER} is the super-user.", file=out)
-    print("Votes are private: the channel only ever sees how many have voted, then the anonymous spread.\n", file=out)
+    print(_("Accord demo: a council's leadership team assesses itself in a simulated channel."), file=out)
+    team_names = ", ".join(f"{name} ({role})" for name, role in TEAM)
+    print(_("Team: {team}. {name} is the super-user.").format(team=team_names, name=SUPER_USER), file=out)
+    print(_("Votes are private: the channel only ever sees how many have voted, then the anonymous spread.") + "\n", file=out)
 
     printer.say(f"@{SUPER_USER.lower()} start")
     reply = session.say(f"@{SUPER_USER.lower()} start")
@@ -202,9 +204,9 @@ def run_demo(
 
     assessment = final.assessment
     files = write_report(assessment, output_dir, context=ReportContext(timezone=zone, generated_at=clock()))
-    print(f"Report written to {files.html} (for a board paper) and {files.markdown}", file=out)
-    print(f"Charts: {', '.join(str(path) for path in files.images)}", file=out)
-    print(TRY_IN_TEAMS, file=out)
+    print(_("Report written to {html} (for a board paper) and {markdown}").format(html=files.html, markdown=files.markdown), file=out)
+    print(_("Charts: {files}").format(files=", ".join(str(path) for path in files.images)), file=out)
+    print(_(TRY_IN_TEAMS), file=out)
     return final
 
 

@@ -13,6 +13,7 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+from engine.language import N_, _
 from engine.views import Button, Chart, ChartKind, ChoiceInput, Kind, Message
 
 BAR = "█"
@@ -20,7 +21,7 @@ RULE = "─"
 GAP = 2  # spaces between a label and its bar, and between columns
 
 # Said at the end of the demo and of `accord chat`: the next step after the terminal.
-TRY_IN_TEAMS = (
+TRY_IN_TEAMS = N_(  # translated where shown
     "To try it in Microsoft Teams on this machine: ACCORD_TEAMS_LOCAL=1 accord serve, "
     "then the Agents Playground (docs/teams.md, \"Try it on your machine\")."
 )
@@ -47,7 +48,7 @@ class ConsoleRenderer:
             self._shown_keys.add(message.key)
         lines: list[str] = []
         if message.is_private:
-            lines.append(f"🔒 only {self.names(message.audience.person)} sees this")
+            lines.append("🔒 " + _("only {name} sees this").format(name=self.names(message.audience.person)))
         lines.append(self._heading(message.heading))
         for paragraph in message.text:
             lines += self._wrap(paragraph)
@@ -56,7 +57,7 @@ class ConsoleRenderer:
         for chart in message.charts:
             lines += self._chart(chart)
         if message.links:
-            lines.append(self._indent("Resources:"))
+            lines.append(self._indent(_("Resources:")))
             for link in message.links:
                 kind = f" ({link.kind})" if link.kind else ""
                 lines += self._wrap(f"• {link.title}{kind}: {link.url}", indent=4)
@@ -99,7 +100,9 @@ class ConsoleRenderer:
         if "vote" in actions and any(isinstance(i, ChoiceInput) for i in inputs):
             scale = next(i for i in inputs if isinstance(i, ChoiceInput)).options
             low, high = scale[0].value, scale[-1].value
-            return self._wrap(f"Vote privately: vote <now {low}-{high}> <in 18-24 months {low}-{high}> [comment]")
+            return self._wrap(
+                _("Vote privately: vote <now {low}-{high}> <in 18-24 months {low}-{high}> [comment]").format(low=low, high=high)
+            )
         return []
 
     def _chart(self, chart: Chart) -> list[str]:
@@ -110,7 +113,7 @@ class ConsoleRenderer:
             lines += self._bars(chart)
         if self.chart_sink is not None:
             path = self.chart_sink(chart)
-            lines.append(self._indent(f"(chart saved to {path})"))
+            lines.append(self._indent(_("(chart saved to {path})").format(path=path)))
         return lines
 
     def _distribution(self, chart: Chart) -> list[str]:

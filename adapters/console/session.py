@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import itertools
 import uuid
-
 from collections.abc import Callable
 from datetime import datetime
 
 from bot.door import Door
 from bot.service import Person, Reply, Request
 from engine.assessment import Conversation, Identity
+from engine.language import _
 from engine.presenters import error_message
 
 PLATFORM = "console"
@@ -70,11 +70,16 @@ class ConsoleSession:
     def say(self, line: str) -> Reply:
         line = line.strip()
         if line.startswith("@"):
-            mention, _, rest = line.partition(" ")
+            mention, _space, rest = line.partition(" ")
             person = self.team.find(self.conversation, mention)
             if person is None:
                 return Reply(
-                    [error_message(self.speaker.identity, f"There is nobody called {mention} here. The team is {self.team.names()}.")]
+                    [
+                        error_message(
+                            self.speaker.identity,
+                            _("There is nobody called {mention} here. The team is {team}.").format(mention=mention, team=self.team.names()),
+                        )
+                    ]
                 )
             self.speaker = person
             line = rest.strip()

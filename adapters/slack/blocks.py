@@ -43,6 +43,7 @@ from slack_sdk.models.views import View
 
 from bot.paging import split_text
 from bot.views import AssessmentLine, WaitingVote
+from engine.language import _
 from engine.views import ChoiceInput, Kind, Message, TextInput
 from engine.views import Option as ScaleOption
 
@@ -341,14 +342,14 @@ def vote_modal(
                     ),
                 )
             )
-    inputs.append(ContextBlock(elements=[MarkdownTextObject(text="Only you and the super-user can see your vote.")]))
+    inputs.append(ContextBlock(elements=[MarkdownTextObject(text=_("Only you and the super-user can see your vote."))]))
     view = View(
         type="modal",
         callback_id=VOTE_CALLBACK,
         private_metadata=form.dumps(),
-        title=PlainTextObject(text=clip("Your vote", MODAL_TITLE)),
-        submit=PlainTextObject(text="Vote"),
-        close=PlainTextObject(text="Cancel"),
+        title=PlainTextObject(text=clip(_("Your vote"), MODAL_TITLE)),
+        submit=PlainTextObject(text=_("Vote")),
+        close=PlainTextObject(text=_("Cancel")),
         # The form always fits: what would not is the question's description, never its inputs.
         blocks=blocks[: MODAL_BLOCKS - len(inputs)] + inputs,
     )
@@ -371,7 +372,7 @@ def _choice_input(item: ChoiceInput, selected: int | None) -> InputBlock:
     if radio:
         element = RadioButtonsElement(action_id=CHOICE_ACTION, options=options, initial_option=initial)
     else:
-        placeholder = PlainTextObject(text="Choose a point on the scale")
+        placeholder = PlainTextObject(text=_("Choose a point on the scale"))
         element = StaticSelectElement(action_id=CHOICE_ACTION, placeholder=placeholder, options=options, initial_option=initial)
     return InputBlock(block_id=item.name, label=PlainTextObject(text=clip(item.label, 2000)), element=element)
 
@@ -390,8 +391,8 @@ def closed_modal(heading: str, text: str) -> dict:
     """What replaces the vote modal when voting can no longer happen (shown, not submitted)."""
     view = View(
         type="modal",
-        title=PlainTextObject(text=clip("Your vote", MODAL_TITLE)),
-        close=PlainTextObject(text="Close"),
+        title=PlainTextObject(text=clip(_("Your vote"), MODAL_TITLE)),
+        close=PlainTextObject(text=_("Close")),
         blocks=[_section(f"*{escape(heading)}*"), _section(text)],
     )
     return view.to_dict()
@@ -405,23 +406,23 @@ def home_view(waiting: Iterable[WaitingVote], assessments: Iterable[AssessmentLi
     assessments = list(assessments)
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Accord"))]
     blocks.append(
-        _section("Consensus self-assessment for your leadership team. Say `/accord help` in a channel for the commands.")
+        _section(_("Consensus self-assessment for your leadership team. Say `/accord help` in a channel for the commands."))
     )
-    blocks.append(HeaderBlock(text=PlainTextObject(text="Waiting for your vote")))
+    blocks.append(HeaderBlock(text=PlainTextObject(text=_("Waiting for your vote"))))
     if not waiting:
-        blocks.append(_section("Nothing is waiting for you. :white_check_mark:"))
+        blocks.append(_section(_("Nothing is waiting for you.") + " :white_check_mark:"))
     for item in waiting[:15]:
         blocks.append(
             SectionBlock(
                 text=MarkdownTextObject(
                     text=clip(
-                        f"*{escape(item.question_heading)}* in <#{item.channel_id}>\n"
-                        f"{escape(item.assessment_title)}\n{escape(item.prompt)}",
+                        _("{question} in {channel}").format(question=f"*{escape(item.question_heading)}*", channel=f"<#{item.channel_id}>")
+                        + f"\n{escape(item.assessment_title)}\n{escape(item.prompt)}",
                         SECTION_TEXT,
                     )
                 ),
                 accessory=ButtonElement(
-                    text=PlainTextObject(text="Vote"),
+                    text=PlainTextObject(text=_("Vote")),
                     action_id=ACTION_PREFIX + "vote",
                     value=button_value(item.channel_id, item.question_id),
                     style="primary",
@@ -429,14 +430,17 @@ def home_view(waiting: Iterable[WaitingVote], assessments: Iterable[AssessmentLi
             )
         )
     blocks.append(DividerBlock())
-    blocks.append(HeaderBlock(text=PlainTextObject(text="Assessments in this workspace")))
+    blocks.append(HeaderBlock(text=PlainTextObject(text=_("Assessments in this workspace"))))
     if not assessments:
-        blocks.append(_section("None yet. Start one in a channel with `/accord start`."))
+        blocks.append(_section(_("None yet. Start one in a channel with `/accord start`.")))
     for line in assessments[:25]:
         detail = f"\n{escape(line.detail)}" if line.detail else ""
         blocks.append(
             _raw_section(
-                f"*{escape(line.title)}* in <#{line.channel_id}>: {escape(line.status)}, started {escape(line.started)}{detail}"
+                _("{title} in {channel}: {status}, started {started}").format(
+                    title=f"*{escape(line.title)}*", channel=f"<#{line.channel_id}>", status=escape(line.status), started=escape(line.started)
+                )
+                + detail
             )
         )
     view = View(type="home", blocks=blocks[:MODAL_BLOCKS])

@@ -12,7 +12,8 @@ a `FetchedDirectory` that answers from that.
 - Slack sends a mention as ``<@U123|name>`` when the slash command escapes user names (the
   manifest asks it to); a plain ``@name`` is matched against the channel's members by name.
 - Each person's time zone is kept for the scheduler (`storage.profiles`), so reminders reach
-  people in their own working day.
+  people in their own working day, and their locale (``include_locale=true``, e.g. "en-GB") so
+  Accord writes to them in their language when they have not chosen one (issue 19).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class SlackPerson:
     human: bool
     timezone: str | None
     handles: tuple[str, ...]  # the names a plain @mention may use, lower case
+    locale: str | None = None  # users.info with include_locale: the language Slack shows them in
 
 
 class FetchedDirectory:
@@ -89,7 +91,7 @@ class SlackPeople:
         hit = self._cache.get(key)
         if hit is not None and time.monotonic() - hit[0] < NAME_TTL:
             return hit[1]
-        response = await client.users_info(user=user_id)
+        response = await client.users_info(user=user_id, include_locale=True)
         found = _person(team_id, response["user"])
         self._cache[key] = (time.monotonic(), found)
         if len(self._cache) > 10_000:
@@ -142,4 +144,4 @@ def _person(team_id: str, user: dict) -> SlackPerson:
         )
     )
     handles += tuple(h.split()[0] for h in handles if " " in h)
-    return SlackPerson(Person(identity(team_id, user["id"]), name), human, user.get("tz"), handles)
+    return SlackPerson(Person(identity(team_id, user["id"]), name), human, user.get("tz"), handles, user.get("locale"))

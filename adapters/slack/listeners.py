@@ -51,6 +51,7 @@ from bot.platform_state import Profile, Profiles
 from bot.service import Person, Reply, Request
 from engine import presenters
 from engine.assessment import Assessment, Identity
+from engine.language import ENGLISH, _, speaking
 from engine.views import Kind, Message
 
 log = logging.getLogger("accord.slack")
@@ -193,8 +194,8 @@ class Listeners:
             if directory is None:
                 await self._refuse_outsider(respond, client, actor, channel_id, channel_name)
                 return
-            person = await self._person(client, team_id, user_id, user_name)
-            request = Request(person, where, self.w.clock(), key=key, private=private)
+            person, locale = await self._person(client, team_id, user_id, user_name)
+            request = Request(person, where, self.w.clock(), key=key, private=private, locale=locale)
             reply: Reply = await self.w.door.run_text(request, text, directory)
         except SlackApiError as refused:
             error = slack_error(refused)
@@ -235,7 +236,7 @@ class Listeners:
             members = await self.w.people.channel(client, team_id, channel_id)
             if member is not None and member not in {m.person.identity for m in members}:
                 return None
-            await self.w.profiles.record((Profile(m.person.identity, m.timezone) for m in members if m.human), self.w.clock())
+            await self.w.profiles.record((Profile(m.person.identity, m.timezone, locale=m.locale) for m in members if m.human), self.w.clock())
             return FetchedDirectory(roster=members)
         if isinstance(command, commands.SetRole):
             mentioned = await self.w.people.mentioned(client, team_id, text)
@@ -244,13 +245,15 @@ class Listeners:
             return FetchedDirectory(mentioned)
         return NO_ONE
 
-    async def _person(self, client: AsyncWebClient, team_id: str, user_id: str, fallback: str | None) -> Person:
+    async def _person(self, client: AsyncWebClient, team_id: str, user_id: str, fallback: str | None) -> tuple[Person, str | None]:
+        """Who spoke, and the locale Slack shows them in (their language, unless they chose one)."""
         try:
-            return (await self.w.people.person(client, team_id, user_id)).person
+            found = await self.w.people.person(client, team_id, user_id)
+            return found.person, found.locale
         except Exception as missing:  # noqa: BLE001 - a name is a nicety; the command goes on without it
             if not (isinstance(missing, SlackApiError) or unreachable(missing)):
                 raise
-            return Person(identity(team_id, user_id), fallback or user_id)
+            return Person(identity(team_id, user_id), fallback or user_id), None
 
     async def _is_member(self, client: AsyncWebClient, team_id: str, channel_id: str, user_id: str) -> bool | None:
         """For buttons: whether the presser is in the channel, or None when Slack would not say (logged)."""
@@ -291,7 +294,9 @@ class Listeners:
         member = await self._is_member(client, team_id, channel_id, user_id)
         form = block_kit.VoteForm(channel_id, target.value)
         if member:
-            view = self._vote_view(await self.w.door.own_view(conversation(team_id, channel_id), identity(team_id, user_id), form.question_id), form)
+            own = await self.w.door.own_view(conversation(team_id, channel_id), identity(team_id, user_id), form.question_id)
+            with speaking(own.language if own is not None else ENGLISH):  # the form's own words in the voter's language
+                view = self._vote_view(own, form)
         elif member is None:
             view = block_kit.closed_modal("Please try again", SLACK_UNAVAILABLE)
         else:
@@ -309,13 +314,17 @@ class Listeners:
     @staticmethod
     def _vote_view(view, form: block_kit.VoteForm) -> dict:
         if view is None:
-            return block_kit.closed_modal("Voting has closed", "This question is no longer open in this channel's assessment.")
+            return block_kit.closed_modal(_("Voting has closed"), _("This question is no longer open in this channel's assessment."))
         if not view.member:
-            return block_kit.closed_modal("You can't vote on this", "You are not a member of this assessment yet: say `/accord join` to take part.")
+            return block_kit.closed_modal(
+                _("You can't vote on this"), _("You are not a member of this assessment yet: say `/accord join` to take part.")
+            )
         if view.observer:
-            return block_kit.closed_modal("You are observing", "Observers follow the assessment but do not vote.")
+            return block_kit.closed_modal(_("You are observing"), _("Observers follow the assessment but do not vote."))
         if not view.voting:
-            return block_kit.closed_modal(f"Voting on question {view.number} has closed", "Look at the channel for where the team is now.")
+            return block_kit.closed_modal(
+                _("Voting on question {number} has closed").format(number=view.number), _("Look at the channel for where the team is now.")
+            )
         return block_kit.vote_modal(view.question, form, current=view.current, ambition=view.ambition, comment=view.comment)
 
     async def on_vote_submission(self, ack, body: dict, view: dict, client: AsyncWebClient, request) -> None:
@@ -375,8 +384,8 @@ class Listeners:
         if not member:
             await self._refuse_outsider(respond, client, actor, channel_id, (body.get("channel") or {}).get("name"))
             return
-        person = await self._person(client, team_id, user_id, (body.get("user") or {}).get("name"))
-        request = Request(person, conversation(team_id, channel_id), self.w.clock(), key=key)
+        person, locale = await self._person(client, team_id, user_id, (body.get("user") or {}).get("name"))
+        request = Request(person, conversation(team_id, channel_id), self.w.clock(), key=key, locale=locale)
         reply = await self.w.door.run(request, commands.Finalise())
         if reply.replayed:
             return
@@ -393,7 +402,9 @@ class Listeners:
         self.w.spawn(self._publish_home(client, identity(team_id, event["user"])))
 
     async def _publish_home(self, client: AsyncWebClient, person: Identity) -> None:
-        view = block_kit.home_view(*await self.w.door.overview(person))
+        waiting, assessments = await self.w.door.overview(person)
+        with speaking(await self.w.door.language_of(person)):  # the person's own page, in their language
+            view = block_kit.home_view(waiting, assessments)
         try:
             await client.views_publish(user_id=person.user_id, view=view)
         except SlackApiError as refused:
@@ -467,8 +478,8 @@ def _parsed(text: str) -> commands.Command | None:
 
 
 def _needs_nothing_from_slack(command: commands.Command | None) -> bool:
-    """``help``, or words that are no command: answered from the grammar alone, for anyone, anywhere."""
-    return command is None or isinstance(command, commands.Help)
+    """``help``, ``language`` (a person's own), or words that are no command: for anyone, anywhere."""
+    return command is None or isinstance(command, (commands.Help, commands.Language))
 
 
 def _channel_words(channel_name: str | None) -> str:

@@ -60,6 +60,7 @@ from bot.delivery import Undeliverable
 from bot.door import Door
 from bot.service import Reply, Request
 from engine import presenters
+from engine.language import _, language_of_locale, speaking
 from engine.views import Kind, Link
 
 log = logging.getLogger("accord.teams")
@@ -179,7 +180,8 @@ class AccordTeamsBot(TeamsActivityHandler):
         shown = answers[0] if answers else next((m for m in reply.messages if m.audience.is_channel), None)
         if shown is None:
             shown = presenters.notice(request.actor.identity, "Done")
-        return _card(cards.render(shown, self._s.images))
+        with speaking(reply.language):  # the card's own words in the asker's language
+            return _card(cards.render(shown, self._s.images))
 
     async def _vote(self, request: Request, data: dict[str, Any]) -> _VoteOutcome:
         question = _text(data.get("question")) or None
@@ -204,16 +206,21 @@ class AccordTeamsBot(TeamsActivityHandler):
         if shared is None:
             return _VoteOutcome(await self._own_card(request, question), reply)
         ids = await self._s.references.member_ids(request.conversation)
-        card = cards.render(cards.own_view(shared, submitted), self._s.images, refresh_user_ids=ids, notice=recorded)
+        with speaking(reply.language):  # the card's own words (Refresh, Resources) in the voter's language
+            card = cards.render(cards.own_view(shared, submitted), self._s.images, refresh_user_ids=ids, notice=recorded)
         return _VoteOutcome(card, reply)
 
     async def _own_card(
         self, request: Request, question: str | None, *, problem: str | None = None, submitted: cards.OwnVote | None = None
     ) -> dict:
         """The question card as this person sees it: their own vote selected, or what they just tried."""
-        view = await self._s.door.own_view(request.conversation, request.actor.identity, question)
+        view = await self._s.door.own_view(request.conversation, request.actor.identity, question, request.locale)
+        with speaking(view.language if view is not None else request_language(request)):
+            return await self._render_own_card(request, view, problem, submitted)
+
+    async def _render_own_card(self, request: Request, view, problem: str | None, submitted: cards.OwnVote | None) -> dict:
         if view is None:
-            text = problem or "There is no such question in this channel's assessment any more."
+            text = problem or _("There is no such question in this channel's assessment any more.")
             return cards.render(presenters.error_message(request.actor.identity, text))
         ids = await self._s.references.member_ids(request.conversation)
         if submitted is not None and view.voting:
@@ -224,19 +231,27 @@ class AccordTeamsBot(TeamsActivityHandler):
             mine = None
         notice = None
         if problem is None and view.current is not None:
-            state = "You can change it until the votes are revealed." if view.voting else "Voting on this question has closed."
+            state = _("You can change it until the votes are revealed.") if view.voting else _("Voting on this question has closed.")
             notice = presenters.notice(
                 request.actor.identity,
-                "Your vote",
-                f"Current position {view.current}, ambition {view.ambition}. Only you and the super-user can see it. {state}",
+                _("Your vote"),
+                _("Current position {current}, ambition {ambition}. Only you and the super-user can see it.").format(
+                    current=view.current, ambition=view.ambition
+                )
+                + " "
+                + state,
             )
         elif problem is None and not view.member:
-            notice = presenters.notice(request.actor.identity, "You are not taking part yet", "Mention Accord with `join` to vote.")
+            notice = presenters.notice(request.actor.identity, _("You are not taking part yet"), _("Mention Accord with `join` to vote."))
         return cards.render(cards.own_view(view.question, mine), self._s.images, refresh_user_ids=ids, notice=notice, problem=problem)
 
     # ----------------------------------------------------------------- answers
 
     async def _answer(self, turn_context: TurnContext, request: Request, reply: Reply) -> None:
+        with speaking(reply.language):  # the cards' own words (Resources) in the asker's language
+            await self._answer_in(turn_context, request, reply)
+
+    async def _answer_in(self, turn_context: TurnContext, request: Request, reply: Reply) -> None:
         activity = turn_context.activity
         personal = is_personal(activity)
         send = turn_context.send_activity
@@ -275,6 +290,7 @@ class AccordTeamsBot(TeamsActivityHandler):
             # The Bot Framework redelivers an activity with the same id: the door applies it once.
             key=f"{activity.conversation.id}|{sender.id}|{activity.id}" if activity.id and activity.conversation else None,
             private=is_personal(activity),
+            locale=activity.locale,  # the language the person's Teams client is in, e.g. "cy-GB"
         )
 
     async def _command_text(self, turn_context: TurnContext) -> tuple[str, dict[str, Account]]:
@@ -377,3 +393,8 @@ def _with_download(reply: Reply, url: str) -> Reply:
     link = Link("Download the report", url, "report", "The link is yours and works for 7 days.")
     messages = [replace(m, links=m.links + (link,)) if m.kind is Kind.NOTICE else m for m in reply.messages]
     return Reply(messages, reply.assessment, reply.queued)
+
+
+def request_language(request: Request) -> str:
+    """What the platform said the person reads, when Accord has nothing else to go on."""
+    return language_of_locale(request.locale) or "en"

@@ -40,6 +40,7 @@ from botbuilder.core import CardFactory
 from botbuilder.schema import Attachment
 
 from bot.paging import split_text
+from engine.language import N_, _
 from engine.views import Button, ChoiceInput, Kind, Message, TextInput
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -48,7 +49,7 @@ CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 VOTE_VERB = "vote"
 REFRESH_VERB = "refresh"
 MAX_REFRESH_USERS = 60  # Teams refreshes automatically for at most 60 named people
-SHOW_MY_VOTE = "Show my vote"
+SHOW_MY_VOTE = N_("Show my vote")
 
 # See the module docstring for where these come from.
 MESSAGE_LIMIT = 28_000  # the smallest size Teams has been seen to refuse
@@ -106,7 +107,7 @@ def render(
     for item in message.inputs:
         body.append(_input(item))
     if message.links:
-        body.append(_text("Resources", weight="bolder", spacing="medium"))
+        body.append(_text(_("Resources"), weight="bolder", spacing="medium"))
         for link in message.links:
             line = f"[{_escape_link(link.title)}]({link.url})"
             if link.description:
@@ -122,12 +123,12 @@ def render(
     if message.kind is Kind.QUESTION and question:
         everyone = list(dict.fromkeys(refresh_user_ids))
         card["refresh"] = {
-            "action": {"type": "Action.Execute", "verb": REFRESH_VERB, "title": "Refresh", "data": {"question": question}},
+            "action": {"type": "Action.Execute", "verb": REFRESH_VERB, "title": _("Refresh"), "data": {"question": question}},
             "userIds": everyone[:MAX_REFRESH_USERS],
         }
         if len(everyone) > MAX_REFRESH_USERS:
             # Those beyond the 60 are never refreshed by Teams: a button gets them their own view.
-            card.setdefault("actions", []).append(_action(Button(REFRESH_VERB, SHOW_MY_VOTE, question)))
+            card.setdefault("actions", []).append(_action(Button(REFRESH_VERB, _(SHOW_MY_VOTE), question)))
     return card
 
 
@@ -283,7 +284,7 @@ def _image(chart, images: Images | None) -> dict:
         return _text(chart.alt_text, subtle=True)  # too large to go inline, and no address to link
     image = {"type": "Image", "url": inline or full, "altText": chart.alt_text, "size": "stretch"}
     if full is not None:
-        image["selectAction"] = {"type": "Action.OpenUrl", "title": "Open the chart", "url": full}
+        image["selectAction"] = {"type": "Action.OpenUrl", "title": _("Open the chart"), "url": full}
     return image
 
 
@@ -295,7 +296,7 @@ def _input(item: ChoiceInput | TextInput) -> dict:
             "label": item.label,
             "style": "compact",
             "isRequired": True,
-            "errorMessage": f"Choose one: {item.label.lower().rstrip('?')}",
+            "errorMessage": _("Choose one: {what}").format(what=item.label.lower().rstrip("?")),
             "choices": [{"title": o.label, "value": str(o.value)} for o in item.options],
         }
         if item.selected is not None:

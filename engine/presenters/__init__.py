@@ -27,6 +27,7 @@ from engine.presenters.individual import (
 from engine.presenters.notices import error_message, notice
 from engine.presenters.rounds import (
     DISCUSSION_PROMPTS,
+    STATE_WORDS,
     VERDICT_WORDS,
     consensus_message,
     distribution_chart,
@@ -61,6 +62,7 @@ from engine.presenters.summary import (
 
 __all__ = [
     "DISCUSSION_PROMPTS",
+    "STATE_WORDS",
     "VERDICT_WORDS",
     "QuestionContributions",
     "audit_message",

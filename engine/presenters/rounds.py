@@ -21,6 +21,8 @@ from engine.assessment import (
 )
 from engine.disagreement import Disagreement, Verdict
 from engine.framework import Question, Theme
+from engine.language import N_, _, speaking_language
+from engine.presenters.formats import decimal
 from engine.views import (
     CHANNEL,
     Button,
@@ -39,23 +41,23 @@ from engine.views import (
 
 DISCUSSION_PROMPTS = {
     # The verdict itself is worded just before (`verdict_text`), so the prompt only says what to do.
-    Verdict.POLARISED: (
+    Verdict.POLARISED: N_(
         "Ask someone from each camp to say what they see that the other camp might not, before "
         "agreeing a position."
     ),
-    Verdict.SPREAD: (
+    Verdict.SPREAD: N_(
         "Ask the highest and the lowest scorers to explain their reasons; the evidence behind them "
         "usually settles it."
     ),
-}
+}  # marked here, translated where shown (`_`)
 
 
 VERDICT_WORDS = {
-    Verdict.AGREED: "broad agreement",
-    Verdict.SPREAD: "views spread out",
-    Verdict.POLARISED: "split into two camps",
-    Verdict.TOO_FEW: "too few votes to measure agreement",
-}
+    Verdict.AGREED: N_("broad agreement"),
+    Verdict.SPREAD: N_("views spread out"),
+    Verdict.POLARISED: N_("split into two camps"),
+    Verdict.TOO_FEW: N_("too few votes to measure agreement"),
+}  # marked here, translated where shown (`_`)
 
 
 def verdict_text(measures: Measures) -> str:
@@ -65,10 +67,11 @@ def verdict_text(measures: Measures) -> str:
     so both sides' reasons, each with its figures, are shown, never one side's alone. The one
     wording of a verdict: the reveal and the reports use it.
     """
-    return (
-        f"{VERDICT_WORDS[measures.verdict].capitalize()}. "
-        f"Current position: {'; '.join(measures.current.reasons)}. "
-        f"Ambition: {'; '.join(measures.ambition.reasons)}."
+    # The reasons are worded by engine.disagreement when the votes are revealed, and kept.
+    return _("{verdict}. Current position: {current_reasons}. Ambition: {ambition_reasons}.").format(
+        verdict=_(VERDICT_WORDS[measures.verdict]).capitalize(),
+        current_reasons="; ".join(measures.current.reasons),
+        ambition_reasons="; ".join(measures.ambition.reasons),
     )
 
 
@@ -79,7 +82,9 @@ def round_key(assessment: Assessment, round_: Round) -> str:
 
 def question_label(assessment: Assessment, question: Question) -> str:
     framework = assessment.framework
-    return f"Question {question.number} ({framework.position(question.id)} of {len(framework.question_ids)})"
+    return _("Question {number} ({position} of {count})").format(
+        number=question.number, position=framework.position(question.id), count=len(framework.question_ids)
+    )
 
 
 def scale_options(assessment: Assessment, question: Question) -> tuple[Option, ...]:
@@ -102,20 +107,21 @@ def _question_parts(assessment: Assessment, question: Question) -> _QuestionPart
     # Every vote shows the question's message again with its new progress line; all but the
     # line comes from the framework, so it is made once per framework and question.
     views = assessment.framework.views
-    parts = views.get(("question", question.id))
+    key = ("question", question.id, speaking_language())  # the words differ by language
+    parts = views.get(key)
     if parts is None:
         options = scale_options(assessment, question)
         theme = assessment.framework.theme(question.theme_id)
-        parts = views[("question", question.id)] = _QuestionParts(
+        parts = views[key] = _QuestionParts(
             heading=f"{question_label(assessment, question)} · {theme.title}",
             text=(question.prompt, question.guidance) if question.guidance else (question.prompt,),
             fields=tuple(Field(o.label, o.description) for o in options),
             inputs=(
-                ChoiceInput("current", "Where are we now?", options),
-                ChoiceInput("ambition", "Where should we be in 18-24 months?", options),
-                TextInput("comment", "Comment (optional, seen only by the super-user)", "Why you chose these"),
+                ChoiceInput("current", _("Where are we now?"), options),
+                ChoiceInput("ambition", _("Where should we be in 18-24 months?"), options),
+                TextInput("comment", _("Comment (optional, seen only by the super-user)"), _("Why you chose these")),
             ),
-            buttons=(Button("vote", "Vote", question.id, "primary"),),
+            buttons=(Button("vote", _("Vote"), question.id, "primary"),),
         )
     return parts
 
@@ -125,7 +131,7 @@ def question_message(assessment: Assessment, round_: Round) -> Message:
     parts = _question_parts(assessment, question)
     text = parts.text
     if round_.number > 1:
-        text += (f"Round {round_.number}: the question was reopened, so everyone votes again.",)
+        text += (_("Round {number}: the question was reopened, so everyone votes again.").format(number=round_.number),)
     voting = round_.state is RoundState.OPEN and assessment.is_active
     return Message(
         kind=Kind.QUESTION,
@@ -148,18 +154,21 @@ def progress_message(assessment: Assessment, round_: Round) -> Message:
 def vote_recorded(assessment: Assessment, question_id: str, vote: Vote, outcome: VoteOutcome) -> Message:
     question = assessment.question(question_id)
     scale = assessment.framework.scale
-    verb = "changed your vote" if outcome.changed else "recorded your vote"
+    heading = (
+        _("We changed your vote on question {number}") if outcome.changed else _("We recorded your vote on question {number}")
+    ).format(number=question.number)
     text = [
-        f"Current position {vote.current} ({scale.label(vote.current)}), "
-        f"ambition {vote.ambition} ({scale.label(vote.ambition)}).",
-        "Only you and the super-user can see it. You can change it until the votes are revealed.",
+        _("Current position {current} ({current_label}), ambition {ambition} ({ambition_label}).").format(
+            current=vote.current, current_label=scale.label(vote.current), ambition=vote.ambition, ambition_label=scale.label(vote.ambition)
+        ),
+        _("Only you and the super-user can see it. You can change it until the votes are revealed."),
     ]
     if vote.comment:
-        text.append(f"Your comment: {vote.comment}")
+        text.append(_("Your comment: {comment}").format(comment=vote.comment))
     return Message(
         kind=Kind.VOTE_RECORDED,
         audience=only(vote.voter),
-        heading=f"We {verb} on question {question.number}",
+        heading=heading,
         text=tuple(text),
     )
 
@@ -172,40 +181,47 @@ def reveal_message(assessment: Assessment, round_: Round) -> Message:
     verdict = measures.verdict
     text = [question.prompt, verdict_text(measures)]
     if verdict in DISCUSSION_PROMPTS:
-        text.append(DISCUSSION_PROMPTS[verdict])
+        text.append(_(DISCUSSION_PROMPTS[verdict]))
     fields = [
-        Field("Votes", str(measures.current.n)),
-        Field("Current: distribution", _distribution_text(measures.current, scale.points)),
-        Field("Ambition: distribution", _distribution_text(measures.ambition, scale.points)),
-        Field("Current: median", _number(measures.current.median)),
-        Field("Ambition: median", _number(measures.ambition.median)),
-        Field("Consensus (Tastle-Wierman)", _number(measures.current.consensus, 2)),
-        Field("Agreement (rwg)", _number(measures.current.rwg, 2)),
-        Field("Spread", _spread_text(measures.current)),
+        Field(_("Votes"), str(measures.current.n)),
+        Field(_("Current: distribution"), _distribution_text(measures.current, scale.points)),
+        Field(_("Ambition: distribution"), _distribution_text(measures.ambition, scale.points)),
+        Field(_("Current: median"), _number(measures.current.median)),
+        Field(_("Ambition: median"), _number(measures.ambition.median)),
+        Field(_("Consensus (Tastle-Wierman)"), _number(measures.current.consensus, 2)),
+        Field(_("Agreement (rwg)"), _number(measures.current.rwg, 2)),
+        Field(_("Spread"), _spread_text(measures.current)),
         Field(
-            "Distance from median",
-            f"current {_number(measures.current.deviation, 2)}, ambition {_number(measures.ambition.deviation, 2)} "
-            f"on average (flagged above {measures.current.deviation_limit:.2f})",
+            _("Distance from median"),
+            _("current {current}, ambition {ambition} on average (flagged above {limit})").format(
+                current=_number(measures.current.deviation, 2),
+                ambition=_number(measures.ambition.deviation, 2),
+                limit=decimal(measures.current.deviation_limit, 2),
+            ),
         ),
     ]
     if round_.proposal is not None:
         proposal = round_.proposal
         fields.append(
             Field(
-                "Proposed consensus",
-                f"current {proposal.current} ({scale.label(proposal.current)}), "
-                f"ambition {proposal.ambition} ({scale.label(proposal.ambition)})",
+                _("Proposed consensus"),
+                _("current {current} ({current_label}), ambition {ambition} ({ambition_label})").format(
+                    current=proposal.current,
+                    current_label=scale.label(proposal.current),
+                    ambition=proposal.ambition,
+                    ambition_label=scale.label(proposal.ambition),
+                ),
             )
         )
-        text.append(PROPOSAL_RULE)
+        text.append(_(PROPOSAL_RULE))
         if verdict is Verdict.POLARISED:
             # A middle score between two camps may be nobody's view: the engine refuses to accept it bare.
-            footer = (
+            footer = _(
                 "Super-user: the team is split, so record the answer you agree with a note, "
                 "`finalise <current> <ambition> <note>`; `reopen` after discussion lets everyone vote again."
             )
         else:
-            footer = (
+            footer = _(
                 "Super-user: `finalise` accepts the proposal; `finalise 3 4 reason` records other numbers; "
                 "`reopen` after discussion lets everyone vote again."
             )
@@ -215,11 +231,11 @@ def reveal_message(assessment: Assessment, round_: Round) -> Message:
     return Message(
         kind=Kind.REVEAL,
         audience=CHANNEL,
-        heading=f"Votes revealed: question {question.number} · {_verdict_heading(verdict)}",
+        heading=_("Votes revealed: question {number} · {verdict}").format(number=question.number, verdict=_verdict_heading(verdict)),
         text=tuple(text),
         fields=tuple(fields),
         charts=(distribution_chart(assessment, round_),),
-        buttons=(Button("finalise", "Accept proposal", question.id, "primary"),) if accept else (),
+        buttons=(Button("finalise", _("Accept proposal"), question.id, "primary"),) if accept else (),
         footer=footer,
     )
 
@@ -229,20 +245,19 @@ def distribution_chart(assessment: Assessment, round_: Round) -> Chart:
     measures = round_.measures
     scale = assessment.framework.scale
     categories = tuple(f"{p} {scale.label(p)}" for p in scale.points)
-    alt = (
-        f"Votes on question {question.number}. Current position: "
-        + ", ".join(f"{c} at {p}" for p, c in zip(scale.points, measures.current.distribution) if c)
-        + ". Ambition: "
-        + ", ".join(f"{c} at {p}" for p, c in zip(scale.points, measures.ambition.distribution) if c)
-        + "."
+    def counted(distribution: tuple[int, ...]) -> str:
+        return ", ".join(_("{count} at {point}").format(count=c, point=p) for p, c in zip(scale.points, distribution) if c)
+
+    alt = _("Votes on question {number}. Current position: {current}. Ambition: {ambition}.").format(
+        number=question.number, current=counted(measures.current.distribution), ambition=counted(measures.ambition.distribution)
     )
     return Chart(
         kind=ChartKind.DISTRIBUTION,
-        title=f"Question {question.number}: how the team voted",
+        title=_("Question {number}: how the team voted").format(number=question.number),
         categories=categories,
         series=(
-            Series("Current", tuple(float(c) for c in measures.current.distribution)),
-            Series("Ambition", tuple(float(c) for c in measures.ambition.distribution)),
+            Series(_("Current"), tuple(float(c) for c in measures.current.distribution)),
+            Series(_("Ambition"), tuple(float(c) for c in measures.ambition.distribution)),
         ),
         alt_text=alt,
         scale_min=scale.minimum,
@@ -260,22 +275,28 @@ def consensus_message(assessment: Assessment, round_: Round) -> Message:
     recorder = assessment.members.get(consensus.recorded_by)
     text = [
         f"{question.prompt}",
-        f"Agreed: current position {consensus.current} ({scale.label(consensus.current)}), "
-        f"ambition {consensus.ambition} ({scale.label(consensus.ambition)}).",
+        _("Agreed: current position {current} ({current_label}), ambition {ambition} ({ambition_label}).").format(
+            current=consensus.current,
+            current_label=scale.label(consensus.current),
+            ambition=consensus.ambition,
+            ambition_label=scale.label(consensus.ambition),
+        ),
     ]
     if consensus.note:
-        text.append(f"Note: {consensus.note}")
+        text.append(_("Note: {note}").format(note=consensus.note))
     return Message(
         kind=Kind.CONSENSUS,
         audience=CHANNEL,
-        heading=f"Consensus recorded: question {question.number}",
+        heading=_("Consensus recorded: question {number}").format(number=question.number),
         text=tuple(text),
         fields=(
-            Field("Now", f"{consensus.current}: {question.descriptor(consensus.current)}"),
-            Field("In 18-24 months", f"{consensus.ambition}: {question.descriptor(consensus.ambition)}"),
+            Field(_("Now"), f"{consensus.current}: {question.descriptor(consensus.current)}"),
+            Field(_("In 18-24 months"), f"{consensus.ambition}: {question.descriptor(consensus.ambition)}"),
         ),
         links=_resource_links(question, theme, min(consensus.current + 1, scale.maximum)),
-        footer=f"Recorded by {recorder.name if recorder else 'the super-user'}.",
+        footer=(
+            _("Recorded by {name}.").format(name=recorder.name) if recorder else _("Recorded by the super-user.")
+        ),
     )
 
 
@@ -283,9 +304,10 @@ def skipped_message(assessment: Assessment, round_: Round) -> Message:
     question = assessment.question(round_.question_id)
     text = [question.prompt]
     if round_.skip_reason:
-        text.append(f"Reason: {round_.skip_reason}")
-    text.append("A super-user can come back to it with `reopen " + question.number + "`.")
-    return Message(kind=Kind.SKIPPED, audience=CHANNEL, heading=f"Question {question.number} skipped", text=tuple(text))
+        text.append(_("Reason: {reason}").format(reason=round_.skip_reason))
+    text.append(_("A super-user can come back to it with `reopen {number}`.").format(number=question.number))
+    heading = _("Question {number} skipped").format(number=question.number)
+    return Message(kind=Kind.SKIPPED, audience=CHANNEL, heading=heading, text=tuple(text))
 
 
 # ---------------------------------------------------------------------- helpers
@@ -293,9 +315,19 @@ def skipped_message(assessment: Assessment, round_: Round) -> Message:
 
 def _progress_footer(assessment: Assessment, round_: Round) -> str:
     progress = assessment.progress(round_)
+    line = _("{voted} of {eligible} have voted").format(voted=progress.voted, eligible=progress.eligible)
     if round_.state is RoundState.OPEN:
-        return progress.line() + "."
-    return f"{progress.line()}. Voting closed: {round_.state.value}."
+        return line + "."
+    return _("{progress}. Voting closed: {state}.").format(progress=line, state=_(STATE_WORDS[round_.state]))
+
+
+STATE_WORDS = {
+    RoundState.OPEN: N_("open"),
+    RoundState.REVEALED: N_("revealed"),
+    RoundState.FINALISED: N_("finalised"),
+    RoundState.SKIPPED: N_("skipped"),
+    RoundState.SUPERSEDED: N_("superseded"),
+}  # a round's state in words: marked here, translated where shown
 
 
 def _distribution_text(measure: Disagreement, points: range) -> str:
@@ -306,18 +338,20 @@ def _spread_text(measure: Disagreement) -> str:
     if measure.spread is None:
         return "-"
     low = next(p for p, c in zip(range(measure.scale_min, measure.scale_max + 1), measure.distribution) if c)
-    return f"{measure.spread} (from {low} to {low + measure.spread}), IQR {_number(measure.iqr, 1)}"
+    return _("{spread} (from {low} to {high}), IQR {iqr}").format(
+        spread=measure.spread, low=low, high=low + measure.spread, iqr=_number(measure.iqr, 1)
+    )
 
 
 def _verdict_heading(verdict: Verdict) -> str:
-    advice = {Verdict.SPREAD: ": worth discussing", Verdict.POLARISED: ": discuss before agreeing"}
-    return VERDICT_WORDS[verdict] + advice.get(verdict, "")
+    advice = {Verdict.SPREAD: _("{verdict}: worth discussing"), Verdict.POLARISED: _("{verdict}: discuss before agreeing")}
+    return advice.get(verdict, "{verdict}").format(verdict=_(VERDICT_WORDS[verdict]))
 
 
 def _number(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "-"
-    return f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits and float(value).is_integer() else f"{value:.{digits}f}"
+    return decimal(value, 0) if digits and float(value).is_integer() else decimal(value, digits)
 
 
 def _resource_links(question: Question, theme: Theme, level: int) -> tuple[Link, ...]:

@@ -186,5 +186,6 @@ def test_remind_inside_working_hours_reminds_at_once_reading_profiles_in_one_que
         told = channel.told(channel.say(SAM, "remind", wall(2026, 3, 2, 15, 0)), SAM)  # 10:00 in New York (EST)
     assert "Reminded privately about question 1.1: Amira, Ben, Chloe, Sam." in told
     assert "working hours" not in told
-    assert len([s for s in statements if "FROM person_profile" in s]) == 1  # not one per member
+    # One for every member's clock (not one per member), one for the language of the person who asked.
+    assert len([s for s in statements if "FROM person_profile" in s]) == 2
 

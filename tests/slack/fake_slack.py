@@ -85,8 +85,11 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ test helpers
 
-    def person(self, user_id: str, name: str, *, tz: str = "Europe/London", bot: bool = False, deleted: bool = False) -> None:
+    def person(
+        self, user_id: str, name: str, *, tz: str = "Europe/London", bot: bool = False, deleted: bool = False, locale: str = "en-GB"
+    ) -> None:
         self.users[user_id] = {
+            "locale": locale,
             "id": user_id,
             "team_id": self.team_id,
             "name": name.lower(),
@@ -188,6 +191,8 @@ class FakeSlack:
 
     def m_users_info(self, params: dict) -> dict:
         user = self.users.get(params.get("user"))
+        if user and str(params.get("include_locale")).lower() not in ("true", "1"):
+            user = {k: v for k, v in user.items() if k != "locale"}  # Slack gives the locale only when asked
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
 
     def m_conversations_members(self, params: dict) -> dict:

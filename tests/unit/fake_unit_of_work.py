@@ -48,6 +48,7 @@ class Store:
     outbox: list[Queued] = field(default_factory=list)
     organisations: dict[tuple[str, str], Any] = field(default_factory=dict)
     audit: dict[str, list[AuditRecord]] = field(default_factory=dict)  # by chain, in order
+    languages: dict[Identity, str | None] = field(default_factory=dict)  # chosen with `language cy`
     commits: int = 0
 
     def trail(self, chain: str) -> list[AuditEvent]:
@@ -119,11 +120,22 @@ class FakeSchedule:
 
 
 class FakeProfiles:
-    def get(self, identity: Identity) -> None:
-        return None
+    """People's languages (`language cy`), kept in the store; no clocks (the organisation's)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def get(self, identity: Identity) -> Any:
+        from types import SimpleNamespace
+
+        language = self._store.languages.get(identity)
+        return SimpleNamespace(timezone=None, working_hours=None, language=language, locale=None) if language else None
 
     def get_many(self, identities: list[Identity]) -> dict:
-        return {}
+        return {identity: self.get(identity) for identity in identities if self.get(identity) is not None}
+
+    def choose_language(self, identity: Identity, language: str | None, now: datetime) -> None:
+        self._store.languages[identity] = language  # kept at once: the fake has one user at a time
 
 
 class FakeReports:
@@ -173,7 +185,7 @@ class FakeUnitOfWork:
     def __enter__(self) -> FakeUnitOfWork:
         self.assessments = FakeAssessments(self._store)
         self.outbox = FakeOutbox()
-        self.profiles = FakeProfiles()
+        self.profiles = FakeProfiles(self._store)
         self.reports = FakeReports(self._store)
         self.schedule = FakeSchedule()
         self.audit = FakeAudit(self._store)

@@ -114,7 +114,7 @@ EXAMPLES = {
     "skip": "skip", "next": "next", "reopen": "reopen", "who": "who", "superuser": "superuser @ana",
     "observer": "observer @ana", "member": "member @ana", "join": "join", "summary": "summary", "export": "export",
     "close": "close", "organisation": "organisation type unitary", "deadline": "deadline 2d", "remind": "remind",
-    "schedule": "schedule interval 2d", "help": "help", "facilitator": "facilitator @ana", "remove": "remove @ana",
+    "schedule": "schedule interval 2d", "help": "help", "language": "language cy", "facilitator": "facilitator @ana", "remove": "remove @ana",
     "approve": "approve @ana", "pause": "pause", "resume": "resume",
     "audit": "audit",
 }  # fmt: skip
