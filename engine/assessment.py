@@ -187,7 +187,9 @@ class Progress:
         return self.eligible > 0 and self.voted >= self.eligible
 
     def line(self) -> str:
-        return f"{self.voted} of {self.eligible} have voted"
+        return ngettext("{voted} of {count} have voted", "{voted} of {count} have voted", self.eligible).format(
+            voted=self.voted, count=self.eligible
+        )
 
 
 @dataclass
