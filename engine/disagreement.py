@@ -577,7 +577,7 @@ def _reasons(
         )
     reasons = []
     if result.polarised:
-        lower, _, upper = _camp_counts(result.distribution, result.scale_min, result.scale_max)
+        lower, _middle, upper = _camp_counts(result.distribution, result.scale_min, result.scale_max)
         lower_top, upper_bottom = _camp_limits(result.scale_min, result.scale_max)
         reasons.append(
             f"the team is split: {lower} at {_camp_label(result.scale_min, lower_top)} "

@@ -250,7 +250,7 @@ def _outside_quiet_time(moment: datetime, policy: ReminderPolicy, zone: tzinfo) 
     """The first instant at or after `moment` that is neither quiet hours nor (if so set) a weekend."""
     local = moment.astimezone(zone)
     quiet = policy.quiet_hours
-    for _ in range(16):  # a weekend and a couple of quiet nights at most; bounded all the same
+    for _turn in range(16):  # a weekend and a couple of quiet nights at most; bounded all the same
         if policy.weekends_quiet and local.weekday() >= 5:
             local = _at(local.date() + timedelta(days=7 - local.weekday()), time(0, 0), zone)
             continue
@@ -265,12 +265,12 @@ def _in_working_hours(moment: datetime, quiet: QuietHours, zone: tzinfo, hours: 
     """The first instant at or after `moment` inside `hours` and outside `quiet` (on `zone`'s clock),
     or None when a fortnight of them has none: the working hours never allow a reminder."""
     candidate = moment
-    for _ in range(16):  # a stretch of working time per turn; a fortnight covers a change of the clocks
+    for _turn in range(16):  # a stretch of working time per turn; a fortnight covers a change of the clocks
         begins = hours.next_start(candidate)
         if begins is None:
             return None
         local = begins.astimezone(zone)
-        for _ in range(3):  # quiet hours end once a day; the clocks may push an end into quiet time
+        for _day in range(3):  # quiet hours end once a day; the clocks may push an end into quiet time
             if not quiet.contains(local.time()):
                 break
             local = _end_of_quiet(local, quiet, zone)
