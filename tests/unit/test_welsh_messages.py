@@ -50,6 +50,7 @@ TRANSLATED = (
     "engine/presenters/notices.py",
     "engine/presenters/schedule.py",
     "engine/presenters/summary.py",
+    "bot/members.py",
     "bot/scheduler.py",
     "bot/service.py",
 )
