@@ -225,20 +225,22 @@ class Accord:
                     continue
                 started = presenters.long_date(summary.created_at)
                 if summary.status is not AssessmentStatus.ACTIVE:
-                    lines.append(AssessmentLine(summary.title, summary.channel_id, "complete", started))
+                    lines.append(AssessmentLine(summary.title, summary.channel_id, _("complete"), started))
                     continue
                 round_ = assessment.focus_round
                 detail = ""
                 if round_ is not None:
                     question = assessment.question(round_.question_id)
-                    detail = f"Question {question.number} is {round_.state.value}"
+                    detail = _(_QUESTION_IS[round_.state]).format(number=question.number)
                     if round_.state is RoundState.OPEN:
-                        detail += f": {assessment.progress(round_).line()}"
+                        detail = _("Question {number} is open: {progress}").format(
+                            number=question.number, progress=assessment.progress(round_).line()
+                        )
                         member = assessment.members.get(person)
                         if member is not None and member.votes and person not in round_.votes:
                             heading = presenters.question_label(assessment, question)
                             waiting.append(WaitingVote(summary.channel_id, assessment.title, question.id, heading, question.prompt))
-                lines.append(AssessmentLine(summary.title, summary.channel_id, "under way", started, detail + "." if detail else ""))
+                lines.append(AssessmentLine(summary.title, summary.channel_id, _("under way"), started, detail + "." if detail else ""))
         return waiting, lines
 
     # --------------------------------------------------------------------- helpers
@@ -957,6 +959,14 @@ def _duration_words(length: timedelta) -> str:
     return " ".join(parts) if parts else _("less than a minute")
 
 
+# Where an assessment stands, for the person's own view (App Home): the round's state in a whole sentence.
+_QUESTION_IS = {
+    RoundState.OPEN: N_("Question {number} is open"),
+    RoundState.REVEALED: N_("Question {number} is revealed"),
+    RoundState.FINALISED: N_("Question {number} is finalised"),
+    RoundState.SKIPPED: N_("Question {number} is skipped"),
+    RoundState.SUPERSEDED: N_("Question {number} is superseded"),
+}
 # "You are a member of this assessment." and "Sam is now an observer": one whole sentence per role.
 _YOU_ARE = {
     Role.SUPER_USER: N_("You are a super-user of this assessment."),
