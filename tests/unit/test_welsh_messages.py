@@ -168,6 +168,18 @@ def test_a_digest_is_in_welsh_with_welsh_plurals(welsh, accord, store):
     assert any(f.label == "Heb bleidleisio eto ar gwestiwn 1.1" and f.value == "Ben, Cai, Sam" for f in for_sam.fields)
 
 
+def test_a_digest_names_a_split_team_in_welsh(welsh, accord, store):
+    say(accord, SAM, grammar.Start())
+    for minute, (who, score) in enumerate(((SAM, 1), (ANA, 5), (BEN, 1), (CAI, 5)), start=2):
+        say(accord, who, grammar.Vote(score, 5), minutes=minute)
+    say(accord, SAM, grammar.Reveal(), minutes=7)
+    (assessment,) = store.assessments.values()
+    with speaking(WELSH):
+        channel = digest_messages(assessment, datetime(2024, 5, 6, 9, 0, tzinfo=UTC), UTC)[0]
+    (discussed,) = [f.value for f in channel.fields if f.label == "Angen trafodaeth"]
+    assert discussed == "1 o 1 cwestiwn a ddatgelwyd hyd yma: 1.1 (wedi'i rannu'n ddau wersyll)"
+
+
 def test_who_voted_what_is_in_welsh(welsh, accord):
     say(accord, SAM, grammar.Start())
     say(accord, ANA, grammar.Vote(2, 4, "data is patchy"), minutes=2)
