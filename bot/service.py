@@ -967,22 +967,19 @@ _QUESTION_IS = {
     RoundState.SKIPPED: N_("Question {number} is skipped"),
     RoundState.SUPERSEDED: N_("Question {number} is superseded"),
 }
-# "You are a member of this assessment." and "Sam is now an observer": one whole sentence per role.
+# "You are a member of this assessment." and "Sam is now an observer": one whole sentence per role
+# someone can be told (waiting and removed people are answered before either is said).
 _YOU_ARE = {
     Role.SUPER_USER: N_("You are a super-user of this assessment."),
     Role.FACILITATOR: N_("You are a facilitator of this assessment."),
     Role.MEMBER: N_("You are a member of this assessment."),
     Role.OBSERVER: N_("You are an observer of this assessment."),
-    Role.WAITING: N_("You are a waiting of this assessment."),
-    Role.REMOVED: N_("You are a removed of this assessment."),
 }
 _NOW_A = {
     Role.SUPER_USER: N_("{name} is now a super-user"),
     Role.FACILITATOR: N_("{name} is now a facilitator"),
     Role.MEMBER: N_("{name} is now a member"),
     Role.OBSERVER: N_("{name} is now an observer"),
-    Role.WAITING: N_("{name} is now a waiting"),
-    Role.REMOVED: N_("{name} is now a removed"),
 }
 
 
