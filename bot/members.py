@@ -35,6 +35,7 @@ from engine.assessment import Assessment, Identity
 from engine.audit import INSTALL_CHAIN, AuditAction, AuditEvent
 from engine.erasure import FORMER_MEMBER, forget_member
 from engine.errors import DomainError
+from engine.language import _, ngettext
 from storage.members import PersonalData, new_pseudonym
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -56,7 +57,9 @@ def parse_person(text: str) -> Identity:
     try:
         return identity_from_text(text)
     except DomainError:
-        raise DomainError(f"PERSON is PLATFORM:WORKSPACE:USER, e.g. slack:T0123:U0456, not {text!r}.") from None
+        raise DomainError(
+            _("PERSON is PLATFORM:WORKSPACE:USER, e.g. slack:T0123:U0456, not {text}.").format(text=repr(text))
+        ) from None
 
 
 def unknown(person: Identity) -> UnknownPerson:
@@ -229,26 +232,61 @@ class Forgotten:
     installs: int = 0
 
     def line(self) -> str:
+        former = repr(FORMER_MEMBER)  # the name the records now hold, as stored
+        references = self.references + self.rosters
         changed = [
-            f"{_count(self.assessments, 'assessment')} now name them {FORMER_MEMBER!r} under a new pseudonym each",
-            f"{_count(self.votes, 'vote')} kept without a name",
-            f"{_count(self.comments, 'comment')} cleared",
+            ngettext(
+                "{count} assessment now name them {former} under a new pseudonym each",
+                "{count} assessments now name them {former} under a new pseudonym each",
+                self.assessments,
+            ).format(count=self.assessments, former=former),
+            ngettext("{count} vote kept without a name", "{count} votes kept without a name", self.votes).format(count=self.votes),
+            ngettext("{count} comment cleared", "{count} comments cleared", self.comments).format(count=self.comments),
         ]
         optional = [
-            (self.consensus, f"{_count(self.consensus, 'agreed answer')} they recorded kept under the pseudonym"),
-            (self.profile, "their profile deleted"),
-            (self.messages, f"{_count(self.messages, 'message')} to them deleted"),
-            (self.redacted, f"{_count(self.redacted, 'delivered message')} naming them emptied"),
-            (self.references + self.rosters, f"{_count(self.references + self.rosters, 'Teams reference')} cleared"),
-            (self.installs, f"{_count(self.installs, 'Slack install')} no longer naming them"),
+            (
+                self.consensus,
+                lambda: ngettext(
+                    "{count} agreed answer they recorded kept under the pseudonym",
+                    "{count} agreed answers they recorded kept under the pseudonym",
+                    self.consensus,
+                ).format(count=self.consensus),
+            ),
+            (self.profile, lambda: _("their profile deleted")),
+            (
+                self.messages,
+                lambda: ngettext("{count} message to them deleted", "{count} messages to them deleted", self.messages).format(
+                    count=self.messages
+                ),
+            ),
+            (
+                self.redacted,
+                lambda: ngettext(
+                    "{count} delivered message naming them emptied", "{count} delivered messages naming them emptied", self.redacted
+                ).format(count=self.redacted),
+            ),
+            (
+                references,
+                lambda: ngettext("{count} Teams reference cleared", "{count} Teams references cleared", references).format(
+                    count=references
+                ),
+            ),
+            (
+                self.installs,
+                lambda: ngettext(
+                    "{count} Slack install no longer naming them", "{count} Slack installs no longer naming them", self.installs
+                ).format(count=self.installs),
+            ),
         ]
-        changed += [words for n, words in optional if n]
-        line = f"Forgot {self.person.key}: " + ", ".join(changed) + "."
+        changed += [words() for n, words in optional if n]
+        line = _("Forgot {person}: {changes}.").format(person=self.person.key, changes=", ".join(changed))
         if self.still_active:
-            line += (
-                f" {_count(len(self.still_active), 'assessment')} still under way count {FORMER_MEMBER!r} among the voters:"
-                " a super-user can reveal without them."
-            )
+            active = len(self.still_active)
+            line += " " + ngettext(
+                "{count} assessment still under way count {former} among the voters: a super-user can reveal without them.",
+                "{count} assessments still under way count {former} among the voters: a super-user can reveal without them.",
+                active,
+            ).format(count=active, former=former)
         return line
 
 
@@ -310,22 +348,34 @@ def describe(export: dict[str, Any]) -> str:
     """What forgetting would change, from the person's export: for the confirmation question."""
     lines = []
     for item in export["assessments"]:
-        who = f"as {item['name']} ({item['role']})" if item["member"] else "recorded agreed answers"
+        who = (
+            _("as {name} ({role})").format(name=item["name"], role=item["role"]) if item["member"] else _("recorded agreed answers")
+        )
+        votes = len(item["votes"])
+        comments = sum(1 for v in item["votes"] if v["comment"])
         lines.append(
-            f"  {item['title']} ({item['id']}, channel {item['channel']}, {item['status']}): {who}, "
-            f"{_count(len(item['votes']), 'vote')}, {_count(sum(1 for v in item['votes'] if v['comment']), 'comment')}"
+            "  "
+            + _("{title} ({id}, channel {channel}, {status}): {who}, {votes}, {comments}").format(
+                title=item["title"],
+                id=item["id"],
+                channel=item["channel"],
+                status=item["status"],
+                who=who,
+                votes=ngettext("{count} vote", "{count} votes", votes).format(count=votes),
+                comments=ngettext("{count} comment", "{count} comments", comments).format(count=comments),
+            )
         )
     if export["profile"] is not None:
-        lines.append("  their profile (time zone, working hours)")
+        lines.append("  " + _("their profile (time zone, working hours)"))
     if export["messages_to_them"]:
-        lines.append(f"  {_count(len(export['messages_to_them']), 'message')} to them")
+        messages = len(export["messages_to_them"])
+        lines.append("  " + ngettext("{count} message to them", "{count} messages to them", messages).format(count=messages))
     if export["teams_references"] or export["slack_installs"]:
-        lines.append(f"  {_count(len(export['teams_references']) + len(export['slack_installs']), 'platform record')} naming them")
+        records = len(export["teams_references"]) + len(export["slack_installs"])
+        lines.append(
+            "  " + ngettext("{count} platform record naming them", "{count} platform records naming them", records).format(count=records)
+        )
     return "\n".join(lines)
-
-
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
 def _iso(moment: datetime | None) -> str | None:

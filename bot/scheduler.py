@@ -44,7 +44,7 @@ from bot.readers import Readers
 from engine import presenters
 from engine.assessment import Assessment, Identity, RoundState
 from engine.digests import digest_messages, wants_digest
-from engine.language import ENGLISH, in_language
+from engine.language import ENGLISH, _, in_language
 from engine.presenters.bilingual import in_languages, joined
 from engine.reminders import QuietHours, ReminderPolicy, SchedulePolicy, Waiting, WorkingHours, plan, working_hours
 from engine.views import CHANNEL, Message, only
@@ -116,12 +116,14 @@ def digest_trigger(cron: str, tz: tzinfo) -> CronTrigger:
     """
     fields = cron.split()
     if len(fields) != 5:
-        raise ValueError(f"{cron!r} is not a cron expression: give five fields, minute hour day month weekday, e.g. 0 9 * * mon")
+        raise ValueError(
+            _("{cron} is not a cron expression: give five fields, minute hour day month weekday, e.g. 0 9 * * mon").format(cron=repr(cron))
+        )
     try:
         fields[4] = _weekdays(fields[4])
         return CronTrigger.from_crontab(" ".join(fields), timezone=tz)
     except ValueError as problem:
-        raise ValueError(f"{cron!r} is not a cron expression Accord can use: {problem}") from None
+        raise ValueError(_("{cron} is not a cron expression Accord can use: {problem}").format(cron=repr(cron), problem=problem)) from None
 
 
 def check_cron(cron: str) -> str:
@@ -137,14 +139,14 @@ def _weekdays(field: str) -> str:
     for part in field.lower().split(","):
         step = 1
         if "/" in part:
-            part, _, every = part.partition("/")
+            part, _slash, every = part.partition("/")
             if not every.isdigit() or int(every) == 0:
-                raise ValueError(f"{field!r} is not a weekday field: the step after / must be a whole number")
+                raise ValueError(_("{field} is not a weekday field: the step after / must be a whole number").format(field=repr(field)))
             step = int(every)
         if part in ("*", ""):
             low, high = 0, 6
         elif "-" in part:
-            first, _, last = part.partition("-")
+            first, _dash, last = part.partition("-")
             low, high = _weekday(first, field), _weekday(last, field)
             if high < low:
                 high += 7
@@ -160,7 +162,9 @@ def _weekday(word: str, field: str) -> int:
         return _CRON_DAYS.index(word)
     if word.isdigit() and 0 <= int(word) <= 7:
         return int(word)
-    raise ValueError(f"{field!r} is not a weekday field: use 0-7 (0 and 7 are Sunday) or names such as mon, fri")
+    raise ValueError(
+        _("{field} is not a weekday field: use 0-7 (0 and 7 are Sunday) or names such as mon, fri").format(field=repr(field))
+    )
 
 
 def reminder_key(assessment_id: str, question_id: str, number: int, person: Identity, slot: int) -> str:
@@ -247,7 +251,7 @@ class Sweeper:
     def _sweep(self, find, handle, column: str, now: datetime, width: int = 1) -> tuple[int, ...]:
         """Find what is due, handle it a batch at a time; `width` numbers are totalled per batch."""
         totals: tuple[int, ...] = (0,) * width
-        for _ in range(MAX_BATCHES):
+        for _batch in range(MAX_BATCHES):
             with SqlUnitOfWork(self.database, read_only=True) as uow:
                 due = find(uow.schedule)
             if not due:
@@ -426,10 +430,12 @@ def started_messages(assessment: Assessment, round_) -> list[Message]:
     framework = assessment.framework
     intro = presenters.notice(
         None,
-        f"{assessment.title} starts now",
-        f"{len(framework.question_ids)} questions in {len(framework.themes)} themes. For each one, every member votes "
-        "privately: where we are now and where we aim to be in 18-24 months. Nobody sees anyone else's vote.",
-        f"Members: {', '.join(sorted(m.name for m in assessment.voters()))}.",
+        _("{title} starts now").format(title=assessment.title),
+        _(
+            "{questions} questions in {themes} themes. For each one, every member votes "
+            "privately: where we are now and where we aim to be in 18-24 months. Nobody sees anyone else's vote."
+        ).format(questions=len(framework.question_ids), themes=len(framework.themes)),
+        _("Members: {names}.").format(names=", ".join(sorted(m.name for m in assessment.voters()))),
     )
     return [intro, presenters.question_message(assessment, round_)]
 

@@ -32,7 +32,7 @@ from engine import presenters
 from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity, Member, Role, RoundState, Settings
 from engine.audit import INSTALL_CHAIN, AuditAction, AuditEvent
 from engine.errors import ConcurrentChange, DomainError, NotFound, NotPermitted
-from engine.language import ENGLISH, N_, _, speaking
+from engine.language import ENGLISH, N_, _, ngettext, speaking
 from engine.permissions import Action
 from engine.presenters.bilingual import in_languages
 from engine.reminders import SchedulePolicy, Waiting, add_duration, plan_on_request
@@ -286,11 +286,11 @@ class Accord:
                 detail = ""
                 if round_ is not None:
                     question = assessment.question(round_.question_id)
-                    state = _(presenters.STATE_WORDS[round_.state])
-                    detail = _("Question {number} is {state}").format(number=question.number, state=state)
+                    detail = _(_QUESTION_IS[round_.state]).format(number=question.number)
                     if round_.state is RoundState.OPEN:
-                        progress = assessment.progress(round_)
-                        detail += ": " + _("{voted} of {eligible} have voted").format(voted=progress.voted, eligible=progress.eligible)
+                        detail = _("Question {number} is open: {progress}").format(
+                            number=question.number, progress=assessment.progress(round_).line()
+                        )
                         member = assessment.members.get(person)
                         if member is not None and member.votes and person not in round_.votes:
                             heading = presenters.question_label(assessment, question)
@@ -308,7 +308,7 @@ class Accord:
             else:
                 assessment = uow.assessments.active_in(request.conversation, for_update=True)
             if assessment is None:
-                raise NotFound("No assessment is running in this channel. Start one with `start`.")
+                raise NotFound(_("No assessment is running in this channel. Start one with `start`."))
             yield uow, assessment
 
     def _theirs(self, uow: UnitOfWork, request: Request, *, for_update: bool = False) -> Assessment:
@@ -322,14 +322,23 @@ class Accord:
         theirs = [assessment for assessment in running if actor in assessment.members and assessment.members[actor].takes_part]
         if not theirs:
             raise NotFound(
-                "You are not taking part in an assessment under way, so there is nothing to act on here. "
-                "Say `join` in the channel where the assessment runs, or `start` one there."
+                _(
+                    "You are not taking part in an assessment under way, so there is nothing to act on here. "
+                    "Say `join` in the channel where the assessment runs, or `start` one there."
+                )
             )
         if len(theirs) > 1:
-            listed = "; ".join(f"{a.title} (started {presenters.long_date(a.created_at)})" for a in theirs)
+            listed = "; ".join(
+                _("{title} (started {date})").format(title=a.title, date=presenters.long_date(a.created_at)) for a in theirs
+            )
             raise DomainError(
-                f"You take part in {len(theirs)} assessments under way: {listed}. Say it in the channel of the one "
-                "you mean, or use the buttons on its question there."
+                ngettext(
+                    "You take part in {count} assessment under way: {listed}. Say it in the channel of the one "
+                    "you mean, or use the buttons on its question there.",
+                    "You take part in {count} assessments under way: {listed}. Say it in the channel of the one "
+                    "you mean, or use the buttons on its question there.",
+                    len(theirs),
+                ).format(count=len(theirs), listed=listed)
             )
         return uow.assessments.get(theirs[0].id, for_update=True) if for_update else theirs[0]
 
@@ -372,21 +381,23 @@ class Accord:
 
     def _start(self, request: Request, command: commands.Start, directory: Directory) -> Reply:
         if request.private:
-            raise DomainError("Start an assessment in the team's channel, where everyone in it can take part, not in a private chat.")
+            raise DomainError(_("Start an assessment in the team's channel, where everyone in it can take part, not in a private chat."))
         framework = self._catalogue.get(command.framework)
         with self._uow() as uow:
             running = uow.assessments.active_in(request.conversation)
             if running is not None:
                 raise DomainError(
-                    f"{running.title} is already running in this channel. Say `status` to see where it stands, "
-                    "or ask a super-user to `close` it first."
+                    _(
+                        "{title} is already running in this channel. Say `status` to see where it stands, "
+                        "or ask a super-user to `close` it first."
+                    ).format(title=running.title)
                 )
             starts_at = None
             if command.at is not None:
                 theirs = self._clock_of(uow, request.actor.identity, None)
                 starts_at = _wall_clock(command.at.on(request.now.astimezone(theirs).replace(tzinfo=None)), theirs)
                 if starts_at <= request.now:
-                    raise DomainError("That time has already passed: give a time still to come, e.g. `start at thursday 10:00`.")
+                    raise DomainError(_("That time has already passed: give a time still to come, e.g. `start at thursday 10:00`."))
             people = {person.identity: person for person in directory.roster(request.conversation)}
             people[request.actor.identity] = request.actor
             assessment = Assessment.start(
@@ -403,10 +414,11 @@ class Accord:
             if assessment.is_scheduled:
                 scheduled = self._say(uow, lambda: presenters.notice(
                     None,
-                    f"{request.actor.name} scheduled {assessment.title}",
-                    f"It starts {presenters.local_time(starts_at, self._clock_of(uow, request.actor.identity, None))}: "
-                    "the first question opens then, and Accord says so here.",
-                    f"Members: {', '.join(sorted(m.name for m in assessment.voters()))}.",
+                    _("{name} scheduled {title}").format(name=request.actor.name, title=assessment.title),
+                    _("It starts {when}: the first question opens then, and Accord says so here.").format(
+                        when=presenters.local_time(starts_at, self._clock_of(uow, request.actor.identity, None))
+                    ),
+                    _("Members: {names}.").format(names=", ".join(sorted(m.name for m in assessment.voters()))),
                 ))
                 return self._finish(uow, request, assessment, [scheduled])
             return self._finish(uow, request, assessment, self._started(uow, request, assessment))
@@ -428,13 +440,21 @@ class Accord:
         questions = len(framework.question_ids)
         intro = presenters.notice(
             None,
-            f"{request.actor.name} started {assessment.title}",
-            f"{questions} questions in {themes} themes. For each one, every member votes privately: where we are "
-            f"now and where we aim to be in 18-24 months, on a {framework.scale.describe()} scale "
-            f"({', '.join(framework.scale.label(pt) for pt in framework.scale.points)}).",
-            f"Nobody sees anyone else's vote. Once the votes are revealed the team sees the anonymous spread, "
-            f"discusses, and {request.actor.name} records the agreed answer.",
-            f"Members: {', '.join(sorted(m.name for m in assessment.voters()))}.",
+            _("{name} started {title}").format(name=request.actor.name, title=assessment.title),
+            _(
+                "{questions} questions in {themes} themes. For each one, every member votes privately: where we are "
+                "now and where we aim to be in 18-24 months, on a {scale} scale ({labels})."
+            ).format(
+                questions=questions,
+                themes=themes,
+                scale=framework.scale.describe(),
+                labels=", ".join(framework.scale.label(pt) for pt in framework.scale.points),
+            ),
+            _(
+                "Nobody sees anyone else's vote. Once the votes are revealed the team sees the anonymous spread, "
+                "discusses, and {name} records the agreed answer."
+            ).format(name=request.actor.name),
+            _("Members: {names}.").format(names=", ".join(sorted(m.name for m in assessment.voters()))),
         )
         return intro
 
@@ -446,7 +466,7 @@ class Accord:
             elif assessment.focus_round is not None:
                 question_id = assessment.focus_round.question_id
             else:
-                raise DomainError("No question is open at the moment.")
+                raise DomainError(_("No question is open at the moment."))
             outcome = assessment.cast_vote(actor, question_id, command.current, command.ambition, request.now, command.comment)
             round_ = assessment.latest_round(question_id)
             vote = round_.votes[actor]
@@ -490,7 +510,9 @@ class Accord:
             round_ = assessment.reopen(request.actor.identity, command.question, request.now)
             question = assessment.question(round_.question_id)
             note = self._say(uow, lambda: presenters.notice(
-                None, f"Question {question.number} reopened", "Every earlier answer stays on record; everyone votes again."
+                None,
+                _("Question {number} reopened").format(number=question.number),
+                _("Every earlier answer stays on record; everyone votes again."),
             ))
             return self._finish(uow, request, assessment, [note, self._say(uow, lambda: presenters.question_message(assessment, round_))])
 
@@ -504,12 +526,12 @@ class Accord:
             if command.question:
                 round_ = assessment.latest_round(assessment.question(command.question).id)
                 if round_ is None:
-                    raise DomainError("That question has not been opened yet.")
+                    raise DomainError(_("That question has not been opened yet."))
             else:
                 round_ = assessment.focus_round
                 if round_ is None:
                     assessment.permit(request.actor.identity, Action.SEE_WHO_VOTED_WHAT)
-                    raise DomainError("No question is open at the moment.")
+                    raise DomainError(_("No question is open at the moment."))
             shown = presenters.individual_votes_message(assessment, request.actor.identity, round_)
             self._disclosed(uow, request, assessment, round_.question_id if round_ else None, "with `who`")
         return Reply([shown], assessment)
@@ -538,11 +560,19 @@ class Accord:
             status = presenters.status_message(assessment, request.actor.identity)
             clock = self._clock_of(uow, request.actor.identity, assessment)
         if assessment.is_active and assessment.is_scheduled:
-            status = replace(status, text=(f"Scheduled: it starts {presenters.local_time(assessment.starts_at, clock)}, when the first question opens.", *status.text))
+            starts = presenters.local_time(assessment.starts_at, clock)
+            status = replace(
+                status, text=(_("Scheduled: it starts {when}, when the first question opens.").format(when=starts), *status.text)
+            )
         if assessment.is_active and assessment.is_paused:
             status = replace(
                 status,
-                text=(f"Paused since {presenters.local_time(assessment.paused_at, clock)}: no reminders, deadlines or digests until a super-user says `resume`.", *status.text),
+                text=(
+                    _("Paused since {when}: no reminders, deadlines or digests until a super-user says `resume`.").format(
+                        when=presenters.local_time(assessment.paused_at, clock)
+                    ),
+                    *status.text,
+                ),
             )
         return Reply([status], assessment)
 
@@ -555,13 +585,21 @@ class Accord:
         # The adapter renders and delivers the file (bot.export); the use case checks the ask.
         formats = {"markdown": "markdown", "md": "markdown", "html": "html", "csv": "csv", "json": "json"}
         if command.format not in formats:
-            raise DomainError(f"I can export the report as html, csv, json or markdown, not {command.format!r}.")
+            raise DomainError(_("I can export the report as html, csv, json or markdown, not {format}.").format(format=repr(command.format)))
         with self._uow() as uow:
             assessment = self._current(uow, request)
             uow.commit()  # changes nothing, but keeps the request's receipt: a replay uploads nothing twice
         fmt = formats[command.format]
         return Reply(
-            [presenters.notice(request.actor.identity, "Report", f"Your {fmt.upper() if fmt != 'markdown' else 'Markdown'} report on {assessment.title} is on its way.")],
+            [
+                presenters.notice(
+                    request.actor.identity,
+                    _("Report"),
+                    _("Your {format} report on {title} is on its way.").format(
+                        format=fmt.upper() if fmt != "markdown" else "Markdown", title=assessment.title
+                    ),
+                )
+            ],
             assessment,
         )
 
@@ -571,69 +609,89 @@ class Accord:
             if not assessment.join(Member(actor, request.actor.name), request.now):
                 member = assessment.members[actor]
                 if member.role is Role.WAITING:
-                    said = f"You have asked to join; {assessment.super_user_names()} has still to approve you."
-                    return Reply([presenters.notice(actor, "Waiting for approval", said)], assessment)
-                return Reply([presenters.notice(actor, "Already taking part", f"You are a {member.role.value} of this assessment.")], assessment)
+                    said = _("You have asked to join; {names} has still to approve you.").format(names=assessment.super_user_names())
+                    return Reply([presenters.notice(actor, _("Waiting for approval"), said)], assessment)
+                return Reply([presenters.notice(actor, _("Already taking part"), _(_YOU_ARE[member.role]))], assessment)
             if assessment.members[actor].role is Role.WAITING:
                 # Joining needs approval (app.yaml's `assessment.join: approval`): the super-users are asked, privately.
                 waiting = presenters.notice(
                     actor,
-                    "Waiting for approval",
-                    f"This assessment needs a super-user's approval to join: {assessment.super_user_names()} has been asked. "
-                    "You can vote once you are approved.",
+                    _("Waiting for approval"),
+                    _(
+                        "This assessment needs a super-user's approval to join: {names} has been asked. "
+                        "You can vote once you are approved."
+                    ).format(names=assessment.super_user_names()),
                 )
                 asked = [
                     self._say(uow, lambda: presenters.notice(
                         super_user.identity,
-                        f"{request.actor.name} asks to join {assessment.title}",
-                        f"Say `approve @{request.actor.name}` to let them vote, or leave it: until then they cannot vote.",
+                        _("{name} asks to join {title}").format(name=request.actor.name, title=assessment.title),
+                        _("Say `approve @{name}` to let them vote, or leave it: until then they cannot vote.").format(
+                            name=request.actor.name
+                        ),
                     ))
                     for super_user in assessment.super_users()
                 ]
                 return self._finish(uow, request, assessment, [waiting, *asked])
-            joined = self._say(uow, lambda: presenters.notice(None, f"{request.actor.name} joined the assessment", "They can vote from the open question on."))
+            joined = self._say(uow, lambda: presenters.notice(
+                None,
+                _("{name} joined the assessment").format(name=request.actor.name),
+                _("They can vote from the open question on."),
+            ))
             return self._finish(uow, request, assessment, [joined])
 
     def _approve(self, request: Request, command: commands.Approve, directory: Directory) -> Reply:
         person = directory.find(request.conversation, command.person)
         if person is None:
-            raise NotFound(f"I can't find {clip(command.person, 60)} in this channel.")
+            raise NotFound(_("I can't find {person} in this channel.").format(person=clip(command.person, 60)))
         with self._active(request) as (uow, assessment):
             member = assessment.approve(request.actor.identity, person.identity, request.now)
-            joined = self._say(uow, lambda: presenters.notice(None, f"{member.name} joined the assessment", f"Approved by {request.actor.name}; they can vote from the open question on."))
-            told = self._say(uow, lambda: presenters.notice(member.identity, "You can take part", f"{request.actor.name} approved you: you can vote from the open question on."))
+            joined = self._say(uow, lambda: presenters.notice(
+                None,
+                _("{name} joined the assessment").format(name=member.name),
+                _("Approved by {name}; they can vote from the open question on.").format(name=request.actor.name),
+            ))
+            told = self._say(uow, lambda: presenters.notice(
+                member.identity,
+                _("You can take part"),
+                _("{name} approved you: you can vote from the open question on.").format(name=request.actor.name),
+            ))
             messages = [joined, told]
             focus = assessment.focus_round
             if focus is not None and focus.state is RoundState.OPEN:
-                messages.append(presenters.progress_message(assessment, focus))
+                messages.append(self._say(uow, lambda: presenters.progress_message(assessment, focus)))
             return self._finish(uow, request, assessment, messages)
 
     def _remove(self, request: Request, command: commands.Remove, directory: Directory) -> Reply:
         person = directory.find(request.conversation, command.person)
         if person is None:
-            raise NotFound(f"I can't find {clip(command.person, 60)} in this channel.")
+            raise NotFound(_("I can't find {person} in this channel.").format(person=clip(command.person, 60)))
         actor = request.actor.identity
         with self._active(request) as (uow, assessment):
             member, withdrawn = assessment.remove(actor, person.identity, request.now)
+            stay = _("Votes already revealed or recorded stay as the team saw them.")
             votes = (
-                f" Their vote on question {presenters.join_words(withdrawn)} was withdrawn." if withdrawn else ""
+                " " + _("Their vote on question {numbers} was withdrawn.").format(numbers=presenters.join_words(withdrawn))
+                if withdrawn
+                else ""
             )
             done = presenters.notice(
                 actor,
-                f"{member.name} was removed from the assessment",
-                f"They no longer vote or count in the progress.{votes} Votes already revealed or recorded stay as the team saw them.",
+                _("{name} was removed from the assessment").format(name=member.name),
+                _("They no longer vote or count in the progress.") + votes + " " + stay,
             )
             told = self._say(uow, lambda: presenters.notice(
                 member.identity,
-                f"You were removed from {assessment.title}",
-                f"{request.actor.name} removed you, so you no longer vote in it."
-                + (" Your vote on the open question was withdrawn." if withdrawn else "")
-                + " Votes already revealed or recorded stay as the team saw them.",
+                _("You were removed from {title}").format(title=assessment.title),
+                _("{name} removed you, so you no longer vote in it.").format(name=request.actor.name)
+                + (" " + _("Your vote on the open question was withdrawn.") if withdrawn else "")
+                + " "
+                + _("Votes already revealed or recorded stay as the team saw them."),  # in their language, not the asker's
             ))
             messages = [done, told]
             focus = assessment.focus_round
             if focus is not None and focus.state is RoundState.OPEN:
-                messages.append(presenters.progress_message(assessment, focus))
+                messages.append(self._say(uow, lambda: presenters.progress_message(assessment, focus)))
             return self._finish(uow, request, assessment, messages)
 
     def _pause(self, request: Request, command: commands.Pause, directory: Directory) -> Reply:
@@ -641,9 +699,11 @@ class Accord:
             assessment.pause(request.actor.identity, request.now)
             paused = self._say(uow, lambda: presenters.notice(
                 None,
-                "Assessment paused",
-                f"{request.actor.name} paused the assessment: no reminders, no deadlines and no digests until a super-user "
-                "says `resume`. Votes are still accepted, but nothing is revealed by itself meanwhile.",
+                _("Assessment paused"),
+                _(
+                    "{name} paused the assessment: no reminders, no deadlines and no digests until a super-user "
+                    "says `resume`. Votes are still accepted, but nothing is revealed by itself meanwhile."
+                ).format(name=request.actor.name),
             ))
             return self._finish(uow, request, assessment, [paused])
 
@@ -651,39 +711,44 @@ class Accord:
         with self._active(request) as (uow, assessment):
             paused_for, revealed = assessment.resume(request.actor.identity, request.now)
             round_ = assessment.focus_round
-            text = [f"{request.actor.name} resumed the assessment after {_duration_words(paused_for)}."]
+            text = [_("{name} resumed the assessment after {duration}.").format(name=request.actor.name, duration=_duration_words(paused_for))]
             if round_ is not None and round_.state is RoundState.OPEN and round_.closes_at is not None:
                 clock = self._clock_of(uow, request.actor.identity, assessment)
-                text.append(f"The deadline moved on by the time paused: voting now closes {presenters.local_time(round_.closes_at, clock)}.")
-            messages = [self._say(uow, lambda: presenters.notice(None, "Assessment resumed", *text))]
+                text.append(
+                    _("The deadline moved on by the time paused: voting now closes {when}.").format(
+                        when=presenters.local_time(round_.closes_at, clock)
+                    )
+                )
+            messages = [self._say(uow, lambda: presenters.notice(None, _("Assessment resumed"), *text))]
             if revealed:
-                messages += [presenters.progress_message(assessment, round_), presenters.reveal_message(assessment, round_)]
+                messages += [self._say(uow, lambda: presenters.progress_message(assessment, round_)), self._say(uow, lambda: presenters.reveal_message(assessment, round_))]
             return self._finish(uow, request, assessment, messages)
 
     def _setrole(self, request: Request, command: commands.SetRole, directory: Directory) -> Reply:
         person = directory.find(request.conversation, command.person)
         if person is None:
-            raise NotFound(f"I can't find {clip(command.person, 60)} in this channel.")
+            raise NotFound(_("I can't find {person} in this channel.").format(person=clip(command.person, 60)))
         with self._active(request) as (uow, assessment):
             member = assessment.set_role(request.actor.identity, person.identity, Role(command.role), person.name, request.now)
-            article = "an" if member.role is Role.OBSERVER else "a"
             explanation = {
-                Role.SUPER_USER: "They can reveal, finalise, skip and reopen questions, and see who voted what.",
-                Role.FACILITATOR: (
+                Role.SUPER_USER: _("They can reveal, finalise, skip and reopen questions, and see who voted what."),
+                Role.FACILITATOR: _(
                     "They run the meeting like a super-user (reveal, finalise, see who voted what) but do not vote, "
                     "and do not count in the progress or the measures."
                 ),
-                Role.MEMBER: "They vote on every question.",
-                Role.OBSERVER: "They follow the assessment without voting; they do not count in the progress.",
+                Role.MEMBER: _("They vote on every question."),
+                Role.OBSERVER: _("They follow the assessment without voting; they do not count in the progress."),
             }[member.role]
-            changed = self._say(uow, lambda: presenters.notice(None, f"{member.name} is now {article} {member.role.value}", explanation))
+            changed = self._say(uow, lambda: presenters.notice(None, _(_NOW_A[member.role]).format(name=member.name), explanation))
             return self._finish(uow, request, assessment, [changed])
 
     def _close(self, request: Request, command: commands.Close, directory: Directory) -> Reply:
         with self._active(request) as (uow, assessment):
             assessment.close(request.actor.identity, request.now)
             closed = self._say(uow, lambda: presenters.notice(
-                None, "Assessment closed", f"{request.actor.name} closed the assessment. The summary covers the questions agreed."
+                None,
+                _("Assessment closed"),
+                _("{name} closed the assessment. The summary covers the questions agreed.").format(name=request.actor.name),
             ))
             return self._finish(uow, request, assessment, [closed, self._say(uow, lambda: self._summary_of(uow, assessment))])
 
@@ -738,7 +803,7 @@ class Accord:
         if channel is not None:
             channel.permit(actor, Action.CHANGE_ORGANISATION)  # refused, naming the channel's super-users
         if workspace:
-            raise NotPermitted("Only a super-user of one of this workspace's assessments can change the organisation's details.")
+            raise NotPermitted(_("Only a super-user of one of this workspace's assessments can change the organisation's details."))
 
     def _help(self, request: Request, command: commands.Help, directory: Directory) -> Reply:
         return Reply([self._say(None, lambda: help_message(request.actor.identity, command.topic))])
@@ -835,13 +900,19 @@ class Accord:
             round_ = assessment.set_deadline(actor, closes_at, request.now)
             question = assessment.question(round_.question_id)
             if closes_at is None:
-                answer = presenters.notice(actor, "Deadline removed", f"Voting on question {question.number} stays open until a super-user reveals it.")
+                answer = presenters.notice(
+                    actor,
+                    _("Deadline removed"),
+                    _("Voting on question {number} stays open until a super-user reveals it.").format(number=question.number),
+                )
             else:
                 answer = presenters.notice(
                     actor,
-                    f"Deadline set for question {question.number}",
-                    f"Voting closes {presenters.local_time(closes_at, theirs)}. The votes are revealed then if at least two "
-                    "people have voted, and you will be told privately who has not.",
+                    _("Deadline set for question {number}").format(number=question.number),
+                    _(
+                        "Voting closes {when}. The votes are revealed then if at least two "
+                        "people have voted, and you will be told privately who has not."
+                    ).format(when=presenters.local_time(closes_at, theirs)),
                 )
             return self._finish(uow, request, assessment, [answer, self._say(uow, lambda: presenters.deadline_message(assessment, round_, organisation))])
 
@@ -869,7 +940,7 @@ class Accord:
                 uow.schedule.plan_digest(assessment.id, request.now)
             policy = assessment.settings.schedule.apply(self.schedule_policy)
             shown = presenters.schedule_message(
-                actor, assessment, policy, assessment.settings.schedule, zone(policy.timezone), heading="Schedule changed"
+                actor, assessment, policy, assessment.settings.schedule, zone(policy.timezone), heading=_("Schedule changed")
             )
             return self._finish(uow, request, assessment, [shown])
 
@@ -880,7 +951,7 @@ class Accord:
         where = request.conversation
         assessment = uow.assessments.active_in(where, for_update=for_update) or uow.assessments.latest_in(where)
         if assessment is None:
-            raise NotFound("No assessment has been run in this channel yet. Start one with `start`.")
+            raise NotFound(_("No assessment has been run in this channel yet. Start one with `start`."))
         return assessment
 
 
@@ -966,8 +1037,40 @@ def _duration_words(length: timedelta) -> str:
     minutes = int(length.total_seconds() // 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
-    parts = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n]
-    return " ".join(parts) if parts else "less than a minute"
+    parts = [
+        words.format(count=n)
+        for n, words in (
+            (days, ngettext("{count} day", "{count} days", days)),
+            (hours, ngettext("{count} hour", "{count} hours", hours)),
+            (minutes, ngettext("{count} minute", "{count} minutes", minutes)),
+        )
+        if n
+    ]
+    return " ".join(parts) if parts else _("less than a minute")
+
+
+# Where an assessment stands, for the person's own view (App Home): the round's state in a whole sentence.
+_QUESTION_IS = {
+    RoundState.OPEN: N_("Question {number} is open"),
+    RoundState.REVEALED: N_("Question {number} is revealed"),
+    RoundState.FINALISED: N_("Question {number} is finalised"),
+    RoundState.SKIPPED: N_("Question {number} is skipped"),
+    RoundState.SUPERSEDED: N_("Question {number} is superseded"),
+}
+# "You are a member of this assessment." and "Sam is now an observer": one whole sentence per role
+# someone can be told (waiting and removed people are answered before either is said).
+_YOU_ARE = {
+    Role.SUPER_USER: N_("You are a super-user of this assessment."),
+    Role.FACILITATOR: N_("You are a facilitator of this assessment."),
+    Role.MEMBER: N_("You are a member of this assessment."),
+    Role.OBSERVER: N_("You are an observer of this assessment."),
+}
+_NOW_A = {
+    Role.SUPER_USER: N_("{name} is now a super-user"),
+    Role.FACILITATOR: N_("{name} is now a facilitator"),
+    Role.MEMBER: N_("{name} is now a member"),
+    Role.OBSERVER: N_("{name} is now an observer"),
+}
 
 
 def _wall_clock(at: datetime, where: tzinfo) -> datetime:
@@ -979,23 +1082,31 @@ def _organisation_notice(person: Identity | None, organisation) -> Message:
     if organisation is None:
         return presenters.notice(
             person,
-            "Organisation",
-            "Not set yet. Say its name (`organisation name Northshire District Council`), what kind of council it is "
-            "(`organisation type unitary`), and whether to compare anonymised results with similar councils "
-            "(`organisation share`).",
+            _("Organisation"),
+            _(
+                "Not set yet. Say its name (`organisation name Northshire District Council`), what kind of council it is "
+                "(`organisation type unitary`), and whether to compare anonymised results with similar councils "
+                "(`organisation share`)."
+            ),
         )
-    kind = f"a {organisation.type} council" if organisation.type else "type not set"
-    heading = f"Organisation: {organisation.name}, {kind}" if organisation.name else f"Organisation: {kind}"
+    kind = _("a {type} council").format(type=organisation.type) if organisation.type else _("type not set")
+    heading = (
+        _("Organisation: {name}, {kind}").format(name=organisation.name, kind=kind)
+        if organisation.name
+        else _("Organisation: {kind}").format(kind=kind)
+    )
     missing = [
         f"`organisation {word} ...`" for word, value in (("name", organisation.name), ("type", organisation.type)) if not value
     ]
     sharing = (
-        "Shares anonymised theme scores with similar councils: others see only medians and quartiles, and only "
-        "once enough councils of the same type have completed an assessment."
+        _(
+            "Shares anonymised theme scores with similar councils: others see only medians and quartiles, and only "
+            "once enough councils of the same type have completed an assessment."
+        )
         if organisation.share_for_comparison
-        else "Does not share results with other councils (say `organisation share` to take part in comparisons)."
+        else _("Does not share results with other councils (say `organisation share` to take part in comparisons).")
     )
-    text = [sharing] + ([f"Still to set: {' and '.join(missing)}."] if missing else [])
+    text = [sharing] + ([_("Still to set: {settings}.").format(settings=_(" and ").join(missing))] if missing else [])
     return presenters.notice(person, heading, *text)
 
 

@@ -39,8 +39,8 @@ from engine.audit import AuditAction, AuditEvent
 from engine.disagreement import Disagreement, Thresholds, Verdict, measure
 from engine.errors import DomainError, InvalidTransition, NotFound, NotPermitted, RatingOffScale
 from engine.framework import Framework, Question
-from engine.language import N_
-from engine.permissions import SUPER_USERS, Action, Role, may
+from engine.language import N_, _, ngettext
+from engine.permissions import REFUSALS, SUPER_USERS, Action, Role, may
 from engine.text import clean
 from engine.reminders import ScheduleOverrides
 
@@ -187,7 +187,9 @@ class Progress:
         return self.eligible > 0 and self.voted >= self.eligible
 
     def line(self) -> str:
-        return f"{self.voted} of {self.eligible} have voted"
+        return ngettext("{voted} of {count} have voted", "{voted} of {count} have voted", self.eligible).format(
+            voted=self.voted, count=self.eligible
+        )
 
 
 @dataclass
@@ -349,8 +351,9 @@ class Assessment:
             return self.members[identity]
         except KeyError:
             raise NotPermitted(
-                f"You are not a member of this assessment yet: say `join` to take part, or ask "
-                f"{self._super_user_names()}."
+                _("You are not a member of this assessment yet: say `join` to take part, or ask {names}.").format(
+                    names=self._super_user_names()
+                )
             ) from None
 
     def permit(self, actor: Identity, action: Action) -> Member:
@@ -360,27 +363,32 @@ class Assessment:
             return member
         if member is not None and member.role is Role.WAITING:
             raise NotPermitted(
-                f"You are not a member of this assessment yet: you asked to join, and {self._super_user_names()} "
-                "has still to approve you."
+                _("You are not a member of this assessment yet: you asked to join, and {names} has still to approve you.").format(
+                    names=self._super_user_names()
+                )
             )
         if member is not None and member.role is Role.REMOVED:
             raise NotPermitted(
-                f"You are not a member of this assessment: you were removed from it. Ask {self._super_user_names()} "
-                "if that was a mistake."
+                _("You are not a member of this assessment: you were removed from it. Ask {names} if that was a mistake.").format(
+                    names=self._super_user_names()
+                )
             )
         if member is None and may(Role.MEMBER, action):
             self.member(actor)  # refused, saying how to join
         if action is Action.VOTE and member is not None and member.role is Role.FACILITATOR:
             raise NotPermitted(
-                "Facilitators run the meeting without voting, so the team's measures are the voters' alone. "
-                f"Ask {self._super_user_names()} to make you a member if you should vote."
+                _(
+                    "Facilitators run the meeting without voting, so the team's measures are the voters' alone. "
+                    "Ask {names} to make you a member if you should vote."
+                ).format(names=self._super_user_names())
             )
         if action is Action.VOTE:
             raise NotPermitted(
-                f"Observers follow the assessment but do not vote. Ask {self._super_user_names()} "
-                "to make you a member if you should."
+                _("Observers follow the assessment but do not vote. Ask {names} to make you a member if you should.").format(
+                    names=self._super_user_names()
+                )
             )
-        raise NotPermitted(f"Only the super-user can {action.value}; ask {self._super_user_names()}.")
+        raise NotPermitted(_(REFUSALS[action]).format(names=self._super_user_names()))
 
     def super_users(self) -> list[Member]:
         return [m for m in self.members.values() if m.is_super_user]
@@ -472,8 +480,9 @@ class Assessment:
         existing = self.members.get(member.identity)
         if existing is not None and existing.role is Role.REMOVED:
             raise NotPermitted(
-                f"You were removed from this assessment, so you cannot join it again. Ask {self._super_user_names()} "
-                "if that was a mistake."
+                _("You were removed from this assessment, so you cannot join it again. Ask {names} if that was a mistake.").format(
+                    names=self._super_user_names()
+                )
             )
         if existing is not None:
             return False
@@ -489,8 +498,9 @@ class Assessment:
         waiting = self.members.get(identity)
         if waiting is None or waiting.role is not Role.WAITING:
             raise InvalidTransition(
-                "Only someone who has asked to join and is waiting can be approved: "
-                + ("they are not waiting." if waiting is not None else "they have not asked to join.")
+                _("Only someone who has asked to join and is waiting can be approved: they are not waiting.")
+                if waiting is not None
+                else _("Only someone who has asked to join and is waiting can be approved: they have not asked to join.")
             )
         approved = replace(waiting, role=Role.MEMBER)
         self.members[identity] = approved
@@ -511,11 +521,11 @@ class Assessment:
         self.permit(actor, Action.REMOVE_MEMBERS)
         member = self.members.get(identity)
         if member is None or member.role is Role.REMOVED:
-            raise NotFound("That person is not in this assessment.")
+            raise NotFound(_("That person is not in this assessment."))
         if identity == actor:
-            raise InvalidTransition("You cannot remove yourself: make someone else super-user, then ask them.")
+            raise InvalidTransition(_("You cannot remove yourself: make someone else super-user, then ask them."))
         if member.is_super_user and len(self.super_users()) == 1:
-            raise InvalidTransition(f"{member.name} is the only super-user: make someone else super-user first.")
+            raise InvalidTransition(_("{name} is the only super-user: make someone else super-user first.").format(name=member.name))
         withdrawn = []
         for round_ in self.rounds:
             vote = round_.votes.pop(identity, None) if round_.state is RoundState.OPEN else None
@@ -534,11 +544,11 @@ class Assessment:
         existing = was = self.members.get(identity)
         if existing is None:
             if name is None:
-                raise NotFound("That person is not in this assessment yet.")
+                raise NotFound(_("That person is not in this assessment yet."))
             existing = Member(identity, name, Role.MEMBER)
         if existing.is_super_user and role not in SUPER_USERS and len(self.super_users()) == 1:
             raise InvalidTransition(
-                f"{existing.name} is the only super-user: make someone else super-user first."
+                _("{name} is the only super-user: make someone else super-user first.").format(name=existing.name)
             )
         updated = replace(existing, role=role, name=name or existing.name)
         self.members[identity] = updated
@@ -561,13 +571,16 @@ class Assessment:
         question = self.question(question_id)
         round_ = self.latest_round(question.id)
         if round_ is None:
-            raise InvalidTransition(f"Question {question.number} is not open for votes yet.")
+            raise InvalidTransition(_("Question {number} is not open for votes yet.").format(number=question.number))
         if round_.state is not RoundState.OPEN:
             raise InvalidTransition(self._closed_for_votes(question, round_))
         self._check_scores(current, ambition)
         comment = _clean(comment)
         if len(comment) > MAX_COMMENT_LENGTH:
-            raise DomainError(f"Keep the comment to {MAX_COMMENT_LENGTH} characters; it has {len(comment)}.", field="comment")
+            raise DomainError(
+                _("Keep the comment to {limit} characters; it has {length}.").format(limit=MAX_COMMENT_LENGTH, length=len(comment)),
+                field="comment",
+            )
         changed = voter in round_.votes
         earlier = round_.votes.get(voter)
         round_.votes[voter] = Vote(voter, current, ambition, comment, now)
@@ -585,10 +598,10 @@ class Assessment:
         question = self.question(question_id)
         round_ = self.latest_round(question.id)
         if round_ is None or round_.state is not RoundState.OPEN:
-            raise InvalidTransition(f"Question {question.number} is not open, so there is no vote to withdraw.")
+            raise InvalidTransition(_("Question {number} is not open, so there is no vote to withdraw.").format(number=question.number))
         withdrawn = round_.votes.pop(voter, None)
         if withdrawn is None:
-            raise NotFound(f"You have not voted on question {question.number}.")
+            raise NotFound(_("You have not voted on question {number}.").format(number=question.number))
         audit.record_vote(self, round_, withdrawn, None, now or withdrawn.cast_at)
 
     # ------------------------------------------------- the super-user's actions
@@ -599,12 +612,17 @@ class Assessment:
         round_ = self._require_focus()
         question = self.question(round_.question_id)
         if round_.state is not RoundState.OPEN:
-            raise InvalidTransition(f"Question {question.number} has already been {round_.state.value}.")
+            raise InvalidTransition(_already(round_, question.number))
         voted = self.progress(round_).voted
         if not self._enough_to_reveal(round_):
             raise InvalidTransition(
-                f"Only {voted} vote{'s' if voted != 1 else ''} on question {question.number} so far: "
-                "revealing now would show whose vote it is. Wait for at least two, or skip the question."
+                ngettext(
+                    "Only {count} vote on question {number} so far: revealing now would show whose vote it is. "
+                    "Wait for at least two, or skip the question.",
+                    "Only {count} votes on question {number} so far: revealing now would show whose vote it is. "
+                    "Wait for at least two, or skip the question.",
+                    voted,
+                ).format(count=voted, number=question.number)
             )
         self._reveal(round_, now)
         audit.record_reveal(self, round_, actor, now)
@@ -632,14 +650,14 @@ class Assessment:
         question = self.question(round_.question_id)
         if round_.state is RoundState.OPEN:
             raise InvalidTransition(
-                f"Reveal question {question.number} first, so the team sees where it stands before agreeing."
+                _("Reveal question {number} first, so the team sees where it stands before agreeing.").format(number=question.number)
             )
         if round_.state is not RoundState.REVEALED:
-            raise InvalidTransition(f"Question {question.number} has already been {round_.state.value}.")
+            raise InvalidTransition(_already(round_, question.number))
         proposal = round_.proposal
         if current is None:
             if proposal is None:
-                raise InvalidTransition("There is no proposal to accept: give the agreed current position and ambition.")
+                raise InvalidTransition(_("There is no proposal to accept: give the agreed current position and ambition."))
             self._refuse_proposal_if_split(round_)
             current = proposal.current
         if ambition is None:
@@ -647,7 +665,7 @@ class Assessment:
         self._check_scores(current, ambition)
         note = _clean(note)
         if len(note) > MAX_NOTE_LENGTH:
-            raise DomainError(f"Keep the note to {MAX_NOTE_LENGTH} characters; it has {len(note)}.")
+            raise DomainError(_("Keep the note to {limit} characters; it has {length}.").format(limit=MAX_NOTE_LENGTH, length=len(note)))
         if not note:
             self._require_note_outside_votes(round_, current, ambition)
         round_.consensus = Consensus(current, ambition, note, actor, now)
@@ -663,10 +681,10 @@ class Assessment:
         round_ = self._require_focus()
         if round_.is_closed:
             question = self.question(round_.question_id)
-            raise InvalidTransition(f"Question {question.number} has already been {round_.state.value}.")
+            raise InvalidTransition(_already(round_, question.number))
         reason = _clean(reason)
         if len(reason) > MAX_REASON_LENGTH:
-            raise DomainError(f"Keep the reason to {MAX_REASON_LENGTH} characters; it has {len(reason)}.")
+            raise DomainError(_("Keep the reason to {limit} characters; it has {length}.").format(limit=MAX_REASON_LENGTH, length=len(reason)))
         before_state = round_.state.value
         round_.state = RoundState.SKIPPED
         round_.skip_reason = reason
@@ -681,12 +699,10 @@ class Assessment:
         focus = self.focus_round
         if focus is not None and not focus.is_closed:
             question = self.question(focus.question_id)
-            raise InvalidTransition(
-                f"Question {question.number} is still {focus.state.value}: finalise it or skip it first."
-            )
+            raise InvalidTransition(_still(focus, question.number, reopening=False))
         remaining = self.unstarted_questions()
         if not remaining:
-            raise InvalidTransition("Every question has been answered or skipped: ask for the summary.")
+            raise InvalidTransition(_("Every question has been answered or skipped: ask for the summary."))
         opened = self._open_round(remaining[0].id, now)
         audit.record(self, AuditAction.NEXT, actor, now, opened)
         return opened
@@ -702,14 +718,16 @@ class Assessment:
         focus = self.focus_round
         if question_ref is None:
             if focus is None:
-                raise InvalidTransition("Say which question to reopen, for example `reopen 2.3`.")
+                raise InvalidTransition(_("Say which question to reopen, for example `reopen 2.3`."))
             question_ref = focus.question_id
         question = self.question(question_ref)
         latest = self.latest_round(question.id)
         if latest is None:
-            raise InvalidTransition(f"Question {question.number} has not been opened yet, so there is nothing to reopen.")
+            raise InvalidTransition(
+                _("Question {number} has not been opened yet, so there is nothing to reopen.").format(number=question.number)
+            )
         if latest.state is RoundState.OPEN:
-            raise InvalidTransition(f"Question {question.number} is already open for votes.")
+            raise InvalidTransition(_("Question {number} is already open for votes.").format(number=question.number))
         set_aside = ""
         if focus is not None and focus is not latest and not focus.is_closed:
             other = self.question(focus.question_id)
@@ -717,9 +735,7 @@ class Assessment:
                 self.rounds.remove(focus)
                 set_aside = f"question {other.number} set aside until its turn"
             else:
-                raise InvalidTransition(
-                    f"Question {other.number} is still {focus.state.value}: finalise it or skip it before reopening another."
-                )
+                raise InvalidTransition(_still(focus, other.number, reopening=True))
         if latest.state is RoundState.REVEALED:
             latest.state = RoundState.SUPERSEDED
             latest.closed_at = now
@@ -749,12 +765,12 @@ class Assessment:
         self.permit(actor, Action.SET_DEADLINE)
         if self.is_paused:
             # A deadline set now would move again at `resume`, by the time paused.
-            raise InvalidTransition("The assessment is paused: `resume` it first, then set the deadline.")
+            raise InvalidTransition(_("The assessment is paused: `resume` it first, then set the deadline."))
         round_ = self._require_focus()
         if round_.state is not RoundState.OPEN:
-            raise InvalidTransition("Only an open question can have a deadline.")
+            raise InvalidTransition(_("Only an open question can have a deadline."))
         if closes_at is not None and closes_at <= now:
-            raise DomainError("The deadline has to be in the future.")
+            raise DomainError(_("The deadline has to be in the future."))
         before = round_.closes_at
         round_.closes_at = closes_at
         audit.record_deadline(self, round_, before, actor, now)
@@ -765,9 +781,9 @@ class Assessment:
         self.permit(actor, Action.REMIND)
         round_ = self.focus_round
         if not self.is_active or round_ is None or round_.state is not RoundState.OPEN:
-            raise InvalidTransition("No question is open for votes, so there is nobody to remind.")
+            raise InvalidTransition(_("No question is open for votes, so there is nobody to remind."))
         if self.is_paused:
-            raise InvalidTransition("The assessment is paused, so nobody is reminded: `resume` it first.")
+            raise InvalidTransition(_("The assessment is paused, so nobody is reminded: `resume` it first."))
         return round_, [m for m in self.voters() if m.identity not in round_.votes]
 
     def change_schedule(self, actor: Identity, now: datetime | None = None, **changes: object) -> ScheduleOverrides:
@@ -793,7 +809,7 @@ class Assessment:
         self._require_active()
         self.permit(actor, Action.PAUSE)
         if self.is_paused:
-            raise InvalidTransition("The assessment is already paused: `resume` starts it again.")
+            raise InvalidTransition(_("The assessment is already paused: `resume` starts it again."))
         self.paused_at = now
         audit.record(self, AuditAction.PAUSED, actor, now, None)
 
@@ -804,7 +820,7 @@ class Assessment:
         self._require_active()
         self.permit(actor, Action.PAUSE)
         if not self.is_paused:
-            raise InvalidTransition("The assessment is not paused.")
+            raise InvalidTransition(_("The assessment is not paused."))
         paused_for = max(now - self.paused_at, timedelta(0))
         self.paused_at = None
         audit.record(self, AuditAction.RESUMED, actor, now, None, after={"paused_for": str(paused_for)})
@@ -905,29 +921,37 @@ class Assessment:
         if measures is None or measures.verdict is not Verdict.POLARISED:
             return
         split = measures.current if measures.current.polarised else measures.ambition
-        what = "current position" if split is measures.current else "ambition"
         votes = ", ".join(str(v) for v in _ratings(split))
         low = _ratings(measures.current)[0]
         example_ambition = max(low, round_.proposal.ambition if round_.proposal else low)
-        raise InvalidTransition(
-            f"The team is split into two camps on the {what} ({votes}), so the proposal is a middle score "
-            "that may be nobody's view: record the answer you agreed and why, "
-            f"`finalise <current> <ambition> <note>`, e.g. `finalise {low} {example_ambition} agreed after hearing both camps`."
+        sentence = (
+            N_(
+                "The team is split into two camps on the current position ({votes}), so the proposal is a middle score "
+                "that may be nobody's view: record the answer you agreed and why, "
+                "`finalise <current> <ambition> <note>`, e.g. `finalise {low} {ambition} agreed after hearing both camps`."
+            )
+            if split is measures.current
+            else N_(
+                "The team is split into two camps on the ambition ({votes}), so the proposal is a middle score "
+                "that may be nobody's view: record the answer you agreed and why, "
+                "`finalise <current> <ambition> <note>`, e.g. `finalise {low} {ambition} agreed after hearing both camps`."
+            )
         )
+        raise InvalidTransition(_(sentence).format(votes=votes, low=low, ambition=example_ambition))
 
     def _require_note_outside_votes(self, round_: Round, current: int, ambition: int) -> None:
         measures = round_.measures
         if measures is None or measures.current.n == 0:
             return
-        for label, value, measured in (("current position", current, measures.current), ("ambition", ambition, measures.ambition)):
+        for is_current, value, measured in ((True, current, measures.current), (False, ambition, measures.ambition)):
             ratings = _ratings(measured)
             low, high = ratings[0], ratings[-1]
             if low <= value <= high:
                 continue
-            given = f"every vote gave {low}" if low == high else f"the votes ran from {low} to {high}"
             raise DomainError(
-                f"The {label} {value} is outside what the team voted ({given}): add a note saying why, e.g. "
-                f"`finalise {current} {ambition} agreed after hearing the evidence`.",
+                _(_OUTSIDE_VOTES[is_current, low == high]).format(
+                    value=value, low=low, high=high, current=current, ambition=ambition
+                ),
                 field="note",
             )
 
@@ -947,13 +971,13 @@ class Assessment:
     def _require_active(self) -> None:
         if not self.is_active:
             raise InvalidTransition(
-                "This assessment is complete. A super-user can reopen a question, or start a new assessment."
+                _("This assessment is complete. A super-user can reopen a question, or start a new assessment.")
             )
 
     def _require_focus(self) -> Round:
         round_ = self.focus_round
         if round_ is None:
-            raise InvalidTransition("No question is open at the moment.")
+            raise InvalidTransition(_("No question is open at the moment."))
         return round_
 
     def super_user_names(self) -> str:
@@ -963,31 +987,37 @@ class Assessment:
     def _super_user_names(self) -> str:
         names = sorted(m.name for m in self.super_users())
         if not names:
-            return "the super-user"
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+            return _("the super-user")
+        if len(names) == 1:
+            return names[0]
+        return _("{names} or {last}").format(names=", ".join(names[:-1]), last=names[-1])
 
     def _check_scores(self, current: int, ambition: int) -> None:
         scale = self.framework.scale
-        for concerned, label, value in (("current", "current position", current), ("ambition", "ambition", ambition)):
+        for concerned, sentence, value in (
+            ("current", N_("The current position {value} is off the scale: give a whole number from {low} to {high}."), current),
+            ("ambition", N_("The ambition {value} is off the scale: give a whole number from {low} to {high}."), ambition),
+        ):
             if not scale.contains(value):
                 raise RatingOffScale(
-                    f"The {label} {value!r} is off the scale: give a whole number from "
-                    f"{scale.minimum} to {scale.maximum}.",
+                    _(sentence).format(value=repr(value), low=scale.minimum, high=scale.maximum),
                     field=concerned,
                 )
         if ambition < current:
             raise DomainError(
-                f"The ambition ({ambition}) is below the current position ({current}). The ambition is "
-                "where the organisation aims to be in 18-24 months: give a number at least equal to the current.",
+                _(
+                    "The ambition ({ambition}) is below the current position ({current}). The ambition is "
+                    "where the organisation aims to be in 18-24 months: give a number at least equal to the current."
+                ).format(ambition=ambition, current=current),
                 field="ambition",
             )
 
     def _closed_for_votes(self, question: Question, round_: Round) -> str:
         if round_.state is RoundState.REVEALED:
-            return f"Voting on question {question.number} has closed: the votes have been revealed."
+            return _("Voting on question {number} has closed: the votes have been revealed.").format(number=question.number)
         if round_.state is RoundState.FINALISED:
-            return f"Question {question.number} has been finalised; votes can no longer change."
-        return f"Question {question.number} was skipped."
+            return _("Question {number} has been finalised; votes can no longer change.").format(number=question.number)
+        return _("Question {number} was skipped.").format(number=question.number)
 
 
 # How the proposal is worked out, in the team's words: the reveal says it (presenters.rounds)
@@ -1013,3 +1043,45 @@ def _median_point(values: list[int], *, halves: str) -> int:
 def _clean(text: str) -> str:
     return clean(text)
 
+
+# A refusal names the round's state in a whole sentence per state, so each reads well translated.
+_ALREADY = {
+    RoundState.OPEN: N_("Question {number} is already open."),
+    RoundState.REVEALED: N_("Question {number} has already been revealed."),
+    RoundState.FINALISED: N_("Question {number} has already been finalised."),
+    RoundState.SKIPPED: N_("Question {number} has already been skipped."),
+    RoundState.SUPERSEDED: N_("Question {number} has already been superseded."),
+}
+_STILL = {
+    (RoundState.OPEN, False): N_("Question {number} is still open: finalise it or skip it first."),
+    (RoundState.REVEALED, False): N_("Question {number} is still revealed: finalise it or skip it first."),
+    (RoundState.OPEN, True): N_("Question {number} is still open: finalise it or skip it before reopening another."),
+    (RoundState.REVEALED, True): N_("Question {number} is still revealed: finalise it or skip it before reopening another."),
+}
+# (the current position?, did every vote give the same score?) -> the refusal of a score outside the votes
+_OUTSIDE_VOTES = {
+    (True, True): N_(
+        "The current position {value} is outside what the team voted (every vote gave {low}): add a note saying why, "
+        "e.g. `finalise {current} {ambition} agreed after hearing the evidence`."
+    ),
+    (True, False): N_(
+        "The current position {value} is outside what the team voted (the votes ran from {low} to {high}): add a note "
+        "saying why, e.g. `finalise {current} {ambition} agreed after hearing the evidence`."
+    ),
+    (False, True): N_(
+        "The ambition {value} is outside what the team voted (every vote gave {low}): add a note saying why, "
+        "e.g. `finalise {current} {ambition} agreed after hearing the evidence`."
+    ),
+    (False, False): N_(
+        "The ambition {value} is outside what the team voted (the votes ran from {low} to {high}): add a note "
+        "saying why, e.g. `finalise {current} {ambition} agreed after hearing the evidence`."
+    ),
+}
+
+
+def _already(round_: Round, number: str) -> str:
+    return _(_ALREADY[round_.state]).format(number=number)
+
+
+def _still(round_: Round, number: str, *, reopening: bool) -> str:
+    return _(_STILL[round_.state, reopening]).format(number=number)

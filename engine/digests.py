@@ -23,6 +23,7 @@ from datetime import datetime, tzinfo
 from engine.assessment import Assessment, Consensus, Member, Progress, Round, RoundState
 from engine.disagreement import Verdict
 from engine.framework import Question
+from engine.language import _, ngettext
 from engine.presenters import VERDICT_WORDS, local_time, long_date
 from engine.scoring import score
 from engine.views import CHANNEL, Field, Kind, Message, only
@@ -102,7 +103,7 @@ def channel_digest(assessment: Assessment, now: datetime, zone: tzinfo, facts: S
     return Message(
         kind=Kind.NOTICE,
         audience=CHANNEL,
-        heading=f"Digest: {assessment.title}, {long_date(now.astimezone(zone))}",
+        heading=_("Digest: {title}, {date}").format(title=assessment.title, date=long_date(now.astimezone(zone))),
         text=tuple(_next_steps(assessment, facts, zone)),
         fields=tuple(_fields(facts)),
     )
@@ -114,13 +115,13 @@ def super_user_digest(
     facts = facts or standing(assessment)
     fields = _fields(facts)
     if facts.progress is not None:
-        names = ", ".join(m.name for m in facts.waiting) or "nobody: everyone has voted"
-        fields.append(Field(f"Not voted yet on question {facts.focus.number}", names))
+        names = ", ".join(m.name for m in facts.waiting) or _("nobody: everyone has voted")
+        fields.append(Field(_("Not voted yet on question {number}").format(number=facts.focus.number), names))
     return Message(
         kind=Kind.NOTICE,
         audience=only(super_user.identity),
-        heading=f"Digest for super-users: {assessment.title}, {long_date(now.astimezone(zone))}",
-        text=("Only super-users get this version, with the names of who is waiting.", *_next_steps(assessment, facts, zone)),
+        heading=_("Digest for super-users: {title}, {date}").format(title=assessment.title, date=long_date(now.astimezone(zone))),
+        text=(_("Only super-users get this version, with the names of who is waiting."), *_next_steps(assessment, facts, zone)),
         fields=tuple(fields),
     )
 
@@ -130,40 +131,68 @@ def ambition_digest(assessment: Assessment, now: datetime, zone: tzinfo) -> Mess
     card = score(assessment)
     completed = assessment.completed_at or now
     start, end = add_months(completed, AMBITION_FROM_MONTHS), add_months(completed, AMBITION_HORIZON_MONTHS)
-    text = [
-        f"{assessment.title} was completed on {long_date(completed.astimezone(zone))}. Its ambitions are for 18-24 "
-        f"months from then: {long_date(start.astimezone(zone))} to {long_date(end.astimezone(zone))}"
-        + (f", {_months_between(now, end)} months from now." if now < end else ".")
-    ]
+    dates = {
+        "title": assessment.title,
+        "completed": long_date(completed.astimezone(zone)),
+        "start": long_date(start.astimezone(zone)),
+        "end": long_date(end.astimezone(zone)),
+    }
+    if now < end:
+        months = _months_between(now, end)
+        opening = ngettext(
+            "{title} was completed on {completed}. Its ambitions are for 18-24 months from then: {start} to {end}, "
+            "{count} month from now.",
+            "{title} was completed on {completed}. Its ambitions are for 18-24 months from then: {start} to {end}, "
+            "{count} months from now.",
+            months,
+        ).format(count=months, **dates)
+    else:
+        opening = _("{title} was completed on {completed}. Its ambitions are for 18-24 months from then: {start} to {end}.").format(
+            **dates
+        )
+    text = [opening]
     if card.current is not None:
         text.append(
-            f"Agreed position: {card.current:.1f} now against an ambition of {card.ambition:.1f} (a gap of {card.gap:.1f})."
+            _("Agreed position: {current} now against an ambition of {ambition} (a gap of {gap}).").format(
+                current=f"{card.current:.1f}", ambition=f"{card.ambition:.1f}", gap=f"{card.gap:.1f}"
+            )
         )
     moved = _moved(assessment)
     if moved:
         text.append(
-            "Moved since first agreed: "
-            + _listed([f"question {q.number} from {first.current} to {latest.current} (ambition {latest.ambition})" for q, first, latest in moved])
-            + "."
+            _("Moved since first agreed: {questions}.").format(
+                questions=_listed(
+                    [
+                        _("question {number} from {first} to {latest} (ambition {ambition})").format(
+                            number=q.number, first=first.current, latest=latest.current, ambition=latest.ambition
+                        )
+                        for q, first, latest in moved
+                    ]
+                )
+            )
         )
     else:
         text.append(
-            "No question has been agreed again since. To record progress, a super-user reopens a question "
-            "(for example `reopen 1.1`); the team votes again and the new answer is kept beside the first."
+            _(
+                "No question has been agreed again since. To record progress, a super-user reopens a question "
+                "(for example `reopen 1.1`); the team votes again and the new answer is kept beside the first."
+            )
         )
     fields = []
     for theme in card.themes:
         if not theme.scored:
             continue
         base = _first_current(assessment, theme.theme.id)
-        moved_text = f" (first agreed {base:.1f})" if base is not None and abs(base - theme.current) >= 0.05 else ""
-        fields.append(
-            Field(theme.theme.title, f"now {theme.current:.1f}{moved_text}, ambition {theme.ambition:.1f}, gap {theme.gap:+.1f}")
-        )
+        figures = {"current": f"{theme.current:.1f}", "ambition": f"{theme.ambition:.1f}", "gap": f"{theme.gap:+.1f}"}
+        if base is not None and abs(base - theme.current) >= 0.05:
+            words = _("now {current} (first agreed {first}), ambition {ambition}, gap {gap}").format(first=f"{base:.1f}", **figures)
+        else:
+            words = _("now {current}, ambition {ambition}, gap {gap}").format(**figures)
+        fields.append(Field(theme.theme.title, words))
     return Message(
         kind=Kind.NOTICE,
         audience=CHANNEL,
-        heading=f"Progress against ambition: {assessment.title}, {long_date(now.astimezone(zone))}",
+        heading=_("Progress against ambition: {title}, {date}").format(title=assessment.title, date=long_date(now.astimezone(zone))),
         text=tuple(text),
         fields=tuple(fields),
     )
@@ -181,23 +210,35 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 
 def _fields(facts: Standing) -> list[Field]:
-    agreed = f"{facts.agreed} of {facts.total}" + (f" ({facts.skipped} skipped)" if facts.skipped else "")
-    fields = [Field("Questions agreed", agreed)]
+    agreed = (
+        _("{agreed} of {total} ({skipped} skipped)").format(agreed=facts.agreed, total=facts.total, skipped=facts.skipped)
+        if facts.skipped
+        else _("{agreed} of {total}").format(agreed=facts.agreed, total=facts.total)
+    )
+    fields = [Field(_("Questions agreed"), agreed)]
     if facts.progress is not None:
-        fields.append(Field("Open for votes", f"question {facts.focus.number}"))
+        fields.append(Field(_("Open for votes"), _("question {number}").format(number=facts.focus.number)))
         waiting = facts.progress.eligible - facts.progress.voted
+        eligible = facts.progress.eligible
         fields.append(
-            Field("Waiting for", f"{waiting} of {facts.progress.eligible} member{'' if facts.progress.eligible == 1 else 's'}")
+            Field(
+                _("Waiting for"),
+                ngettext("{waiting} of {count} member", "{waiting} of {count} members", eligible).format(
+                    waiting=waiting, count=eligible
+                ),
+            )
         )
     else:
-        fields.append(Field("Open for votes", "none"))
+        fields.append(Field(_("Open for votes"), _("none")))
     if facts.revealed:
-        found = f"{len(facts.disagreements)} of {facts.revealed} question{'' if facts.revealed == 1 else 's'} revealed so far"
+        found = ngettext(
+            "{found} of {count} question revealed so far", "{found} of {count} questions revealed so far", facts.revealed
+        ).format(found=len(facts.disagreements), count=facts.revealed)
         if facts.disagreements:
-            found += ": " + _listed([f"{q.number} ({VERDICT_WORDS[v]})" for q, v in facts.disagreements])
-        fields.append(Field("Needed discussion", found))
+            found += ": " + _listed([f"{q.number} ({_(VERDICT_WORDS[v])})" for q, v in facts.disagreements])
+        fields.append(Field(_("Needed discussion"), found))
     else:
-        fields.append(Field("Needed discussion", "no votes revealed yet"))
+        fields.append(Field(_("Needed discussion"), _("no votes revealed yet")))
     return fields
 
 
@@ -205,20 +246,32 @@ def _next_steps(assessment: Assessment, facts: Standing, zone: tzinfo) -> list[s
     steps: list[str] = []
     round_ = facts.focus_round
     if facts.progress is not None:
-        line = f"Next: question {facts.focus.number} is open for votes ({facts.progress.line()})"
         if round_.closes_at is not None:
-            line += f"; voting closes {local_time(round_.closes_at, zone)}"
-        steps.append(line + ". Anyone who has not voted gets a private reminder.")
+            line = _(
+                "Next: question {number} is open for votes ({progress}); voting closes {when}. "
+                "Anyone who has not voted gets a private reminder."
+            ).format(number=facts.focus.number, progress=facts.progress.line(), when=local_time(round_.closes_at, zone))
+        else:
+            line = _(
+                "Next: question {number} is open for votes ({progress}). Anyone who has not voted gets a private reminder."
+            ).format(number=facts.focus.number, progress=facts.progress.line())
+        steps.append(line)
     elif round_ is not None and round_.state is RoundState.REVEALED:
         steps.append(
-            f"Next: the votes on question {facts.focus.number} are revealed; the team discusses them and a "
-            "super-user records the agreed answer with `finalise`."
+            _(
+                "Next: the votes on question {number} are revealed; the team discusses them and a "
+                "super-user records the agreed answer with `finalise`."
+            ).format(number=facts.focus.number)
         )
     elif facts.remaining:
         upcoming = assessment.unstarted_questions()[0]
-        steps.append(f"Next: a super-user opens question {upcoming.number} with `next`.")
+        steps.append(_("Next: a super-user opens question {number} with `next`.").format(number=upcoming.number))
     if facts.remaining:
-        steps.append(f"{facts.remaining} question{'' if facts.remaining == 1 else 's'} still to come.")
+        steps.append(
+            ngettext("{count} question still to come.", "{count} questions still to come.", facts.remaining).format(
+                count=facts.remaining
+            )
+        )
     return steps
 
 
@@ -248,4 +301,4 @@ def _months_between(start: datetime, end: datetime) -> int:
 def _listed(items: list[str]) -> str:
     if len(items) <= MAX_LISTED:
         return "; ".join(items)
-    return "; ".join(items[:MAX_LISTED]) + f"; and {len(items) - MAX_LISTED} more"
+    return "; ".join(items[:MAX_LISTED]) + "; " + _("and {count} more").format(count=len(items) - MAX_LISTED)

@@ -79,6 +79,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.errors import RatingOffScale
+from engine.language import _
 
 # Differences smaller than this are floating-point noise: a deviation that is "above" its limit
 # by less than this counts as equal to it (so exactly at the limit is not above).
@@ -451,14 +452,24 @@ def _check_scale(scale_min: int, scale_max: int) -> None:
 
 
 def _check_rating(rating: object, scale_min: int, scale_max: int) -> None:
-    scale = f"{scale_min}–{scale_max}"
-    advice = f"give a whole number from {scale_min} to {scale_max}"
     if isinstance(rating, float):
-        raise RatingOffScale(f"{rating!r} is not a whole number on the {scale} scale: {advice}")
+        raise RatingOffScale(
+            _("{rating} is not a whole number on the {low}–{high} scale: give a whole number from {low} to {high}").format(
+                rating=repr(rating), low=scale_min, high=scale_max
+            )
+        )
     if not _is_whole(rating):
-        raise RatingOffScale(f"{rating!r} is not a rating on the {scale} scale: {advice}")
+        raise RatingOffScale(
+            _("{rating} is not a rating on the {low}–{high} scale: give a whole number from {low} to {high}").format(
+                rating=repr(rating), low=scale_min, high=scale_max
+            )
+        )
     if not scale_min <= rating <= scale_max:
-        raise RatingOffScale(f"{rating} is off the {scale} scale: {advice}")
+        raise RatingOffScale(
+            _("{rating} is off the {low}–{high} scale: give a whole number from {low} to {high}").format(
+                rating=rating, low=scale_min, high=scale_max
+            )
+        )
 
 
 def measure(
@@ -566,7 +577,7 @@ def _reasons(
         )
     reasons = []
     if result.polarised:
-        lower, _, upper = _camp_counts(result.distribution, result.scale_min, result.scale_max)
+        lower, _middle, upper = _camp_counts(result.distribution, result.scale_min, result.scale_max)
         lower_top, upper_bottom = _camp_limits(result.scale_min, result.scale_max)
         reasons.append(
             f"the team is split: {lower} at {_camp_label(result.scale_min, lower_top)} "

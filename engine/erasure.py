@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from engine.assessment import Assessment, Identity
 from engine.errors import NotFound
+from engine.language import _
 
 FORMER_MEMBER = "Former member"
 
@@ -32,7 +33,7 @@ def forget_member(assessment: Assessment, who: Identity, *, placeholder: str = F
     """Give the member a neutral name and clear their comments; their votes and role stay."""
     member = assessment.members.get(who)
     if member is None:
-        raise NotFound("That person is not a member of this assessment.")
+        raise NotFound(_("That person is not a member of this assessment."))
     assessment.members[who] = replace(member, name=placeholder)
     votes = 0
     comments: list[str] = []

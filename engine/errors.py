@@ -6,6 +6,8 @@ who asked, so an adapter can show it as it is ("Only the super-user can finalise
 
 from __future__ import annotations
 
+from engine.language import _
+
 
 class DomainError(Exception):
     """A refused action, with a message fit to show the person who asked.
@@ -28,7 +30,7 @@ class FrameworkError(DomainError):
 
     def __init__(self, source: str, key: str, problem: str) -> None:
         location = f"{source}: {key}" if key else source
-        super().__init__(f"{location}: {problem}")
+        super().__init__(f"{location}: {problem}")  # for the framework's author: the file's words, not the product's
         self.source = source
         self.key = key
         self.problem = problem
@@ -56,8 +58,7 @@ class ConcurrentChange(DomainError):
     def __init__(self, message: str = "") -> None:
         super().__init__(
             message
-            or "Someone else changed this assessment at the same moment, so your action was not "
-            "saved. Please try again."
+            or _("Someone else changed this assessment at the same moment, so your action was not saved. Please try again.")
         )
 
 
@@ -66,7 +67,5 @@ class ActiveAssessmentExists(InvalidTransition):
 
     def __init__(self, message: str = "") -> None:
         super().__init__(
-            message
-            or "This channel already has an assessment under way. Finish or close it before "
-            "starting another."
+            message or _("This channel already has an assessment under way. Finish or close it before starting another.")
         )

@@ -7,14 +7,17 @@ this one table. Whatever is not here (`status`, `help`, `join`, `summary`, `expo
 report) anyone in the channel may ask for; the privacy rules decide what each of them is shown.
 
 The words of each action are the end of the refusal a person sees: "Only the super-user can
-reveal the votes; ask Sam."
+reveal the votes; ask Sam." Each refusal is one whole sentence (`REFUSALS`), never the action's
+words glued into a frame, so a translation can put the verb where its language wants it.
 """
 
 from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["Action", "Role", "SUPER_USERS", "WHO_MAY", "may"]
+from engine.language import N_
+
+__all__ = ["Action", "REFUSALS", "Role", "SUPER_USERS", "WHO_MAY", "may"]
 
 
 class Role(str, Enum):
@@ -75,6 +78,32 @@ WHO_MAY: dict[Action, frozenset[Role]] = {
     Action.REMOVE_MEMBERS: SUPER_USERS,
     Action.APPROVE_MEMBERS: SUPER_USERS,
     Action.READ_AUDIT: SUPER_USERS,  # it names who voted what, once revealed
+}
+
+
+# What someone without the role is told, per action: translated where it is raised, `{names}` the
+# super-users to ask.
+REFUSALS: dict[Action, str] = {
+    Action.VOTE: N_("Only the super-user can vote; ask {names}."),
+    Action.SEE_WHO_HAS_NOT_VOTED: N_("Only the super-user can see who has not voted yet; ask {names}."),
+    Action.SEE_WHO_VOTED_WHAT: N_("Only the super-user can see who voted what; ask {names}."),
+    Action.ADD_MEMBERS: N_("Only the super-user can add members; ask {names}."),
+    Action.CHANGE_ROLES: N_("Only the super-user can change roles; ask {names}."),
+    Action.REVEAL: N_("Only the super-user can reveal the votes; ask {names}."),
+    Action.FINALISE: N_("Only the super-user can record the consensus; ask {names}."),
+    Action.SKIP: N_("Only the super-user can skip a question; ask {names}."),
+    Action.NEXT: N_("Only the super-user can move to the next question; ask {names}."),
+    Action.REOPEN: N_("Only the super-user can reopen a question; ask {names}."),
+    Action.CLOSE: N_("Only the super-user can close the assessment; ask {names}."),
+    Action.SET_DEADLINE: N_("Only the super-user can set a deadline; ask {names}."),
+    Action.REMIND: N_("Only the super-user can send reminders; ask {names}."),
+    Action.CHANGE_SCHEDULE: N_("Only the super-user can change the reminder and digest schedule; ask {names}."),
+    Action.CHANGE_ORGANISATION: N_("Only the super-user can change the organisation's details; ask {names}."),
+    Action.SEE_SCHEDULE: N_("Only the super-user can see the reminder and digest schedule; ask {names}."),
+    Action.PAUSE: N_("Only the super-user can pause or resume the assessment; ask {names}."),
+    Action.REMOVE_MEMBERS: N_("Only the super-user can remove members; ask {names}."),
+    Action.APPROVE_MEMBERS: N_("Only the super-user can approve members; ask {names}."),
+    Action.READ_AUDIT: N_("Only the super-user can read the audit trail; ask {names}."),
 }
 
 

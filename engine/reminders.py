@@ -37,6 +37,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.errors import DomainError
+from engine.language import _, ngettext
 
 UTC = timezone.utc
 
@@ -66,8 +67,8 @@ class QuietHours:
 
     def describe(self) -> str:
         if self.is_none:
-            return "none"
-        return f"{self.start:%H:%M} to {self.end:%H:%M}"
+            return _("none")
+        return _("{start} to {end}").format(start=f"{self.start:%H:%M}", end=f"{self.end:%H:%M}")
 
 
 NO_QUIET_HOURS = QuietHours(time(0, 0), time(0, 0))
@@ -213,7 +214,9 @@ def add_duration(moment: datetime, duration: timedelta, zone: tzinfo) -> datetim
         rest = duration - timedelta(days=duration.days)
         return (local.astimezone(UTC) + rest).astimezone(UTC)
     except OverflowError:  # `deadline 99999999d` (found by tests/fuzz): past the calendar's end
-        raise DomainError(f"{describe_duration(duration)} from now is further ahead than any calendar goes.") from None
+        raise DomainError(
+            _("{duration} from now is further ahead than any calendar goes.").format(duration=describe_duration(duration))
+        ) from None
 
 
 def is_quiet(moment: datetime, policy: ReminderPolicy, zone: tzinfo, hours: WorkingHours | None = None) -> bool:
@@ -247,7 +250,7 @@ def _outside_quiet_time(moment: datetime, policy: ReminderPolicy, zone: tzinfo) 
     """The first instant at or after `moment` that is neither quiet hours nor (if so set) a weekend."""
     local = moment.astimezone(zone)
     quiet = policy.quiet_hours
-    for _ in range(16):  # a weekend and a couple of quiet nights at most; bounded all the same
+    for _turn in range(16):  # a weekend and a couple of quiet nights at most; bounded all the same
         if policy.weekends_quiet and local.weekday() >= 5:
             local = _at(local.date() + timedelta(days=7 - local.weekday()), time(0, 0), zone)
             continue
@@ -262,12 +265,12 @@ def _in_working_hours(moment: datetime, quiet: QuietHours, zone: tzinfo, hours: 
     """The first instant at or after `moment` inside `hours` and outside `quiet` (on `zone`'s clock),
     or None when a fortnight of them has none: the working hours never allow a reminder."""
     candidate = moment
-    for _ in range(16):  # a stretch of working time per turn; a fortnight covers a change of the clocks
+    for _turn in range(16):  # a stretch of working time per turn; a fortnight covers a change of the clocks
         begins = hours.next_start(candidate)
         if begins is None:
             return None
         local = begins.astimezone(zone)
-        for _ in range(3):  # quiet hours end once a day; the clocks may push an end into quiet time
+        for _day in range(3):  # quiet hours end once a day; the clocks may push an end into quiet time
             if not quiet.contains(local.time()):
                 break
             local = _end_of_quiet(local, quiet, zone)
@@ -428,20 +431,28 @@ class ScheduleOverrides:
         """These overrides with some settings changed, checked; raises DomainError for a bad value."""
         unknown = set(changes) - set(self.__dataclass_fields__)
         if unknown:
-            raise DomainError(f"There is no schedule setting {sorted(unknown)[0]!r}.")
+            raise DomainError(_("There is no schedule setting {name}.").format(name=repr(sorted(unknown)[0])))
         for name in ("first_after", "interval"):
             value = changes.get(name)
             if value is None:
                 continue
             low = MIN_INTERVAL if name == "interval" else timedelta(minutes=1)
             if not low <= value <= MAX_DURATION:
+                sentence = (
+                    _("The interval has to be between {low} and {high}; {value} is not.")
+                    if name == "interval"
+                    else _("The first reminder delay has to be between {low} and {high}; {value} is not.")
+                )
                 raise DomainError(
-                    f"The {'interval' if name == 'interval' else 'first reminder delay'} has to be between "
-                    f"{describe_duration(low)} and {describe_duration(MAX_DURATION)}; {describe_duration(value)} is not."
+                    sentence.format(
+                        low=describe_duration(low), high=describe_duration(MAX_DURATION), value=describe_duration(value)
+                    )
                 )
         count = changes.get("max_count")
         if count is not None and not 0 <= count <= MAX_REMINDERS:
-            raise DomainError(f"A member can get from 0 to {MAX_REMINDERS} reminders per question, not {count}.")
+            raise DomainError(
+                _("A member can get from 0 to {most} reminders per question, not {count}.").format(most=MAX_REMINDERS, count=count)
+            )
         return replace(self, **changes)
 
     def apply(self, policy: SchedulePolicy) -> SchedulePolicy:
@@ -493,12 +504,17 @@ def describe_duration(duration: timedelta) -> str:
     """1 day, 4 hours, 1 day 12 hours, 90 minutes: as people write them."""
     seconds = int(duration.total_seconds())
     parts: list[str] = []
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+    units = (
+        (86400, lambda n: ngettext("{count} day", "{count} days", n)),
+        (3600, lambda n: ngettext("{count} hour", "{count} hours", n)),
+        (60, lambda n: ngettext("{count} minute", "{count} minutes", n)),
+    )
+    for size, words in units:
         amount, seconds = divmod(seconds, size)
         if amount:
-            parts.append(f"{amount} {unit}{'' if amount == 1 else 's'}")
+            parts.append(words(amount).format(count=amount))
     if seconds or not parts:
-        parts.append(f"{seconds} second{'' if seconds == 1 else 's'}")
+        parts.append(ngettext("{count} second", "{count} seconds", seconds).format(count=seconds))
     return " ".join(parts)
 
 

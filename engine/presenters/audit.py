@@ -14,58 +14,103 @@ from datetime import UTC
 
 from engine.assessment import Assessment, Identity, RoundState
 from engine.audit import AuditAction, AuditRecord
+from engine.language import N_, _
 from engine.views import Field, Kind, Message, only
 
 SHOWN = 40  # Slack allows 50 blocks in a message; Teams cards grow long well before that
 
 
 def audit_message(assessment: Assessment, actor: Identity, records: Sequence[AuditRecord], question: str | None = None) -> Message:
-    about = f" on question {assessment.question(question).number}" if question else ""
+    number = assessment.question(question).number if question else None
     shown = list(records)[-SHOWN:]
     hidden = _open_round(assessment)
     text = [
-        "Only you can see this. Every change" + about + ", oldest first: who, when (UTC), from where, before and after.",
+        _("Only you can see this. Every change on question {number}, oldest first: who, when (UTC), from where, before and after.").format(
+            number=number
+        )
+        if number
+        else _("Only you can see this. Every change, oldest first: who, when (UTC), from where, before and after."),
     ]
     if len(records) > len(shown):
         text.append(
-            f"The latest {len(shown)} of {len(records)} entries. Say `audit <question>` for one question; "
-            "`accord audit export` gives them all."
+            _(
+                "The latest {shown} of {total} entries. Say `audit <question>` for one question; "
+                "`accord audit export` gives them all."
+            ).format(shown=len(shown), total=len(records))
         )
     if hidden is not None:
-        text.append("Votes on the question still open show no scores until the reveal.")
+        text.append(_("Votes on the question still open show no scores until the reveal."))
     fields = tuple(Field(_label(record), _line(record, hidden)) for record in shown)
     return Message(
         kind=Kind.AUDIT,
         audience=only(actor),
-        heading=f"Audit trail of {assessment.title}{about}",
+        heading=_("Audit trail of {title} on question {number}").format(title=assessment.title, number=number)
+        if number
+        else _("Audit trail of {title}").format(title=assessment.title),
         text=tuple(text),
-        fields=fields or (Field("Entries", "nothing recorded yet"),),
+        fields=fields or (Field(_("Entries"), _("nothing recorded yet")),),
     )
+
+
+# What happened, in words; the trail itself keeps the action's English value.
+ACTION_WORDS = {
+    AuditAction.STARTED: N_("started"),
+    AuditAction.MEMBER_ADDED: N_("member added"),
+    AuditAction.MEMBER_JOINED: N_("member joined"),
+    AuditAction.ROLE_CHANGED: N_("role changed"),
+    AuditAction.VOTE_CAST: N_("vote cast"),
+    AuditAction.VOTE_CHANGED: N_("vote changed"),
+    AuditAction.VOTE_WITHDRAWN: N_("vote withdrawn"),
+    AuditAction.REVEALED: N_("revealed"),
+    AuditAction.PROPOSED: N_("proposed"),
+    AuditAction.FINALISED: N_("finalised"),
+    AuditAction.SKIPPED: N_("skipped"),
+    AuditAction.REOPENED: N_("reopened"),
+    AuditAction.NEXT: N_("next question"),
+    AuditAction.CLOSED: N_("closed"),
+    AuditAction.DEADLINE_SET: N_("deadline set"),
+    AuditAction.SCHEDULE_CHANGED: N_("schedule changed"),
+    AuditAction.ORGANISATION_CHANGED: N_("organisation changed"),
+    AuditAction.INDIVIDUAL_VOTES_SHOWN: N_("individual votes shown"),
+    AuditAction.AUDIT_READ: N_("audit trail read"),
+    AuditAction.MEMBER_EXPORTED: N_("member data exported"),
+    AuditAction.MEMBER_FORGOTTEN: N_("member forgotten"),
+    AuditAction.PAUSED: N_("paused"),
+    AuditAction.RESUMED: N_("resumed"),
+}
+
+
+def _subject(subject: str) -> str:
+    """The trail records "question 1.3" (its own words, kept as written); shown in the reader's."""
+    if subject.startswith("question "):
+        return _("question {number}").format(number=subject.removeprefix("question "))
+    return subject
 
 
 def describe(record: AuditRecord, *, hide_scores: bool = False) -> str:
     """One entry in words: "Sam finalised question 1.3: proposal 2/3 → 2/4. Note: …"."""
     event = record.event
     who = event.actor_name or "Accord"
-    what = event.action.value
+    what = _(ACTION_WORDS[event.action]) if event.action in ACTION_WORDS else event.action.value
     line = f"{who}: {what}"
     if event.subject:
-        line += f", {event.subject}"
+        line += f", {_subject(event.subject)}"
     if event.person_name and event.person != event.actor:
         line += f", {event.person_name}"
     round_number = (event.after or {}).get("round")
     if round_number and round_number != 1:
-        line += f" (round {round_number})"
+        line += " " + _("(round {round})").format(round=round_number)
     if not hide_scores:
         change = _change(event.before, event.after)
         if change:
             line += f": {change}"
     else:
-        line += ": scores hidden until the reveal"
+        line += ": " + _("scores hidden until the reveal")
     if event.note and event.automatic:
         line += f" ({event.note})"
     elif event.note:
-        line += f". {'Reason' if event.action is AuditAction.SKIPPED else 'Note'}: {event.note}"
+        reason = _("Reason: {note}") if event.action is AuditAction.SKIPPED else _("Note: {note}")
+        line += ". " + reason.format(note=event.note)
     return line
 
 
@@ -97,13 +142,13 @@ def _change(before: dict | None, after: dict | None) -> str:
     if not before:
         return _values(after)
     if not after:
-        return f"was {_values(before)}"
+        return _("was {values}").format(values=_values(before))
     return f"{_values(before)} → {_values(after)}"
 
 
 def _values(values: dict) -> str:
     if set(values) == {"current", "ambition"}:
-        return f"current {values['current']}, ambition {values['ambition']}"
+        return _("current {current}, ambition {ambition}").format(current=values["current"], ambition=values["ambition"])
     if set(values) == {"proposal"} and isinstance(values["proposal"], dict):
-        return f"proposed {_values(values['proposal'])}"
-    return ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in sorted(values.items()) if value is not None) or "none"
+        return _("proposed {values}").format(values=_values(values["proposal"]))
+    return ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in sorted(values.items()) if value is not None) or _("none")

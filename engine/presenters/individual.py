@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from engine.assessment import Assessment, Identity, Member, Round, RoundState, Vote
 from engine.framework import Question
+from engine.language import _
 from engine.views import Field, Kind, Message, only
 
 
@@ -20,28 +21,37 @@ def individual_votes_message(assessment: Assessment, actor: Identity, round_: Ro
     question = assessment.question(round_.question_id)
     rows = assessment.individual_votes(actor, round_)
     waiting = assessment.waiting_for(actor, round_)
-    text = ["Only you can see this."]
+    text = [_("Only you can see this.")]
     if assessment.votes_hidden_from(actor, round_):
         voted = sorted(m.name for m in assessment.has_voted(actor, round_))
-        fields = (Field("Voted", ", ".join(voted)),) if voted else ()
+        fields = (Field(_("Voted"), ", ".join(voted)),) if voted else ()
         text.append(
-            f"You'll see individual votes and comments on question {question.number} once you have cast your own, "
-            "so that what others said cannot shape your vote."
+            _(
+                "You'll see individual votes and comments on question {number} once you have cast your own, "
+                "so that what others said cannot shape your vote."
+            ).format(number=question.number)
         )
     else:
         fields = tuple(
-            Field(member.name, f"current {vote.current}, ambition {vote.ambition}" + (f": “{vote.comment}”" if vote.comment else ""))
-            for member, vote in sorted(rows, key=lambda r: r[0].name)
+            Field(member.name, _vote_words(vote)) for member, vote in sorted(rows, key=lambda r: r[0].name)
         )
     if waiting:
-        text.append("Not voted yet: " + ", ".join(sorted(m.name for m in waiting)) + ".")
+        text.append(_("Not voted yet: {names}.").format(names=", ".join(sorted(m.name for m in waiting))))
     return Message(
         kind=Kind.INDIVIDUAL_VOTES,
         audience=only(actor),
-        heading=f"Who voted what on question {question.number} (round {round_.number})",
+        heading=_("Who voted what on question {number} (round {round})").format(number=question.number, round=round_.number),
         text=tuple(text),
-        fields=fields or (Field("Votes", "nobody has voted yet"),),
+        fields=fields or (Field(_("Votes"), _("nobody has voted yet")),),
     )
+
+
+def _vote_words(vote: Vote) -> str:
+    if vote.comment:
+        return _("current {current}, ambition {ambition}: “{comment}”").format(
+            current=vote.current, ambition=vote.ambition, comment=vote.comment
+        )
+    return _("current {current}, ambition {ambition}").format(current=vote.current, ambition=vote.ambition)
 
 
 @dataclass(frozen=True)
@@ -83,12 +93,17 @@ def contributions_message(assessment: Assessment, actor: Identity) -> Message:
             for member, vote in item.votes
         )
         if item.hidden:
-            votes = "shown once you have cast your own vote"
-        fields.append(Field(f"{item.question.number} (round {item.round_number})", votes or "no votes"))
+            votes = _("shown once you have cast your own vote")
+        fields.append(
+            Field(
+                _("{number} (round {round})").format(number=item.question.number, round=item.round_number),
+                votes or _("no votes"),
+            )
+        )
     return Message(
         kind=Kind.INDIVIDUAL_VOTES,
         audience=only(actor),
-        heading=f"Who contributed what: {assessment.title}",
-        text=("Only you can see this: each member's current position → ambition, and their comment.",),
-        fields=tuple(fields) or (Field("Votes", "nobody has voted yet"),),
+        heading=_("Who contributed what: {title}").format(title=assessment.title),
+        text=(_("Only you can see this: each member's current position → ambition, and their comment."),),
+        fields=tuple(fields) or (Field(_("Votes"), _("nobody has voted yet")),),
     )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from engine.assessment import Identity
+from engine.language import _
 from engine.views import CHANNEL, Kind, Message, only
 
 
 def error_message(person: Identity, text: str) -> Message:
-    return Message(kind=Kind.ERROR, audience=only(person), heading="That did not work", text=(text,))
+    return Message(kind=Kind.ERROR, audience=only(person), heading=_("That did not work"), text=(text,))
 
 
 def notice(person: Identity | None, heading: str, *text: str) -> Message:

@@ -10,6 +10,7 @@ from collections.abc import Collection
 from datetime import datetime, tzinfo
 
 from engine.assessment import Assessment, Identity, Member, Round, RoundState
+from engine.language import _, ngettext
 from engine.presenters.formats import local_time
 from engine.presenters.rounds import question_label, scale_options
 from engine.reminders import SchedulePolicy, ScheduleOverrides, describe_duration
@@ -24,28 +25,31 @@ def reminder_message(
     theme = assessment.framework.theme(question.theme_id)
     options = scale_options(assessment, question)
     text = [
-        f"{assessment.title}: the team is waiting for your vote on {question_label(assessment, question).lower()} "
-        f"· {theme.title}.",
+        _("{title}: the team is waiting for your vote on {question} · {theme}.").format(
+            title=assessment.title, question=question_label(assessment, question).lower(), theme=theme.title
+        ),
         question.prompt,
     ]
     if round_.closes_at is not None:
-        text.append(f"Voting closes {local_time(round_.closes_at, zone)}.")
+        text.append(_("Voting closes {when}.").format(when=local_time(round_.closes_at, zone)))
     text.append(
-        "Choose where we are now and where we should be in 18-24 months, or say `vote <current> <ambition>` "
-        "to Accord, for example `vote 2 4`. Only you and the super-user see your vote."
+        _(
+            "Choose where we are now and where we should be in 18-24 months, or say `vote <current> <ambition>` "
+            "to Accord, for example `vote 2 4`. Only you and the super-user see your vote."
+        )
     )
-    count = f"Reminder {number} of {of}." if number <= of else "A reminder from the super-user."
+    count = _("Reminder {number} of {of}.").format(number=number, of=of) if number <= of else _("A reminder from the super-user.")
     return Message(
         kind=Kind.NOTICE,
         audience=only(person),
-        heading=f"Reminder: your vote on question {question.number}",
+        heading=_("Reminder: your vote on question {number}").format(number=question.number),
         text=tuple(text),
         inputs=(
-            ChoiceInput("current", "Where are we now?", options),
-            ChoiceInput("ambition", "Where should we be in 18-24 months?", options),
-            TextInput("comment", "Comment (optional, seen only by the super-user)", "Why you chose these"),
+            ChoiceInput("current", _("Where are we now?"), options),
+            ChoiceInput("ambition", _("Where should we be in 18-24 months?"), options),
+            TextInput("comment", _("Comment (optional, seen only by the super-user)"), _("Why you chose these")),
         ),
-        buttons=(Button("vote", "Vote", question.id, "primary"),),
+        buttons=(Button("vote", _("Vote"), question.id, "primary"),),
         footer=f"{assessment.progress(round_).line()}. {count}",
     )
 
@@ -68,21 +72,27 @@ def reminders_sent_message(
     question = assessment.question(round_.question_id)
     text = []
     if reminded:
-        text.append(f"Reminded privately about question {question.number}: " + ", ".join(sorted(m.name for m in reminded)) + ".")
+        text.append(
+            _("Reminded privately about question {number}: {names}.").format(
+                number=question.number, names=", ".join(sorted(m.name for m in reminded))
+            )
+        )
     quiet = [item for item in later if item[0].identity not in off_work]
     away = [item for item in later if item[0].identity in off_work]
     if quiet:
-        text.append("In their quiet hours, so reminded when those end: " + _waiting_until(quiet) + ".")
+        text.append(_("In their quiet hours, so reminded when those end: {names}.").format(names=_waiting_until(quiet)))
     if away:
-        text.append("Outside their working hours, so reminded when those start: " + _waiting_until(away) + ".")
+        text.append(_("Outside their working hours, so reminded when those start: {names}.").format(names=_waiting_until(away)))
     if recently:
-        text.append("Reminded within the last hour, so not again yet: " + ", ".join(sorted(m.name for m in recently)) + ".")
+        text.append(
+            _("Reminded within the last hour, so not again yet: {names}.").format(names=", ".join(sorted(m.name for m in recently)))
+        )
     if not (reminded or later or recently):
-        text.append(f"Everyone has voted on question {question.number}: there is nobody to remind.")
+        text.append(_("Everyone has voted on question {number}: there is nobody to remind.").format(number=question.number))
     return Message(
         kind=Kind.NOTICE,
         audience=only(actor),
-        heading=f"Reminders for question {question.number}",
+        heading=_("Reminders for question {number}").format(number=question.number),
         text=tuple(text),
         footer=assessment.progress(round_).line() + ".",
     )
@@ -100,16 +110,18 @@ def deadline_message(assessment: Assessment, round_: Round, zone: tzinfo) -> Mes
         return Message(
             kind=Kind.NOTICE,
             audience=CHANNEL,
-            heading=f"No deadline for question {question.number}",
-            text=("Voting stays open until a super-user reveals the votes.",),
+            heading=_("No deadline for question {number}").format(number=question.number),
+            text=(_("Voting stays open until a super-user reveals the votes."),),
         )
     return Message(
         kind=Kind.NOTICE,
         audience=CHANNEL,
-        heading=f"Voting on question {question.number} closes {local_time(round_.closes_at, zone)}",
+        heading=_("Voting on question {number} closes {when}").format(number=question.number, when=local_time(round_.closes_at, zone)),
         text=(
-            "The votes are revealed then, as long as at least two people have voted. "
-            "If you have not voted yet, now is a good time.",
+            _(
+                "The votes are revealed then, as long as at least two people have voted. "
+                "If you have not voted yet, now is a good time."
+            ),
         ),
         footer=assessment.progress(round_).line() + ".",
     )
@@ -118,13 +130,22 @@ def deadline_message(assessment: Assessment, round_: Round, zone: tzinfo) -> Mes
 def deadline_passed_message(assessment: Assessment, round_: Round, super_user: Identity, waiting: list[Member]) -> Message:
     """For a super-user, privately: the deadline revealed the votes; who had not voted."""
     question = assessment.question(round_.question_id)
-    text = [f"Voting on question {question.number} closed at its deadline and the votes have been revealed in the channel."]
+    text = [
+        _("Voting on question {number} closed at its deadline and the votes have been revealed in the channel.").format(
+            number=question.number
+        )
+    ]
     if waiting:
-        text.append("Did not vote (only super-users see this): " + ", ".join(sorted(m.name for m in waiting)) + ".")
+        text.append(_("Did not vote (only super-users see this): {names}.").format(names=", ".join(sorted(m.name for m in waiting))))
     else:
-        text.append("Everyone had voted.")
-    text.append("When the team has discussed it, record the agreed answer with `finalise`.")
-    return Message(kind=Kind.NOTICE, audience=only(super_user), heading=f"Question {question.number}: deadline passed", text=tuple(text))
+        text.append(_("Everyone had voted."))
+    text.append(_("When the team has discussed it, record the agreed answer with `finalise`."))
+    return Message(
+        kind=Kind.NOTICE,
+        audience=only(super_user),
+        heading=_("Question {number}: deadline passed").format(number=question.number),
+        text=tuple(text),
+    )
 
 
 def deadline_missed_message(assessment: Assessment, round_: Round, super_user: Identity, waiting: list[Member]) -> Message:
@@ -134,12 +155,18 @@ def deadline_missed_message(assessment: Assessment, round_: Round, super_user: I
     return Message(
         kind=Kind.NOTICE,
         audience=only(super_user),
-        heading=f"Question {question.number}: deadline passed with {voted} vote{'' if voted == 1 else 's'}",
+        heading=ngettext(
+            "Question {number}: deadline passed with {count} vote", "Question {number}: deadline passed with {count} votes", voted
+        ).format(number=question.number, count=voted),
         text=(
-            "The votes were not revealed: with fewer than two, everyone would know whose vote it is. "
-            "The question stays open for votes.",
-            "Not voted yet (only super-users see this): " + (", ".join(sorted(m.name for m in waiting)) or "nobody") + ".",
-            "You can set a new deadline (`deadline 1d`), remind them (`remind`), or skip the question (`skip`).",
+            _(
+                "The votes were not revealed: with fewer than two, everyone would know whose vote it is. "
+                "The question stays open for votes."
+            ),
+            _("Not voted yet (only super-users see this): {names}.").format(
+                names=", ".join(sorted(m.name for m in waiting)) or _("nobody")
+            ),
+            _("You can set a new deadline (`deadline 1d`), remind them (`remind`), or skip the question (`skip`)."),
         ),
     )
 
@@ -151,49 +178,59 @@ def schedule_message(
     overrides: ScheduleOverrides,
     zone: tzinfo,
     *,
-    heading: str = "Reminders and digests",
+    heading: str | None = None,
 ) -> Message:
     """The schedule this assessment follows: app.yaml's, with what its super-user changed marked."""
     reminders = policy.reminders
 
     def mark(name: str) -> str:
-        return " (changed for this assessment)" if getattr(overrides, name) is not None else ""
+        return " " + _("(changed for this assessment)") if getattr(overrides, name) is not None else ""
 
     if reminders.enabled and reminders.max_count > 0:
-        plan = (
-            f"first {describe_duration(reminders.first_after)} after a question opens, then every "
-            f"{describe_duration(reminders.interval)}, at most {reminders.max_count} per question"
+        plan = _("first {first} after a question opens, then every {interval}, at most {count} per question").format(
+            first=describe_duration(reminders.first_after), interval=describe_duration(reminders.interval), count=reminders.max_count
         )
     else:
-        plan = "off"
+        plan = _("off")
     fields = [
-        Field("Reminders", plan + (mark("reminders") or mark("first_after") or mark("interval") or mark("max_count"))),
-        Field("Quiet hours", reminders.quiet_hours.describe() + ", in each member's own time zone" + mark("quiet_hours")),
-        Field("Weekends", ("no reminders" if reminders.weekends_quiet else "reminders allowed") + mark("weekends_quiet")),
+        Field(_("Reminders"), plan + (mark("reminders") or mark("first_after") or mark("interval") or mark("max_count"))),
         Field(
-            "Working hours",
-            "where a member's platform tells us theirs (Microsoft Teams can), reminders come only within them, "
-            "on their working days, and still never in quiet hours",
+            _("Quiet hours"),
+            _("{hours}, in each member's own time zone").format(hours=reminders.quiet_hours.describe()) + mark("quiet_hours"),
+        ),
+        Field(_("Weekends"), (_("no reminders") if reminders.weekends_quiet else _("reminders allowed")) + mark("weekends_quiet")),
+        Field(
+            _("Working hours"),
+            _(
+                "where a member's platform tells us theirs (Microsoft Teams can), reminders come only within them, "
+                "on their working days, and still never in quiet hours"
+            ),
         ),
         Field(
-            "Digests",
-            (f"on the schedule `{policy.digest_cron}`, {policy.timezone} time" if policy.digests else "off")
+            _("Digests"),
+            (
+                _("on the schedule `{cron}`, {zone} time").format(cron=policy.digest_cron, zone=policy.timezone)
+                if policy.digests
+                else _("off")
+            )
             + (mark("digests") or mark("digest_cron")),
         ),
     ]
     round_ = assessment.focus_round
     if round_ is not None and round_.state is RoundState.OPEN:
         question = assessment.question(round_.question_id)
-        closes = local_time(round_.closes_at, zone) if round_.closes_at else "none (say `deadline 2d` to set one)"
-        fields.append(Field(f"Deadline for question {question.number}", closes))
+        closes = local_time(round_.closes_at, zone) if round_.closes_at else _("none (say `deadline 2d` to set one)")
+        fields.append(Field(_("Deadline for question {number}").format(number=question.number), closes))
     return Message(
         kind=Kind.NOTICE,
         audience=only(person),
-        heading=heading,
+        heading=heading or _("Reminders and digests"),
         text=(
-            "Change it for this assessment with, for example, `schedule first 4h`, `schedule interval 2d`, "
-            "`schedule max 2`, `schedule quiet 19:00-07:30`, `schedule weekends on`, `schedule reminders off`, "
-            "`schedule digest 0 9 * * fri` or `schedule digests off`; `schedule reset` goes back to the defaults.",
+            _(
+                "Change it for this assessment with, for example, `schedule first 4h`, `schedule interval 2d`, "
+                "`schedule max 2`, `schedule quiet 19:00-07:30`, `schedule weekends on`, `schedule reminders off`, "
+                "`schedule digest 0 9 * * fri` or `schedule digests off`; `schedule reset` goes back to the defaults."
+            ),
         ),
         fields=tuple(fields),
     )
