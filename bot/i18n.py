@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "accord"
 TRANSLATED = (WELSH,)  # English is the code's own words
-KEYWORDS = {"_": None, "ngettext": (1, 2), "N_": None}
+KEYWORDS = {"_": None, "ngettext": (1, 2), "N_": None, "pgettext": ((1, "c"), 2), "NC_": ((1, "c"), 2)}
 SOURCES = ("engine", "bot", "adapters")  # storage/ says nothing to people
 WELSH_PLURALS = 6  # CLDR: zero, one, two, few, many, other
 

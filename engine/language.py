@@ -29,11 +29,13 @@ __all__ = [
     "WELSH",
     "Catalogue",
     "Languages",
+    "NC_",
     "N_",
     "_",
     "babel_locale",
     "language_of_locale",
     "ngettext",
+    "pgettext",
     "speaking",
     "speaking_language",
 ]
@@ -51,6 +53,8 @@ class Catalogue(Protocol):
 
     def ngettext(self, singular: str, plural: str, n: int) -> str: ...
 
+    def pgettext(self, context: str, message: str) -> str: ...
+
 
 class _English:
     """The words as written in the code: English needs no catalogue."""
@@ -60,6 +64,9 @@ class _English:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return singular if n == 1 else plural
+
+    def pgettext(self, context: str, message: str) -> str:
+        return message
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,17 @@ def _(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The message for n in the language now speaking (Welsh has six plural forms, CLDR's)."""
     return _current.get().catalogue.ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """The message in the language now speaking, where the same English word means another thing
+    elsewhere ("finalised": a round's state, and what someone did in the audit trail)."""
+    return _current.get().catalogue.pgettext(context, message)
+
+
+def NC_(context: str, message: str) -> tuple[str, str]:
+    """`N_` with a context: shown with `pgettext(*marked)`."""
+    return context, message
 
 
 def N_(message: str) -> str:

@@ -14,7 +14,7 @@ from datetime import UTC
 
 from engine.assessment import Assessment, Identity, RoundState
 from engine.audit import AuditAction, AuditRecord
-from engine.language import N_, _
+from engine.language import NC_, _, pgettext
 from engine.views import Field, Kind, Message, only
 
 SHOWN = 40  # Slack allows 50 blocks in a message; Teams cards grow long well before that
@@ -54,29 +54,29 @@ def audit_message(assessment: Assessment, actor: Identity, records: Sequence[Aud
 
 # What happened, in words; the trail itself keeps the action's English value.
 ACTION_WORDS = {
-    AuditAction.STARTED: N_("started"),
-    AuditAction.MEMBER_ADDED: N_("member added"),
-    AuditAction.MEMBER_JOINED: N_("member joined"),
-    AuditAction.ROLE_CHANGED: N_("role changed"),
-    AuditAction.VOTE_CAST: N_("vote cast"),
-    AuditAction.VOTE_CHANGED: N_("vote changed"),
-    AuditAction.VOTE_WITHDRAWN: N_("vote withdrawn"),
-    AuditAction.REVEALED: N_("revealed"),
-    AuditAction.PROPOSED: N_("proposed"),
-    AuditAction.FINALISED: N_("finalised"),
-    AuditAction.SKIPPED: N_("skipped"),
-    AuditAction.REOPENED: N_("reopened"),
-    AuditAction.NEXT: N_("next question"),
-    AuditAction.CLOSED: N_("closed"),
-    AuditAction.DEADLINE_SET: N_("deadline set"),
-    AuditAction.SCHEDULE_CHANGED: N_("schedule changed"),
-    AuditAction.ORGANISATION_CHANGED: N_("organisation changed"),
-    AuditAction.INDIVIDUAL_VOTES_SHOWN: N_("individual votes shown"),
-    AuditAction.AUDIT_READ: N_("audit trail read"),
-    AuditAction.MEMBER_EXPORTED: N_("member data exported"),
-    AuditAction.MEMBER_FORGOTTEN: N_("member forgotten"),
-    AuditAction.PAUSED: N_("paused"),
-    AuditAction.RESUMED: N_("resumed"),
+    AuditAction.STARTED: NC_("audit trail", "started"),
+    AuditAction.MEMBER_ADDED: NC_("audit trail", "member added"),
+    AuditAction.MEMBER_JOINED: NC_("audit trail", "member joined"),
+    AuditAction.ROLE_CHANGED: NC_("audit trail", "role changed"),
+    AuditAction.VOTE_CAST: NC_("audit trail", "vote cast"),
+    AuditAction.VOTE_CHANGED: NC_("audit trail", "vote changed"),
+    AuditAction.VOTE_WITHDRAWN: NC_("audit trail", "vote withdrawn"),
+    AuditAction.REVEALED: NC_("audit trail", "revealed"),
+    AuditAction.PROPOSED: NC_("audit trail", "proposed"),
+    AuditAction.FINALISED: NC_("audit trail", "finalised"),
+    AuditAction.SKIPPED: NC_("audit trail", "skipped"),
+    AuditAction.REOPENED: NC_("audit trail", "reopened"),
+    AuditAction.NEXT: NC_("audit trail", "next question"),
+    AuditAction.CLOSED: NC_("audit trail", "closed"),
+    AuditAction.DEADLINE_SET: NC_("audit trail", "deadline set"),
+    AuditAction.SCHEDULE_CHANGED: NC_("audit trail", "schedule changed"),
+    AuditAction.ORGANISATION_CHANGED: NC_("audit trail", "organisation changed"),
+    AuditAction.INDIVIDUAL_VOTES_SHOWN: NC_("audit trail", "individual votes shown"),
+    AuditAction.AUDIT_READ: NC_("audit trail", "audit trail read"),
+    AuditAction.MEMBER_EXPORTED: NC_("audit trail", "member data exported"),
+    AuditAction.MEMBER_FORGOTTEN: NC_("audit trail", "member forgotten"),
+    AuditAction.PAUSED: NC_("audit trail", "paused"),
+    AuditAction.RESUMED: NC_("audit trail", "resumed"),
 }
 
 
@@ -91,7 +91,7 @@ def describe(record: AuditRecord, *, hide_scores: bool = False) -> str:
     """One entry in words: "Sam finalised question 1.3: proposal 2/3 → 2/4. Note: …"."""
     event = record.event
     who = event.actor_name or "Accord"
-    what = _(ACTION_WORDS[event.action]) if event.action in ACTION_WORDS else event.action.value
+    what = pgettext(*ACTION_WORDS[event.action]) if event.action in ACTION_WORDS else event.action.value
     line = f"{who}: {what}"
     if event.subject:
         line += f", {_subject(event.subject)}"

@@ -40,13 +40,14 @@ class Clock:
 class Team:
     """Six people in a console channel; `say` returns what each of them was shown."""
 
-    def __init__(self, database: Engine, *, queued: bool = False) -> None:
+    def __init__(self, database: Engine, *, queued: bool = False, language: str = "en") -> None:
         self.database = database
         self.accord = Accord(
             partial(SqlUnitOfWork, database),
             FrameworkCatalogue.load(),
             Settings(),
             queued_platforms=frozenset({"console"}) if queued else frozenset(),
+            language=language,  # organisation.language
         )
         self.people = {name.lower(): console_person(name, "test-council") for name in NAMES}
         door = Door(self.accord, database)

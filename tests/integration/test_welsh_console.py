@@ -12,8 +12,8 @@ from tests.unit.test_welsh_messages import welsh  # noqa: F401  (the fixture)
 
 
 def test_a_round_in_welsh_through_the_console(welsh, db_engine):  # noqa: F811
-    team = Team(db_engine)
-    with speaking(WELSH):
+    team = Team(db_engine, language=WELSH)  # a Welsh-speaking organisation
+    with speaking(WELSH):  # the console's own words
         assert team.say("@sam start").ok
         started = team.channel()
         refused = team.say("@amira reveal")

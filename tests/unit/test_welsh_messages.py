@@ -89,13 +89,14 @@ def accord(store: Store) -> Accord:
         FrameworkCatalogue({"tiny": tiny_framework()}, "tiny"),
         new_id=lambda: f"assessment-{next(ids)}",
         queued_platforms=frozenset({"slack"}),
+        language=WELSH,  # organisation.language: the channel reads Welsh
     )
 
 
 def say(accord: Accord, who, command, minutes: float = 1, language_: str = WELSH):
-    request = Request(Person(who, NAMES[who]), CHANNEL, at(minutes))
-    with speaking(language_):
-        return accord.handle(request, command, Team(SAM, ANA, BEN, CAI))
+    """`who` says `command` in a Welsh-speaking organisation, from a platform set to `language_`."""
+    request = Request(Person(who, NAMES[who]), CHANNEL, at(minutes), locale=language_)
+    return accord.handle(request, command, Team(SAM, ANA, BEN, CAI))
 
 
 def words(message) -> str:
@@ -151,7 +152,7 @@ def test_a_reminder_reaches_the_member_in_welsh(welsh, accord, store):
     assert len(reminders) == 3
     reminder = reminders[0]
     assert reminder.heading == "Nodyn atgoffa: eich pleidlais ar gwestiwn 1.1"
-    assert [i.label for i in reminder.inputs[:2]] == ["Ble'r ydym nawr?", "Ble dylem fod ymhen 18-24 mis?"]
+    assert [i.label for i in reminder.inputs[:2]] == ["Ble rydym ni nawr?", "Ble dylem ni fod ymhen 18-24 mis?"]
     assert reminder.footer == "1 o 4 wedi pleidleisio. Nodyn atgoffa 1 o 3."
 
 
@@ -177,7 +178,7 @@ def test_a_digest_names_a_split_team_in_welsh(welsh, accord, store):
     with speaking(WELSH):
         channel = digest_messages(assessment, datetime(2024, 5, 6, 9, 0, tzinfo=UTC), UTC)[0]
     (discussed,) = [f.value for f in channel.fields if f.label == "Angen trafodaeth"]
-    assert discussed == "1 o 1 cwestiwn a ddatgelwyd hyd yma: 1.1 (wedi'i rannu'n ddau wersyll)"
+    assert discussed == "1 o 1 cwestiwn a ddatgelwyd hyd yma: 1.1 (wedi hollti'n ddau wersyll)"
 
 
 def test_who_voted_what_is_in_welsh(welsh, accord):
