@@ -376,7 +376,52 @@ def _framework_check(paths: list[str], out: TextIO) -> int:
                 print(f"! {file}: id {framework.id!r} is the id of a built-in framework: in frameworks.paths this "
                       "file replaces it for every team; give it its own id to offer both", file=out)
             print(f"  {file}: {_scale_controls(len(framework.scale.points))}", file=out)
+            for line in _translation_lines(framework):
+                print(f"{line[0]} {file}: {line[1:]}", file=out)
     return 1 if failed else 0
+
+
+def _translation_lines(framework) -> list[str]:
+    """What `framework check` says of a framework's Welsh: complete, absent, or each text that lacks it.
+
+    A missing translation is not a fault (the text reads in English), so it is a warning (!).
+    """
+    from engine.framework import TRANSLATED
+
+    lines = []
+    for language in TRANSLATED:
+        missing = framework.missing_translations(language)
+        if not missing:
+            continue
+        if not any(_has_words(part, language) for part in _parts(framework)):
+            lines.append(f"!written in English only: no {_LANGUAGE_NAMES[language]} (add a `{language}:` block beside "
+                         "each text; see docs/welsh.md)")
+            continue
+        lines += [f"!{key}: no {_LANGUAGE_NAMES[language]} translation (it reads in English)" for key in missing]
+    if not lines:
+        names = " and ".join(_LANGUAGE_NAMES[language] for language in ("en", *TRANSLATED))
+        lines.append(f" complete in {names}")
+    return lines
+
+
+_LANGUAGE_NAMES = {"en": "English", "cy": "Welsh"}
+
+
+def _parts(framework):
+    yield framework
+    yield framework.scale
+    for theme in framework.themes:
+        yield theme
+        yield from theme.resources
+        for question in theme.questions:
+            yield question
+            yield from question.resources
+            for found in question.level_resources.values():
+                yield from found
+
+
+def _has_words(part, language: str) -> bool:
+    return bool(part.translations.get(language))
 
 
 def _resource_words(framework) -> str:
