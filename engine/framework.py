@@ -327,7 +327,9 @@ def _missing_in(part: Any, key: str, language: str, names: tuple[str, ...]) -> I
     words = part.translations.get(language, {})
     for name in names:
         english = getattr(part, name)
-        if name == "url" or not english:  # an address needs no translation; an empty text none either
+        # An address and a publisher's name stay as they are unless the publisher has its own in
+        # the language (Audit Wales is Archwilio Cymru); an empty text needs nothing.
+        if name in ("url", "publisher") or not english:
             continue
         if isinstance(english, Mapping):
             for point in english:
