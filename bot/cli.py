@@ -139,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="file to write, or a folder to write it in, - for standard output; missing folders are created "
         "(default: a file named after the assessment in report.output_dir of app.yaml, accord-report/)",
     )
+    export.add_argument(
+        "--language",
+        choices=["cy", "en", "bilingual"],
+        help="cy: Cymraeg (Welsh); en: English; bilingual: both, Welsh first, side by side in HTML "
+        "(default: the organisation's, organisation.language in app.yaml, else en)",
+    )
     export.add_argument("--list", action="store_true", help="list the assessments in the database")
     export.add_argument("--individual-votes", action="store_true", help="include who voted what (super-users only)")
     export.add_argument("--as", dest="as_user", metavar="PLATFORM:WORKSPACE:USER", help="the super-user asking for individual votes")
