@@ -200,7 +200,7 @@ def _h_masthead(report: Report) -> str:
 def _h_summary(report: Report) -> str:
     card = report.card
     scale = report.scale
-    out = ['<section id="summary" class="summary">', f"<h2>{_e(_('Summary'))}</h2>"]
+    out = ['<section id="summary" class="summary">', "<h2>" + _e(_('Summary')) + "</h2>"]
     if card.current is None:
         nothing = _("No question has been agreed yet, so there is nothing to score.")
         out.append(f"<p>{_e(nothing)} {_e(tally_words(card))}</p>")
@@ -238,7 +238,7 @@ def _h_summary(report: Report) -> str:
     if readings:
         out.append(readings)
     out.append('<div class="glance">')
-    out.append(f'<div class="glance-col strengths"><h3>{_e(_("Strengths"))}</h3>')
+    out.append('<div class="glance-col strengths"><h3>' + _e(_("Strengths")) + '</h3>')
     if card.strengths:
         out.append(
             "<ol>"
@@ -251,9 +251,9 @@ def _h_summary(report: Report) -> str:
             + "</ol>"
         )
     else:
-        out.append(f'<p class="muted">{_e(_("No theme stands out as a strength yet."))}</p>')
+        out.append('<p class="muted">' + _e(_("No theme stands out as a strength yet.")) + '</p>')
     out.append("</div>")
-    out.append(f'<div class="glance-col priorities"><h3>{_e(_("Priorities"))}</h3>')
+    out.append('<div class="glance-col priorities"><h3>' + _e(_("Priorities")) + '</h3>')
     if card.priorities:
         out.append(
             "<ol>"
@@ -270,7 +270,7 @@ def _h_summary(report: Report) -> str:
             + "</ol>"
         )
     else:
-        out.append(f'<p class="muted">{_e(_("No theme has a gap between now and the ambition."))}</p>')
+        out.append('<p class="muted">' + _e(_("No theme has a gap between now and the ambition.")) + '</p>')
     out.append("</div></div>")
     out.append("</section>")
     return "".join(out)
@@ -329,33 +329,33 @@ def _h_themes(report: Report, image: Callable[[Chart], str]) -> str:
             f'<td class="num ambition">{one(t.ambition)}</td>'
             f'<td class="num">{signed(t.gap)}</td>'
             f'<td class="num agreement">{agreement}</td>'
-            f'<td class="num">{_e(_("{agreed} of {total}").format(agreed=t.answered, total=t.total))}</td>'
+            '<td class="num">' + _e(_("{agreed} of {total}").format(agreed=t.answered, total=t.total)) + '</td>'
             f"<td>{_h_dumbbell(t, scale)}</td>"
             "</tr>"
         )
     key = _("ambition, on the scale from {minimum} to {maximum}. A dash means no question in the theme has been agreed yet.")
     legend = (
-        f'<p class="legend muted small"><span class="key now-key"></span> {_e(_("now"))} '
+        '<p class="legend muted small"><span class="key now-key"></span> ' + _e(_("now")) + ' '
         f'<span class="key ambition-key"></span> {_e(key.format(minimum=scale.minimum, maximum=scale.maximum))}</p>'
     )
     on_scale = _("On the scale {minimum}–{maximum}").format(minimum=scale.minimum, maximum=scale.maximum)
     table = (
-        f'<table class="themes"><thead><tr><th scope="col">{_e(_("Theme"))}</th><th scope="col" class="num">{_e(_("Now"))}</th>'
-        f'<th scope="col" class="num">{_e(_("Ambition"))}</th><th scope="col" class="num">{_e(_("Gap"))}</th>'
-        f'<th scope="col" class="num">{_e(_("Agreement"))}</th><th scope="col" class="num">{_e(_("Agreed"))}</th>'
+        '<table class="themes"><thead><tr><th scope="col">' + _e(_("Theme")) + '</th><th scope="col" class="num">' + _e(_("Now")) + '</th>'
+        '<th scope="col" class="num">' + _e(_("Ambition")) + '</th><th scope="col" class="num">' + _e(_("Gap")) + '</th>'
+        '<th scope="col" class="num">' + _e(_("Agreement")) + '</th><th scope="col" class="num">' + _e(_("Agreed")) + '</th>'
         f'<th scope="col" class="scale-col">{_e(on_scale)}</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
     figures = ""
     if report.charts.summary:
         figures = '<div class="figures">' + "".join(_h_figure(c, image) for c in report.charts.summary) + "</div>"
-    return f'<section id="themes"><h2>{_e(_("Results by theme"))}</h2>{table}{legend}{figures}</section>'
+    return '<section id="themes"><h2>' + _e(_("Results by theme")) + f'</h2>{table}{legend}{figures}</section>'
 
 
 def _h_dumbbell(t: ThemeScore, scale: Scale) -> str:
     """Now and ambition as two marks on a line from the scale's minimum to its maximum."""
     if not t.scored:
-        return f'<span class="muted">{_e(_("not scored"))}</span>'
+        return '<span class="muted">' + _e(_("not scored")) + '</span>'
     width = scale.maximum - scale.minimum
 
     def at(value: float) -> float:
@@ -365,7 +365,7 @@ def _h_dumbbell(t: ThemeScore, scale: Scale) -> str:
     label = _("now {now}, ambition {ambition}").format(now=one(t.current), ambition=one(t.ambition))
     return (
         f'<span class="dumbbell" role="img" aria-label="{_e(label)}">'
-        f'<span class="track"></span>'
+        '<span class="track"></span>'
         f'<span class="span" style="left:{now}%;width:{round(ambition - now, 2)}%"></span>'
         f'<span class="dot dot-ambition" style="left:{ambition}%"></span>'
         f'<span class="dot dot-now" style="left:{now}%"></span>'
@@ -404,11 +404,11 @@ def _h_progress(report: Report) -> str:
         title=f"<strong>{_e(since.title)}</strong>", date=_e(report.date(since.completed_at))
     )
     return (
-        f'<section id="progress"><h2>{_e(_("Progress since the last assessment"))}</h2>'
+        '<section id="progress"><h2>' + _e(_("Progress since the last assessment")) + '</h2>'
         f"<p>{compared} {_e(progress.sentence())}</p>"
-        f'<table class="compact"><thead><tr><th scope="col">{_e(_("Theme"))}</th><th scope="col" class="num">{_e(_("Then"))}</th>'
-        f'<th scope="col" class="num">{_e(_("Now"))}</th><th scope="col" class="num">{_e(_("Change"))}</th>'
-        f'<th scope="col">{_e(_("Movement"))}</th></tr></thead>'
+        '<table class="compact"><thead><tr><th scope="col">' + _e(_("Theme")) + '</th><th scope="col" class="num">' + _e(_("Then")) + '</th>'
+        '<th scope="col" class="num">' + _e(_("Now")) + '</th><th scope="col" class="num">' + _e(_("Change")) + '</th>'
+        '<th scope="col">' + _e(_("Movement")) + '</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></section>"
     )
 
@@ -416,36 +416,36 @@ def _h_progress(report: Report) -> str:
 def _h_comparison(comparison: Comparison | None, scale: Scale) -> str:
     if comparison is None:
         return ""
-    out = [f'<section id="peers"><h2>{_e(_("Compared with similar organisations"))}</h2>', f"<p>{_e(comparison.sentence())}</p>"]
+    out = ['<section id="peers"><h2>' + _e(_("Compared with similar organisations")) + '</h2>', f"<p>{_e(comparison.sentence())}</p>"]
     if comparison.shown:
         rows = []
         for t in comparison.themes:
             rows.append(
                 f"<tr><th scope=\"row\">{_e(t.title)}</th><td class=\"num\">{one(t.ours)}</td>"
                 f'<td class="num">{one(t.median)}</td>'
-                f'<td class="num">{_e(_("{low} to {high}").format(low=one(t.lower_quartile), high=one(t.upper_quartile)))}</td>'
+                '<td class="num">' + _e(_("{low} to {high}").format(low=one(t.lower_quartile), high=one(t.upper_quartile))) + '</td>'
                 f"<td>{_e(t.position or _('not scored'))}</td><td>{_h_range(t, scale)}</td></tr>"
             )
         on_scale = _("On the scale {minimum}–{maximum}").format(minimum=scale.minimum, maximum=scale.maximum)
         out.append(
-            f'<table class="compact"><thead><tr><th scope="col">{_e(_("Theme"))}</th><th scope="col" class="num">{_e(_("Us"))}</th>'
-            f'<th scope="col" class="num">{_e(_("Peers’ median"))}</th><th scope="col" class="num">{_e(_("Middle half of peers"))}</th>'
-            f'<th scope="col">{_e(_("Where we stand"))}</th>'
+            '<table class="compact"><thead><tr><th scope="col">' + _e(_("Theme")) + '</th><th scope="col" class="num">' + _e(_("Us")) + '</th>'
+            '<th scope="col" class="num">' + _e(_("Peers’ median")) + '</th><th scope="col" class="num">' + _e(_("Middle half of peers")) + '</th>'
+            '<th scope="col">' + _e(_("Where we stand")) + '</th>'
             f'<th scope="col" class="scale-col">{_e(on_scale)}</th>'
             f'</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-            f'<p class="legend muted small"><span class="key band-key"></span> {_e(_("middle half of similar organisations,"))} '
-            f'<span class="key median-key"></span> {_e(_("their median,"))} <span class="key now-key"></span> {_e(_("us now."))}</p>'
+            '<p class="legend muted small"><span class="key band-key"></span> ' + _e(_("middle half of similar organisations,")) + ' '
+            '<span class="key median-key"></span> ' + _e(_("their median,")) + ' <span class="key now-key"></span> ' + _e(_("us now.")) + '</p>'
         )
     out.append("</section>")
     return "".join(out)
 
 
 def _h_priorities(card: Scorecard) -> str:
-    out = [f'<section id="priorities"><h2>{_e(_("Priorities and next steps"))}</h2>']
+    out = ['<section id="priorities"><h2>' + _e(_("Priorities and next steps")) + '</h2>']
     if not card.priorities:
-        out.append(f"<p>{_e(_('No theme has a gap between where the organisation is and where the team aims to be.'))}</p>")
+        out.append("<p>" + _e(_('No theme has a gap between where the organisation is and where the team aims to be.')) + "</p>")
     else:
-        out.append(f"<p>{_e(_(PRIORITIES_INTRO))}</p>")
+        out.append("<p>" + _e(_(PRIORITIES_INTRO)) + "</p>")
     for place, priority in zip(priority_places(card), card.priorities):
         resources = "".join(
             f'<li><a href="{_e(safe_url(r.url))}">{_e(r.title)}</a>'
@@ -459,9 +459,9 @@ def _h_priorities(card: Scorecard) -> str:
             '<article class="priority">'
             f'<h3><span class="rank">{_e(place)}</span> {_e(priority.score.theme.title)}</h3>'
             f"<p class=\"muted\">{_e(priority_intro(priority))}</p>"
-            f"<p><strong>{_e(_('Next step:'))}</strong> {_e(priority.next_step)}</p>"
+            "<p><strong>" + _e(_('Next step:')) + f"</strong> {_e(priority.next_step)}</p>"
             + (
-                f'<p class="resources-label"><strong>{_e(_("Resources"))}</strong></p><ul class="links">{resources}</ul>'
+                '<p class="resources-label"><strong>' + _e(_("Resources")) + f'</strong></p><ul class="links">{resources}</ul>'
                 if resources
                 else ""
             )
@@ -498,7 +498,7 @@ def _h_contested(report: Report, image: Callable[[Chart], str]) -> str:
     if not contested:
         return ""
     out = [
-        f'<section id="contested"><h2>{_e(_("Most contested questions"))}</h2>',
+        '<section id="contested"><h2>' + _e(_("Most contested questions")) + '</h2>',
         "<p>"
         + _e(
             _(
@@ -524,7 +524,7 @@ def _h_contested(report: Report, image: Callable[[Chart], str]) -> str:
 
 
 def _h_questions(report: Report) -> str:
-    out = [f'<section id="questions"><h2>{_e(_("Question by question"))}</h2>']
+    out = ['<section id="questions"><h2>' + _e(_("Question by question")) + '</h2>']
     for theme_score in report.card.themes:
         theme = theme_score.theme
         out.append(f'<h3 class="theme-heading"><span class="theme-number">{theme.number}</span> {_e(theme.title)}</h3>')
@@ -554,9 +554,9 @@ def _h_question(result: QuestionResult, report: Report) -> str:
     consensus = result.consensus
     answer = (
         '<dl class="answer">'
-        f'<div><dt>{_e(_("Agreed now"))}</dt><dd><strong class="now">{consensus.current} {_e(scale.label(consensus.current))}.</strong> '
+        '<div><dt>' + _e(_("Agreed now")) + f'</dt><dd><strong class="now">{consensus.current} {_e(scale.label(consensus.current))}.</strong> '
         f"{_e(question.descriptor(consensus.current))}</dd></div>"
-        f'<div><dt>{_e(_("Ambition"))}</dt><dd><strong class="ambition">'
+        '<div><dt>' + _e(_("Ambition")) + '</dt><dd><strong class="ambition">'
         f"{consensus.ambition} {_e(scale.label(consensus.ambition))}.</strong> "
         + (
             _e(_("Hold this level."))
@@ -584,7 +584,7 @@ def _h_question(result: QuestionResult, report: Report) -> str:
         )
     extra = ""
     if consensus.note:
-        extra += f'<p class="note"><strong>{_e(_("Note:"))}</strong> {_e(consensus.note)}</p>'
+        extra += '<p class="note"><strong>' + _e(_("Note:")) + f'</strong> {_e(consensus.note)}</p>'
     history = round_history(result, report.assessment)
     if history:
         extra += f'<p class="muted small">{_e(history)}</p>'
@@ -606,7 +606,7 @@ def _h_distribution(current: Disagreement, ambition: Disagreement) -> str:
     spread = ngettext("How the {count} vote was spread", "How the {count} votes were spread", current.n).format(count=current.n)
     return (
         f'<table class="dist" aria-label="{_e(spread)}">'
-        f'<thead><tr><th scope="col"><span class="visually-hidden">{_e(_("Votes"))}</span></th>{head}</tr></thead>'
+        '<thead><tr><th scope="col"><span class="visually-hidden">' + _e(_("Votes")) + f'</span></th>{head}</tr></thead>'
         f"<tbody>{row(_e(_('Now')), 'now', current)}{row(_e(_('Ambition')), 'ambition', ambition)}</tbody></table>"
     )
 
@@ -619,7 +619,7 @@ def _h_contributions(report: Report) -> str:
         return ""
     out = [
         '<section id="contributions" class="confidential-section">',
-        f'<h2>{_e(_("Individual contributions"))} <span class="stamp">{_e(_("Confidential"))}</span></h2>',
+        '<h2>' + _e(_("Individual contributions")) + ' <span class="stamp">' + _e(_("Confidential")) + '</span></h2>',
         "<p>"
         + _e(
             _(
@@ -632,10 +632,10 @@ def _h_contributions(report: Report) -> str:
     for item in report.contributions:
         out.append(
             f'<h3 class="contrib-q"><span class="qnum">{_e(item.question.number)}</span> {_e(item.question.prompt)} '
-            f'<span class="muted small">{_e(_("round {number}").format(number=item.round_number))}</span></h3>'
+            '<span class="muted small">' + _e(_("round {number}").format(number=item.round_number)) + '</span></h3>'
         )
         if not item.votes:
-            out.append(f'<p class="muted">{_e(_("No votes."))}</p>')
+            out.append('<p class="muted">' + _e(_("No votes.")) + '</p>')
             continue
         rows = "".join(
             f"<tr><th scope=\"row\">{_e(member.name)}</th><td class=\"num\">{vote.current}</td>"
@@ -643,9 +643,9 @@ def _h_contributions(report: Report) -> str:
             for member, vote in item.votes
         )
         out.append(
-            f'<table class="compact contrib"><thead><tr><th scope="col">{_e(_("Member"))}</th>'
-            f'<th scope="col" class="num">{_e(_("Now"))}</th><th scope="col" class="num">{_e(_("Ambition"))}</th>'
-            f'<th scope="col">{_e(_("Comment"))}</th></tr></thead><tbody>{rows}</tbody></table>'
+            '<table class="compact contrib"><thead><tr><th scope="col">' + _e(_("Member")) + '</th>'
+            '<th scope="col" class="num">' + _e(_("Now")) + '</th><th scope="col" class="num">' + _e(_("Ambition")) + '</th>'
+            '<th scope="col">' + _e(_("Comment")) + f'</th></tr></thead><tbody>{rows}</tbody></table>'
         )
     out.append("</section>")
     return "".join(out)
@@ -665,7 +665,7 @@ def _h_recorded(report: Report) -> str:
         for r in agreed
     )
     return (
-        f'<section id="recorded"><h2>{_e(_("Appendix: how each answer was recorded"))}</h2>'
+        '<section id="recorded"><h2>' + _e(_("Appendix: how each answer was recorded")) + '</h2>'
         "<p>"
         + _e(
             _(
@@ -674,15 +674,15 @@ def _h_recorded(report: Report) -> str:
             )
         ).format(command="<code>accord audit export</code>")
         + "</p>"
-        f'<table class="compact"><thead><tr><th scope="col">{_e(_("Question"))}</th>'
-        f'<th scope="col" class="num">{_e(_("Now"))}</th><th scope="col" class="num">{_e(_("Ambition"))}</th>'
-        f'<th scope="col">{_e(_("Recorded by"))}</th><th scope="col">{_e(_("When"))}</th>'
-        f'<th scope="col">{_e(_("Note"))}</th></tr></thead><tbody>{rows}</tbody></table></section>'
+        '<table class="compact"><thead><tr><th scope="col">' + _e(_("Question")) + '</th>'
+        '<th scope="col" class="num">' + _e(_("Now")) + '</th><th scope="col" class="num">' + _e(_("Ambition")) + '</th>'
+        '<th scope="col">' + _e(_("Recorded by")) + '</th><th scope="col">' + _e(_("When")) + '</th>'
+        '<th scope="col">' + _e(_("Note")) + f'</th></tr></thead><tbody>{rows}</tbody></table></section>'
     )
 
 
 def _no_note() -> str:
-    return f'<span class="muted">{_e(_("no note"))}</span>'
+    return '<span class="muted">' + _e(_("no note")) + '</span>'
 
 
 def _clock(moment: datetime, report: Report) -> str:

@@ -84,15 +84,15 @@ def _md_heading(report: Report) -> list[str]:
     framework = assessment.framework
     facts = []
     if report.context.organisation:
-        facts.append(f"**{_('Organisation')}:** {_text(report.context.organisation)}")
+        facts.append("**" + _('Organisation') + f":** {_text(report.context.organisation)}")
     version = _("{title} (version {version})").format(title=_text(framework.title), version=framework.version)
     facts += [
-        f"**{_('Framework')}:** {version}",
-        f"**{_('Status')}:** {status_words(report)}",
-        f"**{_('Team')}:** {team_words(assessment)}",
+        "**" + _('Framework') + f":** {version}",
+        "**" + _('Status') + f":** {status_words(report)}",
+        "**" + _('Team') + f":** {team_words(assessment)}",
     ]
     if report.context.generated_at is not None:
-        facts.append(f"**{_('Report produced')}:** {report.date(report.context.generated_at)}")
+        facts.append("**" + _('Report produced') + f":** {report.date(report.context.generated_at)}")
     return [f"# {_text(assessment.title)}", "  \n".join(facts), _text(anonymity_words(report))]
 
 
@@ -171,10 +171,10 @@ def _md_priorities(card: Scorecard) -> list[str]:
         blocks += [
             f"### {place}. {_text(priority.score.theme.title)}",
             priority_intro(priority),
-            f"**{_('Next step:')}** {_text(priority.next_step)}",
+            "**" + _('Next step:') + f"** {_text(priority.next_step)}",
         ]
         if priority.resources:
-            blocks.append(f"**{_('Resources')}:**\n\n" + "\n".join(_md_resource(r) for r in priority.resources))
+            blocks.append("**" + _('Resources') + ":**\n\n" + "\n".join(_md_resource(r) for r in priority.resources))
     return blocks
 
 
@@ -267,8 +267,8 @@ def _md_question(result: QuestionResult, report: Report) -> str:
     consensus = result.consensus
     question = result.question
     lines = [
-        f"- **{_('Agreed now')}:** {_md_level(question, scale, consensus.current)}",
-        f"- **{_('Agreed ambition')}:** {_md_level(question, scale, consensus.ambition)}",
+        "- **" + _('Agreed now') + f":** {_md_level(question, scale, consensus.current)}",
+        "- **" + _('Agreed ambition') + f":** {_md_level(question, scale, consensus.ambition)}",
     ]
     measures = result.measures
     if measures is not None:
@@ -276,13 +276,13 @@ def _md_question(result: QuestionResult, report: Report) -> str:
             now_agreement=one(measures.current.consensus), ambition_agreement=one(measures.ambition.consensus)
         )
         lines += [
-            f"- **{_('Votes on the current position')}:** {_spread(measures.current)}",
-            f"- **{_('Votes on the ambition')}:** {_spread(measures.ambition)}",
-            f"- **{_('Verdict')}:** {_text(verdict_text(measures))}",
-            f"- **{_('Agreement')}:** {agreement}",
+            "- **" + _('Votes on the current position') + f":** {_spread(measures.current)}",
+            "- **" + _('Votes on the ambition') + f":** {_spread(measures.ambition)}",
+            "- **" + _('Verdict') + f":** {_text(verdict_text(measures))}",
+            "- **" + _('Agreement') + f":** {agreement}",
         ]
     if consensus.note:
-        lines.append(f"- **{_('Note:')}** {_text(consensus.note)}")
+        lines.append("- **" + _('Note:') + f"** {_text(consensus.note)}")
     history = round_history(result, assessment)
     if history:
         lines.append(f"- {history}")

@@ -82,14 +82,17 @@ def tally_words(card: Scorecard) -> str:
     total = len(card.questions)
     agreed = card.count(QuestionStatus.AGREED)
     rest = []
-    for status, singular, plural in (
-        (QuestionStatus.SKIPPED, N_("{count} was skipped"), N_("{count} were skipped")),
-        (QuestionStatus.IN_PROGRESS, N_("{count} is still under discussion"), N_("{count} are still under discussion")),
-        (QuestionStatus.NOT_REACHED, N_("{count} was not reached"), N_("{count} were not reached")),
+    for status, words in (
+        (QuestionStatus.SKIPPED, lambda n: ngettext("{count} was skipped", "{count} were skipped", n)),
+        (
+            QuestionStatus.IN_PROGRESS,
+            lambda n: ngettext("{count} is still under discussion", "{count} are still under discussion", n),
+        ),
+        (QuestionStatus.NOT_REACHED, lambda n: ngettext("{count} was not reached", "{count} were not reached", n)),
     ):
         count = card.count(status)
         if count:
-            rest.append(ngettext(singular, plural, count).format(count=count))
+            rest.append(words(count).format(count=count))
     agreed_words = ngettext(
         "The team agreed {agreed} of the {total} question", "The team agreed {agreed} of the {total} questions", total
     ).format(agreed=agreed, total=total)
