@@ -93,7 +93,7 @@ def test_a_bilingual_report_has_both_side_by_side_welsh_first_each_with_its_lang
 
 def test_english_stays_the_default_and_reads_as_before(setup):
     html = export(setup, "html")
-    assert '<html lang="en-GB">' in html and "bilingual" not in html
+    assert '<html lang="en-GB">' in html and 'class="bilingual' not in html
     assert headings(html)[0] == "Summary" and "How sound is our budget?" in html and "Crynodeb" not in html
 
 
