@@ -141,10 +141,6 @@ class Framework:
     # A translated framework (`in_language`) remembers the one written in English: its snapshot.
     english: Framework | None = field(default=None, compare=False, repr=False)
 
-    @property
-    def language(self) -> str:
-        return ENGLISH if self.english is None else self._language
-
     def in_language(self, language: str) -> Framework:
         """The framework as read in `language`: each text its translation, or the English where there is none."""
         source = self.english or self
@@ -289,7 +285,7 @@ def _translate_resource(resource: Resource, language: str) -> Resource:
 
 
 def _translate_framework(framework: Framework, language: str) -> Framework:
-    resources = lambda found: tuple(_translate_resource(r, language) for r in found)  # noqa: E731
+    resources = lambda found: tuple(_translate_resource(r, language) for r in found)
     themes = tuple(
         replace(
             theme,
@@ -310,7 +306,7 @@ def _translate_framework(framework: Framework, language: str) -> Framework:
         )
         for theme in framework.themes
     )
-    translated = replace(
+    return replace(
         framework,
         title=_words(framework, language, "title"),
         description=_words(framework, language, "description"),
@@ -318,8 +314,6 @@ def _translate_framework(framework: Framework, language: str) -> Framework:
         themes=themes,
         english=framework,
     )
-    object.__setattr__(translated, "_language", language)
-    return translated
 
 
 def _missing_in(part: Any, key: str, language: str, names: tuple[str, ...]) -> Iterator[str]:

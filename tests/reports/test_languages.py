@@ -119,3 +119,22 @@ def test_a_language_accord_does_not_write_is_refused_by_the_command_line(setup, 
     with pytest.raises(SystemExit):
         main(["--config", str(config), "export", assessment.id, "--language", "fr"])
     assert "invalid choice: 'fr'" in capsys.readouterr().err
+
+
+def test_the_report_written_to_a_folder_follows_the_language_speaking_or_is_bilingual(tmp_path):
+    from bot.report import write_report
+    from engine.language import speaking
+
+    assessment = completed(framework=welsh_tiny())
+    with speaking("cy"):
+        files = write_report(assessment, tmp_path / "cy")
+    html = files.html.read_text(encoding="utf-8")
+    assert '<html lang="cy">' in html and "Crynodeb" in html
+    assert "## At ei gilydd" in files.markdown.read_text(encoding="utf-8")
+    assert all(image.is_file() for image in files.images)
+    both = write_report(assessment, tmp_path / "both", language="bilingual")
+    assert 'lang="en-GB"' in both.html.read_text(encoding="utf-8")
+    markdown = both.markdown.read_text(encoding="utf-8")
+    assert markdown.index("## At ei gilydd") < markdown.index("## Overall")
+    for name in re.findall(r"\]\(([^)]+\.png)\)", markdown):  # every chart the Markdown names was written
+        assert (tmp_path / "both" / name).is_file()
