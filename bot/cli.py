@@ -382,17 +382,19 @@ def _framework_check(paths: list[str], out: TextIO) -> int:
                 print(f"! {file}: id {framework.id!r} is the id of a built-in framework: in frameworks.paths this "
                       "file replaces it for every team; give it its own id to offer both", file=out)
             print(f"  {file}: {_scale_controls(len(framework.scale.points))}", file=out)
-            for line in _translation_lines(framework):
+            for line in _translation_lines(framework, file):
                 print(f"{line[0]} {file}: {line[1:]}", file=out)
     return 1 if failed else 0
 
 
-def _translation_lines(framework) -> list[str]:
+def _translation_lines(framework, file: Path) -> list[str]:
     """What `framework check` says of a framework's Welsh: complete, absent, or each text that lacks it.
 
     A missing translation is not a fault (the text reads in English), so it is a warning (!).
     """
-    from engine.framework import TRANSLATED
+    from engine.framework import TRANSLATED, line_of_key
+
+    text = file.read_text(encoding="utf-8")
 
     lines = []
     for language in TRANSLATED:
@@ -403,7 +405,10 @@ def _translation_lines(framework) -> list[str]:
             lines.append(f"!written in English only: no {_LANGUAGE_NAMES[language]} (add a `{language}:` block beside "
                          "each text; see docs/welsh.md)")
             continue
-        lines += [f"!{key}: no {_LANGUAGE_NAMES[language]} translation (it reads in English)" for key in missing]
+        lines += [
+            f"!{key}: no {_LANGUAGE_NAMES[language]} translation (it reads in English) (line {line_of_key(text, key)})"
+            for key in missing
+        ]
     if not lines:
         names = " and ".join(_LANGUAGE_NAMES[language] for language in ("en", *TRANSLATED))
         lines.append(f" complete in {names}")

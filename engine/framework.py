@@ -461,6 +461,17 @@ def parse_framework_yaml(text: str, source: str) -> Framework:
         raise
 
 
+def line_of_key(text: str, key: str) -> int | None:
+    """The line of `key` in a framework's YAML ("themes[2].cy.title"), or of the nearest key around it."""
+    loader = _StrictLoader(text)
+    try:
+        return _line_for(key, _lines_of(loader.get_single_node()))
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+
+
 def _lines_of(node: Any, path: str = "", lines: dict[str, int] | None = None) -> dict[str, int]:
     """The line of every key path in a YAML node tree, in the parser's spelling (`themes[0].title`)."""
     lines = {} if lines is None else lines

@@ -33,9 +33,14 @@ def test_each_missing_translation_is_listed_on_a_line_of_its_own(tmp_path):
     code, lines = check(gappy)
     assert code == 0  # a missing translation reads in English: a warning, not a fault
     missing = [line for line in lines if line.startswith("! ")]
+    lines = text.splitlines()
+    # Each is reported at the line of the cy: block that lacks it (the first LG Inform's, the third theme's).
+    lg_inform = lines.index('              description: "Data ac adroddiadau am ddim am ein hardal, gyda chymariaethau â chynghorau tebyg."')
+    finance = lines.index("  - id: finance") + 6
+    assert lines[lg_inform - 1].strip() == lines[finance - 1].strip() == "cy:"
     assert missing == [
-        f"! {gappy}: themes[0].questions[0].resources[0].cy.title: no Welsh translation (it reads in English)",
-        f"! {gappy}: themes[2].cy.title: no Welsh translation (it reads in English)",
+        f"! {gappy}: themes[0].questions[0].resources[0].cy.title: no Welsh translation (it reads in English) (line {lg_inform})",
+        f"! {gappy}: themes[2].cy.title: no Welsh translation (it reads in English) (line {finance})",
     ]
     assert not any("complete in" in line for line in lines)
 
