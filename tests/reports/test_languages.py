@@ -138,3 +138,14 @@ def test_the_report_written_to_a_folder_follows_the_language_speaking_or_is_bili
     assert markdown.index("## At ei gilydd") < markdown.index("## Overall")
     for name in re.findall(r"\]\(([^)]+\.png)\)", markdown):  # every chart the Markdown names was written
         assert (tmp_path / "both" / name).is_file()
+
+
+def test_the_welsh_report_of_a_stored_assessment_reads_its_snapshot(db_engine, stored):
+    """On SQLite and PostgreSQL: the framework's Welsh survives the snapshot, and the export use case reads it."""
+    from bot.config import parse_config
+    from bot.export import export_report
+
+    assessment = stored(framework=welsh_tiny())
+    file = export_report(db_engine, parse_config("", environ={}), assessment.id, "html", language="cy")
+    html = file.content.decode("utf-8")
+    assert "Pa mor gadarn yw ein cyllideb?" in html and "Cyllideb 3: disgrifiad Cymraeg." in html
