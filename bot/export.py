@@ -34,32 +34,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.charts import ChartRenderer
-from bot.report import (
-    ReportContext,
-    data_uri,
-    default_renderer,
-    report_html,
-    report_markdown,
-)
+from bot.report import ReportContext, data_uri, default_renderer, report_html, report_markdown
 from bot.report.document import in_language
 from engine.assessment import Assessment, Identity
 from engine.errors import DomainError, NotFound, NotPermitted
-from engine.language import (
-    BILINGUAL,
-    ENGLISH,
-    LANGUAGES,
-    N_,
-    WELSH,
-    _,
-    language_of_locale,
-    speaking,
-)
+from engine.language import BILINGUAL, ENGLISH, LANGUAGES, N_, WELSH, _, language_of_locale, speaking
 from engine.permissions import Role
-from engine.presenters import (
-    VERDICT_WORDS,
-    QuestionContributions,
-    individual_contributions,
-)
+from engine.presenters import VERDICT_WORDS, QuestionContributions, individual_contributions
 from engine.scoring import QuestionResult, QuestionStatus, score
 
 JSON_FORMAT = "accord-report"
