@@ -38,6 +38,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.language import ENGLISH, speaking_language
 from engine.views import Chart, ChartKind
 
 __all__ = ["PALETTE", "Palette", "ChartRenderer", "chart_digest", "chart_filename", "figure_size", "render_png"]
@@ -109,6 +110,8 @@ def chart_digest(chart: Chart) -> str:
         "scale_min": chart.scale_min,
         "scale_max": chart.scale_max,
     }
+    if speaking_language() != ENGLISH:  # the axes are labelled in the language speaking
+        spec["language"] = speaking_language()
     canonical = json.dumps(spec, sort_keys=True, ensure_ascii=True, separators=(",", ":"), allow_nan=True)
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 

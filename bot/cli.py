@@ -148,6 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="file to write, or a folder to write it in, - for standard output; missing folders are created "
         "(default: a file named after the assessment in report.output_dir of app.yaml, accord-report/)",
     )
+    export.add_argument(
+        "--language",
+        choices=["cy", "en", "bilingual"],
+        help="cy: Cymraeg (Welsh); en: English; bilingual: both, Welsh first, side by side in HTML "
+        "(default: the organisation's, organisation.language in app.yaml, else en)",
+    )
     export.add_argument("--list", action="store_true", help="list the assessments in the database")
     export.add_argument("--individual-votes", action="store_true", help="include who voted what (super-users only)")
     export.add_argument("--as", dest="as_user", metavar="PLATFORM:WORKSPACE:USER", help="the super-user asking for individual votes")
@@ -402,7 +408,57 @@ def _framework_check(paths: list[str], out: TextIO) -> int:
                 print(f"! {file}: id {framework.id!r} is the id of a built-in framework: in frameworks.paths this "
                       "file replaces it for every team; give it its own id to offer both", file=out)
             print(f"  {file}: {_scale_controls(len(framework.scale.points))}", file=out)
+            for line in _translation_lines(framework, file):
+                print(f"{line[0]} {file}: {line[1:]}", file=out)
     return 1 if failed else 0
+
+
+def _translation_lines(framework, file: Path) -> list[str]:
+    """What `framework check` says of a framework's Welsh: complete, absent, or each text that lacks it.
+
+    A missing translation is not a fault (the text reads in English), so it is a warning (!).
+    """
+    from engine.framework import TRANSLATED, line_of_key
+
+    text = file.read_text(encoding="utf-8")
+
+    lines = []
+    for language in TRANSLATED:
+        missing = framework.missing_translations(language)
+        if not missing:
+            continue
+        if not any(_has_words(part, language) for part in _parts(framework)):
+            lines.append(f"!written in English only: no {_LANGUAGE_NAMES[language]} (add a `{language}:` block beside "
+                         "each text; see docs/welsh.md)")
+            continue
+        lines += [
+            f"!{key}: no {_LANGUAGE_NAMES[language]} translation (it reads in English) (line {line_of_key(text, key)})"
+            for key in missing
+        ]
+    if not lines:
+        names = " and ".join(_LANGUAGE_NAMES[language] for language in ("en", *TRANSLATED))
+        lines.append(f" complete in {names}")
+    return lines
+
+
+_LANGUAGE_NAMES = {"en": "English", "cy": "Welsh"}
+
+
+def _parts(framework):
+    yield framework
+    yield framework.scale
+    for theme in framework.themes:
+        yield theme
+        yield from theme.resources
+        for question in theme.questions:
+            yield question
+            yield from question.resources
+            for found in question.level_resources.values():
+                yield from found
+
+
+def _has_words(part, language: str) -> bool:
+    return bool(part.translations.get(language))
 
 
 def _resource_words(framework) -> str:

@@ -31,6 +31,7 @@ from bot.charts import (
     VALUE_SIZE,
     figure_size,
 )
+from engine.language import _
 from engine.views import Chart, ChartKind
 
 
@@ -100,8 +101,8 @@ def _distribution(fig: Figure, chart: Chart) -> None:
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.grid(True, color=PALETTE.grid, linewidth=0.8, zorder=0)
     ax.tick_params(axis="x", length=0, pad=6)
-    ax.set_xlabel("Point on the scale", fontsize=LABEL_SIZE, color=PALETTE.muted, labelpad=8)
-    ax.set_ylabel("Number of votes", fontsize=LABEL_SIZE, color=PALETTE.muted)
+    ax.set_xlabel(_("Point on the scale"), fontsize=LABEL_SIZE, color=PALETTE.muted, labelpad=8)
+    ax.set_ylabel(_("Number of votes"), fontsize=LABEL_SIZE, color=PALETTE.muted)
     _title(fig, chart.title, BAR_FIGSIZE[0])
     _legend(fig, ax, len(series))
 
@@ -191,7 +192,7 @@ def _themes(fig: Figure, chart: Chart) -> None:
     ax.xaxis.grid(True, color=PALETTE.grid, linewidth=0.8, zorder=0)
     ax.spines["left"].set_visible(False)
     ax.tick_params(axis="y", length=0, pad=6)
-    ax.set_xlabel("Point on the scale", fontsize=LABEL_SIZE, color=PALETTE.muted)
+    ax.set_xlabel(_("Point on the scale"), fontsize=LABEL_SIZE, color=PALETTE.muted)
     _title(fig, chart.title, BAR_FIGSIZE[0])
     _legend(fig, ax, len(series))
 
@@ -222,7 +223,7 @@ def _gaps(fig: Figure, chart: Chart) -> None:
     ax.xaxis.grid(True, color=PALETTE.grid, linewidth=0.8, zorder=0)
     ax.spines["left"].set_visible(False)
     ax.tick_params(axis="y", length=0, pad=6)
-    ax.set_xlabel("Ambition minus current position (points on the scale)", fontsize=LABEL_SIZE, color=PALETTE.muted)
+    ax.set_xlabel(_("Ambition minus current position (points on the scale)"), fontsize=LABEL_SIZE, color=PALETTE.muted)
     _title(fig, chart.title, BAR_FIGSIZE[0])
 
 

@@ -35,8 +35,10 @@ from typing import Any, TextIO
 
 from bot.charts import ChartRenderer
 from bot.report import ReportContext, data_uri, default_renderer, report_html, report_markdown
+from bot.report.document import in_language
 from engine.assessment import Assessment, Identity
 from engine.errors import DomainError, NotFound, NotPermitted
+from engine.language import BILINGUAL, ENGLISH, LANGUAGES, N_, WELSH, _, language_of_locale, speaking
 from engine.permissions import Role
 from engine.presenters import VERDICT_WORDS, QuestionContributions, individual_contributions
 from engine.scoring import QuestionResult, QuestionStatus, score
@@ -70,8 +72,15 @@ def render_export(
     include_individual_votes: bool = False,
     context: ReportContext | None = None,
     renderer: ChartRenderer | None = None,
+    language: str = ENGLISH,
 ) -> ExportFile:
-    """The assessment's report as one file in `fmt` (html, csv, json or markdown)."""
+    """The assessment's report as one file in `fmt` (html, csv, json or markdown), in `language`:
+    en, cy or bilingual (Welsh first). JSON is for other systems: its keys and words stay English."""
+    from bot.i18n import install
+
+    install()
+    if language not in (*LANGUAGES, BILINGUAL):
+        raise DomainError(f"I can write the report in cy, en or bilingual, not {language!r}.")
     fmt = _ALIASES.get(fmt.lower().strip(), fmt.lower().strip())
     if fmt not in FORMATS:
         raise DomainError(f"I can export the report as html, csv, json or markdown, not {fmt!r}.")
@@ -84,14 +93,19 @@ def render_export(
         contributions = individual_contributions(assessment, requested_by)  # NotPermitted for anyone else
     context = context or ReportContext()
     renderer = renderer or default_renderer()
+    languages = (WELSH, ENGLISH) if language == BILINGUAL else (language,)
     if fmt == "html":
-        text = report_html(assessment, context, contributions=contributions, renderer=renderer)
+        text = report_html(assessment, context, contributions=contributions, renderer=renderer, language=language)
         content = text.encode("utf-8")
     elif fmt == "markdown":
-        text = report_markdown(assessment, context, contributions=contributions, image=lambda c: data_uri(renderer.render(c)))
-        content = text.encode("utf-8")
+        texts = []
+        for each in languages:  # Markdown has no `lang`: both in full, Welsh first, under a rule
+            with speaking(each):
+                image = lambda c: data_uri(renderer.render(c))
+                texts.append(report_markdown(assessment, context, contributions=contributions, image=image))
+        content = "\n---\n\n".join(texts).encode("utf-8")
     elif fmt == "csv":
-        content = ("\ufeff" + report_csv(assessment, contributions=contributions)).encode("utf-8")
+        content = ("\ufeff" + _csv_in(languages, assessment, contributions)).encode("utf-8")
     else:
         data = report_json(assessment, context, contributions=contributions)
         content = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -108,8 +122,11 @@ def export_report(
     include_individual_votes: bool = False,
     renderer: ChartRenderer | None = None,
     now: datetime | None = None,
+    language: str | None = None,
 ) -> ExportFile:
     """The one export use case behind every surface (Slack, Teams, the console, the CLI).
+
+    `language` is en, cy or bilingual; by default the organisation's (`organisation.language`).
 
     The assessment and what the report adds from outside it (the organisation, progress since
     the last assessment, the comparison with similar organisations) are read together in one
@@ -128,6 +145,7 @@ def export_report(
         include_individual_votes=include_individual_votes,
         context=context,
         renderer=renderer,
+        language=language or organisation_language(config),
     )
     if include_individual_votes and requested_by is not None:
         # Made (the engine allowed it): individual votes are leaving Accord, so the trail says so.
@@ -135,6 +153,14 @@ def export_report(
 
         record_disclosure(database, assessment_id, requested_by, now or datetime.now(UTC), f"export as {fmt}", "console")
     return file
+
+
+def organisation_language(config: Any) -> str:
+    """The organisation's language for its reports: en, cy or bilingual (English when app.yaml says none)."""
+    setting = getattr(getattr(config, "organisation", None), "language", None)
+    if setting == BILINGUAL:
+        return BILINGUAL
+    return language_of_locale(setting) if isinstance(setting, str) and language_of_locale(setting) else ENGLISH
 
 
 def export_filename(assessment: Assessment, fmt: str, *, confidential: bool = False) -> str:
@@ -148,55 +174,87 @@ def export_filename(assessment: Assessment, fmt: str, *, confidential: bool = Fa
 # --------------------------------------------------------------------------- CSV
 
 CSV_COLUMNS = (
-    "Theme number",
-    "Theme",
-    "Question number",
-    "Question",
-    "Status",
-    "Agreed now",
-    "Agreed now (label)",
-    "Agreed ambition",
-    "Agreed ambition (label)",
-    "Gap",
-    "Votes",
+    N_("Theme number"),
+    N_("Theme"),
+    N_("Question number"),
+    N_("Question"),
+    N_("Status"),
+    N_("Agreed now"),
+    N_("Agreed now (label)"),
+    N_("Agreed ambition"),
+    N_("Agreed ambition (label)"),
+    N_("Gap"),
+    N_("Votes"),
     # then "Now: votes at P" and "Ambition: votes at P" for every point P of the scale
-    "Now: median",
-    "Now: agreement",
-    "Ambition: agreement",
-    "Now: rwg",
-    "Now: spread",
-    "Now: IQR",
-    "Now: deviation",
-    "Ambition: deviation",
-    "Verdict",
-    "Needed discussion",
-    "Note",
-    "Skip reason",
-    "Rounds",
-    "Agreed in round",
-    "Agreed on",
+    N_("Now: median"),
+    N_("Now: agreement"),
+    N_("Ambition: agreement"),
+    N_("Now: rwg"),
+    N_("Now: spread"),
+    N_("Now: IQR"),
+    N_("Now: deviation"),
+    N_("Ambition: deviation"),
+    N_("Verdict"),
+    N_("Needed discussion"),
+    N_("Note"),
+    N_("Skip reason"),
+    N_("Rounds"),
+    N_("Agreed in round"),
+    N_("Agreed on"),
 )
 
 
+def _csv_in(
+    languages: Sequence[str], assessment: Assessment, contributions: Sequence[QuestionContributions] | None
+) -> str:
+    """The CSV in one language, or in two: each cell whose words differ is "Welsh / English"."""
+    tables = []
+    for language in languages:
+        with speaking(language):
+            text = report_csv(in_language(assessment, language), contributions=contributions)
+        tables.append(list(csv.reader(io.StringIO(text))))
+    if len(tables) == 1:
+        return report_csv_text(tables[0])
+    merged = [
+        [first if first == second else f"{first} / {second}" for first, second in zip(row_one, row_two)]
+        for row_one, row_two in zip(*tables)
+    ]
+    return report_csv_text(merged)
+
+
+def report_csv_text(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
 def report_csv(assessment: Assessment, *, contributions: Sequence[QuestionContributions] | None = None) -> str:
-    """One row per question, in framework order; with `contributions`, each voter's columns too."""
+    """One row per question, in framework order; with `contributions`, each voter's columns too.
+
+    Its headers and words are in the language speaking: people read them in a spreadsheet.
+    """
     card = score(assessment)
     scale = assessment.framework.scale
     points = list(scale.points)
-    header = list(CSV_COLUMNS[:11])
-    header += [f"Now: votes at {p}" for p in points] + [f"Ambition: votes at {p}" for p in points]
-    header += list(CSV_COLUMNS[11:])
+    header = [_(column) for column in CSV_COLUMNS[:11]]
+    header += [_("Now: votes at {point}").format(point=p) for p in points]
+    header += [_("Ambition: votes at {point}").format(point=p) for p in points]
+    header += [_(column) for column in CSV_COLUMNS[11:]]
     voters: list[tuple[Identity, str]] = []
     by_question: dict[str, QuestionContributions] = {}
     if contributions is not None:
         seen: dict[Identity, str] = {}
         for item in contributions:
             by_question[item.question.id] = item
-            for member, _ in item.votes:
+            for member, _vote in item.votes:
                 seen.setdefault(member.identity, member.name)
         voters = sorted(seen.items(), key=lambda pair: (pair[1], pair[0]))
-        for _, name in voters:
-            header += [f"{name}: now", f"{name}: ambition", f"{name}: comment"]
+        for _identity, name in voters:
+            header += [
+                _("{name}: now").format(name=name),
+                _("{name}: ambition").format(name=name),
+                _("{name}: comment").format(name=name),
+            ]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([_cell(h) for h in header])
@@ -221,7 +279,7 @@ def _csv_row(
         _cell(result.theme.title),
         result.question.number,
         _cell(result.question.prompt),
-        result.status.value,
+        _(_STATUS_WORDS[result.status.value]) if result.status.value in _STATUS_WORDS else result.status.value,
         consensus.current if consensus else "",
         _cell(scale.label(consensus.current)) if consensus else "",
         consensus.ambition if consensus else "",
@@ -240,8 +298,8 @@ def _csv_row(
         _number(measures.current.iqr) if measures else "",
         _number(measures.current.deviation, 3) if measures else "",
         _number(measures.ambition.deviation, 3) if measures else "",
-        VERDICT_WORDS[measures.verdict] if measures else "",
-        ("yes" if measures.needs_discussion else "no") if measures else "",
+        _(VERDICT_WORDS[measures.verdict]) if measures else "",
+        (_("yes") if measures.needs_discussion else _("no")) if measures else "",
         _cell(consensus.note) if consensus else "",
         _cell(latest.skip_reason) if result.status is QuestionStatus.SKIPPED and latest else "",
         result.rounds,
@@ -250,10 +308,19 @@ def _csv_row(
     ]
     if voters:
         votes = {member.identity: vote for member, vote in (contribution.votes if contribution else ())}
-        for identity, _ in voters:
+        for identity, _name in voters:
             vote = votes.get(identity)
             row += [vote.current, vote.ambition, _cell(vote.comment)] if vote else ["", "", ""]
     return row
+
+
+# A question's status as a spreadsheet's reader reads it (engine.scoring.QuestionStatus's values).
+_STATUS_WORDS = {
+    "agreed": N_("agreed"),
+    "skipped": N_("skipped"),
+    "in progress": N_("in progress"),
+    "not reached": N_("not reached"),
+}
 
 
 def _cell(text: str) -> str:
@@ -262,7 +329,7 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def _number(value: float | int | None, digits: int = 2) -> str | int | float:
+def _number(value: float | None, digits: int = 2) -> str | int | float:
     if value is None:
         return ""
     if isinstance(value, int):
@@ -525,6 +592,7 @@ def run_export(config, args, out: TextIO) -> int:
                 requested_by=requested_by,
                 include_individual_votes=args.individual_votes,
                 now=datetime.now(timezone.utc),
+                language=getattr(args, "language", None),
             )
         except NotFound:
             print(f"accord: there is no assessment {args.assessment!r}; `accord export --list` shows them.", file=sys.stderr)

@@ -11,13 +11,18 @@ half-loaded.
 
 An assessment keeps a snapshot of its framework (`Framework.to_dict`), so what a team
 answered never changes when the file does.
+
+A framework is written in English and may carry its Welsh beside it: a `cy:` block in each place
+that holds words (the framework, the scale, a theme, a question, a resource) gives the same keys
+in Welsh. `Framework.in_language` is the framework as a person reads it (English where a
+translation is missing); `missing_translations` lists what is missing, for `framework check`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
 from typing import Any
@@ -25,9 +30,15 @@ from typing import Any
 import yaml
 
 from engine.errors import FrameworkError, NotFound
+from engine.language import ENGLISH, LANGUAGES, speaking_language
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_DESCRIPTOR_LENGTH = 240
+# The languages a framework may be translated into, each a block beside the English (`cy:`).
+TRANSLATED = tuple(language for language in LANGUAGES if language != ENGLISH)
+
+# language -> the words in that language, keyed as the file keys them ("title", or "levels" -> point -> text)
+Translations = Mapping[str, Mapping[str, Any]]
 
 
 class ResourceKind(str, Enum):
@@ -43,6 +54,7 @@ class Scale:
     minimum: int
     maximum: int
     labels: Mapping[int, str]
+    translations: Translations = field(default_factory=dict, compare=False)
 
     @property
     def points(self) -> range:
@@ -65,6 +77,7 @@ class Resource:
     kind: ResourceKind
     description: str = ""
     publisher: str = ""  # who stands behind it: "Local Government Association"; optional in old snapshots
+    translations: Translations = field(default_factory=dict, compare=False)
 
     @property
     def credit(self) -> str:
@@ -72,9 +85,10 @@ class Resource:
         return "" if self.publisher.lower() in self.title.lower() else self.publisher
 
     def to_dict(self) -> dict[str, str]:
-        data = {"title": self.title, "url": self.url, "kind": self.kind.value, "description": self.description}
+        data: dict[str, Any] = {"title": self.title, "url": self.url, "kind": self.kind.value, "description": self.description}
         if self.publisher:
             data["publisher"] = self.publisher
+        data.update(_translations_to_dict(self.translations))
         return data
 
 
@@ -88,6 +102,7 @@ class Question:
     levels: Mapping[int, str]  # descriptor for every point of the scale
     resources: tuple[Resource, ...] = ()  # the question's own
     level_resources: Mapping[int, tuple[Resource, ...]] = field(default_factory=dict)  # what helps reach a level
+    translations: Translations = field(default_factory=dict, compare=False)
 
     def descriptor(self, point: int) -> str:
         return self.levels[point]
@@ -111,6 +126,7 @@ class Theme:
     summary: str
     questions: tuple[Question, ...]
     resources: tuple[Resource, ...]
+    translations: Translations = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -121,6 +137,32 @@ class Framework:
     description: str
     scale: Scale
     themes: tuple[Theme, ...]
+    translations: Translations = field(default_factory=dict, compare=False)
+    # A translated framework (`in_language`) remembers the one written in English: its snapshot.
+    english: Framework | None = field(default=None, compare=False, repr=False)
+
+    def in_language(self, language: str) -> Framework:
+        """The framework as read in `language`: each text its translation, or the English where there is none."""
+        source = self.english or self
+        if language not in TRANSLATED:
+            return source
+        cached = source._translated
+        if language not in cached:
+            cached[language] = _translate_framework(source, language)
+        return cached[language]
+
+    def in_speaking_language(self) -> Framework:
+        """The framework in the language now speaking (`engine.language.speaking`)."""
+        return self.in_language(speaking_language())
+
+    @cached_property
+    def _translated(self) -> dict[str, Framework]:
+        return {}
+
+    def missing_translations(self, language: str) -> list[str]:
+        """Every text without its `language` translation, as the file's key of the missing words
+        ("themes[0].questions[1].cy.guidance"), in the order of the file."""
+        return list(_missing(self, language))
 
     def questions(self) -> Iterator[Question]:
         for theme in self.themes:
@@ -178,22 +220,27 @@ class Framework:
         return self.theme(self.question(question_id).theme_id)
 
     def to_dict(self) -> dict[str, Any]:
-        """The framework in the file's own shape: what an assessment stores as its snapshot."""
+        """The framework in the file's own shape, with its translations: what an assessment stores as its snapshot."""
+        if self.english is not None:
+            return self.english.to_dict()
         return {
             "id": self.id,
             "title": self.title,
             "version": self.version,
             "description": self.description,
+            **_translations_to_dict(self.translations),
             "scale": {
                 "min": self.scale.minimum,
                 "max": self.scale.maximum,
                 "labels": {p: self.scale.labels[p] for p in self.scale.points},
+                **_translations_to_dict(self.scale.translations),
             },
             "themes": [
                 {
                     "id": t.id,
                     "title": t.title,
                     "summary": t.summary,
+                    **_translations_to_dict(t.translations),
                     "questions": [
                         {
                             "id": q.id,
@@ -201,6 +248,7 @@ class Framework:
                             "guidance": q.guidance,
                             "levels": {p: q.level_to_dict(p) for p in self.scale.points},
                             **({"resources": [r.to_dict() for r in q.resources]} if q.resources else {}),
+                            **_translations_to_dict(q.translations),
                         }
                         for q in t.questions
                     ],
@@ -209,6 +257,99 @@ class Framework:
                 for t in self.themes
             ],
         }
+
+
+# What each part of a framework may say in another language (the keys of its `cy:` block).
+_FRAMEWORK_WORDS = ("title", "description")
+_SCALE_WORDS = ("labels",)
+_THEME_WORDS = ("title", "summary")
+_QUESTION_WORDS = ("prompt", "guidance", "levels")
+_RESOURCE_WORDS = ("title", "description", "publisher", "url")  # a publisher's Welsh page has its own address
+
+
+def _translations_to_dict(translations: Translations) -> dict[str, Any]:
+    return {language: dict(words) for language, words in translations.items() if words}
+
+
+def _words(part: Any, language: str, name: str) -> Any:
+    """The translation of one text of a part, or its English when there is none."""
+    translated = part.translations.get(language, {}).get(name)
+    english = getattr(part, name)
+    if isinstance(english, Mapping):  # per point: each point falls back on its own
+        return {point: (translated or {}).get(point) or text for point, text in english.items()}
+    return translated or english
+
+
+def _translate_resource(resource: Resource, language: str) -> Resource:
+    return replace(resource, **{name: _words(resource, language, name) for name in _RESOURCE_WORDS})
+
+
+def _translate_framework(framework: Framework, language: str) -> Framework:
+    resources = lambda found: tuple(_translate_resource(r, language) for r in found)
+    themes = tuple(
+        replace(
+            theme,
+            title=_words(theme, language, "title"),
+            summary=_words(theme, language, "summary"),
+            resources=resources(theme.resources),
+            questions=tuple(
+                replace(
+                    question,
+                    prompt=_words(question, language, "prompt"),
+                    guidance=_words(question, language, "guidance"),
+                    levels=_words(question, language, "levels"),
+                    resources=resources(question.resources),
+                    level_resources={point: resources(found) for point, found in question.level_resources.items()},
+                )
+                for question in theme.questions
+            ),
+        )
+        for theme in framework.themes
+    )
+    return replace(
+        framework,
+        title=_words(framework, language, "title"),
+        description=_words(framework, language, "description"),
+        scale=replace(framework.scale, labels=_words(framework.scale, language, "labels")),
+        themes=themes,
+        english=framework,
+    )
+
+
+def _missing_in(part: Any, key: str, language: str, names: tuple[str, ...]) -> Iterator[str]:
+    """The keys of `part`'s texts that have English but no `language` translation."""
+    words = part.translations.get(language, {})
+    for name in names:
+        english = getattr(part, name)
+        # An address and a publisher's name stay as they are unless the publisher has its own in
+        # the language (Audit Wales is Archwilio Cymru); an empty text needs nothing.
+        if name in ("url", "publisher") or not english:
+            continue
+        if isinstance(english, Mapping):
+            for point in english:
+                if not (words.get(name) or {}).get(point):
+                    yield _join(key, f"{language}.{name}.{point}")
+        elif not words.get(name):
+            yield _join(key, f"{language}.{name}")
+
+
+def _missing(framework: Framework, language: str) -> Iterator[str]:
+    def resources(found: tuple[Resource, ...], key: str) -> Iterator[str]:
+        for index, resource in enumerate(found):
+            yield from _missing_in(resource, f"{key}[{index}]", language, _RESOURCE_WORDS)
+
+    yield from _missing_in(framework, "", language, _FRAMEWORK_WORDS)
+    yield from _missing_in(framework.scale, "scale", language, _SCALE_WORDS)
+    for t, theme in enumerate(framework.themes):
+        key = f"themes[{t}]"
+        yield from _missing_in(theme, key, language, _THEME_WORDS)
+        for q, question in enumerate(theme.questions):
+            question_key = f"{key}.questions[{q}]"
+            yield from _missing_in(question, question_key, language, _QUESTION_WORDS)
+            for point, found in question.level_resources.items():
+                yield from resources(found, f"{question_key}.levels.{point}.resources")
+            yield from resources(question.resources, f"{question_key}.resources")
+        yield from resources(theme.resources, f"{key}.resources")
 
 
 MAX_YAML_DEPTH = 50  # a framework nests 7 levels deep, app.yaml 4
@@ -320,6 +461,17 @@ def parse_framework_yaml(text: str, source: str) -> Framework:
         raise
 
 
+def line_of_key(text: str, key: str) -> int | None:
+    """The line of `key` in a framework's YAML ("themes[2].cy.title"), or of the nearest key around it."""
+    loader = _StrictLoader(text)
+    try:
+        return _line_for(key, _lines_of(loader.get_single_node()))
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+
+
 def _lines_of(node: Any, path: str = "", lines: dict[str, int] | None = None) -> dict[str, int]:
     """The line of every key path in a YAML node tree, in the parser's spelling (`themes[0].title`)."""
     lines = {} if lines is None else lines
@@ -404,7 +556,8 @@ class _Parser:
         if missing:
             where = ", ".join(_join(key, name) for name in missing)
             self.problems.append(self.fail(where, "is missing" if len(missing) == 1 else "are missing"))
-        allowed = ", ".join(sorted(required | set(optional)))
+        # The translation blocks (`cy`) are documented with the framework, not named in every refusal.
+        allowed = ", ".join(sorted((required | set(optional)) - set(TRANSLATED)))
         for name in sorted(set(map(str, value)) - required - set(optional)):
             self.problems.append(self.fail(_join(key, name), f"unknown key (allowed here: {allowed})"))
         return _Checked({name: item for name, item in value.items() if item is not None or name not in required})
@@ -456,12 +609,13 @@ class _Parser:
         return result
 
     def framework(self, data: Any) -> Framework:
-        doc = self.mapping(data, "", {"id", "title", "scale", "themes"}, {"version", "description"})
+        doc = self.mapping(data, "", {"id", "title", "scale", "themes"}, {"version", "description", *TRANSLATED})
         framework_id = self.attempt(lambda: self.slug(doc["id"], "id"))
         title = self.attempt(lambda: self.text(doc["title"], "title"))
         version = self.attempt(lambda: self.integer(doc.get("version", 1), "version"))
         description = self.attempt(lambda: self.text(doc.get("description", ""), "description", allow_empty=True))
         scale = self.attempt(lambda: self.scale(doc["scale"]))
+        translations = self.translations(doc, "", _FRAMEWORK_WORDS)
         themes: list[Theme] = []
         seen_questions: set[str] = set()
         seen_themes: set[str] = set()
@@ -482,10 +636,11 @@ class _Parser:
             description=description,
             scale=scale,
             themes=tuple(themes),
+            translations=translations,
         )
 
     def scale(self, raw: Any) -> Scale:
-        doc = self.mapping(raw, "scale", {"min", "max", "labels"})
+        doc = self.mapping(raw, "scale", {"min", "max", "labels"}, set(TRANSLATED))
         low, high = self.integer(doc["min"], "scale.min"), self.integer(doc["max"], "scale.max")
         if "labels" not in doc:
             raise _AlreadyReported("scale.labels")
@@ -494,11 +649,11 @@ class _Parser:
         if high - low > 10:
             raise self.fail("scale.max", "a maturity scale has at most 11 points")
         labels = self.per_point(doc["labels"], "scale.labels", range(low, high + 1), "a label")
-        return Scale(low, high, labels)
+        return Scale(low, high, labels, self.translations(doc, "scale", _SCALE_WORDS, range(low, high + 1)))
 
     def theme(self, raw: Any, key: str, number: int, scale: Scale | None, seen: set[str]) -> Theme:
         """A theme; its problems are noted and the walk goes on (a broken scale skips the levels)."""
-        doc = self.mapping(raw, key, {"id", "title", "questions"}, {"summary", "resources"})
+        doc = self.mapping(raw, key, {"id", "title", "questions"}, {"summary", "resources", *TRANSLATED})
         theme_id = self.attempt(lambda: self.slug(doc["id"], f"{key}.id"), "")
         title = self.attempt(lambda: self.text(doc["title"], f"{key}.title"), "")
         summary = self.attempt(lambda: self.text(doc.get("summary", ""), f"{key}.summary", allow_empty=True), "")
@@ -519,7 +674,16 @@ class _Parser:
                             "is missing: give the question resources of its own, or its theme resources to fall back on",
                         )
                     )
-        return Theme(id=theme_id, number=number, title=title, summary=summary, questions=tuple(questions), resources=resources)
+        translations = self.translations(doc, key, _THEME_WORDS)
+        return Theme(
+            id=theme_id,
+            number=number,
+            title=title,
+            summary=summary,
+            questions=tuple(questions),
+            resources=resources,
+            translations=translations,
+        )
 
     def resources(self, raw: Any, key: str) -> tuple[Resource, ...]:
         """A list of resources, each checked; an empty list is refused (leave the key out instead)."""
@@ -535,7 +699,7 @@ class _Parser:
         return tuple(found)
 
     def question(self, raw: Any, key: str, number: str, theme_id: str, scale: Scale | None, seen: set[str]) -> Question:
-        doc = self.mapping(raw, key, {"id", "prompt", "levels"}, {"guidance", "resources"})
+        doc = self.mapping(raw, key, {"id", "prompt", "levels"}, {"guidance", "resources", *TRANSLATED})
         question_id = self.attempt(lambda: self.slug(doc["id"], f"{key}.id"), "")
         if question_id and question_id in seen:
             self.problems.append(self.fail(f"{key}.id", f"{question_id!r} is used by another question"))
@@ -557,6 +721,7 @@ class _Parser:
             levels=levels,
             resources=resources,
             level_resources=level_resources,
+            translations=self.translations(doc, key, _QUESTION_WORDS, scale.points if scale is not None else None),
         )
 
     def level_resources(self, raw: Any, key: str, found: dict[int, tuple[Resource, ...]]) -> Any:
@@ -581,14 +746,58 @@ class _Parser:
         return plain
 
     def resource(self, raw: Any, key: str) -> Resource:
-        doc = self.mapping(raw, key, {"title", "url", "kind"}, {"description", "publisher"})
+        doc = self.mapping(raw, key, {"title", "url", "kind"}, {"description", "publisher", *TRANSLATED})
         return Resource(
             title=self.attempt(lambda: self.text(doc["title"], f"{key}.title"), ""),
             url=self.attempt(lambda: self.url(doc["url"], f"{key}.url"), ""),
             kind=self.attempt(lambda: self.kind(doc["kind"], f"{key}.kind"), ResourceKind.GUIDANCE),
             description=self.attempt(lambda: self.text(doc.get("description", ""), f"{key}.description", allow_empty=True), ""),
             publisher=self.attempt(lambda: self.text(doc.get("publisher", ""), f"{key}.publisher", allow_empty=True), ""),
+            translations=self.translations(doc, key, _RESOURCE_WORDS),
         )
+
+    def translations(self, doc: Mapping[str, Any], key: str, names: tuple[str, ...], points: range | None = None) -> dict[str, dict[str, Any]]:
+        """The `cy:` block (one per translated language) beside a part's English: the same keys, in Welsh.
+
+        A block may leave texts out (they read in English, and `framework check` lists them), but
+        what it gives is checked like the English.
+        """
+        found: dict[str, dict[str, Any]] = {}
+        for language in TRANSLATED:
+            if language not in doc:
+                continue
+            where = _join(key, language)
+            block = self.attempt(lambda: self.mapping(doc[language], where, set(), set(names)), {})
+            words: dict[str, Any] = {}
+            for name in names:
+                if name not in block:
+                    continue
+                at = f"{where}.{name}"
+                if name in ("levels", "labels"):
+                    if points is not None:
+                        words[name] = self.attempt(lambda: self.some_points(block[name], at, points), {})
+                elif name == "url":
+                    words[name] = self.attempt(lambda: self.url(block[name], at), "")
+                else:
+                    limit = MAX_DESCRIPTOR_LENGTH if name == "labels" else None
+                    words[name] = self.attempt(lambda: self.text(block[name], at, limit=limit), "")
+            found[language] = {name: text for name, text in words.items() if text}
+        return found
+
+    def some_points(self, value: Any, key: str, points: range) -> dict[int, str]:
+        """Texts for some points of the scale (a translation may still lack some)."""
+        if not isinstance(value, Mapping):
+            raise self.fail(key, f"should map points of the scale to their words, not {_kind(value)}")
+        result: dict[int, str] = {}
+        for raw in value:
+            point = _as_int(raw)
+            if point is None or point not in points:
+                self.problems.append(self.fail(f"{key}.{raw}", f"is not a point of the scale {points[0]}–{points[-1]}"))
+                continue
+            text = self.attempt(lambda: self.text(value[raw], f"{key}.{raw}", limit=MAX_DESCRIPTOR_LENGTH), "")
+            if text:
+                result[point] = text
+        return result
 
     def url(self, value: Any, key: str) -> str:
         url = self.text(value, key)

@@ -10,6 +10,10 @@ most 10 commands per list, so the ten a team uses most), the two icons (192x192 
 32x32 white outline on transparent) and the domain Accord is served from. The developer is the
 organisation named in app.yaml, and its privacy and terms links are the pages `accord serve`
 answers at `/privacy` and `/terms`.
+
+The package is in British English and Welsh (`localizationInfo`): Teams shows the app's name,
+descriptions and command descriptions from ``cy-GB.json`` to a person whose Teams speaks Welsh.
+The command words themselves stay as people type them.
 """
 
 from __future__ import annotations
@@ -23,8 +27,14 @@ from bot import commands as grammar
 from bot.config import Config, ConfigError, OrganisationConfig
 from bot.icon import ACCENT, icon_png
 from bot.legal_pages import PRIVACY_PATH, TERMS_PATH
+from engine.language import WELSH, _, speaking
 
 SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
+# The localisation file's schema: of the same manifest version as the manifest, as Teams requires.
+LOCALIZATION_SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.Localization.schema.json"
+DEFAULT_LANGUAGE_TAG = "en-GB"
+WELSH_LANGUAGE_TAG = "cy-GB"
+WELSH_FILE = "cy-GB.json"
 MANIFEST_VERSION = "1.17"
 APP_VERSION = "1.0.0"
 DEVELOPER_NAME_LIMIT = 32  # the schema's maxLength for developer.name
@@ -93,7 +103,46 @@ def teams_manifest(config: Config, base_url: str) -> dict:
         ],
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [host],
+        "localizationInfo": {
+            "defaultLanguageTag": DEFAULT_LANGUAGE_TAG,
+            "additionalLanguages": [{"languageTag": WELSH_LANGUAGE_TAG, "file": WELSH_FILE}],
+        },
     }
+
+
+# The app's own words in Welsh. The schema's limits: name.short 30, description.short 80,
+# description.full 4000 characters; a command's description 128.
+WELSH_NAME_FULL = "Accord: hunanasesiad consensws"
+WELSH_DESCRIPTION_SHORT = "Hunanasesiad eich tîm arwain, yn y sianel."
+WELSH_DESCRIPTION_FULL = (
+    "Mae Accord yn cynnal hunanasesiad consensws tîm arwain yn ei sianel: fesul cwestiwn, mae pawb yn pleidleisio'n "
+    "breifat ar gerdyn, mae Accord yn dangos lle mae'r tîm yn anghytuno, mae'r tîm yn trafod, ac mae'r "
+    "uwch-ddefnyddiwr yn cofnodi'r ateb y cytunwyd arno. Ar y diwedd mae Accord yn cyhoeddi crynodeb wedi'i sgorio "
+    "gyda siartiau, cryfderau, blaenoriaethau ac adnoddau."
+)
+
+
+def teams_localization(manifest: dict) -> dict:
+    """``cy-GB.json``: the manifest's words in Welsh, keyed as the localisation schema keys them.
+
+    Command descriptions come from the message catalogue (the grammar's summaries); the titles are
+    the commands people type, so they stay.
+    """
+    words = {
+        "$schema": LOCALIZATION_SCHEMA,
+        "name.short": manifest["name"]["short"],  # Accord is a name
+        "name.full": WELSH_NAME_FULL,
+        "description.short": WELSH_DESCRIPTION_SHORT,
+        "description.full": WELSH_DESCRIPTION_FULL,
+    }
+    with speaking(WELSH):
+        for b, bot in enumerate(manifest["bots"]):
+            for n, command_list in enumerate(bot["commandLists"]):
+                for c, command in enumerate(command_list["commands"]):
+                    key = f"bots[{b}].commandLists[{n}].commands[{c}]"
+                    words[f"{key}.title"] = command["title"]
+                    words[f"{key}.description"] = _(command["description"])[:128]
+    return words
 
 
 def _at_most(text: str, limit: int) -> str:
@@ -114,11 +163,15 @@ def write_teams_package(config: Config, output: Path, base_url: str | None) -> P
             "or set teams.public_url in app.yaml."
         )
     manifest = teams_manifest(config, base)
+    from bot.i18n import install
+
+    install()  # the Welsh catalogue, for the commands' descriptions
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as package:
         for name, data in (
             ("manifest.json", json.dumps(manifest, indent=2).encode("utf-8")),
+            (WELSH_FILE, json.dumps(teams_localization(manifest), indent=2, ensure_ascii=False).encode("utf-8")),
             ("color.png", icon_png(192, "round")),
             ("outline.png", icon_png(32, "outline")),
         ):

@@ -8,6 +8,7 @@ and `bot.report.html` render. `ReportContext` carries what the assessment itself
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from bot.charts import ChartRenderer
 from engine.assessment import Assessment
 from engine.comparison import Comparison
 from engine.framework import Scale
+from engine.language import ENGLISH, speaking_language
 from engine.presenters import QuestionContributions, contested_charts, long_date, summary_charts
 from engine.progress import ProgressReport
 from engine.scoring import QuestionResult, Scorecard, score
@@ -58,6 +60,7 @@ class Report:
     charts: ReportCharts
     context: ReportContext
     contributions: tuple[QuestionContributions, ...] | None
+    language: str = ENGLISH  # the language it was prepared in: its framework's words, its charts'
 
     @property
     def scale(self) -> Scale:
@@ -66,12 +69,19 @@ class Report:
     def date(self, moment: datetime) -> str:
         tz = self.context.timezone or timezone.utc
         local = moment.astimezone(tz) if moment.tzinfo else moment
-        return long_date(local)
+        if self.language == ENGLISH:
+            return long_date(local)
+        from babel.dates import format_date
+
+        return format_date(local, "d MMMM y", locale=self.language)  # CLDR's month names: 12 Mawrth 2025
 
 
 def prepare(
     assessment: Assessment, context: ReportContext | None, contributions: Sequence[QuestionContributions] | None
 ) -> Report:
+    """The report in the language speaking: the framework's words in it (English where a translation is missing)."""
+    language = speaking_language()
+    assessment = in_language(assessment, language)
     card = score(assessment)
     return Report(
         assessment=assessment,
@@ -79,7 +89,21 @@ def prepare(
         charts=_charts(assessment, card),
         context=context or ReportContext(),
         contributions=None if contributions is None else tuple(contributions),
+        language=language,
     )
+
+
+def in_language(assessment: Assessment, language: str) -> Assessment:
+    """The assessment to read in `language`: the same answers, its framework's words translated.
+
+    A copy for reading only (a report never changes an assessment); the snapshot stays the one stored.
+    """
+    framework = assessment.framework.in_language(language)
+    if framework is assessment.framework:
+        return assessment
+    reading = copy.copy(assessment)
+    reading.framework = framework
+    return reading
 
 
 def report_charts(assessment: Assessment) -> tuple[Chart, ...]:

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from bot.charts import ChartRenderer, chart_filename
 from bot.report.document import ReportContext, default_renderer, prepare
-from bot.report.html import data_uri, render_html
+from bot.report.html import data_uri, render_bilingual_html, render_html
 from bot.report.markdown import render_markdown
 from engine.assessment import Assessment
+from engine.language import BILINGUAL, ENGLISH, WELSH, speaking, speaking_language
 
 REPORT_NAME = "report.md"
 HTML_NAME = "report.html"
@@ -37,23 +38,34 @@ def write_report(
     renderer: ChartRenderer | None = None,
     context: ReportContext | None = None,
     html: bool = True,
+    language: str | None = None,
 ) -> ReportFiles:
-    """Write ``report.md``, its charts and ``report.html`` into `directory` (created if needed; same names overwritten)."""
+    """Write ``report.md``, its charts and ``report.html`` into `directory` (created if needed; same names overwritten).
+
+    In `language` (en, cy or bilingual; by default the language speaking): a bilingual
+    ``report.md`` is the Welsh report then the English, a bilingual ``report.html`` both side by side.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     renderer = default_renderer() if renderer is None else renderer
-    report = prepare(assessment, context, None)
+    language = language or speaking_language()
+    reports = []
     images: list[Path] = []
-    for chart in report.charts.all:
-        path = renderer.save(chart, directory)
-        if path not in images:
-            images.append(path)
+    for each in (WELSH, ENGLISH) if language == BILINGUAL else (language,):
+        with speaking(each):  # the charts' axes in the report's language, and their files named for it
+            report = prepare(assessment, context, None)
+            for chart in report.charts.all:
+                path = renderer.save(chart, directory)
+                if path not in images:
+                    images.append(path)
+        reports.append((each, report))
     markdown = directory / REPORT_NAME
-    _write_text(markdown, render_markdown(report, chart_filename))
+    _write_text(markdown, "\n---\n\n".join(render_markdown(report, chart_filename) for _, report in reports))
     page = None
     if html:
         page = directory / HTML_NAME
-        _write_text(page, render_html(report, lambda chart: data_uri(renderer.render(chart))))
+        image = lambda chart: data_uri(renderer.render(chart))
+        _write_text(page, render_html(reports[0][1], image) if len(reports) == 1 else render_bilingual_html(reports, image))
     return ReportFiles(markdown=markdown, images=tuple(images), html=page)
 
 

@@ -13,12 +13,14 @@ from collections.abc import Callable, Sequence
 from bot.charts import chart_filename
 from bot.report.document import Report, ReportContext, prepare
 from bot.report.words import (
-    HOW_TO_READ,
     PRIORITIES_INTRO,
     STRENGTHS_INTRO,
     agreement_sentence,
     anonymity_words,
+    band_words,
     contested_words,
+    how_to_read,
+    kind_words,
     one,
     priority_intro,
     priority_places,
@@ -37,6 +39,7 @@ from engine.assessment import Assessment
 from engine.comparison import Comparison
 from engine.disagreement import Disagreement
 from engine.framework import Question, Resource, Scale
+from engine.language import _, speaking
 from engine.presenters import QuestionContributions, summary_reading, verdict_text
 from engine.scoring import QuestionResult, QuestionStatus, Scorecard
 from engine.views import Chart
@@ -54,7 +57,12 @@ def report_markdown(
 
 
 def render_markdown(report: Report, image: Callable[[Chart], str]) -> str:
-    """The Markdown of a prepared report, section by section."""
+    """The Markdown of a prepared report, section by section, in its language."""
+    with speaking(report.language):
+        return _render_markdown(report, image)
+
+
+def _render_markdown(report: Report, image: Callable[[Chart], str]) -> str:
     blocks: list[str] = []
     blocks += _md_heading(report)
     blocks += _md_how_to_read()
@@ -76,32 +84,37 @@ def _md_heading(report: Report) -> list[str]:
     framework = assessment.framework
     facts = []
     if report.context.organisation:
-        facts.append(f"**Organisation:** {_text(report.context.organisation)}")
+        facts.append("**" + _('Organisation') + f":** {_text(report.context.organisation)}")
+    version = _("{title} (version {version})").format(title=_text(framework.title), version=framework.version)
     facts += [
-        f"**Framework:** {_text(framework.title)} (version {framework.version})",
-        f"**Status:** {status_words(report)}",
-        f"**Team:** {team_words(assessment)}",
+        "**" + _('Framework') + f":** {version}",
+        "**" + _('Status') + f":** {status_words(report)}",
+        "**" + _('Team') + f":** {team_words(assessment)}",
     ]
     if report.context.generated_at is not None:
-        facts.append(f"**Report produced:** {report.date(report.context.generated_at)}")
+        facts.append("**" + _('Report produced') + f":** {report.date(report.context.generated_at)}")
     return [f"# {_text(assessment.title)}", "  \n".join(facts), _text(anonymity_words(report))]
 
 
 def _md_how_to_read() -> list[str]:
-    return ["## How to read this report", "\n".join(f"- **{label}:** {text}" for label, text in HOW_TO_READ)]
+    return ["## " + _("How to read this report"), "\n".join(f"- **{label}:** {text}" for label, text in how_to_read())]
 
 
 def _md_overall(report: Report) -> list[str]:
     card = report.card
     counted = tally_words(card)
     if card.current is None:
-        return ["## Overall", f"No question has been agreed yet, so there is nothing to score. {counted}"]
-    text = (
-        f"Overall the team places the organisation at **{one(card.current)}** now and aims for "
-        f"**{one(card.ambition)}** in 18-24 months: a gap of **{one(card.gap)}** on {_text(scale_words(report.scale))}. "
-        f"{counted}"
+        return ["## " + _("Overall"), _("No question has been agreed yet, so there is nothing to score.") + f" {counted}"]
+    text = _(
+        "Overall the team places the organisation at {now} now and aims for {ambition} in 18-24 months: "
+        "a gap of {gap} on {scale}."
+    ).format(
+        now=f"**{one(card.current)}**",
+        ambition=f"**{one(card.ambition)}**",
+        gap=f"**{one(card.gap)}**",
+        scale=_text(scale_words(report.scale)),
     )
-    blocks = ["## Overall", text]
+    blocks = ["## " + _("Overall"), f"{text} {counted}"]
     agreement = agreement_sentence(card)
     if agreement:
         blocks.append(agreement)
@@ -112,12 +125,13 @@ def _md_overall(report: Report) -> list[str]:
 
 
 def _md_theme_table(card: Scorecard) -> list[str]:
+    heads = (_("Theme"), _("Now"), _("Ambition"), _("Gap"), _("Agreement"), _("Agreed"), _("Reading"))
     rows = [
-        "| Theme | Now | Ambition | Gap | Agreement | Agreed | Reading |",
+        "| " + " | ".join(heads) + " |",
         "| :--- | ---: | ---: | ---: | :--- | ---: | :--- |",
     ]
     for t in card.themes:
-        agreement = "–" if t.agreement is None else f"{one(t.agreement)} {t.agreement_band}"
+        agreement = "–" if t.agreement is None else f"{one(t.agreement)} {band_words(t.agreement_band)}"
         rows.append(
             "| "
             + " | ".join(
@@ -127,44 +141,46 @@ def _md_theme_table(card: Scorecard) -> list[str]:
                     one(t.ambition),
                     signed(t.gap),
                     agreement,
-                    f"{t.answered} of {t.total}",
+                    _("{agreed} of {total}").format(agreed=t.answered, total=t.total),
                     _text(reading_phrase(t)) or " ",
                 ]
             )
             + " |"
         )
-    note = "A dash means no question in the theme has been agreed yet."
-    return ["## Results by theme", "\n".join(rows), note]
+    note = _("A dash means no question in the theme has been agreed yet.")
+    return ["## " + _("Results by theme"), "\n".join(rows), note]
 
 
 def _md_strengths(card: Scorecard) -> list[str]:
     if not card.strengths:
-        return ["## Strengths", "No theme stands out as a strength yet."]
+        return ["## " + _("Strengths"), _("No theme stands out as a strength yet.")]
     lines = [
-        f"- {place}. **{_text(s.theme.title)}**: now {one(s.current)}, ambition {one(s.ambition)}."
+        f"- {place}. **{_text(s.theme.title)}**: "
+        + _("now {now}, ambition {ambition}").format(now=one(s.current), ambition=one(s.ambition))
+        + "."
         for place, s in zip(strength_places(card), card.strengths)
     ]
-    return ["## Strengths", STRENGTHS_INTRO, "\n".join(lines)]
+    return ["## " + _("Strengths"), _(STRENGTHS_INTRO), "\n".join(lines)]
 
 
 def _md_priorities(card: Scorecard) -> list[str]:
     if not card.priorities:
-        return ["## Priorities", "No theme has a gap between where the organisation is and where the team aims to be."]
-    blocks = ["## Priorities", PRIORITIES_INTRO]
+        return ["## " + _("Priorities"), _("No theme has a gap between where the organisation is and where the team aims to be.")]
+    blocks = ["## " + _("Priorities"), _(PRIORITIES_INTRO)]
     for place, priority in zip(priority_places(card), card.priorities):
         blocks += [
             f"### {place}. {_text(priority.score.theme.title)}",
             priority_intro(priority),
-            f"**Next step:** {_text(priority.next_step)}",
+            "**" + _('Next step:') + f"** {_text(priority.next_step)}",
         ]
         if priority.resources:
-            blocks.append("**Resources:**\n\n" + "\n".join(_md_resource(r) for r in priority.resources))
+            blocks.append("**" + _('Resources') + ":**\n\n" + "\n".join(_md_resource(r) for r in priority.resources))
     return blocks
 
 
 def _md_resource(resource: Resource) -> str:
     publisher = f", {_text(resource.credit)}" if resource.credit else ""
-    line = f"- [{_text(resource.title)}]({safe_url(resource.url)}){publisher} ({_text(resource.kind.value)})"
+    line = f"- [{_text(resource.title)}]({safe_url(resource.url)}){publisher} ({_text(kind_words(resource.kind.value))})"
     if resource.description:
         line += f": {_text(resource.description)}"
     return line
@@ -175,14 +191,15 @@ def _md_progress(report: Report) -> list[str]:
     if progress is None or report.card.current is None:
         return []
     since = progress.since
-    rows = ["| Theme | Then | Now | Change |", "| :--- | ---: | ---: | :--- |"]
+    rows = ["| " + " | ".join((_("Theme"), _("Then"), _("Now"), _("Change"))) + " |", "| :--- | ---: | ---: | :--- |"]
     for m in progress.themes:
         rows.append(
             f"| {_text(m.title)} | {one(m.before and m.before.current)} | {one(m.now and m.now.current)} | {_text(m.words())} |"
         )
     return [
-        "## Progress since the last assessment",
-        f"Compared with {_text(since.title)}, completed {report.date(since.completed_at)}. {_text(progress.sentence())}",
+        "## " + _("Progress since the last assessment"),
+        _("Compared with {title}, completed {date}.").format(title=_text(since.title), date=report.date(since.completed_at))
+        + f" {_text(progress.sentence())}",
         "\n".join(rows),
     ]
 
@@ -190,13 +207,15 @@ def _md_progress(report: Report) -> list[str]:
 def _md_comparison(comparison: Comparison | None) -> list[str]:
     if comparison is None:
         return []
-    blocks = ["## Compared with similar organisations", _text(comparison.sentence())]
+    blocks = ["## " + _("Compared with similar organisations"), _text(comparison.sentence())]
     if comparison.shown:
-        rows = ["| Theme | Us | Peers' median | Middle half of peers | Where we stand |", "| :--- | ---: | ---: | :--- | :--- |"]
+        heads = (_("Theme"), _("Us"), _("Peers' median"), _("Middle half of peers"), _("Where we stand"))
+        rows = ["| " + " | ".join(heads) + " |", "| :--- | ---: | ---: | :--- | :--- |"]
         for t in comparison.themes:
+            middle = _("{low} to {high}").format(low=one(t.lower_quartile), high=one(t.upper_quartile))
             rows.append(
-                f"| {_text(t.title)} | {one(t.ours)} | {one(t.median)} | {one(t.lower_quartile)} to {one(t.upper_quartile)} "
-                f"| {t.position or 'not scored'} |"
+                f"| {_text(t.title)} | {one(t.ours)} | {one(t.median)} | {middle} "
+                f"| {t.position or _('not scored')} |"
             )
         blocks.append("\n".join(rows))
     return blocks
@@ -205,25 +224,26 @@ def _md_comparison(comparison: Comparison | None) -> list[str]:
 def _md_chart_section(charts: Sequence[Chart], image: Callable[[Chart], str]) -> list[str]:
     if not charts:
         return []
-    return ["## Charts", *(_md_image(chart, image) for chart in charts)]
+    return ["## " + _("Charts"), *(_md_image(chart, image) for chart in charts)]
 
 
 def _md_contested(contested: Sequence[tuple[QuestionResult, Chart]], image: Callable[[Chart], str]) -> list[str]:
     if not contested:
         return []
     blocks = [
-        "## Most contested questions",
-        "The questions on which views were furthest apart when the votes were revealed, lowest agreement first.",
+        "## " + _("Most contested questions"),
+        _("The questions on which views were furthest apart when the votes were revealed, lowest agreement first."),
     ]
     for result, chart in contested:
-        blocks.append(f"### Question {result.question.number}: {_text(result.question.prompt)}")
+        heading = _("Question {number}: {prompt}").format(number=result.question.number, prompt=_text(result.question.prompt))
+        blocks.append(f"### {heading}")
         blocks.append(contested_words(result))
         blocks.append(_md_image(chart, image))
     return blocks
 
 
 def _md_questions(report: Report) -> list[str]:
-    blocks = ["## Question by question"]
+    blocks = ["## " + _("Question by question")]
     for theme_score in report.card.themes:
         theme = theme_score.theme
         blocks.append(f"### {theme.number}. {_text(theme.title)}")
@@ -238,29 +258,31 @@ def _md_question(result: QuestionResult, report: Report) -> str:
     assessment = report.assessment
     scale = report.scale
     if result.status is QuestionStatus.NOT_REACHED:
-        return "Not reached."
+        return _("Not reached.")
     if result.status is QuestionStatus.SKIPPED:
         reason = skip_reason(result, assessment)
-        return "Skipped." + (f" Reason: {_text(reason)}." if reason else "")
+        return _("Skipped. Reason: {reason}.").format(reason=_text(reason)) if reason else _("Skipped.")
     if result.status is QuestionStatus.IN_PROGRESS:
-        return "In progress: not agreed yet."
+        return _("In progress: not agreed yet.")
     consensus = result.consensus
     question = result.question
     lines = [
-        f"- **Agreed now:** {_md_level(question, scale, consensus.current)}",
-        f"- **Agreed ambition:** {_md_level(question, scale, consensus.ambition)}",
+        "- **" + _('Agreed now') + f":** {_md_level(question, scale, consensus.current)}",
+        "- **" + _('Agreed ambition') + f":** {_md_level(question, scale, consensus.ambition)}",
     ]
     measures = result.measures
     if measures is not None:
+        agreement = _("{now_agreement} on the current position, {ambition_agreement} on the ambition").format(
+            now_agreement=one(measures.current.consensus), ambition_agreement=one(measures.ambition.consensus)
+        )
         lines += [
-            f"- **Votes on the current position:** {_spread(measures.current)}",
-            f"- **Votes on the ambition:** {_spread(measures.ambition)}",
-            f"- **Verdict:** {_text(verdict_text(measures))}",
-            f"- **Agreement:** {one(measures.current.consensus)} on the current position, "
-            f"{one(measures.ambition.consensus)} on the ambition",
+            "- **" + _('Votes on the current position') + f":** {_spread(measures.current)}",
+            "- **" + _('Votes on the ambition') + f":** {_spread(measures.ambition)}",
+            "- **" + _('Verdict') + f":** {_text(verdict_text(measures))}",
+            "- **" + _('Agreement') + f":** {agreement}",
         ]
     if consensus.note:
-        lines.append(f"- **Note:** {_text(consensus.note)}")
+        lines.append("- **" + _('Note:') + f"** {_text(consensus.note)}")
     history = round_history(result, assessment)
     if history:
         lines.append(f"- {history}")
@@ -271,16 +293,20 @@ def _md_contributions(report: Report) -> list[str]:
     if report.contributions is None:
         return []
     blocks = [
-        "## Individual contributions (confidential)",
-        "Who voted what, with their comments, in the round whose answer was recorded (or the latest round). "
-        "Produced for a super-user; do not circulate.",
+        "## " + _("Individual contributions (confidential)"),
+        _(
+            "Who voted what, with their comments, in the round whose answer was recorded (or the latest round). "
+            "Produced for a super-user; do not circulate."
+        ),
     ]
     for item in report.contributions:
-        blocks.append(f"### {item.question.number} {_text(item.question.prompt)} (round {item.round_number})")
+        round_words = _("round {number}").format(number=item.round_number)
+        blocks.append(f"### {item.question.number} {_text(item.question.prompt)} ({round_words})")
         if not item.votes:
-            blocks.append("No votes.")
+            blocks.append(_("No votes."))
             continue
-        rows = ["| Member | Now | Ambition | Comment |", "| :--- | ---: | ---: | :--- |"]
+        heads = (_("Member"), _("Now"), _("Ambition"), _("Comment"))
+        rows = ["| " + " | ".join(heads) + " |", "| :--- | ---: | ---: | :--- |"]
         for member, vote in item.votes:
             rows.append(f"| {_text(member.name)} | {vote.current} | {vote.ambition} | {_text(vote.comment) or ' '} |")
         blocks.append("\n".join(rows))

@@ -127,7 +127,7 @@ def test_the_app_package_has_the_manifest_and_both_icons(tmp_path):
     config = parse_config("organisation:\n  name: Northshire Council\nteams:\n  app_id: 11111111-2222-3333-4444-555555555555\n", environ={})
     path = write_teams_package(config, tmp_path / "accord-teams.zip", "https://accord.example.org")
     with zipfile.ZipFile(path) as package:
-        assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert sorted(package.namelist()) == ["color.png", "cy-GB.json", "manifest.json", "outline.png"]
         manifest = json.loads(package.read("manifest.json"))
         assert package.read("color.png").startswith(b"\x89PNG")
     assert manifest["bots"][0]["botId"] == manifest["id"] == "11111111-2222-3333-4444-555555555555"
