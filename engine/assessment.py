@@ -282,7 +282,7 @@ class Assessment:
         """
         assessment = cls(
             id=assessment_id,
-            title=title or framework.title,
+            title=title or framework.in_speaking_language().title,  # stored as said, in the starter's language
             conversation=conversation,
             framework=framework,
             settings=settings,
@@ -344,7 +344,8 @@ class Assessment:
         return [r for r in self.rounds if r.question_id == question_id]
 
     def question(self, ref: str) -> Question:
-        return self.framework.question(ref)
+        """The question in the language now speaking (its id, number and levels are every language's)."""
+        return self.framework.in_speaking_language().question(ref)
 
     def member(self, identity: Identity) -> Member:
         try:

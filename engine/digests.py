@@ -54,7 +54,7 @@ def standing(assessment: Assessment) -> Standing:
     skipped = sum(1 for q in card.questions if q.status.value == "skipped")
     revealed = 0
     disagreements: list[tuple[Question, Verdict]] = []
-    for question in assessment.framework.questions():
+    for question in assessment.framework.in_speaking_language().questions():
         measured = [r for r in assessment.rounds_of(question.id) if r.measures is not None]
         if not measured:
             continue
@@ -277,7 +277,7 @@ def _next_steps(assessment: Assessment, facts: Standing, zone: tzinfo) -> list[s
 
 def _moved(assessment: Assessment) -> list[tuple[Question, Consensus, Consensus]]:
     moved = []
-    for question in assessment.framework.questions():
+    for question in assessment.framework.in_speaking_language().questions():
         agreed = [r.consensus for r in assessment.rounds_of(question.id) if r.consensus is not None]
         if len(agreed) >= 2 and (agreed[0].current, agreed[0].ambition) != (agreed[-1].current, agreed[-1].ambition):
             moved.append((question, agreed[0], agreed[-1]))
@@ -286,7 +286,7 @@ def _moved(assessment: Assessment) -> list[tuple[Question, Consensus, Consensus]
 
 def _first_current(assessment: Assessment, theme_id: str) -> float | None:
     firsts = []
-    for question in assessment.framework.theme(theme_id).questions:
+    for question in assessment.framework.in_speaking_language().theme(theme_id).questions:
         agreed = [r.consensus for r in assessment.rounds_of(question.id) if r.consensus is not None]
         if agreed:
             firsts.append(agreed[0].current)

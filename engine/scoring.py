@@ -263,7 +263,7 @@ def agreement_band(agreement: float | None) -> str | None:
 
 
 def score(assessment: Assessment) -> Scorecard:
-    framework = assessment.framework
+    framework = assessment.framework.in_speaking_language()
     questions = tuple(_question_result(assessment, theme, q) for theme in framework.themes for q in theme.questions)
     themes = _with_readings(
         tuple(_theme_score(theme, [r for r in questions if r.theme.id == theme.id]) for theme in framework.themes)

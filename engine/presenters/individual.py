@@ -73,7 +73,7 @@ def individual_contributions(assessment: Assessment, actor: Identity) -> tuple[Q
     if assessment.rounds:
         assessment.individual_votes(actor, assessment.rounds[0])  # the engine's check, before anything is read
     found = []
-    for question in assessment.framework.questions():
+    for question in assessment.framework.in_speaking_language().questions():
         round_ = assessment.finalised_round(question.id) or assessment.latest_round(question.id)
         if round_ is None:
             continue

@@ -81,14 +81,14 @@ def round_key(assessment: Assessment, round_: Round) -> str:
 
 
 def question_label(assessment: Assessment, question: Question) -> str:
-    framework = assessment.framework
+    framework = assessment.framework.in_speaking_language()
     return _("Question {number} ({position} of {count})").format(
         number=question.number, position=framework.position(question.id), count=len(framework.question_ids)
     )
 
 
 def scale_options(assessment: Assessment, question: Question) -> tuple[Option, ...]:
-    scale = assessment.framework.scale
+    scale = assessment.framework.in_speaking_language().scale
     return tuple(Option(p, f"{p} {scale.label(p)}", question.descriptor(p)) for p in scale.points)
 
 
@@ -106,12 +106,12 @@ class _QuestionParts:
 def _question_parts(assessment: Assessment, question: Question) -> _QuestionParts:
     # Every vote shows the question's message again with its new progress line; all but the
     # line comes from the framework, so it is made once per framework and question.
-    views = assessment.framework.views
+    views = assessment.framework.in_speaking_language().views
     key = ("question", question.id, speaking_language())  # the words differ by language
     parts = views.get(key)
     if parts is None:
         options = scale_options(assessment, question)
-        theme = assessment.framework.theme(question.theme_id)
+        theme = assessment.framework.in_speaking_language().theme(question.theme_id)
         parts = views[key] = _QuestionParts(
             heading=f"{question_label(assessment, question)} · {theme.title}",
             text=(question.prompt, question.guidance) if question.guidance else (question.prompt,),
@@ -153,7 +153,7 @@ def progress_message(assessment: Assessment, round_: Round) -> Message:
 
 def vote_recorded(assessment: Assessment, question_id: str, vote: Vote, outcome: VoteOutcome) -> Message:
     question = assessment.question(question_id)
-    scale = assessment.framework.scale
+    scale = assessment.framework.in_speaking_language().scale
     heading = (
         _("We changed your vote on question {number}") if outcome.changed else _("We recorded your vote on question {number}")
     ).format(number=question.number)
@@ -177,7 +177,7 @@ def reveal_message(assessment: Assessment, round_: Round) -> Message:
     question = assessment.question(round_.question_id)
     measures = round_.measures
     assert measures is not None, "a revealed round has measures"
-    scale = assessment.framework.scale
+    scale = assessment.framework.in_speaking_language().scale
     verdict = measures.verdict
     text = [question.prompt, verdict_text(measures)]
     if verdict in DISCUSSION_PROMPTS:
@@ -243,7 +243,7 @@ def reveal_message(assessment: Assessment, round_: Round) -> Message:
 def distribution_chart(assessment: Assessment, round_: Round) -> Chart:
     question = assessment.question(round_.question_id)
     measures = round_.measures
-    scale = assessment.framework.scale
+    scale = assessment.framework.in_speaking_language().scale
     categories = tuple(f"{p} {scale.label(p)}" for p in scale.points)
     def counted(distribution: tuple[int, ...]) -> str:
         return ", ".join(_("{count} at {point}").format(count=c, point=p) for p, c in zip(scale.points, distribution) if c)
@@ -268,10 +268,10 @@ def distribution_chart(assessment: Assessment, round_: Round) -> Chart:
 
 def consensus_message(assessment: Assessment, round_: Round) -> Message:
     question = assessment.question(round_.question_id)
-    theme = assessment.framework.theme(question.theme_id)
+    theme = assessment.framework.in_speaking_language().theme(question.theme_id)
     consensus = round_.consensus
     assert consensus is not None
-    scale = assessment.framework.scale
+    scale = assessment.framework.in_speaking_language().scale
     recorder = assessment.members.get(consensus.recorded_by)
     text = [
         f"{question.prompt}",

@@ -22,7 +22,7 @@ def reminder_message(
 ) -> Message:
     """A private nudge to a member who has not voted: the question, and the way to vote."""
     question = assessment.question(round_.question_id)
-    theme = assessment.framework.theme(question.theme_id)
+    theme = assessment.framework.in_speaking_language().theme(question.theme_id)
     options = scale_options(assessment, question)
     text = [
         _("{title}: the team is waiting for your vote on {question} · {theme}.").format(

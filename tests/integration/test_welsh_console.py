@@ -24,7 +24,7 @@ def test_a_round_in_welsh_through_the_console(welsh, db_engine):  # noqa: F811
         shown = team.private("sam", who)
         status = team.say("@amira status")
         standing = team.private("amira", status)
-    assert "Mae Sam wedi dechrau Efficient and intelligent councils" in started
+    assert "Mae Sam wedi dechrau Cynghorau effeithlon a deallus" in started
     assert "25 cwestiwn mewn 5 thema" in started
     assert not refused.ok and "Dim ond yr uwch-ddefnyddiwr all ddatgelu'r pleidleisiau; gofynnwch i Sam." in refusal
     assert "6 o 6 wedi pleidleisio" in progress
