@@ -77,7 +77,7 @@ import re
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Self
 
 from engine.errors import RatingOffScale
 from engine.language import N_, _
@@ -122,13 +122,17 @@ class Reason(str):
     kind: str
     figures: Mapping[str, str]
 
-    def __new__(cls, kind: str, **figures: object) -> Reason:
+    def __new__(cls, kind: str, **figures: object) -> Self:
         shown = {name: str(value) for name, value in figures.items()}
         words = shown["text"] if kind == "text" else _REASON_WORDS[kind].format(**shown)
         reason = super().__new__(cls, words)
         reason.kind = kind
         reason.figures = shown
         return reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copy and pickle rebuild a reason from its kind and figures, not from its English words
+        return (Reason.from_dict, (self.to_dict(),))
 
     def worded(self) -> str:
         if self.kind == "text":

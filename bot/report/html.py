@@ -23,7 +23,6 @@ from bot.report.words import (
     band_words,
     contested_words,
     how_to_read,
-    kind_words,
     one,
     priority_intro,
     priority_places,
@@ -44,6 +43,7 @@ from engine.disagreement import Disagreement
 from engine.framework import Scale
 from engine.language import BILINGUAL, ENGLISH, WELSH, _, ngettext, speaking
 from engine.presenters import QuestionContributions, join_words, verdict_text
+from engine.presenters.formats import kind_words
 from engine.scoring import (
     BIGGEST_GAP,
     LEAST_DEVELOPED,

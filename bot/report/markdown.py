@@ -20,7 +20,6 @@ from bot.report.words import (
     band_words,
     contested_words,
     how_to_read,
-    kind_words,
     one,
     priority_intro,
     priority_places,
@@ -41,6 +40,7 @@ from engine.disagreement import Disagreement
 from engine.framework import Question, Resource, Scale
 from engine.language import _, speaking
 from engine.presenters import QuestionContributions, summary_reading, verdict_text
+from engine.presenters.formats import kind_words
 from engine.scoring import QuestionResult, QuestionStatus, Scorecard
 from engine.views import Chart
 

@@ -22,7 +22,7 @@ from engine.assessment import (
 from engine.disagreement import Disagreement, Verdict, reason_in_words
 from engine.framework import Question, Theme
 from engine.language import N_, _, speaking_language
-from engine.presenters.formats import decimal
+from engine.presenters.formats import decimal, kind_words
 from engine.views import (
     CHANNEL,
     Button,
@@ -357,4 +357,4 @@ def _number(value: float | None, digits: int = 1) -> str:
 def _resource_links(question: Question, theme: Theme, level: int) -> tuple[Link, ...]:
     """What helps this question reach `level`: that level's and the question's resources, else the theme's."""
     resources = question.resources_for(level) or theme.resources
-    return tuple(Link(r.title, r.url, r.kind.value, r.description) for r in resources)
+    return tuple(Link(r.title, r.url, kind_words(r.kind.value), r.description) for r in resources)
