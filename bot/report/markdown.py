@@ -215,7 +215,7 @@ def _md_comparison(comparison: Comparison | None) -> list[str]:
             middle = _("{low} to {high}").format(low=one(t.lower_quartile), high=one(t.upper_quartile))
             rows.append(
                 f"| {_text(t.title)} | {one(t.ours)} | {one(t.median)} | {middle} "
-                f"| {t.position or _('not scored')} |"
+                f"| {t.position_words() or _('not scored')} |"
             )
         blocks.append("\n".join(rows))
     return blocks
