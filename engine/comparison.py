@@ -52,6 +52,11 @@ MIDDLE_HALF = "middle half"
 BOTTOM_QUARTER = "bottom quarter"
 # Where a theme stands, as exported (the values above), and as a person reads it: translated where shown.
 _POSITIONS = {TOP_QUARTER: N_("top quarter"), MIDDLE_HALF: N_("middle half"), BOTTOM_QUARTER: N_("bottom quarter")}
+_IN_POSITION = {
+    TOP_QUARTER: N_("{ours}, in the top quarter ({peers})"),
+    MIDDLE_HALF: N_("{ours}, in the middle half ({peers})"),
+    BOTTOM_QUARTER: N_("{ours}, in the bottom quarter ({peers})"),
+}
 
 
 def effective_min_peers(configured: int | None = None) -> int:
@@ -178,9 +183,8 @@ class PeerTheme:
         )
         if self.position is None:
             return _("not scored by us ({peers})").format(peers=middle)
-        return _("{ours}, in the {position} ({peers})").format(
-            ours=f"{self.ours:.1f}", position=self.position_words(), peers=middle
-        )
+        # One sentence per position: Welsh's article before each ("y chwarter", "yr hanner") differs.
+        return _(_IN_POSITION[self.position]).format(ours=f"{self.ours:.1f}", peers=middle)
 
 
 @dataclass(frozen=True)

@@ -299,3 +299,27 @@ def test_stored_verdict_reasons_are_worded_in_the_readers_language(welsh, stored
     assert welsh_reasons[0] == "mae'r tîm wedi hollti: 3 ar 1–2 a 3 ar 4–5"
     assert welsh_reasons[1] == "mae'r farn yn amrywio o 1 i 5, mwy na 2 ar wahân"
     assert reason_in_words(loaded.reasons[0]) == "the team is split: 3 at 1–2 and 3 at 4–5"
+
+
+def test_progress_and_the_peer_comparison_are_in_welsh(welsh):
+    from engine.comparison import compare
+    from engine.progress import progress_since
+    from engine.scoring import score
+    from tests.reports.test_comparison import US, peers
+    from tests.reports.test_progress import baseline, completed
+
+    card = score(completed(answers={"money": ((2, 4), (3, 5)), "people": ((4, 4), (3, 4))}))
+    report = progress_since(card, baseline({"money": ((2, 3), (2, 3)), "people": ((3, 4), (3, 4))}))
+    comparison = compare(score(US), peers(), organisation_type="district", min_peers=5)
+    with speaking(WELSH):
+        progress = report.sentence()
+        money = report.themes[0].words()
+        peer_sentence = comparison.sentence()
+        money_among_peers = comparison.themes[0].words()
+    assert progress == (
+        "Ar y 4 cwestiwn a gytunwyd yn y ddau asesiad, mae'r sefyllfa gyffredinol wedi codi o 2.5 i 3.0. "
+        "I fyny: Money (+0.5); People (+0.5)."
+    )
+    assert money == "i fyny 0.5, o 2.0 i 2.5"
+    assert peer_sentence.startswith("O'i gymharu â 5 o sefydliadau tebyg (district)")
+    assert money_among_peers == "2.5, yn yr hanner canol (canolrif y cymheiriaid 2.5, yr hanner canol 2.0 i 3.0)"
