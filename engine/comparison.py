@@ -35,6 +35,9 @@ from dataclasses import dataclass
 from datetime import date
 from statistics import quantiles
 
+from babel.dates import format_date
+
+from engine.language import N_, _, babel_locale
 from engine.scoring import Scorecard
 
 MIN_PEERS_FLOOR = 3
@@ -47,6 +50,13 @@ COUNCIL_TYPES = ("district", "county", "unitary", "metropolitan borough", "londo
 TOP_QUARTER = "top quarter"
 MIDDLE_HALF = "middle half"
 BOTTOM_QUARTER = "bottom quarter"
+# Where a theme stands, as exported (the values above), and as a person reads it: translated where shown.
+_POSITIONS = {TOP_QUARTER: N_("top quarter"), MIDDLE_HALF: N_("middle half"), BOTTOM_QUARTER: N_("bottom quarter")}
+_IN_POSITION = {
+    TOP_QUARTER: N_("{ours}, in the top quarter ({peers})"),
+    MIDDLE_HALF: N_("{ours}, in the middle half ({peers})"),
+    BOTTOM_QUARTER: N_("{ours}, in the bottom quarter ({peers})"),
+}
 
 
 def effective_min_peers(configured: int | None = None) -> int:
@@ -163,12 +173,18 @@ class PeerTheme:
             return BOTTOM_QUARTER
         return MIDDLE_HALF
 
+    def position_words(self) -> str | None:
+        """`position` in the language speaking."""
+        return None if self.position is None else _(_POSITIONS[self.position])
+
     def words(self) -> str:
-        position = self.position
-        middle = f"peers' median {self.median:.1f}, middle half {self.lower_quartile:.1f} to {self.upper_quartile:.1f}"
-        if position is None:
-            return f"not scored by us ({middle})"
-        return f"{self.ours:.1f}, in the {position} ({middle})"
+        middle = _("peers' median {median}, middle half {lower} to {upper}").format(
+            median=f"{self.median:.1f}", lower=f"{self.lower_quartile:.1f}", upper=f"{self.upper_quartile:.1f}"
+        )
+        if self.position is None:
+            return _("not scored by us ({peers})").format(peers=middle)
+        # One sentence per position: Welsh's article before each ("y chwarter", "yr hanner") differs.
+        return _(_IN_POSITION[self.position]).format(ours=f"{self.ours:.1f}", peers=middle)
 
 
 @dataclass(frozen=True)
@@ -187,35 +203,39 @@ class Comparison:
         if self.benchmark is not None:
             return self._benchmark_sentence()
         if not self.shown:
-            return (
-                f"Comparison with similar organisations ({self.organisation_type}) will appear once at least "
-                f"{self.min_peers} of them have shared a completed assessment on this framework; "
-                f"there are fewer so far, so nothing is shown, to keep every organisation's results private."
-            )
-        return (
-            f"Compared with {self.peers} similar organisations ({self.organisation_type}) that have shared a "
-            f"completed assessment on this framework: medians and quartiles only, no organisation is identified."
-        )
+            return _(
+                "Comparison with similar organisations ({type}) will appear once at least "
+                "{min_peers} of them have shared a completed assessment on this framework; "
+                "there are fewer so far, so nothing is shown, to keep every organisation's results private."
+            ).format(type=self.organisation_type, min_peers=self.min_peers)
+        return _(
+            "Compared with {peers} similar organisations ({type}) that have shared a "
+            "completed assessment on this framework: medians and quartiles only, no organisation is identified."
+        ).format(peers=self.peers, type=self.organisation_type)
 
 
     def _benchmark_sentence(self) -> str:
-        kind = f"{self.organisation_type} councils"
+        kind = _("{type} councils").format(type=self.organisation_type)
         of = _long_date(self.benchmark.fetched_on)
         if not self.shown:
-            return (
-                f"Comparison with {kind} across Accord installs (benchmark of {of}) will appear once at least "
-                f"{self.min_peers} of them have contributed to the sector benchmark; there are fewer so far, "
+            return _(
+                "Comparison with {kind} across Accord installs (benchmark of {date}) will appear once at least "
+                "{min_peers} of them have contributed to the sector benchmark; there are fewer so far, "
                 "so the hub shows no figures, to keep every council's results private."
-            )
-        contributed = ""
+            ).format(kind=kind, date=of, min_peers=self.min_peers)
         first, last = self.benchmark.first, self.benchmark.last
-        if first and last:
-            span = _long_date(first) if first == last else f"{_long_date(first)} to {_long_date(last)}"
-            contributed = f", assessments completed {span}"
-        return (
-            f"Among {self.peers} {kind} (benchmark of {of}{contributed}): medians and the middle half only, "
+        if first and last and first != last:
+            contributed = _(", assessments completed {first} to {last}").format(
+                first=_long_date(first), last=_long_date(last)
+            )
+        elif first and last:
+            contributed = _(", assessments completed {date}").format(date=_long_date(first))
+        else:
+            contributed = ""
+        return _(
+            "Among {peers} {kind} (benchmark of {date}{contributed}): medians and the middle half only, "
             "our own submission included; no council is identified."
-        )
+        ).format(peers=self.peers, kind=kind, date=of, contributed=contributed)
 
 
 def compare(
@@ -241,9 +261,6 @@ def compare_with(
     return Comparison(organisation_type, peers.min_peers, peers.organisations if themes else None, themes, benchmark)
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
-
-
 def _long_date(day: date) -> str:
-    """2 December 2026: as a board paper writes a date, whatever the machine's locale."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    """2 December 2026 (2 Rhagfyr 2026): as a board paper writes a date, in the language speaking."""
+    return format_date(day, "d MMMM y", locale=babel_locale())

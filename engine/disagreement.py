@@ -73,17 +73,95 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Self
 
 from engine.errors import RatingOffScale
-from engine.language import _
+from engine.language import N_, _
 
 # Differences smaller than this are floating-point noise: a deviation that is "above" its limit
 # by less than this counts as equal to it (so exactly at the limit is not above).
 _TOLERANCE = 1e-9
+
+
+# Why a verdict is what it is, by kind. A reason is stored as its kind and figures and worded
+# when it is shown, in the language of the person reading it (issue 19).
+_REASON_WORDS: Mapping[str, str] = {
+    "one_vote": N_("only one vote so far; agreement needs at least two"),
+    "no_votes": N_("no votes yet; agreement needs at least two"),
+    "unanimous": N_("everyone rated it {rating}"),
+    "span": N_("views span {lowest} to {highest}"),
+    "deviation_within": N_("on average {deviation} points from the median, within the {limit} limit"),
+    "split": N_("the team is split: {lower} at {lower_camp} and {upper} at {upper_camp}"),
+    "wide": N_("views span {lowest} to {highest}, more than {max_spread} apart"),
+    "deviation_above": N_("on average {deviation} points from the median, above the {limit} limit"),
+}
+
+
+def _pattern(words: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(words)) + "$")
+
+
+# The longest wording first, so "views span 2 to 5, more than 2 apart" is not read as a span.
+_REASON_PATTERNS = {
+    kind: _pattern(words)
+    for kind, words in sorted(_REASON_WORDS.items(), key=lambda item: -len(item[1]))
+}
+
+
+class Reason(str):
+    """One reason for a verdict: its kind and figures, which `worded` puts in the reader's language.
+
+    As a string it is the English wording, as before issue 19, so logs and older readers of
+    stored measures see what they always saw.
+    """
+
+    kind: str
+    figures: Mapping[str, str]
+
+    def __new__(cls, kind: str, **figures: object) -> Self:
+        shown = {name: str(value) for name, value in figures.items()}
+        words = shown["text"] if kind == "text" else _REASON_WORDS[kind].format(**shown)
+        reason = super().__new__(cls, words)
+        reason.kind = kind
+        reason.figures = shown
+        return reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copy and pickle rebuild a reason from its kind and figures, not from its English words
+        return (Reason.from_dict, (self.to_dict(),))
+
+    def worded(self) -> str:
+        if self.kind == "text":
+            return self.figures["text"]
+        return _(_REASON_WORDS[self.kind]).format(**self.figures)
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, **self.figures}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, str]) -> Reason:
+        figures = {name: value for name, value in data.items() if name != "kind"}
+        if data.get("kind") not in _REASON_WORDS:
+            return cls("text", text=str(data))
+        return cls(data["kind"], **figures)
+
+    @classmethod
+    def from_words(cls, words: str) -> Reason:
+        """A reason stored in English before issue 19; words that match no kind are kept as they are."""
+        for kind, pattern in _REASON_PATTERNS.items():
+            match = pattern.match(words)
+            if match:
+                return cls(kind, **match.groupdict())
+        return cls("text", text=words)
+
+
+def reason_in_words(reason: str) -> str:
+    """A verdict's reason in the language speaking (a plain string is shown as it is)."""
+    return reason.worded() if isinstance(reason, Reason) else reason
 
 
 class Verdict(str, enum.Enum):
@@ -319,7 +397,7 @@ class Disagreement:
     polarised: bool
     needs_discussion: bool
     verdict: Verdict
-    reasons: tuple[str, ...]
+    reasons: tuple[str, ...]  # each a Reason when measured here
 
     def _lowest_and_highest(self) -> tuple[int, int]:
         levels = [
@@ -385,7 +463,8 @@ class Disagreement:
             "polarised": self.polarised,
             "needs_discussion": self.needs_discussion,
             "verdict": self.verdict.value,
-            "reasons": list(self.reasons),
+            "reasons": list(self.reasons),  # in English, as read before issue 19
+            "reason_figures": [_as_reason(reason).to_dict() for reason in self.reasons],
         }
 
     @classmethod
@@ -410,7 +489,12 @@ class Disagreement:
             polarised=data["polarised"],
             needs_discussion=data["needs_discussion"],
             verdict=Verdict(data["verdict"]),
-            reasons=tuple(data["reasons"]),
+            reasons=(
+                tuple(Reason.from_dict(reason) for reason in data["reason_figures"])
+                if "reason_figures" in data
+                # Measures frozen before issue 19 kept their reasons in English words only.
+                else tuple(Reason.from_words(words) for words in data["reasons"])
+            ),
         )
 
 
@@ -418,6 +502,10 @@ _DICT_KEYS = (
     "n", "scale_min", "scale_max", "distribution", "mean", "median", "consensus", "rwg",
     "iqr", "spread", "polarised", "needs_discussion", "verdict", "reasons",
 )  # fmt: skip
+
+
+def _as_reason(reason: str) -> Reason:
+    return reason if isinstance(reason, Reason) else Reason.from_words(reason)
 
 
 def _optional_float(value: float | None) -> float | None:
@@ -554,11 +642,7 @@ def _too_few(
         polarised=False,
         needs_discussion=False,
         verdict=Verdict.TOO_FEW,
-        reasons=(
-            ("only one vote so far; agreement needs at least two",)
-            if ratings
-            else ("no votes yet; agreement needs at least two",)
-        ),
+        reasons=(Reason("one_vote"),) if ratings else (Reason("no_votes"),),
     )
 
 
@@ -570,23 +654,28 @@ def _reasons(
     deviation, limit = _format_pair(result.deviation, result.deviation_limit)
     if not result.needs_discussion:
         if lowest == highest:
-            return (f"everyone rated it {lowest}",)
+            return (Reason("unanimous", rating=lowest),)
         return (
-            f"views span {lowest} to {highest}",
-            f"on average {deviation} points from the median, within the {limit} limit",
+            Reason("span", lowest=lowest, highest=highest),
+            Reason("deviation_within", deviation=deviation, limit=limit),
         )
     reasons = []
     if result.polarised:
         lower, _middle, upper = _camp_counts(result.distribution, result.scale_min, result.scale_max)
         lower_top, upper_bottom = _camp_limits(result.scale_min, result.scale_max)
         reasons.append(
-            f"the team is split: {lower} at {_camp_label(result.scale_min, lower_top)} "
-            f"and {upper} at {_camp_label(upper_bottom, result.scale_max)}"
+            Reason(
+                "split",
+                lower=lower,
+                lower_camp=_camp_label(result.scale_min, lower_top),
+                upper=upper,
+                upper_camp=_camp_label(upper_bottom, result.scale_max),
+            )
         )
     if wide:
         reasons.append(
-            f"views span {lowest} to {highest}, more than {thresholds.max_spread} apart"
+            Reason("wide", lowest=lowest, highest=highest, max_spread=thresholds.max_spread)
         )
     if scattered:
-        reasons.append(f"on average {deviation} points from the median, above the {limit} limit")
+        reasons.append(Reason("deviation_above", deviation=deviation, limit=limit))
     return tuple(reasons)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import fmean
 
+from engine.language import N_, _, ngettext
 from engine.scoring import Scorecard, ThemeFigures, figures_from_consensus
 
 # Half of the last decimal shown: anything smaller prints as 0.0.
@@ -51,6 +52,17 @@ class Baseline:
     def of(cls, card: Scorecard, completed_at: datetime, framework_version: int) -> Baseline:
         """The baseline an assessment's own scorecard gives (for tests and callers that hold one)."""
         return cls(card.title, completed_at, framework_version, card.figures(), agreed_answers(card))
+
+
+# ThemeMovement.direction's values, marked here and translated where shown.
+_DIRECTIONS = {
+    "up": N_("up"),
+    "down": N_("down"),
+    "no change": N_("no change"),
+    "no longer assessed": N_("no longer assessed"),
+    "new theme": N_("new theme"),
+    "no question agreed in both": N_("no question agreed in both"),
+}
 
 
 @dataclass(frozen=True)
@@ -87,10 +99,21 @@ class ThemeMovement:
         """The movement of the current position as a board paper would put it."""
         direction = self.direction
         if direction in ("up", "down"):
-            return f"{direction} {abs(self.current_change):.1f}, from {self.before.current:.1f} to {self.now.current:.1f}"
+            template = _("up {change}, from {before} to {now}") if direction == "up" else _(
+                "down {change}, from {before} to {now}"
+            )
+            return template.format(
+                change=f"{abs(self.current_change):.1f}",
+                before=f"{self.before.current:.1f}",
+                now=f"{self.now.current:.1f}",
+            )
         if direction == "no change":
-            return f"no change ({self.now.current:.1f})"
-        return direction
+            return _("no change ({now})").format(now=f"{self.now.current:.1f}")
+        return self.direction_words()
+
+    def direction_words(self) -> str:
+        """`direction` in the language speaking."""
+        return _(_DIRECTIONS[self.direction])
 
 
 @dataclass(frozen=True)
@@ -119,27 +142,49 @@ class ProgressReport:
     def basis(self) -> str:
         """What the comparison rests on: "On the 3 questions agreed in both"."""
         if self.compared == 0:
-            return "No question was agreed in both assessments"
-        return f"On the {self.compared} question{'' if self.compared == 1 else 's'} agreed in both"
+            return _("No question was agreed in both assessments")
+        return ngettext(
+            "On the {count} question agreed in both", "On the {count} questions agreed in both", self.compared
+        ).format(count=self.compared)
 
     def sentence(self) -> str:
         """One paragraph: what it rests on, overall, then the rises and falls."""
         if self.compared == 0:
-            return f"{self.basis()}, so there is nothing to compare like for like."
+            return _("No question was agreed in both assessments, so there is nothing to compare like for like.")
         before, now = self.before, self.current
         change = now - before
+        figures = {"count": self.compared, "before": f"{before:.1f}", "now": f"{now:.1f}"}
+        # Whole sentences, one per case, so a translation can order its words as its grammar needs.
         if abs(change) < NO_CHANGE:
-            parts = [f"{self.basis()}, the overall position is unchanged at {now:.1f}."]
+            overall = ngettext(
+                "On the {count} question agreed in both, the overall position is unchanged at {now}.",
+                "On the {count} questions agreed in both, the overall position is unchanged at {now}.",
+                self.compared,
+            )
+        elif change > 0:
+            overall = ngettext(
+                "On the {count} question agreed in both, the overall position has risen from {before} to {now}.",
+                "On the {count} questions agreed in both, the overall position has risen from {before} to {now}.",
+                self.compared,
+            )
         else:
-            verb = "risen" if change > 0 else "fallen"
-            parts = [f"{self.basis()}, the overall position has {verb} from {before:.1f} to {now:.1f}."]
+            overall = ngettext(
+                "On the {count} question agreed in both, the overall position has fallen from {before} to {now}.",
+                "On the {count} questions agreed in both, the overall position has fallen from {before} to {now}.",
+                self.compared,
+            )
+        parts = [overall.format(**figures)]
         if self.risen:
-            parts.append("Up: " + "; ".join(f"{m.title} ({m.current_change:+.1f})" for m in self.risen) + ".")
+            parts.append(_("Up: {themes}.").format(themes=_movements(self.risen)))
         if self.fallen:
-            parts.append("Down: " + "; ".join(f"{m.title} ({m.current_change:+.1f})" for m in self.fallen) + ".")
+            parts.append(_("Down: {themes}.").format(themes=_movements(self.fallen)))
         if not self.risen and not self.fallen:
-            parts.append("No theme moved by 0.1 or more.")
+            parts.append(_("No theme moved by 0.1 or more."))
         return " ".join(parts)
+
+
+def _movements(themes: tuple[ThemeMovement, ...]) -> str:
+    return "; ".join(f"{m.title} ({m.current_change:+.1f})" for m in themes)
 
 
 def agreed_answers(card: Scorecard) -> dict[str, tuple[int, int]]:

@@ -59,6 +59,7 @@ from statistics import fmean
 
 from engine.assessment import Assessment, Consensus, Measures, RoundState
 from engine.framework import Question, Resource, Scale, Theme
+from engine.language import _
 
 TOP = 3
 RESOURCES_PER_PRIORITY = 3
@@ -130,9 +131,16 @@ class NextLevel:
 
     def words(self) -> str:
         prompt = self.question.prompt.rstrip("?")
-        return (
-            f"Start with question {self.question.number} ({prompt}?), agreed at {self.current}. "
-            f"To reach {self.level}, {self.label}: {self.descriptor}"
+        return _(
+            "Start with question {number} ({prompt}?), agreed at {current}. "
+            "To reach {level}, {label}: {descriptor}"
+        ).format(
+            number=self.question.number,
+            prompt=prompt,
+            current=self.current,
+            level=self.level,
+            label=self.label,
+            descriptor=self.descriptor,
         )
 
 
@@ -149,9 +157,12 @@ class Priority:
         if self.next_level is not None:
             return self.next_level.words()
         score = self.score
-        return (
-            f"Agree a plan to move {score.theme.title.lower()} from {score.current:.1f} towards "
-            f"{score.ambition:.1f} within 18-24 months."
+        return _(
+            "Agree a plan to move {theme} from {current} towards {ambition} within 18-24 months."
+        ).format(
+            theme=score.theme.title.lower(),
+            current=f"{score.current:.1f}",
+            ambition=f"{score.ambition:.1f}",
         )
 
 

@@ -23,7 +23,6 @@ from bot.report.words import (
     band_words,
     contested_words,
     how_to_read,
-    kind_words,
     one,
     priority_intro,
     priority_places,
@@ -44,6 +43,7 @@ from engine.disagreement import Disagreement
 from engine.framework import Scale
 from engine.language import BILINGUAL, ENGLISH, WELSH, _, ngettext, speaking
 from engine.presenters import QuestionContributions, join_words, verdict_text
+from engine.presenters.formats import kind_words
 from engine.scoring import (
     BIGGEST_GAP,
     LEAST_DEVELOPED,
@@ -398,7 +398,7 @@ def _h_progress(report: Report) -> str:
             f'<td class="num">{one(m.before and m.before.current)}</td>'
             f'<td class="num">{one(m.now and m.now.current)}</td>'
             f'<td class="num change {cls}">{_e(change.replace("-", "−"))}</td>'
-            f"<td>{_e(direction)}</td></tr>"
+            f"<td>{_e(m.direction_words())}</td></tr>"
         )
     compared = _e(_("Compared with {title}, completed {date}.")).format(
         title=f"<strong>{_e(since.title)}</strong>", date=_e(report.date(since.completed_at))
@@ -424,7 +424,7 @@ def _h_comparison(comparison: Comparison | None, scale: Scale) -> str:
                 f"<tr><th scope=\"row\">{_e(t.title)}</th><td class=\"num\">{one(t.ours)}</td>"
                 f'<td class="num">{one(t.median)}</td>'
                 '<td class="num">' + _e(_("{low} to {high}").format(low=one(t.lower_quartile), high=one(t.upper_quartile))) + '</td>'
-                f"<td>{_e(t.position or _('not scored'))}</td><td>{_h_range(t, scale)}</td></tr>"
+                f"<td>{_e(t.position_words() or _('not scored'))}</td><td>{_h_range(t, scale)}</td></tr>"
             )
         on_scale = _("On the scale {minimum}–{maximum}").format(minimum=scale.minimum, maximum=scale.maximum)
         out.append(

@@ -20,7 +20,6 @@ from bot.report.words import (
     band_words,
     contested_words,
     how_to_read,
-    kind_words,
     one,
     priority_intro,
     priority_places,
@@ -41,6 +40,7 @@ from engine.disagreement import Disagreement
 from engine.framework import Question, Resource, Scale
 from engine.language import _, speaking
 from engine.presenters import QuestionContributions, summary_reading, verdict_text
+from engine.presenters.formats import kind_words
 from engine.scoring import QuestionResult, QuestionStatus, Scorecard
 from engine.views import Chart
 
@@ -215,7 +215,7 @@ def _md_comparison(comparison: Comparison | None) -> list[str]:
             middle = _("{low} to {high}").format(low=one(t.lower_quartile), high=one(t.upper_quartile))
             rows.append(
                 f"| {_text(t.title)} | {one(t.ours)} | {one(t.median)} | {middle} "
-                f"| {t.position or _('not scored')} |"
+                f"| {t.position_words() or _('not scored')} |"
             )
         blocks.append("\n".join(rows))
     return blocks

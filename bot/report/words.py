@@ -147,20 +147,6 @@ def reading_words(reading: str) -> str:
     return _(_READINGS[reading]) if reading in _READINGS else reading
 
 
-_KINDS = {
-    "case study": N_("case study"),
-    "guidance": N_("guidance"),
-    "tool": N_("tool"),
-    "training": N_("training"),
-    "peer support": N_("peer support"),
-}
-
-
-def kind_words(kind: str) -> str:
-    """A kind of resource (engine.framework.ResourceKind's value) in the language speaking."""
-    return _(_KINDS[kind]) if kind in _KINDS else kind
-
-
 def reading_phrase(theme: ThemeScore) -> str:
     return ", ".join(reading_words(r) for r in theme.readings)
 

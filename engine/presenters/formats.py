@@ -12,7 +12,20 @@ from decimal import Decimal
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
-from engine.language import _, babel_locale
+from engine.language import N_, _, babel_locale
+
+_RESOURCE_KINDS = {
+    "case study": N_("case study"),
+    "guidance": N_("guidance"),
+    "tool": N_("tool"),
+    "training": N_("training"),
+    "peer support": N_("peer support"),
+}  # engine.framework.ResourceKind's values, marked here, translated where shown
+
+
+def kind_words(kind: str) -> str:
+    """A kind of resource (engine.framework.ResourceKind's value) in the language speaking."""
+    return _(_RESOURCE_KINDS[kind]) if kind in _RESOURCE_KINDS else kind
 
 
 def long_date(moment: datetime) -> str:

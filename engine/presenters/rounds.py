@@ -19,10 +19,10 @@ from engine.assessment import (
     Vote,
     VoteOutcome,
 )
-from engine.disagreement import Disagreement, Verdict
+from engine.disagreement import Disagreement, Verdict, reason_in_words
 from engine.framework import Question, Theme
 from engine.language import N_, _, speaking_language
-from engine.presenters.formats import decimal
+from engine.presenters.formats import decimal, kind_words
 from engine.views import (
     CHANNEL,
     Button,
@@ -67,11 +67,11 @@ def verdict_text(measures: Measures) -> str:
     so both sides' reasons, each with its figures, are shown, never one side's alone. The one
     wording of a verdict: the reveal and the reports use it.
     """
-    # The reasons are worded by engine.disagreement when the votes are revealed, and kept.
+    # The reasons are kept as their kinds and figures, and worded here in the reader's language.
     return _("{verdict}. Current position: {current_reasons}. Ambition: {ambition_reasons}.").format(
         verdict=_(VERDICT_WORDS[measures.verdict]).capitalize(),
-        current_reasons="; ".join(measures.current.reasons),
-        ambition_reasons="; ".join(measures.ambition.reasons),
+        current_reasons="; ".join(map(reason_in_words, measures.current.reasons)),
+        ambition_reasons="; ".join(map(reason_in_words, measures.ambition.reasons)),
     )
 
 
@@ -357,4 +357,4 @@ def _number(value: float | None, digits: int = 1) -> str:
 def _resource_links(question: Question, theme: Theme, level: int) -> tuple[Link, ...]:
     """What helps this question reach `level`: that level's and the question's resources, else the theme's."""
     resources = question.resources_for(level) or theme.resources
-    return tuple(Link(r.title, r.url, r.kind.value, r.description) for r in resources)
+    return tuple(Link(r.title, r.url, kind_words(r.kind.value), r.description) for r in resources)

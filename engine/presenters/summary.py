@@ -11,7 +11,7 @@ from engine.assessment import Assessment, Identity, RoundState
 from engine.comparison import Comparison
 from engine.framework import Resource
 from engine.language import N_, _, ngettext
-from engine.presenters.formats import join_words, long_date
+from engine.presenters.formats import join_words, kind_words, long_date
 from engine.permissions import Role
 from engine.presenters.rounds import distribution_chart
 from engine.progress import ProgressReport
@@ -172,7 +172,7 @@ def summary_message(
         Link(
             _titled(r),
             r.url,
-            r.kind.value,
+            kind_words(r.kind.value),
             _("For {theme}: {description}").format(theme=p.score.theme.title.lower(), description=r.description).rstrip(": "),
         )
         for p in card.priorities

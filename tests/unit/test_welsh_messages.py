@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import re
 import string
 from datetime import UTC, datetime
@@ -39,13 +40,17 @@ WELSH_PO = REPO_ROOT / "bot" / "locale" / "cy" / "LC_MESSAGES" / "accord.po"
 # The files whose words this suite translates (issue 19, the presenters' share).
 TRANSLATED = (
     "engine/assessment.py",
+    "engine/comparison.py",
     "engine/digests.py",
     "engine/disagreement.py",
     "engine/erasure.py",
     "engine/errors.py",
     "engine/permissions.py",
     "engine/reminders.py",
+    "engine/progress.py",
+    "engine/scoring.py",
     "engine/presenters/audit.py",
+    "engine/presenters/formats.py",
     "engine/presenters/individual.py",
     "engine/presenters/notices.py",
     "engine/presenters/schedule.py",
@@ -255,3 +260,66 @@ def test_the_welsh_is_not_the_english_copied():
         if isinstance(m.id, str) and m.string == m.id and re.search(r"[a-z]{3}", re.sub(r"\{\w+\}", "", m.id))
     ]
     assert copied == []
+
+
+# ------------------------------------------------------------------ the last English (scoring, verdict reasons)
+
+
+def test_a_revealed_split_question_gives_its_reasons_in_welsh(welsh, accord, store):
+    say(accord, SAM, grammar.Start())
+    for minute, (who, score) in enumerate(((SAM, 1), (ANA, 5), (BEN, 1), (CAI, 5)), start=2):
+        say(accord, who, grammar.Vote(score, 5), minutes=minute)
+    (revealed,) = [m for m in say(accord, SAM, grammar.Reveal(), minutes=7).messages if "datgelu" in m.heading]
+    said = words(revealed)
+    assert "mae'r tîm wedi hollti: 2 ar 1–2 a 2 ar 4–5" in said
+    assert "mwy na 2 ar wahân" in said
+    assert "pwynt o'r canolrif ar gyfartaledd, uwchlaw'r terfyn o" in said
+    assert "views span" not in said and "the team is split" not in said and "on average" not in said
+
+
+def test_the_summary_gives_a_welsh_next_step(welsh, accord, store):
+    _agree_first_question(accord)
+    (summary,) = [m for m in say(accord, ANA, grammar.Summary(), minutes=9).messages if m.kind is Kind.SUMMARY]
+    said = words(summary)
+    assert "Dechreuwch gyda chwestiwn 1.1 (" in said
+    assert "a gytunwyd ar 3. I gyrraedd 4, " in said
+    assert "Start with question" not in said and "To reach" not in said
+
+
+@pytest.mark.parametrize("stored_before_issue_19", [False, True])
+def test_stored_verdict_reasons_are_worded_in_the_readers_language(welsh, stored_before_issue_19):
+    from engine.disagreement import Disagreement, measure, reason_in_words
+
+    data = json.loads(json.dumps(measure([1, 1, 2, 4, 5, 5], 1, 5).to_dict()))
+    if stored_before_issue_19:
+        del data["reason_figures"]  # then only the English words were kept
+    loaded = Disagreement.from_dict(data)
+    with speaking(WELSH):
+        welsh_reasons = [reason_in_words(reason) for reason in loaded.reasons]
+    assert welsh_reasons[0] == "mae'r tîm wedi hollti: 3 ar 1–2 a 3 ar 4–5"
+    assert welsh_reasons[1] == "mae'r farn yn amrywio o 1 i 5, mwy na 2 ar wahân"
+    assert reason_in_words(loaded.reasons[0]) == "the team is split: 3 at 1–2 and 3 at 4–5"
+
+
+def test_progress_and_the_peer_comparison_are_in_welsh(welsh):
+    from engine.comparison import compare
+    from engine.progress import progress_since
+    from engine.scoring import score
+    from tests.reports.test_comparison import US, peers
+    from tests.reports.test_progress import baseline, completed
+
+    card = score(completed(answers={"money": ((2, 4), (3, 5)), "people": ((4, 4), (3, 4))}))
+    report = progress_since(card, baseline({"money": ((2, 3), (2, 3)), "people": ((3, 4), (3, 4))}))
+    comparison = compare(score(US), peers(), organisation_type="district", min_peers=5)
+    with speaking(WELSH):
+        progress = report.sentence()
+        money = report.themes[0].words()
+        peer_sentence = comparison.sentence()
+        money_among_peers = comparison.themes[0].words()
+    assert progress == (
+        "Ar y 4 cwestiwn a gytunwyd yn y ddau asesiad, mae'r sefyllfa gyffredinol wedi codi o 2.5 i 3.0. "
+        "I fyny: Money (+0.5); People (+0.5)."
+    )
+    assert money == "i fyny 0.5, o 2.0 i 2.5"
+    assert peer_sentence.startswith("O'i gymharu â 5 o sefydliadau tebyg (district)")
+    assert money_among_peers == "2.5, yn yr hanner canol (canolrif y cymheiriaid 2.5, yr hanner canol 2.0 i 3.0)"
