@@ -67,7 +67,8 @@ def _missing() -> str | None:
     return None
 
 
-pytestmark = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
+# Kills and restarts server processes on a clock: run after the parallel suite, alone (Makefile, `-m serial`).
+pytestmark = [pytest.mark.skipif(_missing() is not None, reason=_missing() or ""), pytest.mark.serial]
 
 
 def _free_port() -> int:

@@ -211,4 +211,5 @@ async def test_acknowledged_votes_survive_a_sigkill_and_delivery_resumes_after_t
         database.dispose()
 
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+# Kills and restarts server processes on a clock: run after the parallel suite, alone (Makefile, `-m serial`).
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"), pytest.mark.serial]

@@ -100,4 +100,5 @@ async def test_a_server_killed_mid_send_delivers_everything_once_after_the_resta
         database.dispose()
 
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+# Kills and restarts server processes on a clock: run after the parallel suite, alone (Makefile, `-m serial`).
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"), pytest.mark.serial]

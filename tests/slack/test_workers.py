@@ -34,6 +34,10 @@ ACCORD = Path(sys.executable).with_name("accord")
 TEAM_VOTES = {AMIRA: [1, 2, 3, 4, 2], BEN: [5, 4, 3, 2, 3], CHLOE: [2, 2, 4, 4, 4], SAM: [3, 4, 5, 1, 3]}
 
 
+# Kills and restarts server processes on a clock: run after the parallel suite, alone (Makefile, `-m serial`).
+pytestmark = pytest.mark.serial
+
+
 def write_config(tmp_path: Path) -> Path:
     config = tmp_path / "app.yaml"
     config.write_text(APP_YAML, encoding="utf-8")
