@@ -53,10 +53,6 @@ from tests.benchmark.conftest import (
 ACCORD = Path(sys.executable).with_name("accord")
 
 
-# Kills and restarts server processes on a clock: run after the parallel suite, alone (Makefile, `-m serial`).
-pytestmark = pytest.mark.serial
-
-
 class Server:
     """`accord serve` in a process of its own; its log kept, and printed if the test fails."""
 

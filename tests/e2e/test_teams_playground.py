@@ -67,8 +67,7 @@ def _missing() -> str | None:
     return None
 
 
-# Kills and restarts server processes on a clock: run after the parallel suite, alone (Makefile, `-m serial`).
-pytestmark = [pytest.mark.skipif(_missing() is not None, reason=_missing() or ""), pytest.mark.serial]
+pytestmark = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
 
 
 def _free_port() -> int:
