@@ -594,15 +594,7 @@ class _Parser:
         return value
 
     def per_point(self, value: Any, key: str, points: range, what: str) -> dict[int, str]:
-        if not isinstance(value, Mapping):
-            raise self.fail(key, f"should map every point of the scale to {what}, not {_kind(value)}")
-        result: dict[int, str] = {}
-        for raw in value:
-            point = _as_int(raw)
-            if point is None or point not in points:
-                self.problems.append(self.fail(f"{key}.{raw}", f"is not a point of the scale {points[0]}–{points[-1]}"))
-                continue
-            result[point] = self.attempt(lambda: self.text(value[raw], f"{key}.{raw}", limit=MAX_DESCRIPTOR_LENGTH), "")
+        result = self._points(value, key, points, f"every point of the scale to {what}")
         missing = [p for p in points if p not in result]
         if missing:
             raise self.fail(f"{key}.{missing[0]}", f"is missing: give {what} for every point from {points[0]} to {points[-1]}")
@@ -786,17 +778,19 @@ class _Parser:
 
     def some_points(self, value: Any, key: str, points: range) -> dict[int, str]:
         """Texts for some points of the scale (a translation may still lack some)."""
+        return {point: text for point, text in self._points(value, key, points, "points of the scale to their words").items() if text}
+
+    def _points(self, value: Any, key: str, points: range, mapping: str) -> dict[int, str]:
+        """Each point's text; a point off the scale is a problem, a text that fails is "" (its problem noted)."""
         if not isinstance(value, Mapping):
-            raise self.fail(key, f"should map points of the scale to their words, not {_kind(value)}")
+            raise self.fail(key, f"should map {mapping}, not {_kind(value)}")
         result: dict[int, str] = {}
         for raw in value:
             point = _as_int(raw)
             if point is None or point not in points:
                 self.problems.append(self.fail(f"{key}.{raw}", f"is not a point of the scale {points[0]}–{points[-1]}"))
                 continue
-            text = self.attempt(lambda: self.text(value[raw], f"{key}.{raw}", limit=MAX_DESCRIPTOR_LENGTH), "")
-            if text:
-                result[point] = text
+            result[point] = self.attempt(lambda: self.text(value[raw], f"{key}.{raw}", limit=MAX_DESCRIPTOR_LENGTH), "")
         return result
 
     def url(self, value: Any, key: str) -> str:

@@ -20,19 +20,9 @@ from engine.presenters.bilingual import DIVIDER
 from engine.views import Kind
 from tests.unit.conftest import ANA, BEN, CAI, NAMES, SAM, at, tiny_framework
 from tests.unit.fake_unit_of_work import FakeUnitOfWork, Store
+from tests.unit.test_services import Team
 
 CHANNEL = Conversation("slack", "T-council", "C-leadership")
-
-
-class Team:
-    def __init__(self, *people) -> None:
-        self.people = [Person(identity, NAMES[identity]) for identity in people]
-
-    def roster(self, conversation):
-        return self.people
-
-    def find(self, conversation, mention):
-        return None
 
 
 @pytest.fixture(autouse=True, scope="module")
