@@ -10,7 +10,7 @@ else their platform's locale, else the organisation's; the channel reads the org
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from engine.assessment import Identity
 from engine.language import Languages, in_language, language_of_locale
@@ -27,6 +27,12 @@ class Readers:
     _chosen: dict[str, str] = field(default_factory=dict)
     _platform: dict[str, str] = field(default_factory=dict)
     _looked_up: set[Identity] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        # What the platform said with the request counts before the asker's profile is read.
+        platform = language_of_locale(self.asker_locale)
+        if self.asker is not None and platform:
+            self._platform[self.asker.key] = platform
 
     def learn(self, profiles: ProfileRepository, person: Identity) -> None:
         """What the profiles say about this person's language, once per piece of work."""
@@ -50,6 +56,14 @@ class Readers:
         self._looked_up.add(person)
 
     @property
+    def knows_asker(self) -> bool:
+        return self.asker in self._looked_up
+
+    def asker_language(self) -> str:
+        """The language the asker is answered in (the first of theirs), as far as is known now."""
+        return self.languages.of_person(self.asker.key)[0] if self.asker else self.languages.of_channel()[0]
+
+    @property
     def languages(self) -> Languages:
         return Languages(self.organisation, self._chosen, self._platform)
 
@@ -70,5 +84,5 @@ class Readers:
         first = in_language(guess, make)
         languages = self.of(profiles, first.audience)
         if languages == (guess,):
-            return first
-        return in_language(languages[0], make) if len(languages) == 1 else in_languages(languages, make)
+            return replace(first, languages=languages)
+        return in_languages(languages, make)

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot import commands
 from bot.catalogue import FrameworkCatalogue
@@ -32,7 +32,7 @@ from engine import presenters
 from engine.assessment import Assessment, AssessmentStatus, Conversation, Identity, Member, Role, RoundState, Settings
 from engine.audit import INSTALL_CHAIN, AuditAction, AuditEvent
 from engine.errors import ConcurrentChange, DomainError, NotFound, NotPermitted
-from engine.language import ENGLISH, N_, _, ngettext, speaking
+from engine.language import ENGLISH, N_, _, ngettext, speak, speaking
 from engine.permissions import Action
 from engine.presenters.bilingual import in_languages
 from engine.reminders import SchedulePolicy, Waiting, add_duration, plan_on_request
@@ -49,6 +49,23 @@ log = logging.getLogger(__name__)
 
 # Who reads which language, for the piece of work under way (set by `Accord.handle`).
 _readers: ContextVar[Readers | None] = ContextVar("accord_readers", default=None)
+
+
+def _asker_learnt_on_open(open_unit_of_work: Callable[..., UnitOfWork], readers: Readers) -> Callable[..., UnitOfWork]:
+    """Units of work that, the first time one opens, read the asker's language in it and speak it.
+
+    One small read in the command's own transaction, rather than a transaction of its own.
+    """
+
+    @contextmanager
+    def opened(**options: Any) -> Iterator[UnitOfWork]:
+        with open_unit_of_work(**options) as uow:
+            if not readers.knows_asker:
+                readers.learn(uow.profiles, readers.asker)
+                speak(readers.asker_language())
+            yield uow
+
+    return opened  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -172,16 +189,25 @@ class Accord:
     # ----------------------------------------------------------------- entry point
 
     def handle(self, request: Request, command: commands.Command, directory: Directory) -> Reply:
-        readers = self.readers_of(request)
-        own = readers.languages.of_person(request.actor.identity.key)
+        readers = Readers(self.language, request.actor.identity, request.locale)
         token = _readers.set(readers)
         try:
-            # What is not built for a reader of its own (a refusal raised by the engine) is in the asker's.
-            with speaking(own[0]):
-                reply = self._handle(request, command, directory)
+            # Until the asker's profile is read (in the command's own unit of work, as it opens),
+            # what they are told is in the language their platform or the organisation gives.
+            with speaking(readers.asker_language()):
+                reply = self.over(_asker_learnt_on_open(self._uow, readers))._handle(request, command, directory)
+            if not readers.knows_asker:
+                # Answered without opening a unit of work (help, or a refusal before reading
+                # anything), so nothing was stored: read the language now and answer again in it.
+                guessed = readers.asker_language()
+                with self._uow(read_only=True) as uow:
+                    readers.learn(uow.profiles, request.actor.identity)
+                if readers.asker_language() != guessed:
+                    with speaking(readers.asker_language()):
+                        reply = self._handle(request, command, directory)
         finally:
             _readers.reset(token)
-        reply.language = own[0]
+        reply.language = readers.asker_language()
         return reply
 
     def _handle(self, request: Request, command: commands.Command, directory: Directory) -> Reply:
@@ -811,8 +837,8 @@ class Accord:
     def _language(self, request: Request, command: commands.Language, directory: Directory) -> Reply:
         """`language cy|en` keeps the person's own choice; a bare `language` says which they read."""
         actor = request.actor.identity
-        readers = _readers.get(None) or self.readers_of(request)
         with self._uow() as uow:
+            readers = _readers.get(None) or self.readers_of(request)
             if command.language is None:
                 reads = readers.languages.of_person(actor.key)
                 chosen = readers.languages.chosen.get(actor.key)

@@ -126,6 +126,15 @@ def speaking(language: str) -> Iterator[None]:
         _current.reset(token)
 
 
+def speak(language: str) -> None:
+    """From now until the enclosing `speaking` block ends, say everything in `language`.
+
+    For a language learnt part-way through a piece of work (the asker's, once their profile is
+    read in the command's own transaction); the block's end restores what was spoken before it.
+    """
+    _current.set(_Speaking(language, _catalogues.get(language, _catalogues[ENGLISH])))
+
+
 # The CLDR locale each language's dates and numbers are written in (British conventions).
 _BABEL_LOCALES = {ENGLISH: "en_GB", WELSH: "cy_GB"}
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from engine.assessment import Identity
@@ -97,17 +98,24 @@ class ProfileRepository:
             )
         )
 
-    def _row(self, identity: Identity) -> PersonProfileRow | None:
-        return self._session.exec(
-            select(PersonProfileRow).where(
-                PersonProfileRow.platform == identity.platform,
-                PersonProfileRow.workspace == identity.workspace,
-                PersonProfileRow.user_id == identity.user_id,
-            )
-        ).first()
+    def _row(self, identity: Identity) -> Any:
+        # Every command reads its asker's profile (for their language): a Core statement on the
+        # command's connection, so a grouped vote makes no ORM session for it.
+        return (
+            self._session.connection()
+            .execute(_ONE_PROFILE, {"b_platform": identity.platform, "b_workspace": identity.workspace, "b_user_id": identity.user_id})
+            .first()
+        )
 
 
-def _profile(row: PersonProfileRow) -> Profile:
+_ONE_PROFILE = select(_profiles).where(
+    _profiles.c.platform == bindparam("b_platform"),
+    _profiles.c.workspace == bindparam("b_workspace"),
+    _profiles.c.user_id == bindparam("b_user_id"),
+)
+
+
+def _profile(row: Any) -> Profile:
     return Profile(
         Identity(row.platform, row.workspace, row.user_id), row.timezone, row.working_hours, row.updated_at, row.language, row.locale
     )

@@ -138,3 +138,18 @@ def test_a_mistyped_vote_is_explained_in_the_persons_language():
     assert refused.messages[0].text[0].startswith("Dylai'r uchelgais fod yn rhif cyfan, nid 'lots'")
     english = _refused(accord, Request(Person(BEN, NAMES[BEN]), CHANNEL, at(2)), "vote 3 lots")
     assert english.messages[0].text[0].startswith("The ambition should be a whole number, not 'lots'")
+
+
+def test_a_chosen_language_holds_for_answers_that_read_nothing_else():
+    """Help reads no assessment and a wrong export format is refused before anything is read:
+    both still answer in the language the person chose, not the organisation's."""
+    store = Store()
+    accord = accord_in("en", store)
+    say(accord, SAM, "start")
+    say(accord, ANA, "language cy", minutes=2)
+    helped = say(accord, ANA, "help", minutes=3)
+    refused = say(accord, ANA, "export pdf", minutes=4)
+    assert helped.language == "cy" and refused.language == "cy"
+    assert helped.messages[0].heading == "Beth gallwch ei ddweud wrth Accord"
+    assert refused.messages[0].text == ("Gallaf allforio'r adroddiad fel html, csv, json neu markdown, nid 'pdf'.",)
+    assert say(accord, BEN, "help", minutes=5).messages[0].heading == "What you can say to Accord"
