@@ -137,6 +137,9 @@ class Message:
     footer: str = ""
     key: str | None = None  # the channel message this one creates or updates in place
     concerns: str | None = None  # an error's input ("current", "ambition", "comment"), for forms
+    # The language(s) its words are in, Welsh first when two: a platform's own words around it
+    # (Teams' "Resources", "part 2 of 3") are said in them too. Empty: the language speaking.
+    languages: tuple[str, ...] = ()
 
     @property
     def is_private(self) -> bool:
@@ -173,6 +176,7 @@ def message_to_dict(message: Message) -> dict:
         "footer": message.footer,
         "key": message.key,
         "concerns": message.concerns,
+        "languages": list(message.languages),
     }
 
 
@@ -202,6 +206,7 @@ def message_from_dict(data: dict) -> Message:
         footer=data["footer"],
         key=data["key"],
         concerns=data.get("concerns"),  # absent from messages queued before it existed
+        languages=tuple(data.get("languages", ())),  # likewise
     )
 
 

@@ -20,7 +20,22 @@ DIVIDER = "———"  # between the Welsh and the English text
 
 def in_languages(languages: Sequence[str], make: Callable[[], Message]) -> Message:
     """The message `make` builds, in each of `languages` in order, as one message."""
-    return joined([in_language(language, make) for language in languages])
+    return replace(joined([in_language(language, make) for language in languages]), languages=tuple(languages))
+
+
+def in_its_languages(message: Message, make: Callable[[], str]) -> str:
+    """Words a platform adds around `message` (Teams' "Resources"), in the message's language(s).
+
+    A message built before its languages were kept, or outside a use case, has none: then the
+    words are in the language speaking.
+    """
+    if not message.languages:
+        return make()
+    versions = [in_language(language, make) for language in message.languages]
+    words = versions[0]
+    for other in versions[1:]:
+        words = _both(words, other)
+    return words
 
 
 def joined(versions: Sequence[Message]) -> Message:
