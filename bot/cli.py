@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import ConfigError, load_config
-from engine.language import ENGLISH, WELSH, speaking
+from engine.language import ENGLISH, WELSH, _, speaking
+from engine.presenters.formats import decimal
 
 EXIT_USAGE = 2
 
@@ -320,10 +321,12 @@ def _demo(config, args, out: TextIO) -> int:
             final = run_demo(app.door(), out, output, write_report, seed=args.seed, start=demo_start(today, zone), zone=zone)
     finally:
         app.database.dispose()
-    print(f"Done in {time.perf_counter() - started:.1f} s. The demo's database is {database}.", file=out)
-    page = output / HTML_NAME
-    if final.ok and page.exists():
-        print(f"Open {page} in a browser to read the report.", file=out)
+    with speaking(_console_language(config)):
+        took = decimal(time.perf_counter() - started, 1)
+        print(_("Done in {seconds} s. The demo's database is {database}.").format(seconds=took, database=database), file=out)
+        page = output / HTML_NAME
+        if final.ok and page.exists():
+            print(_("Open {page} in a browser to read the report.").format(page=page), file=out)
     return 0 if final.ok else 1
 
 

@@ -416,9 +416,9 @@ def _organisation(args: list[str]) -> Organisation:
         # The name as typed, capitals and all; "share" at its end is part of it, not a setting.
         name = " ".join(args[1:])
         if not name:
-            raise CommandError("Give the name after `name`, for example `organisation name Northshire District Council`.")
+            raise CommandError(_("Give the name after `name`, for example `organisation name Northshire District Council`."))
         if len(name) > MAX_ORGANISATION_NAME:
-            raise CommandError(f"That name is {len(name)} characters long; keep it to {MAX_ORGANISATION_NAME}.")
+            raise CommandError(_("That name is {length} characters long; keep it to {most}.").format(length=len(name), most=MAX_ORGANISATION_NAME))
         return Organisation(name=name)
     words = [w.lower() for w in args]
     share = None
@@ -428,12 +428,14 @@ def _organisation(args: list[str]) -> Organisation:
     if words:
         if words[0] != "type" or len(words) < 2:
             raise CommandError(
-                "Say `organisation name Northshire District Council`, `organisation type unitary` (or district, "
-                "county, metropolitan borough, london borough...), `organisation share` or `organisation private`."
+                _(
+                    "Say `organisation name Northshire District Council`, `organisation type unitary` (or district, "
+                    "county, metropolitan borough, london borough...), `organisation share` or `organisation private`."
+                )
             )
         kind = " ".join(words[1:])
         if len(kind) > MAX_ORGANISATION_NAME:
-            raise CommandError(f"That type is {len(kind)} characters long; keep it to {MAX_ORGANISATION_NAME}.")
+            raise CommandError(_("That type is {length} characters long; keep it to {most}.").format(length=len(kind), most=MAX_ORGANISATION_NAME))
     return Organisation(type=kind, share=share)
 
 
@@ -467,7 +469,7 @@ def _finalise(args: list[str]) -> Finalise:
     return Finalise(current, ambition, " ".join(rest))
 
 
-_START_EXAMPLES = "for example `start at thursday 10:00`, `start at tomorrow 9:30` or `start at 2026-12-03 10:00`"
+_START_EXAMPLES = N_("for example `start at thursday 10:00`, `start at tomorrow 9:30` or `start at 2026-12-03 10:00`")
 _WEEKDAYS = {name: index for index, names in enumerate(
     (("monday", "mon"), ("tuesday", "tue", "tues"), ("wednesday", "wed"), ("thursday", "thu", "thur", "thurs"),
      ("friday", "fri"), ("saturday", "sat"), ("sunday", "sun"))
@@ -478,11 +480,11 @@ def _start(args: list[str]) -> Start:
     words = [w.lower() for w in args]
     if "at" not in words:
         if len(words) > 1:
-            raise CommandError(f"Say `start`, `start <framework>`, or when to start, {_START_EXAMPLES}.")
+            raise CommandError(_("Say `start`, `start <framework>`, or when to start, {examples}.").format(examples=_(_START_EXAMPLES)))
         return Start(framework=words[0] if words else None)
     split = words.index("at")
     if split > 1:
-        raise CommandError(f"Say `start`, `start <framework>`, or when to start, {_START_EXAMPLES}.")
+        raise CommandError(_("Say `start`, `start <framework>`, or when to start, {examples}.").format(examples=_(_START_EXAMPLES)))
     return Start(framework=words[0] if split else None, at=_wall_time(words[split + 1 :], _START_EXAMPLES))
 
 
@@ -502,27 +504,27 @@ def _wall_time(words: list[str], examples: str) -> WallTime:
             try:
                 day = date.fromisoformat(word)
             except ValueError:
-                raise CommandError(f"{word!r} is not a date: write it as YYYY-MM-DD, {examples}.") from None
+                raise CommandError(_("{word} is not a date: write it as YYYY-MM-DD, {examples}.").format(word=repr(word), examples=_(examples))) from None
         elif at is None and _HH_MM.match(word):
             hours, minutes = word.split(":")
             at = time(int(hours), int(minutes))
         else:
-            raise CommandError(f"I can't read {clip(word, 40)!r} as a day or a time: {examples}.")
+            raise CommandError(_("I can't read {word} as a day or a time: {examples}.").format(word=repr(clip(word, 40)), examples=_(examples)))
     if day is None and weekday is None and ahead is None:
-        raise CommandError(f"Give the day as well as the time, {examples}.")
+        raise CommandError(_("Give the day as well as the time, {examples}.").format(examples=_(examples)))
     if at is None:
-        raise CommandError(f"Give the time as well as the day, {examples}.")
+        raise CommandError(_("Give the time as well as the day, {examples}.").format(examples=_(examples)))
     return WallTime(at, day=day, weekday=weekday, days_ahead=ahead)
 
 
-_DEADLINE_EXAMPLES = "for example `deadline 2d`, `deadline 4h`, `deadline 2026-12-01 17:00` or `deadline off`"
+_DEADLINE_EXAMPLES = N_("for example `deadline 2d`, `deadline 4h`, `deadline 2026-12-01 17:00` or `deadline off`")
 _DEFAULT_CLOSING = time(17, 0)  # a date alone closes at the end of the working day
 _HH_MM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 def _deadline(args: list[str]) -> Deadline:
     if not args:
-        raise CommandError(f"Say when voting closes, {_DEADLINE_EXAMPLES}.")
+        raise CommandError(_("Say when voting closes, {examples}.").format(examples=_(_DEADLINE_EXAMPLES)))
     words = [w.lower() for w in args]
     if words == ["off"] or words == ["none"] or words == ["clear"] or words == ["remove"]:
         return Deadline(clear=True)
@@ -537,18 +539,18 @@ def _deadline(args: list[str]) -> Deadline:
             try:
                 day = date.fromisoformat(word)
             except ValueError:
-                raise CommandError(f"{word!r} is not a date: write it as YYYY-MM-DD, {_DEADLINE_EXAMPLES}.") from None
+                raise CommandError(_("{word} is not a date: write it as YYYY-MM-DD, {examples}.").format(word=repr(word), examples=_(_DEADLINE_EXAMPLES))) from None
         elif at is None and _HH_MM.match(word):
             hours, minutes = word.split(":")
             at = time(int(hours), int(minutes))
         else:
-            raise CommandError(f"I can't read {word!r} as a time: {_DEADLINE_EXAMPLES}.")
+            raise CommandError(_("I can't read {word} as a time: {examples}.").format(word=repr(clip(word, 40)), examples=_(_DEADLINE_EXAMPLES)))
     if day is None:
-        raise CommandError(f"Give the date as well as the time, {_DEADLINE_EXAMPLES}.")
+        raise CommandError(_("Give the date as well as the time, {examples}.").format(examples=_(_DEADLINE_EXAMPLES)))
     return Deadline(at=datetime.combine(day, at or _DEFAULT_CLOSING))
 
 
-_SCHEDULE_EXAMPLES = (
+_SCHEDULE_EXAMPLES = N_(
     "`schedule`, `schedule first 4h`, `schedule interval 2d`, `schedule max 2`, `schedule quiet 19:00-07:30`, "
     "`schedule quiet off`, `schedule weekends on`, `schedule reminders off`, `schedule digest 0 9 * * fri`, "
     "`schedule digests off` or `schedule reset`"
@@ -570,11 +572,11 @@ def _schedule(args: list[str]) -> Schedule:
         try:
             duration = parse_duration(lowered)
         except ValueError:
-            raise CommandError(f"Give a duration such as 30m, 4h or 2d, for example `schedule {setting} 1d`.") from None
+            raise CommandError(_("Give a duration such as 30m, 4h or 2d, for example `schedule {setting} 1d`.").format(setting=setting)) from None
         return Schedule("first_after" if setting == "first" else "interval", duration)
     if setting in ("max", "most", "count"):
         if not (len(values) == 1 and values[0].isdigit()):
-            raise CommandError("Give the most reminders one member gets per question, for example `schedule max 2`.")
+            raise CommandError(_("Give the most reminders one member gets per question, for example `schedule max 2`."))
         return Schedule("max_count", int(values[0]))
     if setting == "quiet":
         return Schedule("quiet_hours", _quiet_hours(lowered))
@@ -583,17 +585,19 @@ def _schedule(args: list[str]) -> Schedule:
             return Schedule("weekends_quiet", False)
         if lowered in ("off", "quiet", "no"):
             return Schedule("weekends_quiet", True)
-        raise CommandError("Say `schedule weekends on` to allow reminders at weekends, or `schedule weekends off` for none.")
+        raise CommandError(_("Say `schedule weekends on` to allow reminders at weekends, or `schedule weekends off` for none."))
     if setting in ("digests", "digest") and lowered in _ON:
         return Schedule("digests", _ON[lowered])
     if setting == "digest" and len(values) == 5:
         return Schedule("digest_cron", " ".join(values))
     if setting == "digest":
         raise CommandError(
-            "Give the digest's schedule as five cron fields, minute hour day month weekday, for example "
-            "`schedule digest 0 9 * * mon` (09:00 on Mondays), or `schedule digests off`."
+            _(
+                "Give the digest's schedule as five cron fields, minute hour day month weekday, for example "
+                "`schedule digest 0 9 * * mon` (09:00 on Mondays), or `schedule digests off`."
+            )
         )
-    raise CommandError(f"I can't read that schedule change. Try {_SCHEDULE_EXAMPLES}.")
+    raise CommandError(_("I can't read that schedule change. Try {examples}.").format(examples=_(_SCHEDULE_EXAMPLES)))
 
 
 def _quiet_hours(text: str) -> QuietHours:
@@ -603,7 +607,7 @@ def _quiet_hours(text: str) -> QuietHours:
     if len(times) == 2 and all(_HH_MM.match(t) for t in times):
         start, end = (time(*map(int, t.split(":"))) for t in times)
         return QuietHours(start, end)
-    raise CommandError("Give quiet hours as two 24-hour times, for example `schedule quiet 19:00-07:30`, or `schedule quiet off`.")
+    raise CommandError(_("Give quiet hours as two 24-hour times, for example `schedule quiet 19:00-07:30`, or `schedule quiet off`."))
 
 
 def _score(word: str, refusal: str, example: str) -> int:

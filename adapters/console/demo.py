@@ -28,16 +28,16 @@ from bot.door import Door
 from bot.report import ReportContext
 from bot.service import Reply
 from engine.assessment import Conversation
-from engine.language import _
+from engine.language import N_, _
 from engine.views import Kind
 
-TEAM = (
-    ("Sam", "Chief Executive"),
-    ("Amira", "Director of Finance"),
-    ("Bea", "Leader of the Council"),
-    ("Chidi", "Director of Place"),
-    ("Dev", "Director of People and Change"),
-    ("Erin", "Cabinet Member for Resources"),
+TEAM = (  # names, and their roles marked for the catalogue (said in the demo's language)
+    ("Sam", N_("Chief Executive")),
+    ("Amira", N_("Director of Finance")),
+    ("Bea", N_("Leader of the Council")),
+    ("Chidi", N_("Director of Place")),
+    ("Dev", N_("Director of People and Change")),
+    ("Erin", N_("Cabinet Member for Resources")),
 )
 SUPER_USER = "Sam"
 MEETING = time(9, 30)  # the team meets at half past nine, local time
@@ -149,7 +149,7 @@ def run_demo(
     printer = DemoPrinter(out, renderer)
 
     print(_("Accord demo: a council's leadership team assesses itself in a simulated channel."), file=out)
-    team_names = ", ".join(f"{name} ({role})" for name, role in TEAM)
+    team_names = ", ".join(f"{name} ({_(role)})" for name, role in TEAM)
     print(_("Team: {team}. {name} is the super-user.").format(team=team_names, name=SUPER_USER), file=out)
     print(_("Votes are private: the channel only ever sees how many have voted, then the anonymous spread.") + "\n", file=out)
 

@@ -58,6 +58,9 @@ def test_the_demo_in_welsh(tmp_path):
     assert "wedi pleidleisio." in said
     assert "Votes revealed" not in said and "Consensus recorded" not in said
     assert "Adroddiad wedi'i ysgrifennu i" in said
+    # The demo's own framing, the team's roles included, is in Welsh too.
+    assert "Sam (Prif Weithredwr), Amira (Cyfarwyddwr Cyllid)" in said
+    assert "Wedi gorffen mewn " in said and "Agorwch " in said and "Done in" not in said
     # the summary's next step, the reveal's reasons and the resources' kinds
     assert "Blaenoriaeth 1: " in said and "Dechreuwch gyda chwestiwn " in said and "I gyrraedd " in said
     assert "mae'r farn yn amrywio o " in said and "pwynt o'r canolrif ar gyfartaledd" in said

@@ -140,6 +140,18 @@ def test_a_mistyped_vote_is_explained_in_the_persons_language():
     assert english.messages[0].text[0].startswith("The ambition should be a whole number, not 'lots'")
 
 
+def test_mistakes_in_the_schedule_deadline_and_start_grammar_are_explained_in_welsh():
+    store = Store()
+    accord = accord_in("cy", store)
+    from bot.door import _refused
+
+    request = Request(Person(ANA, NAMES[ANA]), CHANNEL, at(2))
+    said = {text: _refused(accord, request, text).messages[0].text[0] for text in ("deadline soon", "schedule max lots", "start at 10:00")}
+    assert said["deadline soon"].startswith("Ni allaf ddarllen 'soon' fel amser: er enghraifft `deadline 2d`")
+    assert said["schedule max lots"].startswith("Rhowch y nifer mwyaf o nodiadau atgoffa")
+    assert said["start at 10:00"].startswith("Rhowch y diwrnod yn ogystal â'r amser")
+
+
 def test_a_chosen_language_holds_for_answers_that_read_nothing_else():
     """Help reads no assessment and a wrong export format is refused before anything is read:
     both still answer in the language the person chose, not the organisation's."""
