@@ -31,7 +31,8 @@ from bot.service import Accord, Directory, NoOne, Reply, Request
 from bot.views import AssessmentLine, OwnView, WaitingVote
 from engine import presenters
 from engine.assessment import Conversation, Identity
-from engine.language import speaking
+from engine.presenters.bilingual import in_languages
+from engine.views import Message
 from storage.database_work import DatabaseWork
 from storage.receipts import Receipt, Replayed
 from storage.unit_of_work import SqlUnitOfWork
@@ -128,17 +129,20 @@ class Door:
 
 
 def _refused(accord: Accord, request: Request, text: str) -> Reply:
-    """The grammar's own answer to text that is not a command, in the person's language.
+    """The grammar's own answer to text that is not a command, in the person's language(s).
 
     Read again in their language: only a mistake pays for looking it up.
     """
-    language = accord.readers_of(request).languages.of_person(request.actor.identity.key)[0]
-    with speaking(language):
+    languages = accord.readers_of(request).languages.of_person(request.actor.identity.key)
+
+    def explained() -> Message:
         try:
             commands.parse(text)
         except commands.CommandError as wrong:
-            return Reply([presenters.error_message(request.actor.identity, wrong.message)], language=language)
-    raise AssertionError("a command refused once is refused again")
+            return presenters.error_message(request.actor.identity, wrong.message)
+        raise AssertionError("a command refused once is refused again")
+
+    return Reply([in_languages(languages, explained)], language=languages[0])
 
 
 def _receipt_of(request: Request) -> Receipt | None:

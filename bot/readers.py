@@ -59,9 +59,13 @@ class Readers:
     def knows_asker(self) -> bool:
         return self.asker in self._looked_up
 
+    def asker_languages(self) -> tuple[str, ...]:
+        """The language(s) the asker reads, Welsh first when two, as far as is known now."""
+        return self.languages.of_person(self.asker.key) if self.asker else self.languages.of_channel()
+
     def asker_language(self) -> str:
-        """The language the asker is answered in (the first of theirs), as far as is known now."""
-        return self.languages.of_person(self.asker.key)[0] if self.asker else self.languages.of_channel()[0]
+        """The first of them: what the asker is answered in while one language is being spoken."""
+        return self.asker_languages()[0]
 
     @property
     def languages(self) -> Languages:

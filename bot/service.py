@@ -34,7 +34,7 @@ from engine.audit import INSTALL_CHAIN, AuditAction, AuditEvent
 from engine.errors import ConcurrentChange, DomainError, NotFound, NotPermitted
 from engine.language import ENGLISH, N_, _, ngettext, speak, speaking
 from engine.permissions import Action
-from engine.presenters.bilingual import in_languages
+from engine.presenters.bilingual import in_languages, joined
 from engine.reminders import SchedulePolicy, Waiting, add_duration, plan_on_request
 from engine.text import clip
 from engine.views import Field, Kind, Message, only
@@ -63,6 +63,25 @@ def _asker_learnt_on_open(open_unit_of_work: Callable[..., UnitOfWork], readers:
             if not readers.knows_asker:
                 readers.learn(uow.profiles, readers.asker)
                 speak(readers.asker_language())
+            yield uow
+
+    return opened  # type: ignore[return-value]
+
+
+class _DryRun(Exception):
+    """A unit of work of a run that may only say, not store, was asked to commit."""
+
+
+def _never_committing(open_unit_of_work: Callable[..., UnitOfWork]) -> Callable[..., UnitOfWork]:
+    """Units of work whose commit is refused: a command run again only to word its answer."""
+
+    def refused() -> None:
+        raise _DryRun
+
+    @contextmanager
+    def opened(**options: Any) -> Iterator[UnitOfWork]:
+        with open_unit_of_work(**options) as uow:
+            uow.commit = refused  # type: ignore[method-assign]
             yield uow
 
     return opened  # type: ignore[return-value]
@@ -205,10 +224,35 @@ class Accord:
                 if readers.asker_language() != guessed:
                     with speaking(readers.asker_language()):
                         reply = self._handle(request, command, directory)
+            if not reply.ok and len(readers.asker_languages()) > 1:
+                reply = self._refused_in_each(request, command, directory, reply, readers.asker_languages())
         finally:
             _readers.reset(token)
         reply.language = readers.asker_language()
         return reply
+
+    def _refused_in_each(
+        self, request: Request, command: commands.Command, directory: Directory, refused: Reply, languages: tuple[str, ...]
+    ) -> Reply:
+        """A refusal to someone who reads two languages, in both, Welsh first.
+
+        The engine words a refusal as it raises it, in the language speaking, so the command is
+        worked out again in the other language, over units of work that cannot commit: the second
+        run only says. Should it come out otherwise (the assessment moved on in between), the
+        refusal stays in the first language.
+        """
+        versions = [refused]
+        for language in languages[1:]:
+            try:
+                with speaking(language):
+                    again = self.over(_never_committing(self._uow))._handle(request, command, directory)
+            except _DryRun:
+                return refused
+            if again.ok or [m.kind for m in again.messages] != [m.kind for m in refused.messages]:
+                return refused
+            versions.append(again)
+        messages = [replace(joined(list(each)), languages=languages) for each in zip(*(v.messages for v in versions))]
+        return replace(refused, messages=messages)
 
     def _handle(self, request: Request, command: commands.Command, directory: Directory) -> Reply:
         handler = HANDLERS[type(command)]

@@ -165,3 +165,27 @@ def test_a_chosen_language_holds_for_answers_that_read_nothing_else():
     assert helped.messages[0].heading == "Beth gallwch ei ddweud wrth Accord"
     assert refused.messages[0].text == ("Gallaf allforio'r adroddiad fel html, csv, json neu markdown, nid 'pdf'.",)
     assert say(accord, BEN, "help", minutes=5).messages[0].heading == "What you can say to Accord"
+
+
+def test_a_refusal_to_someone_who_reads_both_languages_is_in_both_welsh_first():
+    """In a bilingual organisation a member who chose nothing (and whose platform said nothing)
+    reads both languages: a refusal, an engine's or the grammar's, comes in both, and changes nothing."""
+    store = Store()
+    accord = accord_in("bilingual", store)
+    from bot.door import _refused
+
+    say(accord, SAM, "start")
+    refused = say(accord, ANA, "reveal", minutes=2)
+    assert not refused.ok
+    (message,) = refused.answers(ANA)
+    text = "\n".join(message.text)
+    assert "Dim ond yr uwch-ddefnyddiwr all ddatgelu'r pleidleisiau" in text and "Only the super-user can reveal" in text
+    assert text.index("Dim ond") < text.index("Only the super-user")
+    assert message.languages == ("cy", "en")
+    # The question is still open to votes, none counted: the second wording stored nothing.
+    voted = say(accord, BEN, "vote 2 4", minutes=3)
+    progress = next(m for m in voted.messages if m.kind is Kind.QUESTION)
+    assert "1 o 4 wedi pleidleisio." in progress.footer and "1 of 4 have voted." in progress.footer
+    mistyped = _refused(accord, Request(Person(ANA, NAMES[ANA]), CHANNEL, at(4)), "vote 3 lots")
+    worded = "\n".join(mistyped.messages[0].text)
+    assert worded.index("Dylai'r uchelgais fod yn rhif cyfan") < worded.index("The ambition should be a whole number")
