@@ -64,10 +64,16 @@ _UNSENT = (
 # The message comes back from the claim, not from the scan: an unclaimed row may be given a newer
 # version (`_REPLACE_TAIL`) between the two, and the claim returns the row as it claimed it. It
 # also leaves the JSON of rows looked at but not claimed undecoded.
+# The claim says again that the row is unsent: on PostgreSQL a claim that waited for another
+# dispatcher's lock re-reads only the rows it names, against this condition, so without it a row
+# the other settled meanwhile (an older version of a line, superseded and so never delivered)
+# would be claimed again, and its old words sent after the newest.
 _CLAIM = (
     update(_outbox)
     .where(
         _outbox.c.id.in_(bindparam("ids", expanding=True)),
+        _outbox.c.sent_at.is_(None),
+        _outbox.c.failed_at.is_(None),
         or_(_outbox.c.claimed_until.is_(None), _outbox.c.claimed_until <= bindparam("now")),
     )
     .values(claimed_until=bindparam("until"), attempts=_outbox.c.attempts + 1)
@@ -109,10 +115,14 @@ _TAIL = (
 )
 # A row being delivered is never changed (claimed_until is set, even once its lease has run out);
 # one waiting for a retry keeps its next_attempt_at and attempts and goes out as the newest version.
+# Unsent is said again for the same reason as in the claim: the tail is found before the row is
+# locked, and a row settled in between must not take the new version with it.
 _REPLACE_TAIL = (
     update(_outbox)
     .where(
         _outbox.c.id == _TAIL,
+        _outbox.c.sent_at.is_(None),
+        _outbox.c.failed_at.is_(None),
         _outbox.c.claimed_until.is_(None),
         _outbox.c.message["key"].as_string() == bindparam("k_key"),
     )

@@ -393,3 +393,39 @@ async def test_a_message_nobody_could_deliver_for_three_days_is_set_aside_and_th
         set_aside = [(row.message["heading"], row.last_error) for row in uow.session.exec(select(OutboxRow).where(OutboxRow.failed_at.is_not(None)))]
     assert [heading for heading, _ in set_aside] == ["Consensus on 1.1"]
     assert "gave up after" in set_aside[0][1]
+
+
+def test_a_claim_that_waited_for_another_never_takes_a_version_the_other_settled(db_engine):
+    """Two dispatchers claim at once after a dead one's lease ran out (issue found by
+    tests/slack/test_crash_votes.py with two workers on PostgreSQL). The first claims the dead
+    one's older version and the newest, and settles the older unsent; the second, which had seen
+    both free and waited for the first's lock, must not claim the settled one and send its old
+    count after the newest."""
+    import threading
+
+    clock = Clock()
+    queue(db_engine, clock, (BOARD, progress(3)))
+    with SqlUnitOfWork(db_engine) as uow:  # a dispatcher claims "3 of 6" and its process dies
+        assert len(uow.outbox.claim_due(clock(), 50, timedelta(seconds=8))) == 1
+        uow.commit()
+    queue(db_engine, clock, (BOARD, progress(6)))  # behind the claimed one: a row of its own
+    clock.advance(9)  # the dead dispatcher's lease has run out
+
+    second: list = []
+    with SqlUnitOfWork(db_engine) as first:
+        items = first.outbox.claim_due(clock(), 50, timedelta(seconds=8))
+        assert [item.message.heading for item in items] == ["Question 1.1: 3 of 6 have voted", "Question 1.1: 6 of 6 have voted"]
+        first.outbox.mark_all_sent([items[0].id], clock())  # the older version, superseded
+
+        def claim_meanwhile() -> None:
+            with SqlUnitOfWork(db_engine) as uow:
+                second.extend(uow.outbox.claim_due(clock(), 50, timedelta(seconds=8)))
+                uow.commit()
+
+        other = threading.Thread(target=claim_meanwhile)
+        other.start()
+        other.join(0.5)  # on PostgreSQL it waits for the first's row locks; on SQLite for its write lock
+        first.commit()
+    other.join(10)
+    assert not other.is_alive()
+    assert [item.message.heading for item in second] == []  # nothing to send: "3 of 6" is settled
