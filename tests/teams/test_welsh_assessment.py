@@ -44,7 +44,7 @@ ENGLISH = (
 )
 
 
-def readable(*things: Any) -> str:
+def as_read(*things: Any) -> str:
     return "\n".join(json.dumps(thing, ensure_ascii=False) for thing in things)
 
 
@@ -61,7 +61,7 @@ async def said(teams: TeamsHarness, member: Member, text: str) -> str:
     mark = len(teams.connector.sent)
     await teams.say(member, text)
     await teams.settle()
-    return readable(*(s.activity for s in teams.connector.sent[mark:]))
+    return as_read(*(s.activity for s in teams.connector.sent[mark:]))
 
 
 async def pressed(teams: TeamsHarness, member: Member, verb: str, data: dict) -> str:
@@ -70,7 +70,7 @@ async def pressed(teams: TeamsHarness, member: Member, verb: str, data: dict) ->
     status, body = await teams.card_action(member, verb, data)
     assert status == 200, body
     await teams.settle()
-    return readable(body, *(s.activity for s in teams.connector.sent[mark:]))
+    return as_read(body, *(s.activity for s in teams.connector.sent[mark:]))
 
 
 async def submitted(teams: TeamsHarness, member: Member, value: dict) -> list[dict]:
@@ -106,14 +106,14 @@ async def test_a_welsh_team_runs_a_whole_assessment_in_welsh_through_teams(make_
     for member, current, ambition in ((AMIRA, "1", "2"), (BEN, "1", "3"), (CHLOE, "5", "5"), (SAM, "5", "5")):
         seen = await pressed(teams, member, "vote", {"question": question, "current": current, "ambition": ambition})
         in_welsh(seen, "Rydym wedi cofnodi eich pleidlais ar gwestiwn 1.1", f"Sefyllfa bresennol {current}", "Adnewyddu")
-    in_welsh(readable(teams.shared_cards()[-1]), "4 o 4 wedi pleidleisio.")
+    in_welsh(as_read(teams.shared_cards()[-1]), "4 o 4 wedi pleidleisio.")
 
     # The card's refresh, as Ben looks at it: his own vote, in Welsh.
     in_welsh(await pressed(teams, BEN, "refresh", {"question": question}), "Eich pleidlais", "Sefyllfa bresennol 1, uchelgais 3")
     # ...and from an older client, a Submit: its notification's summary too.
     (answer,) = await submitted(teams, BEN, {"verb": "refresh", "question": question})
     assert answer["summary"] == "Eich pleidlais"
-    in_welsh(readable(answer), "Sefyllfa bresennol 1, uchelgais 3")
+    in_welsh(as_read(answer), "Sefyllfa bresennol 1, uchelgais 3")
 
     # Scores off the scale, missing or not a number: refused in Welsh, nothing stored.
     in_welsh(await pressed(teams, AMIRA, "vote", {"question": question, "current": "9", "ambition": "4"}),
@@ -124,7 +124,7 @@ async def test_a_welsh_team_runs_a_whole_assessment_in_welsh_through_teams(make_
              "Nid yw 'lots' yn bwynt ar y raddfa: dewiswch ble dylem ni fod ymhen 18-24 mis o'r rhestr.")
     in_welsh(await pressed(teams, AMIRA, "refresh", {"question": question}), "Sefyllfa bresennol 1, uchelgais 2")
     in_welsh(await pressed(teams, AMIRA, "frobnicate", {"question": question}), "Nid yw Accord yn adnabod gweithred y cerdyn 'frobnicate'.")
-    in_welsh(readable(await submitted(teams, AMIRA, {"verb": "frobnicate"})), "Ni weithiodd hynny", "gweithred y cerdyn")
+    in_welsh(as_read(await submitted(teams, AMIRA, {"verb": "frobnicate"})), "Ni weithiodd hynny", "gweithred y cerdyn")
 
     in_welsh(await said(teams, SAM, "status"), "Sefyllfa'r asesiad", "Cwestiynau a gytunwyd")
     in_welsh(await said(teams, SAM, "who"), "Pwy bleidleisiodd beth ar gwestiwn 1.1", "presennol 1, uchelgais 2")
@@ -156,7 +156,7 @@ async def test_a_welsh_team_runs_a_whole_assessment_in_welsh_through_teams(make_
     in_welsh(await said(teams, SAM, "export"), "Adroddiad", "Lawrlwytho'r adroddiad", "Eich dolen chi yw hon")
 
     # Nothing Teams was sent, in the channel or privately, says any of Accord's English.
-    in_welsh(readable(*(s.activity for s in teams.connector.sent)))
+    in_welsh(as_read(*(s.activity for s in teams.connector.sent)))
 
 
 async def test_a_bilingual_channel_reads_welsh_first_then_english(make_teams):
@@ -172,7 +172,7 @@ async def test_a_bilingual_channel_reads_welsh_first_then_english(make_teams):
     assert card["actions"][0]["title"] == "Pleidleisio / Vote"
     assert card["refresh"]["action"]["title"] == "Adnewyddu / Refresh"
     assert {e["errorMessage"] for e in card["body"] if e["type"] == "Input.ChoiceSet"} == {"Dewiswch un o'r rhestr. / Choose one from the list."}
-    text = readable(card)
+    text = as_read(card)
     assert text.index("0 o 4 wedi pleidleisio.") < text.index("0 of 4 have voted.")
 
     for question_id in (question, None):
@@ -184,7 +184,7 @@ async def test_a_bilingual_channel_reads_welsh_first_then_english(make_teams):
         assert "Agor y siart / Open the chart" in revealed
         recorded = await said(teams, SAM, "finalise")
         assert "Adnoddau / Resources" in recorded
-    summary = next(readable(c) for c in teams.shared_cards() if "Crynodeb:" in readable(c))
+    summary = next(as_read(c) for c in teams.shared_cards() if "Crynodeb:" in as_read(c))
     assert "(rhan 1 o " in summary and ") / (part 1 of " in summary
     assert summary.index("Crynodeb:") < summary.index("Summary:")
 
@@ -200,7 +200,7 @@ async def test_in_an_english_organisation_a_member_who_chose_welsh_reads_welsh_a
 
     # Her card after she votes is her own view, in Welsh, though the channel's card is English.
     mine = await pressed(teams, AMIRA, "vote", {"question": question, "current": "2", "ambition": "4"})
-    in_welsh(readable(json.loads(mine.split("\n")[0])), "Rydym wedi cofnodi eich pleidlais ar gwestiwn 1.1",
+    in_welsh(as_read(json.loads(mine.split("\n")[0])), "Rydym wedi cofnodi eich pleidlais ar gwestiwn 1.1",
              "Ble rydym ni nawr?", "Pa mor dda yr ydym yn defnyddio data", "Adnewyddu", "Dewiswch un o'r rhestr.")
     in_welsh(await pressed(teams, AMIRA, "refresh", {"question": question}), "Eich pleidlais", "Sefyllfa bresennol 2, uchelgais 4")
     in_welsh(await pressed(teams, AMIRA, "vote", {"question": question, "current": "0", "ambition": "4"}),
@@ -211,6 +211,6 @@ async def test_in_an_english_organisation_a_member_who_chose_welsh_reads_welsh_a
     # Ben chose nothing: English, like the channel.
     bens = await pressed(teams, BEN, "vote", {"question": question, "current": "3", "ambition": "4"})
     assert "We recorded your vote" in bens and '"Refresh"' in bens and "Ble rydym ni nawr?" not in bens
-    channel = readable(*(s.activity for s in teams.connector.sent if s.conversation_id.startswith(CHANNEL) and s.method != "reply"))
+    channel = as_read(*(s.activity for s in teams.connector.sent if s.conversation_id.startswith(CHANNEL) and s.method != "reply"))
     assert "2 of 4 have voted." in channel
     assert "wedi pleidleisio" not in channel and "Adnewyddu" not in channel
