@@ -20,6 +20,12 @@ goes to the person's one-to-one chat with Accord, never to the channel. What the
 should see is already in the outbox, written in the same transaction as the change; the
 dispatcher is woken to post it.
 
+Languages: what Accord says in a message is already in its readers' language(s) (`bot.readers`);
+the words a card adds around a message (Resources, Refresh, "part 2 of 3") follow the message's
+(`cards.render`). Words of the adapter's own that belong to no message (an unknown card action,
+a failure, the hello in a private chat) are in the person's language (`language_for`); the hello
+in a channel is in the channel's, Welsh first when the organisation is bilingual.
+
 Pitfall avoided: `ActivityHandler.on_invoke_activity` serialises an `AdaptiveCardInvokeResponse`
 to a dict and `CloudAdapter` serialises the body again, which fails (HTTP 500). Here the
 adaptiveCard/action invoke is answered with an `InvokeResponse` whose body is the model, and
@@ -60,8 +66,10 @@ from bot.delivery import Undeliverable
 from bot.door import Door
 from bot.service import Reply, Request
 from engine import presenters
-from engine.language import _, language_of_locale, speaking
-from engine.views import Kind, Link
+from engine.assessment import Identity
+from engine.language import ENGLISH, N_, _, in_language, language_of_locale, speaking
+from engine.presenters.bilingual import DIVIDER, in_its_languages, in_languages
+from engine.views import Kind, Link, Message
 
 log = logging.getLogger("accord.teams")
 
@@ -75,11 +83,15 @@ CARD_COMMANDS: dict[str, Callable[[], commands.Command]] = {
     "next": commands.Next,
 }
 NEW_CONVERSATION = "accord.new_conversation"
-WELCOME = (
-    "Hello, I'm Accord. I run your team's self-assessment here: question by question, everyone votes "
-    "privately on a card, then you see where you disagree, talk, and record the agreed answer. "
-    "Mention me with **start** to begin, or **help** for everything I understand."
-)
+
+
+def welcome() -> str:
+    """The hello when Accord is added to a chat or a team, in the language speaking."""
+    return _(
+        "Hello, I'm Accord. I run your team's self-assessment here: question by question, everyone votes "
+        "privately on a card, then you see where you disagree, talk, and record the agreed answer. "
+        "Mention me with **start** to begin, or **help** for everything I understand."
+    )
 
 
 @dataclass
@@ -93,6 +105,7 @@ class Services:
     clock: Callable[[], datetime]
     images: cards.Images | None = None
     report_url: Callable[[str, str], str | None] | None = None  # (assessment id, format) -> download address, if any
+    channel_languages: tuple[str, ...] = (ENGLISH,)  # what a channel reads: the organisation's, Welsh first when bilingual
 
 
 class AccordTeamsBot(TeamsActivityHandler):
@@ -108,7 +121,11 @@ class AccordTeamsBot(TeamsActivityHandler):
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         # Some clients (the Agents Playground) send this every time a chat is opened: greet once.
         if turn_context.turn_state.get(NEW_CONVERSATION):
-            await turn_context.send_activity(MessageFactory.text(WELCOME))
+            if is_personal(turn_context.activity):  # a chat with one person: in their language
+                languages: tuple[str, ...] = (await self._language(self._request(turn_context)),)
+            else:  # a team's channel or a group chat: in the channel's language(s)
+                languages = self._s.channel_languages
+            await turn_context.send_activity(MessageFactory.text(in_each(languages, welcome)))
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -118,14 +135,16 @@ class AccordTeamsBot(TeamsActivityHandler):
             verb = str(activity.value.get("verb") or cards.VOTE_VERB)
             if verb == cards.REFRESH_VERB:  # Show my vote, from a client without Universal Actions
                 card = await self._own_card(request, _text(activity.value.get("question")) or None)
-                await turn_context.send_activity(TeamsDeliverer.activity_of(card, "Your vote"))
+                summary = in_language(await self._language(request), lambda: _("Your vote"))
+                await turn_context.send_activity(TeamsDeliverer.activity_of(card, summary))
                 return
             if verb == cards.VOTE_VERB:
                 reply = (await self._vote(request, activity.value)).reply
             elif verb in CARD_COMMANDS:
                 reply = await self._s.door.run(request, CARD_COMMANDS[verb](), TeamsDirectory())
             else:
-                reply = Reply([presenters.error_message(request.actor.identity, f"Accord does not know the card action {verb!r}.")])
+                language = await self._language(request)
+                reply = Reply([in_language(language, lambda: _unknown_action(request.actor.identity, verb))], language=language)
             await self._answer(turn_context, request, reply)
             return
         text, mentioned = await self._command_text(turn_context)
@@ -143,7 +162,8 @@ class AccordTeamsBot(TeamsActivityHandler):
         command = _parsed(text)
         if isinstance(command, commands.Export) and reply.ok and reply.assessment is not None and self._s.report_url:
             url = self._s.report_url(reply.assessment.id, command.format)
-            reply = _with_download(reply, url) if url else _no_download(reply, request)
+            with speaking(reply.language):
+                reply = _with_download(reply, url) if url else _no_download(reply, request)
         await self._answer(turn_context, request, reply)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
@@ -152,8 +172,11 @@ class AccordTeamsBot(TeamsActivityHandler):
                 return await self._card_action(turn_context)
             except Exception:  # noqa: BLE001 - a clear answer to the card, the details in the log
                 log.exception("a card action failed")
+                language = await self._language(self._request(turn_context))
                 return _invoke_error(
-                    HTTPStatus.INTERNAL_SERVER_ERROR, "InternalError", "Something went wrong on Accord's side. Please try again."
+                    HTTPStatus.INTERNAL_SERVER_ERROR,
+                    "InternalError",
+                    in_language(language, lambda: _("Something went wrong on Accord's side. Please try again.")),
                 )
         return await super().on_invoke_activity(turn_context)
 
@@ -174,26 +197,30 @@ class AccordTeamsBot(TeamsActivityHandler):
             return _card(outcome.card)
         command = CARD_COMMANDS.get(verb)
         if command is None:
-            return _card(cards.render(presenters.error_message(request.actor.identity, f"Accord does not know the card action {verb!r}.")))
+            language = await self._language(request)
+            return _card(in_language(language, lambda: cards.render(_unknown_action(request.actor.identity, verb))))
         reply = await self._s.door.run(request, command(), TeamsDirectory())
         answers = reply.answers(request.actor.identity)
         shown = answers[0] if answers else next((m for m in reply.messages if m.audience.is_channel), None)
         if shown is None:
-            shown = presenters.notice(request.actor.identity, "Done")
+            shown = in_language(reply.language, lambda: presenters.notice(request.actor.identity, _("Done")))
         with speaking(reply.language):  # the card's own words in the asker's language
             return _card(cards.render(shown, self._s.images))
 
     async def _vote(self, request: Request, data: dict[str, Any]) -> _VoteOutcome:
         question = _text(data.get("question")) or None
         comment = _text(data.get("comment"))[:2000]
-        current, wrong_current = _score(data.get("current"), "where we are now")
-        ambition, wrong_ambition = _score(data.get("ambition"), "where we should be in 18-24 months")
+        current, wrong_current = _score(data.get("current"), "current")
+        ambition, wrong_ambition = _score(data.get("ambition"), "ambition")
         problem = wrong_current or wrong_ambition
         submitted = cards.OwnVote(current, ambition, comment)
         actor = request.actor.identity
         if problem:
-            return _VoteOutcome(await self._own_card(request, question, problem=problem, submitted=submitted),
-                                Reply([presenters.error_message(actor, problem)]))
+            language = await self._language(request)
+            said = in_language(language, problem)
+            refused = in_language(language, lambda: presenters.error_message(actor, said))
+            return _VoteOutcome(await self._own_card(request, question, problem=said, submitted=submitted),
+                                Reply([refused], language=language))
         vote = commands.Vote(current, ambition, comment, question=question)
         reply = await self._s.door.run(request, vote, TeamsDirectory())
         if reply.replayed:
@@ -205,20 +232,32 @@ class AccordTeamsBot(TeamsActivityHandler):
         recorded = next((m for m in reply.answers(actor) if m.kind is Kind.VOTE_RECORDED), None)
         if shared is None:
             return _VoteOutcome(await self._own_card(request, question), reply)
+        if shared.languages and shared.languages[0] != reply.language:
+            # The channel's card is in the channel's language and the voter reads another: their own view.
+            return _VoteOutcome(await self._own_card(request, question, notice=recorded), reply)
         ids = await self._s.references.member_ids(request.conversation)
-        with speaking(reply.language):  # the card's own words (Refresh, Resources) in the voter's language
+        with speaking(reply.language):  # a message that does not say its languages: its card's words in the voter's
             card = cards.render(cards.own_view(shared, submitted), self._s.images, refresh_user_ids=ids, notice=recorded)
         return _VoteOutcome(card, reply)
 
     async def _own_card(
-        self, request: Request, question: str | None, *, problem: str | None = None, submitted: cards.OwnVote | None = None
+        self,
+        request: Request,
+        question: str | None,
+        *,
+        problem: str | None = None,
+        submitted: cards.OwnVote | None = None,
+        notice: Message | None = None,
     ) -> dict:
-        """The question card as this person sees it: their own vote selected, or what they just tried."""
+        """The question card as this person sees it, in their language(s): their own vote selected,
+        or what they just tried; `notice` (their vote recorded) above it, else what they voted."""
         view = await self._s.door.own_view(request.conversation, request.actor.identity, question, request.locale)
         with speaking(view.language if view is not None else request_language(request)):
-            return await self._render_own_card(request, view, problem, submitted)
+            return await self._render_own_card(request, view, problem, submitted, notice)
 
-    async def _render_own_card(self, request: Request, view, problem: str | None, submitted: cards.OwnVote | None) -> dict:
+    async def _render_own_card(
+        self, request: Request, view, problem: str | None, submitted: cards.OwnVote | None, notice: Message | None
+    ) -> dict:
         if view is None:
             text = problem or _("There is no such question in this channel's assessment any more.")
             return cards.render(presenters.error_message(request.actor.identity, text))
@@ -229,20 +268,29 @@ class AccordTeamsBot(TeamsActivityHandler):
             mine = cards.OwnVote(view.current, view.ambition, view.comment)
         else:
             mine = None
-        notice = None
-        if problem is None and view.current is not None:
-            state = _("You can change it until the votes are revealed.") if view.voting else _("Voting on this question has closed.")
-            notice = presenters.notice(
-                request.actor.identity,
-                _("Your vote"),
-                _("Current position {current}, ambition {ambition}. Only you and the super-user can see it.").format(
-                    current=view.current, ambition=view.ambition
+        # What Accord says above the card: in the language(s) the person's view of the question is in.
+        languages = view.question.languages or (view.language,)
+        said_already = notice is not None or problem is not None
+        if not said_already and view.current is not None:
+
+            def yours() -> Message:
+                state = _("You can change it until the votes are revealed.") if view.voting else _("Voting on this question has closed.")
+                return presenters.notice(
+                    request.actor.identity,
+                    _("Your vote"),
+                    _("Current position {current}, ambition {ambition}. Only you and the super-user can see it.").format(
+                        current=view.current, ambition=view.ambition
+                    )
+                    + " "
+                    + state,
                 )
-                + " "
-                + state,
+
+            notice = in_languages(languages, yours)
+        elif not said_already and not view.member:
+            notice = in_languages(
+                languages,
+                lambda: presenters.notice(request.actor.identity, _("You are not taking part yet"), _("Mention Accord with `join` to vote.")),
             )
-        elif problem is None and not view.member:
-            notice = presenters.notice(request.actor.identity, _("You are not taking part yet"), _("Mention Accord with `join` to vote."))
         return cards.render(cards.own_view(view.question, mine), self._s.images, refresh_user_ids=ids, notice=notice, problem=problem)
 
     # ----------------------------------------------------------------- answers
@@ -266,18 +314,26 @@ class AccordTeamsBot(TeamsActivityHandler):
             except Undeliverable as failed:
                 # Accord has no way into the person's private chat yet: their opening one gives it one.
                 log.warning("private answer to %s not delivered: %s", request.actor.identity.key, failed)
-                await send(MessageFactory.text(f"{request.actor.name}, I could not message you privately. "
-                                               "Open a chat with me and ask again there."))
+                await send(MessageFactory.text(
+                    _("{name}, I could not message you privately. Open a chat with me and ask again there.").format(name=request.actor.name)
+                ))
             except Exception as failed:  # noqa: BLE001 - say so in the channel, never show the private message there
                 log.warning("private answer to %s not delivered: %s", request.actor.identity.key, failed)
-                await send(MessageFactory.text(f"{request.actor.name}, Teams did not take my private answer to you just now. "
-                                               "Please ask again in a minute."))
+                await send(MessageFactory.text(
+                    _("{name}, Teams did not take my private answer to you just now. Please ask again in a minute.").format(
+                        name=request.actor.name
+                    )
+                ))
         if not reply.queued:
             for message in reply.messages:
                 if message.audience.is_channel:
                     await self._s.deliverer.send_cards(send, message)
 
     # ----------------------------------------------------------------- helpers
+
+    async def _language(self, request: Request) -> str:
+        """The asker's language, for words of Accord's not tied to a message (an error to them alone)."""
+        return await language_for(self._s.door, request.actor.identity, request.locale)
 
     def _request(self, turn_context: TurnContext) -> Request:
         activity = turn_context.activity
@@ -347,18 +403,53 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
 
 
-def _score(value: Any, what: str) -> tuple[int | None, str | None]:
-    """A whole number from a card's choice set, or what is wrong with it."""
+# What is wrong with a score on the card, a whole sentence for each list (Welsh mutates the words
+# around the list's name): `_score` says them, in the language speaking, when they are shown.
+_MISSING = {
+    "current": N_("Choose where we are now before voting."),
+    "ambition": N_("Choose where we should be in 18-24 months before voting."),
+}
+_NOT_FROM_LIST = {
+    "current": N_("Choose where we are now from the list."),
+    "ambition": N_("Choose where we should be in 18-24 months from the list."),
+}
+_NOT_A_POINT = {
+    "current": N_("'{value}' is not a point on the scale: choose where we are now from the list."),
+    "ambition": N_("'{value}' is not a point on the scale: choose where we should be in 18-24 months from the list."),
+}
+
+
+def _score(value: Any, which: str) -> tuple[int | None, Callable[[], str] | None]:
+    """A whole number from a card's choice set ("current" or "ambition"), or what is wrong with it."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        return None, f"Choose {what} before voting."
+        return None, lambda: _(_MISSING[which])
     if isinstance(value, bool):
-        return None, f"Choose {what} from the list."
+        return None, lambda: _(_NOT_FROM_LIST[which])
     if isinstance(value, int):
         return value, None
     text = str(value).strip()
     if text.lstrip("-").isdigit():
         return int(text), None
-    return None, f"{text!r} is not a point on the scale: choose {what} from the list."
+    return None, lambda: _(_NOT_A_POINT[which]).format(value=text)
+
+
+def _unknown_action(actor: Identity, verb: str) -> Message:
+    return presenters.error_message(actor, _("Accord does not know the card action '{verb}'.").format(verb=verb))
+
+
+async def language_for(door: Door, person: Identity, locale: str | None) -> str:
+    """A person's language, for words not tied to a message: their choice, their client's, the
+    organisation's. When it cannot be read (the database is what failed), their client's, else English."""
+    try:
+        return await door.language_of(person, locale)
+    except Exception:  # noqa: BLE001 - an answer in some language beats none
+        log.warning("could not read the language of %s", person.key, exc_info=True)
+        return language_of_locale(locale) or ENGLISH
+
+
+def in_each(languages: tuple[str, ...], make: Callable[[], str]) -> str:
+    """Words not tied to a message (Accord's hello) in each of `languages`, Welsh first, as one text."""
+    return f"\n\n{DIVIDER}\n\n".join(dict.fromkeys(in_language(language, make) for language in languages))
 
 
 def _parsed(text: str) -> commands.Command | None:
@@ -378,21 +469,33 @@ def _no_download(reply: Reply, request: Request) -> Reply:
         [
             presenters.notice(
                 request.actor.identity,
-                "Report",
-                "I can't offer the report as a download here: Accord's public address (teams.public_url) is not "
-                "set. Ask whoever runs Accord to set it, or to export the report with `accord export`.",
+                _("Report"),
+                _(
+                    "I can't offer the report as a download here: Accord's public address (teams.public_url) is not "
+                    "set. Ask whoever runs Accord to set it, or to export the report with `accord export`."
+                ),
             )
         ],
         reply.assessment,
         reply.queued,
+        language=reply.language,
     )
 
 
 def _with_download(reply: Reply, url: str) -> Reply:
     """The export's answer with the link to the file (Teams has no file upload for bots in channels)."""
-    link = Link("Download the report", url, "report", "The link is yours and works for 7 days.")
-    messages = [replace(m, links=m.links + (link,)) if m.kind is Kind.NOTICE else m for m in reply.messages]
-    return Reply(messages, reply.assessment, reply.queued)
+    messages = [replace(m, links=m.links + (_download(m, url),)) if m.kind is Kind.NOTICE else m for m in reply.messages]
+    return Reply(messages, reply.assessment, reply.queued, language=reply.language)
+
+
+def _download(message: Message, url: str) -> Link:
+    """The link to the report, in the language(s) of the answer it is added to."""
+    return Link(
+        in_its_languages(message, lambda: _("Download the report")),
+        url,
+        "report",
+        in_its_languages(message, lambda: _("The link is yours and works for 7 days.")),
+    )
 
 
 def request_language(request: Request) -> str:

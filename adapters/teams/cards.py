@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -41,6 +41,7 @@ from botbuilder.schema import Attachment
 
 from bot.paging import split_text
 from engine.language import N_, _
+from engine.presenters.bilingual import in_its_languages
 from engine.views import Button, ChoiceInput, Kind, Message, TextInput
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -57,7 +58,7 @@ MESSAGE_BUDGET = 25_000  # every activity Accord sends stays under this
 ENVELOPE = 3_000  # the activity around the card: conversation, sender, recipient, service URL, summary
 CARD_BUDGET = MESSAGE_BUDGET - ENVELOPE
 TEXT_PIECE = 3_000  # the most text in one TextBlock or FactSet, so cards can be packed closely
-PART_MARK = 40  # room for " (part 12 of 12)" and its JSON
+PART_MARK = 48  # room for " (rhan 12 o 12) / (part 12 of 12)" and its JSON
 
 
 class Images(Protocol):
@@ -89,8 +90,14 @@ def render(
     """The Adaptive Card for a message.
 
     `notice` (e.g. "we recorded your vote") and `problem` (what was wrong with a submission)
-    are shown above a personal view of a question card.
+    are shown above a personal view of a question card. The words the card adds around the
+    message (Resources, Refresh, Open the chart...) are in the message's language(s), Welsh
+    first when it has two: a card the outbox delivers later is rendered outside any `speaking`.
     """
+
+    def around(make: Callable[[], str]) -> str:
+        return in_its_languages(message, make)
+
     body: list[dict] = []
     if problem:
         body.append(_container([_text(problem, wrap=True, color="attention", weight="bolder")], style="attention"))
@@ -103,11 +110,12 @@ def render(
     if message.fields:
         body.extend(_fields(message))
     for chart in message.charts:
-        body.append(_image(chart, images))
+        body.append(_image(chart, images, around(lambda: _("Open the chart"))))
+    choose_one = around(lambda: _("Choose one from the list.")) if message.inputs else ""
     for item in message.inputs:
-        body.append(_input(item))
+        body.append(_input(item, choose_one))
     if message.links:
-        body.append(_text(_("Resources"), weight="bolder", spacing="medium"))
+        body.append(_text(around(lambda: _("Resources")), weight="bolder", spacing="medium"))
         for link in message.links:
             line = f"[{_escape_link(link.title)}]({link.url})"
             if link.description:
@@ -123,12 +131,12 @@ def render(
     if message.kind is Kind.QUESTION and question:
         everyone = list(dict.fromkeys(refresh_user_ids))
         card["refresh"] = {
-            "action": {"type": "Action.Execute", "verb": REFRESH_VERB, "title": _("Refresh"), "data": {"question": question}},
+            "action": {"type": "Action.Execute", "verb": REFRESH_VERB, "title": around(lambda: _("Refresh")), "data": {"question": question}},
             "userIds": everyone[:MAX_REFRESH_USERS],
         }
         if len(everyone) > MAX_REFRESH_USERS:
             # Those beyond the 60 are never refreshed by Teams: a button gets them their own view.
-            card.setdefault("actions", []).append(_action(Button(REFRESH_VERB, _(SHOW_MY_VOTE), question)))
+            card.setdefault("actions", []).append(_action(Button(REFRESH_VERB, around(lambda: _(SHOW_MY_VOTE)), question)))
     return card
 
 
@@ -137,12 +145,13 @@ def payload_size(payload: Any) -> int:
     return len(json.dumps(payload))
 
 
-def fit(card: dict, budget: int = CARD_BUDGET) -> list[dict]:
+def fit(card: dict, budget: int = CARD_BUDGET, message: Message | None = None) -> list[dict]:
     """The card as one or more cards of at most `budget` each (`payload_size`), with nothing left out.
 
     Long text is broken between lines or words into several TextBlocks and facts into several
     FactSets; the pieces are packed in order into cards, each headed with the heading and
-    "(part 2 of 3)". Inputs and actions go together on the last card, so a vote's inputs are
+    "(part 2 of 3)", in the language(s) of `message`, the message the card was rendered from
+    (without one, in the language speaking). Inputs and actions go together on the last card, so a vote's inputs are
     submitted by its own button; the refresh stays on the first. A single element larger than the
     budget (an inline chart) has a card to itself.
     """
@@ -165,9 +174,10 @@ def fit(card: dict, budget: int = CARD_BUDGET) -> list[dict]:
     groups[-1].extend(inputs)
     cards: list[dict] = []
     for number, group in enumerate(groups, start=1):
-        body = [_marked(e, number, len(groups)) if e is heading else e for e in group]
+        mark = _part_mark(message, number, len(groups))
+        body = [_marked(e, mark) if e is heading else e for e in group]
         if heading is not None and heading not in group:
-            body.insert(0, _marked(heading, number, len(groups)))
+            body.insert(0, _marked(heading, mark))
         part: dict[str, Any] = {**shell, "body": body}
         if number == 1 and card.get("refresh"):
             part["refresh"] = card["refresh"]
@@ -177,8 +187,15 @@ def fit(card: dict, budget: int = CARD_BUDGET) -> list[dict]:
     return cards
 
 
-def _marked(heading: dict, number: int, parts: int) -> dict:
-    return {**heading, "text": f"{heading['text']} (part {number} of {parts})"}
+def _part_mark(message: Message | None, number: int, parts: int) -> str:
+    def make() -> str:
+        return _("(part {number} of {parts})").format(number=number, parts=parts)
+
+    return in_its_languages(message, make) if message is not None else make()
+
+
+def _marked(heading: dict, mark: str) -> dict:
+    return {**heading, "text": f"{heading['text']} {mark}"}
 
 
 def _pieces(element: dict) -> list[dict]:
@@ -275,7 +292,7 @@ def _fields(message: Message) -> list[dict]:
     return [{"type": "FactSet", "facts": [{"title": teams_markdown(f.label), "value": teams_markdown(f.value)} for f in message.fields]}]
 
 
-def _image(chart, images: Images | None) -> dict:
+def _image(chart, images: Images | None, open_title: str) -> dict:
     if images is None:
         return _text(chart.alt_text, subtle=True)
     full = images.url(chart)
@@ -284,11 +301,11 @@ def _image(chart, images: Images | None) -> dict:
         return _text(chart.alt_text, subtle=True)  # too large to go inline, and no address to link
     image = {"type": "Image", "url": inline or full, "altText": chart.alt_text, "size": "stretch"}
     if full is not None:
-        image["selectAction"] = {"type": "Action.OpenUrl", "title": _("Open the chart"), "url": full}
+        image["selectAction"] = {"type": "Action.OpenUrl", "title": open_title, "url": full}
     return image
 
 
-def _input(item: ChoiceInput | TextInput) -> dict:
+def _input(item: ChoiceInput | TextInput, choose_one: str) -> dict:
     if isinstance(item, ChoiceInput):
         element: dict[str, Any] = {
             "type": "Input.ChoiceSet",
@@ -296,7 +313,8 @@ def _input(item: ChoiceInput | TextInput) -> dict:
             "label": item.label,
             "style": "compact",
             "isRequired": True,
-            "errorMessage": _("Choose one: {what}").format(what=item.label.lower().rstrip("?")),
+            # Teams shows it under the list it is about, so it need not name the list.
+            "errorMessage": choose_one,
             "choices": [{"title": o.label, "value": str(o.value)} for o in item.options],
         }
         if item.selected is not None:

@@ -54,7 +54,7 @@ class TeamsDeliverer:
 
     def cards_for(self, message: Message, refresh_user_ids: list[str] | None = None) -> list[dict]:
         """The message as one card, or several when it is too large for one Teams message."""
-        return cards.fit(cards.render(message, self._images, refresh_user_ids=refresh_user_ids or ()))
+        return cards.fit(cards.render(message, self._images, refresh_user_ids=refresh_user_ids or ()), message=message)
 
     @staticmethod
     def activity_of(card: dict, summary: str) -> Activity:
@@ -77,7 +77,7 @@ class TeamsDeliverer:
                 size = cards.payload_size(card)
                 if _status(failed) != TOO_LARGE or size < SMALLEST_CARD:
                     raise
-                smaller = cards.fit(card, size // 2)
+                smaller = cards.fit(card, size // 2, message)
                 if len(smaller) < 2:
                     raise  # one element that cannot be broken (an image): nothing smaller to send
                 log.warning("Teams refused a card of %d characters as too large; sending it in %d parts", size, len(smaller))

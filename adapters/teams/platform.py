@@ -41,19 +41,20 @@ from typing import Any
 from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity, AdaptiveCardInvokeResponse
+from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, ChannelAccount
 from botframework.connector.auth import ServiceClientCredentialsFactory
 from msrest.serialization import Model
 
 from adapters.teams import images as chart_links
-from adapters.teams.bot import AccordTeamsBot, Services
+from adapters.teams.bot import AccordTeamsBot, Services, language_for
 from adapters.teams.connector import build_authentication
 from adapters.teams.delivery import TeamsDeliverer
-from adapters.teams.directory import PLATFORM
+from adapters.teams.directory import PLATFORM, person_of, tenant_of
 from adapters.teams.graph import GraphProfiles, MsalTokenProvider, TokenProvider, graph_scope
 from adapters.teams.references import ReferenceBook
 from bot.config import ConfigError
 from bot.runtime import Runtime
+from engine.language import Languages, _, speaking
 
 log = logging.getLogger("accord.teams")
 
@@ -127,6 +128,7 @@ class TeamsPlatform:
                 clock=runtime.clock,
                 images=self.images,
                 report_url=self.report_url,
+                channel_languages=Languages(application.config.organisation.language).of_channel(),
             )
         )
 
@@ -271,9 +273,13 @@ class TeamsPlatform:
 
     async def _on_turn_error(self, turn_context: TurnContext, error: Exception) -> None:
         log.exception("a Teams turn failed", exc_info=error)
-        if turn_context.activity.type == "message":
+        activity = turn_context.activity
+        if activity.type == "message":
             try:
-                await turn_context.send_activity("Sorry, something went wrong on my side and nothing was changed. Please try again.")
+                sender = activity.from_property or ChannelAccount(id="unknown")
+                language = await language_for(self.runtime.door, person_of(sender, tenant_of(activity)), activity.locale)
+                with speaking(language):
+                    await turn_context.send_activity(_("Sorry, something went wrong on my side and nothing was changed. Please try again."))
             except Exception:  # noqa: BLE001 - the connector may be what failed
                 log.warning("could not tell the person about the failure")
 

@@ -82,6 +82,8 @@ class TeamsHarness:
     platform: TeamsPlatform
     application: Any
     auth_header: Callable[[dict], str] | None = None
+    # The locale each member's Teams client is in (activity.locale, e.g. "cy-GB"), by Teams id.
+    locales: dict[str, str] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def activity(self, member: Member, type_: str = "message", *, thread: str = "1", **extra: Any) -> dict:
@@ -105,6 +107,8 @@ class TeamsHarness:
                 "channel": {"id": CHANNEL, "name": "General"},
             },
         }
+        if member.teams_id in self.locales:
+            activity["locale"] = self.locales[member.teams_id]
         activity.update(extra)
         return activity
 
