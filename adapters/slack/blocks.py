@@ -224,7 +224,8 @@ def _body(message: Message) -> list[Block]:
         names = "; ".join(chart.title for chart in message.charts)
         # Translators: after the names of a message's charts, which Slack shows under it ("(below)").
         below = in_its_languages(message, lambda: _("below"))
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(f":bar_chart: {escape(names)} ({escape(below)})", CONTEXT_TEXT))]))
+        shown = clip(f":bar_chart: {escape(names)} ({escape(below)})", CONTEXT_TEXT)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=shown)]))
     return blocks
 
 

@@ -75,7 +75,9 @@ SLACK_UNREACHABLE = N_(
 )
 NOT_A_MEMBER = N_("You are not a member of {channel}, so Accord cannot act there for you. Join the channel first, then try again.")
 NOT_A_MEMBER_HERE = N_("You are not a member of this channel, so Accord cannot act here for you. Join the channel first, then try again.")
-BROKEN = N_("Something went wrong on Accord's side, so nothing was changed. Please try again; if it keeps happening, tell your Slack admin.")
+BROKEN = N_(
+    "Something went wrong on Accord's side, so nothing was changed. Please try again; if it keeps happening, tell your Slack admin."
+)
 NOT_SAVED = N_("Your vote could not be saved just now, so nothing was changed. Please press Vote again.")
 STALE_FORM = N_("This form is out of date. Close it and press *Vote* on the question again.")
 STALE_FORM_PLAIN = N_("This form is out of date. Close it and press Vote on the question again.")  # a form error is plain text
