@@ -216,6 +216,10 @@ async def test_slacks_own_troubles_are_explained_to_a_welsh_organisation_in_wels
 
         status, answer = await accord.send({"type": "block_actions", "team": {"id": "T-NORTHSHIRE"}})
         assert (status, answer) == (400, "Nid oedd Accord yn gallu darllen y cais hwn. Ni newidiwyd dim.")
+        body = accord.command_body(SAM, "status").replace(f"user_id={SAM}", "user_id=")  # names no one
+        status, answer = await accord.post(body, accord.headers(body))
+        assert status == 200
+        assert "Nid oedd Accord yn gallu darllen y gorchymyn hwn" in answer, answer
 
         for person in (*TEAM, OUTSIDER):
             assert english_in("\n".join(slack.ephemeral_to(person))) == [], person
