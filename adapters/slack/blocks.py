@@ -11,6 +11,10 @@ block goes on in the next block, and a message too long for one Slack message is
 (`message_parts`), each headed "part 2 of 3". Only Accord's own labels (a heading, a button, an
 option's one-line summary under the full descriptor) are shortened with an ellipsis.
 
+The few words added here around a message ("part 2 of 3", "below" after its charts' names) are
+in the message's own language(s) (`in_its_languages`): "rhan 2 o 3 / part 2 of 3" on a bilingual
+channel's message.
+
 Slack's mrkdwn treats ``&``, ``<`` and ``>`` as control characters
 (https://api.slack.com/reference/surfaces/formatting#escaping), so all text from the engine and
 from people is escaped before it is put in a block.
@@ -44,6 +48,7 @@ from slack_sdk.models.views import View
 from bot.paging import split_text
 from bot.views import AssessmentLine, WaitingVote
 from engine.language import _
+from engine.presenters.bilingual import in_its_languages
 from engine.views import ChoiceInput, Kind, Message, TextInput
 from engine.views import Option as ScaleOption
 
@@ -124,7 +129,7 @@ def parse_button_value(raw: str | None) -> ButtonTarget | None:
 def fallback_text(message: Message, part: int = 1, parts: int = 1) -> str:
     """What notifications and screen readers say for the message (or one part of it)."""
     first = message.text[0] if message.text else ""
-    heading = _part_heading(message.heading, part, parts)
+    heading = _part_heading(message, part, parts)
     return clip(f"{heading}. {first}" if first and part == 1 else heading, FALLBACK_TEXT)
 
 
@@ -179,12 +184,19 @@ def _pack(body: list[dict], tail: list[dict], *, blocks: int, text: int) -> list
     return groups
 
 
-def _part_heading(heading: str, part: int, parts: int) -> str:
-    return heading if parts == 1 else f"{heading} (part {part} of {parts})"
+def _part_heading(message: Message, part: int, parts: int) -> str:
+    return message.heading + _part_suffix(message, part, parts)
+
+
+def _part_suffix(message: Message, part: int, parts: int) -> str:
+    """" (part 2 of 3)" after the heading of a message sent as several, in the message's language(s)."""
+    if parts == 1:
+        return ""
+    return " (" + in_its_languages(message, lambda: _("part {part} of {parts}").format(part=part, parts=parts)) + ")"
 
 
 def _header(message: Message, part: int, parts: int) -> dict:
-    suffix = "" if parts == 1 else f" (part {part} of {parts})"
+    suffix = _part_suffix(message, part, parts)
     text = clip(_heading(message), HEADER_TEXT - len(suffix)) + suffix
     return HeaderBlock(text=PlainTextObject(text=text, emoji=True)).to_dict()
 
@@ -210,7 +222,10 @@ def _body(message: Message) -> list[Block]:
     blocks += _links(message)
     if message.charts:
         names = "; ".join(chart.title for chart in message.charts)
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(f":bar_chart: {escape(names)} (below)", CONTEXT_TEXT))]))
+        # Translators: after the names of a message's charts, which Slack shows under it ("(below)").
+        below = in_its_languages(message, lambda: _("below"))
+        shown = clip(f":bar_chart: {escape(names)} ({escape(below)})", CONTEXT_TEXT)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=shown)]))
     return blocks
 
 

@@ -240,6 +240,9 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m adapters.slack.courier API_URL", file=sys.stderr)
         return 2
+    from bot import i18n
+
+    i18n.install()  # the words blocks adds around a message ("part 2 of 3") in the message's language
     asyncio.run(_serve(argv[0]))
     return 0
 

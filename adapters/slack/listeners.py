@@ -26,6 +26,10 @@ answered in the HTTP response itself, the one way left to tell the person.
 
 People are ``Identity("slack", team_id, user_id)`` and channels
 ``Conversation("slack", team_id, channel_id)``.
+
+Accord's own words to one person here (a refusal, an error on the vote form, a closed form) are
+in that person's language (`bot.door.Door.language_of`: their choice, else their Slack locale,
+else the organisation's), read only when there is something to say; the log stays English.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ from bot.platform_state import Profile, Profiles
 from bot.service import Person, Reply, Request
 from engine import presenters
 from engine.assessment import Assessment, Identity
-from engine.language import ENGLISH, _, speaking
+from engine.language import ENGLISH, N_, _, speaking
 from engine.views import Kind, Message
 
 log = logging.getLogger("accord.slack")
@@ -61,18 +65,29 @@ RESPONSE_URL_USES = 5  # "up to 5 times within 30 minutes" (Slack, handling inte
 # Where on the vote form a refusal belongs, by the input it concerns (`Message.concerns`).
 FIELD_BLOCKS = {"current": block_kit.CURRENT_BLOCK, "ambition": block_kit.AMBITION_BLOCK, "comment": block_kit.COMMENT_BLOCK}
 
-NOT_IN_CHANNEL = (
-    "I can't see this channel's members. Invite me first with `/invite @Accord`, then try again."
-)
-SLACK_UNAVAILABLE = "Slack did not answer me just now, so nothing was changed. Please try again in a minute."
-SLACK_UNREACHABLE = (
+# Accord's own words to one person, marked for the catalogue here and said in their language
+# where they are used (`_said_to`).
+NOT_IN_CHANNEL = N_("I can't see this channel's members. Invite me first with `/invite @Accord`, then try again.")
+SLACK_UNAVAILABLE = N_("Slack did not answer me just now, so nothing was changed. Please try again in a minute.")
+SLACK_UNREACHABLE = N_(
     "Accord cannot reach Slack just now, so it did nothing with this command. Please try again in a few minutes; "
     "what Accord has to post in channels waits and is sent once Slack can be reached."
 )
-NOT_A_MEMBER = "You are not a member of {channel}, so Accord cannot act there for you. Join the channel first, then try again."
-BROKEN = "Something went wrong on Accord's side, so nothing was changed. Please try again; if it keeps happening, tell your Slack admin."
-NOT_SAVED = "Your vote could not be saved just now, so nothing was changed. Please press Submit again."
-STALE_FORM = "This form is out of date. Close it and press *Vote* on the question again."
+NOT_A_MEMBER = N_("You are not a member of {channel}, so Accord cannot act there for you. Join the channel first, then try again.")
+NOT_A_MEMBER_HERE = N_("You are not a member of this channel, so Accord cannot act here for you. Join the channel first, then try again.")
+BROKEN = N_(
+    "Something went wrong on Accord's side, so nothing was changed. Please try again; if it keeps happening, tell your Slack admin."
+)
+NOT_SAVED = N_("Your vote could not be saved just now, so nothing was changed. Please press Vote again.")
+STALE_FORM = N_("This form is out of date. Close it and press *Vote* on the question again.")
+STALE_FORM_PLAIN = N_("This form is out of date. Close it and press Vote on the question again.")  # a form error is plain text
+UNREAD_COMMAND = N_("Accord could not read this command (it names no workspace, person or channel). Nothing was changed.")
+# The vote form's own errors, by the input they concern.
+NOT_CHOSEN = {
+    block_kit.CURRENT_BLOCK: N_("Choose where we are now."),
+    block_kit.AMBITION_BLOCK: N_("Choose where we should be in 18-24 months."),
+}
+OFF_THE_SCALE = N_("'{value}' is not a point on the scale.")
 
 
 @dataclass
@@ -111,7 +126,8 @@ class Listeners:
     async def on_command(self, ack, body: dict, client: AsyncWebClient, respond, request) -> None:
         team_id, user_id, channel_id = body.get("team_id"), body.get("user_id"), body.get("channel_id")
         if not (team_id and user_id and channel_id):
-            await ack(text="Accord could not read this command (it names no workspace, person or channel). Nothing was changed.")
+            language = await self._language(identity(team_id or "", user_id or ""))
+            await ack(text=_said(language, UNREAD_COMMAND))
             return
         text = f"{body.get('command', '/accord')} {body.get('text') or ''}".strip()
         private = _is_direct_message(channel_id, body.get("channel_name"))
@@ -131,16 +147,16 @@ class Listeners:
 
         Every other answer would go through Slack, and so would the membership check.
         """
-        if not _needs_nothing_from_slack(_parsed(text)):
-            await ack(text=SLACK_UNREACHABLE, response_type="ephemeral")
-            return
         actor = identity(team_id, user_id)
+        if not _needs_nothing_from_slack(_parsed(text)):
+            await ack(text=_said(await self._language(actor), SLACK_UNREACHABLE), response_type="ephemeral")
+            return
         request = Request(Person(actor, user_name or user_id), conversation(team_id, channel_id), self.w.clock(), key=key, private=private)
         try:
             reply: Reply = await self.w.door.run_text(request, text, NO_ONE)
         except Exception:  # noqa: BLE001 - the person gets an answer; the log gets the details
             log.exception("the command %r failed", text)
-            await ack(text=BROKEN, response_type="ephemeral")
+            await ack(text=_said(await self._language(actor), BROKEN), response_type="ephemeral")
             return
         answers = reply.answers(actor)
         if reply.replayed or not answers:
@@ -185,6 +201,7 @@ class Listeners:
         command = _parsed(text)
         # Said in a channel, anything that acts on or shows its assessment is for its members only.
         members_only = not private and not _needs_nothing_from_slack(command)
+        locale: str | None = None
         try:
             if members_only and not isinstance(command, commands.Start):
                 if not await self.w.members.includes(client, team_id, channel_id, user_id):
@@ -200,16 +217,16 @@ class Listeners:
         except SlackApiError as refused:
             error = slack_error(refused)
             log.warning("Slack refused a lookup for %r: %s", text, error)
-            message = NOT_IN_CHANNEL if error in ("not_in_channel", "channel_not_found") else SLACK_UNAVAILABLE
-            await self._answer(respond, client, channel_id, user_id, [presenters.error_message(actor, message)])
+            words = NOT_IN_CHANNEL if error in ("not_in_channel", "channel_not_found") else SLACK_UNAVAILABLE
+            await self._tell(respond, client, channel_id, actor, words, locale)
             return
         except Exception as broken:  # noqa: BLE001 - the person gets an answer; the log gets the details
             if unreachable(broken):
                 log.warning("Slack could not be reached for %r: %s", text, describe(broken))
-                await self._answer(respond, client, channel_id, user_id, [presenters.error_message(actor, SLACK_UNREACHABLE)])
+                await self._tell(respond, client, channel_id, actor, SLACK_UNREACHABLE, locale)
                 return
             log.exception("the command %r failed", text)
-            await self._answer(respond, client, channel_id, user_id, [presenters.error_message(actor, BROKEN)])
+            await self._tell(respond, client, channel_id, actor, BROKEN, locale)
             return
         if reply.replayed:
             log.info("ignored a repeated delivery of %r from %s", text, user_id)
@@ -269,8 +286,21 @@ class Listeners:
 
     async def _refuse_outsider(self, respond, client: AsyncWebClient, actor: Identity, channel_id: str, channel_name: str | None) -> None:
         log.info("refused a command from %s, who is not a member of %s", actor.user_id, channel_id)
-        text = NOT_A_MEMBER.format(channel=_channel_words(channel_name))
-        await self._answer(respond, client, channel_id, actor.user_id, [presenters.error_message(actor, text)])
+        language = await self._language(actor)
+        await self._answer(respond, client, channel_id, actor.user_id, [_error(actor, language, _not_a_member(channel_name))])
+
+    async def _tell(self, respond, client: AsyncWebClient, channel_id: str, actor: Identity, words: str, locale: str | None = None) -> None:
+        """One of Accord's own errors (`words`, marked with `N_`), privately, in the person's language."""
+        language = await self._language(actor, locale)
+        await self._answer(respond, client, channel_id, actor.user_id, [_error(actor, language, lambda: _(words))])
+
+    async def _language(self, person: Identity, locale: str | None = None) -> str:
+        """The language the person reads Accord's words to them in; English when it cannot be read (logged)."""
+        try:
+            return await self.w.door.language_of(person, locale)
+        except Exception as broken:  # noqa: BLE001 - an error must still reach the person, if in English
+            log.warning("could not read the language of %s: %s: %s", person.user_id, type(broken).__name__, broken)
+            return ENGLISH
 
     # ------------------------------------------------------------------------ voting
 
@@ -287,7 +317,7 @@ class Listeners:
         if not (team_id and user_id and channel_id and target and trigger_id):
             log.warning("a Vote button press could not be read: %s", action.get("value"))
             if user_id and channel_id:
-                await self._answer(respond, client, channel_id, user_id, [presenters.error_message(identity(team_id or "", user_id), STALE_FORM)])
+                await self._tell(respond, client, channel_id, identity(team_id or "", user_id), STALE_FORM)
             return
         # The form is the only way to a vote from a button: its submission comes back with the channel
         # Accord put in it, so checking here covers the vote too, off the vote's own hot path.
@@ -297,11 +327,12 @@ class Listeners:
             own = await self.w.door.own_view(conversation(team_id, channel_id), identity(team_id, user_id), form.question_id)
             with speaking(own.language if own is not None else ENGLISH):  # the form's own words in the voter's language
                 view = self._vote_view(own, form)
-        elif member is None:
-            view = block_kit.closed_modal("Please try again", SLACK_UNAVAILABLE)
         else:
-            channel = _channel_words((body.get("channel") or {}).get("name"))
-            view = block_kit.closed_modal("You can't vote on this", NOT_A_MEMBER.format(channel=channel))
+            with speaking(await self._language(identity(team_id, user_id))):
+                if member is None:
+                    view = block_kit.closed_modal(_("Please try again"), _(SLACK_UNAVAILABLE))
+                else:
+                    view = block_kit.closed_modal(_("You can't vote on this"), _not_a_member((body.get("channel") or {}).get("name"))())
         try:
             await client.views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as refused:
@@ -332,21 +363,24 @@ class Listeners:
         user = body.get("user") or {}
         form = block_kit.VoteForm.loads(view.get("private_metadata"))
         if not (team_id and user.get("id") and form):
-            await ack(response_action="errors", errors={block_kit.CURRENT_BLOCK: "This form is out of date. Close it and press Vote on the question again."})
-            return
-        values = (view.get("state") or {}).get("values") or {}
-        current, ambition, comment, errors = _read_vote(values)
-        if errors:
-            await ack(response_action="errors", errors=errors)
+            language = await self._language(identity(team_id or "", user.get("id") or ""))
+            await ack(response_action="errors", errors={block_kit.CURRENT_BLOCK: _said(language, STALE_FORM_PLAIN)})
             return
         voter = identity(team_id, user["id"])
+        values = (view.get("state") or {}).get("values") or {}
+        current, ambition, comment, problems = _read_vote(values)
+        if problems:
+            with speaking(await self._language(voter)):  # read only when there is something to say
+                errors = {block: worded() for block, worded in problems.items()}
+            await ack(response_action="errors", errors=errors)
+            return
         asked = Request(Person(voter, user.get("name") or user["id"]), conversation(team_id, form.channel_id), self.w.clock())
         vote = commands.Vote(current=current, ambition=ambition, comment=comment, question=form.question_id)
         try:
             reply: Reply = await self.w.door.run(replace(asked, key=_delivery_key(request, body)), vote)
         except Exception:  # noqa: BLE001 - the voter sees it on the form, which stays open to try again
             log.exception("a vote from %s could not be recorded", user["id"])
-            await ack(response_action="errors", errors={block_kit.CURRENT_BLOCK: NOT_SAVED})
+            await ack(response_action="errors", errors={block_kit.CURRENT_BLOCK: _said(await self._language(voter), NOT_SAVED)})
             return
         if reply.replayed:
             await ack()
@@ -379,7 +413,7 @@ class Listeners:
         actor = identity(team_id, user_id)
         member = await self._is_member(client, team_id, channel_id, user_id)
         if member is None:
-            await self._answer(respond, client, channel_id, user_id, [presenters.error_message(actor, SLACK_UNAVAILABLE)])
+            await self._tell(respond, client, channel_id, actor, SLACK_UNAVAILABLE)
             return
         if not member:
             await self._refuse_outsider(respond, client, actor, channel_id, (body.get("channel") or {}).get("name"))
@@ -482,11 +516,24 @@ def _needs_nothing_from_slack(command: commands.Command | None) -> bool:
     return command is None or isinstance(command, (commands.Help, commands.Language))
 
 
-def _channel_words(channel_name: str | None) -> str:
+def _not_a_member(channel_name: str | None) -> Callable[[], str]:
+    """The refusal of someone outside the channel, naming it when Slack said its name; said when called."""
     # Slack names a private channel "privategroup" in a slash command's payload.
     if channel_name and channel_name not in ("privategroup", "directmessage"):
-        return f"#{channel_name}"
-    return "this channel"
+        return lambda: _(NOT_A_MEMBER).format(channel=f"#{channel_name}")
+    return lambda: _(NOT_A_MEMBER_HERE)
+
+
+def _said(language: str, words: str) -> str:
+    """Words marked with `N_`, in `language`."""
+    with speaking(language):
+        return _(words)
+
+
+def _error(person: Identity, language: str, words: Callable[[], str]) -> Message:
+    """An error for one person in their language, which the message keeps (a courier or a part heading reads it)."""
+    with speaking(language):
+        return replace(presenters.error_message(person, words()), languages=(language,))
 
 
 def _is_direct_message(channel_id: str, channel_name: str | None) -> bool:
@@ -494,21 +541,21 @@ def _is_direct_message(channel_id: str, channel_name: str | None) -> bool:
     return channel_name == "directmessage" or channel_id.startswith("D")
 
 
-def _read_vote(values: dict) -> tuple[int, int, str, dict[str, str]]:
-    """The vote in a submitted modal's state, and what is missing or wrong, by block.
+def _read_vote(values: dict) -> tuple[int, int, str, dict[str, Callable[[], str]]]:
+    """The vote in a submitted modal's state, and what is missing or wrong, by block (worded when called).
 
     A scale of up to 10 points is radio buttons and a longer one a static select menu
     (`blocks.vote_modal`); Slack reports the choice of either as ``selected_option``.
     """
-    errors: dict[str, str] = {}
+    errors: dict[str, Callable[[], str]] = {}
     chosen: dict[str, int] = {}
-    for block, missing in ((block_kit.CURRENT_BLOCK, "Choose where we are now."), (block_kit.AMBITION_BLOCK, "Choose where we should be in 18-24 months.")):
+    for block, missing in NOT_CHOSEN.items():
         option = ((values.get(block) or {}).get(block_kit.CHOICE_ACTION) or {}).get("selected_option") or {}
         raw = option.get("value")
         if raw is None:
-            errors[block] = missing
+            errors[block] = lambda missing=missing: _(missing)
         elif not str(raw).lstrip("-").isdigit():
-            errors[block] = f"{raw!r} is not a point on the scale."
+            errors[block] = lambda raw=raw: _(OFF_THE_SCALE).format(value=str(raw))
         else:
             chosen[block] = int(raw)
     comment = ((values.get(block_kit.COMMENT_BLOCK) or {}).get(block_kit.TEXT_ACTION) or {}).get("value") or ""

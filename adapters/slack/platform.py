@@ -59,6 +59,7 @@ from adapters.slack.membership import ChannelMembers
 from bot.config import ConfigError
 from bot.runtime import Runtime
 from engine.assessment import Assessment, Identity
+from engine.language import N_, Languages, _, in_language, speaking
 
 log = logging.getLogger("accord.slack")
 
@@ -81,7 +82,8 @@ log.addFilter(_SameTokenTwice())
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
-UNREADABLE = "Accord could not read this request. Nothing was changed."
+# Said to whoever sent a request no one can read, so in the organisation's language(s).
+UNREADABLE = N_("Accord could not read this request. Nothing was changed.")
 SHUTDOWN_GRACE = 10.0  # seconds background work gets to finish when the server stops
 SLACK_CALL_TIMEOUT = 30.0  # seconds one Web API call may take, as slack_sdk's own clients allow
 
@@ -174,6 +176,9 @@ class SlackPlatform:
             self.bolt.event("app_uninstalled")(_uninstalled)
             self.bolt.event("tokens_revoked")(_uninstalled)
         self._verifier = SignatureVerifier(settings.signing_secret)
+        # Nobody can be told apart in a request that cannot be read: the organisation's language(s), Welsh first.
+        organisation = Languages(organisation=application.config.organisation.language).of_channel()
+        self._unreadable = " / ".join(in_language(language, lambda: _(UNREADABLE)) for language in organisation)
         self._app_token = settings.app_token
         self._socket_handler: Any = None
         self._session: aiohttp.ClientSession | None = None
@@ -234,7 +239,7 @@ class SlackPlatform:
             if not self._verifier.is_valid_request(body, dict(request.headers)):
                 return web.json_response({"error": "invalid request"}, status=401)
             log.warning("a signed request from Slack could not be read (%d bytes)", len(body))
-            return web.Response(status=400, text=UNREADABLE)
+            return web.Response(status=400, text=self._unreadable)
         response = await self.bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
@@ -282,14 +287,17 @@ class SlackPlatform:
         self-contained (charts inline) for a board paper; Markdown carries its charts inline too.
         """
         export = await self.runtime.door.export(assessment.id, fmt, person)
+        with speaking(await self.runtime.door.language_of(person)):  # the words around the file, in the person's language
+            title = _("{title}: report").format(title=assessment.title)
+            comment = _("The report on {title}. Only you received it.").format(title=assessment.title)
         try:
             opened = await client.conversations_open(users=person.user_id)
             await client.files_upload_v2(
                 channel=opened["channel"]["id"],
                 content=export.content,
                 filename=export.filename,
-                title=f"{assessment.title}: report",
-                initial_comment=f"The report on {assessment.title}. Only you received it.",
+                title=title,
+                initial_comment=comment,
             )
         except SlackApiError as refused:
             log.warning("the report could not be sent to %s: %s", person.user_id, slack_error(refused))

@@ -18,6 +18,8 @@ import itertools
 import json
 import socket
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -112,10 +114,11 @@ async def slack():
         await runner.cleanup()
 
 
-# The team's app.yaml: the test framework, and every Slack setting from the environment.
-APP_YAML = f"""
+# The team's app.yaml: the test framework (or another), and every Slack setting from the environment.
+def app_yaml(framework: Path = FRAMEWORK) -> str:
+    return f"""
 frameworks:
-  paths: [{FRAMEWORK}]
+  paths: [{framework}]
 slack:
   signing_secret: ${{SLACK_SIGNING_SECRET:-}}
   bot_token: ${{SLACK_BOT_TOKEN:-}}
@@ -126,7 +129,10 @@ slack:
 """
 
 
-def slack_config(api_url: str, extra_yaml: str = "", **settings: str):
+APP_YAML = app_yaml()
+
+
+def slack_config(api_url: str, extra_yaml: str = "", *, framework: Path = FRAMEWORK, **settings: str):
     environ = {
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_BOT_TOKEN": "xoxb-northshire",
@@ -134,7 +140,7 @@ def slack_config(api_url: str, extra_yaml: str = "", **settings: str):
         "ACCORD_SECRET_KEYS": SECRET_KEY,
         **settings,
     }
-    return parse_config(APP_YAML + extra_yaml, environ={k: v for k, v in environ.items() if v is not None})
+    return parse_config(app_yaml(framework) + extra_yaml, environ={k: v for k, v in environ.items() if v is not None})
 
 
 @dataclass
@@ -307,8 +313,10 @@ class Accord:
             return [row.model_dump() for row in uow.session.exec(select(OutboxRow).order_by(OutboxRow.id)).all()]
 
 
-async def start_accord(slack: FakeSlack, db_url: str, *, socket_mode: bool = False, extra_yaml: str = "", **settings: str):
-    config = slack_config(slack.base_url, extra_yaml, **settings)
+async def start_accord(
+    slack: FakeSlack, db_url: str, *, socket_mode: bool = False, extra_yaml: str = "", framework: Path = FRAMEWORK, **settings: str
+):
+    config = slack_config(slack.base_url, extra_yaml, framework=framework, **settings)
     migrate.upgrade(db_url)
     application = build(config, db_url)
     clock = Clock()
@@ -324,12 +332,19 @@ async def start_accord(slack: FakeSlack, db_url: str, *, socket_mode: bool = Fal
     return Accord(slack, application, runtime, platform, clock, url, http), runner
 
 
-@pytest.fixture
-async def accord(slack, db_url):
-    harness, runner = await start_accord(slack, db_url)
+@asynccontextmanager
+async def running_accord(slack: FakeSlack, db_url: str, **options: Any) -> AsyncIterator[Accord]:
+    """`start_accord` for the length of a block (another organisation language, another framework...), then stopped."""
+    harness, runner = await start_accord(slack, db_url, **options)
     try:
         yield harness
     finally:
         await harness.http.close()
         await runner.cleanup()
         harness.application.database.dispose()
+
+
+@pytest.fixture
+async def accord(slack, db_url):
+    async with running_accord(slack, db_url) as harness:
+        yield harness
