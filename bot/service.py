@@ -1203,11 +1203,15 @@ def help_message(person: Identity, topic: str | None = None) -> Message:
     )
 
 
-LANGUAGE_NAMES = {"en": N_("English"), "cy": N_("Welsh (Cymraeg)")}  # marked here, translated where shown
+# Whole sentences, not a language's name in a frame: Welsh mutates it ("yn Gymraeg").
+_WRITES_TO_YOU = {
+    ("en",): N_("Accord writes to you in English"),
+    ("cy",): N_("Accord writes to you in Welsh (Cymraeg)"),
+    ("cy", "en"): N_("Accord writes to you in Welsh, then English"),
+}
 
 
 def _language_notice(person: Identity, reads: tuple[str, ...], chosen: str | None) -> Message:
-    names = _(" then ").join(_(LANGUAGE_NAMES[language]) for language in reads)
     if chosen:
         why = _("You chose it; say `language en` or `language cy` to change it.")
     else:
@@ -1215,6 +1219,6 @@ def _language_notice(person: Identity, reads: tuple[str, ...], chosen: str | Non
     return Message(
         kind=Kind.NOTICE,
         audience=only(person),
-        heading=_("Accord writes to you in {language}").format(language=names),
+        heading=_(_WRITES_TO_YOU[reads]),
         text=(why, _("Messages in the channel are in the organisation's language.")),
     )

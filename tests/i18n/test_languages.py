@@ -51,7 +51,7 @@ def test_language_cy_then_a_vote_is_confirmed_in_welsh_and_the_channel_stays_eng
     accord = accord_in("en", store)
     say(accord, SAM, "start")
     chose = say(accord, ANA, "language cy", minutes=2)
-    assert chose.answers(ANA)[0].heading == "Mae Accord yn ysgrifennu atoch yn Cymraeg"
+    assert chose.answers(ANA)[0].heading == "Mae Accord yn ysgrifennu atoch yn Gymraeg"
     reply = say(accord, ANA, "vote 3 4", minutes=3)
     confirmation = reply.answers(ANA)[0]
     assert confirmation.kind is Kind.VOTE_RECORDED
@@ -67,7 +67,7 @@ def test_language_cy_then_a_vote_is_confirmed_in_welsh_and_the_channel_stays_eng
 def test_language_en_takes_a_person_back_to_english_and_a_bare_language_says_which():
     store = Store()
     accord = accord_in("cy", store)
-    assert say(accord, ANA, "language").messages[0].heading == "Mae Accord yn ysgrifennu atoch yn Cymraeg"
+    assert say(accord, ANA, "language").messages[0].heading == "Mae Accord yn ysgrifennu atoch yn Gymraeg"
     assert say(accord, ANA, "language en").messages[0].heading == "Accord writes to you in English"
     assert say(accord, ANA, "language").messages[0].heading == "Accord writes to you in English"
 

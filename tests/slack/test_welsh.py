@@ -52,4 +52,4 @@ async def test_the_app_home_of_a_member_who_chose_welsh_is_in_welsh(slack, accor
 
 async def test_anyone_may_choose_their_language_even_outside_an_assessments_channel(slack, accord):
     await accord.command("U-DANA-NOT-HERE", "language cy")
-    assert any("Mae Accord yn ysgrifennu atoch yn Cymraeg" in text for text in accord.slack.ephemeral_to("U-DANA-NOT-HERE"))
+    assert any("Mae Accord yn ysgrifennu atoch yn Gymraeg" in text for text in accord.slack.ephemeral_to("U-DANA-NOT-HERE"))

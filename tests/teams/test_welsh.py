@@ -40,4 +40,4 @@ async def test_a_command_typed_from_a_welsh_teams_client_is_answered_in_welsh(te
     await teams.post(activity)
     await teams.settle()
     sent = " ".join(str(s.card or s.text) for s in teams.connector.sent)
-    assert "Mae Accord yn ysgrifennu atoch yn Cymraeg" in sent
+    assert "Mae Accord yn ysgrifennu atoch yn Gymraeg" in sent
