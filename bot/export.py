@@ -166,7 +166,7 @@ def organisation_language(config: Any) -> str:
 def export_filename(assessment: Assessment, fmt: str, *, confidential: bool = False) -> str:
     """e.g. ``leadership-self-assessment-2025-2025-03-12.html``: the title and the date it refers to."""
     moment = assessment.completed_at or assessment.created_at
-    stem = _slug(assessment.title) or "accord-report"
+    stem = _slug(assessment.shown_title) or "accord-report"
     suffix = "-individual-votes" if confidential else ""
     return f"{stem}-{moment:%Y-%m-%d}{suffix}.{_EXTENSIONS[fmt]}"
 
@@ -358,7 +358,7 @@ def report_json(
         "organisation": context.organisation,
         "assessment": {
             "id": assessment.id,
-            "title": assessment.title,
+            "title": assessment.shown_title,
             "status": assessment.status.value,
             "started_at": _iso(assessment.created_at),
             "completed_at": _iso(assessment.completed_at),

@@ -430,7 +430,7 @@ def started_messages(assessment: Assessment, round_) -> list[Message]:
     framework = assessment.framework
     intro = presenters.notice(
         None,
-        _("{title} starts now").format(title=assessment.title),
+        _("{title} starts now").format(title=assessment.shown_title),
         _(
             "{questions} questions in {themes} themes. For each one, every member votes "
             "privately: where we are now and where we aim to be in 18-24 months. Nobody sees anyone else's vote."

@@ -364,7 +364,7 @@ class Accord:
                         member = assessment.members.get(person)
                         if member is not None and member.votes and person not in round_.votes:
                             heading = presenters.question_label(assessment, question)
-                            waiting.append(WaitingVote(summary.channel_id, assessment.title, question.id, heading, question.prompt))
+                            waiting.append(WaitingVote(summary.channel_id, assessment.shown_title, question.id, heading, question.prompt))
                 lines.append(AssessmentLine(summary.title, summary.channel_id, _("under way"), started, detail + "." if detail else ""))
         return waiting, lines
 
@@ -399,7 +399,7 @@ class Accord:
             )
         if len(theirs) > 1:
             listed = "; ".join(
-                _("{title} (started {date})").format(title=a.title, date=presenters.long_date(a.created_at)) for a in theirs
+                _("{title} (started {date})").format(title=a.shown_title, date=presenters.long_date(a.created_at)) for a in theirs
             )
             raise DomainError(
                 ngettext(
@@ -484,7 +484,7 @@ class Accord:
             if assessment.is_scheduled:
                 scheduled = self._say(uow, lambda: presenters.notice(
                     None,
-                    _("{name} scheduled {title}").format(name=request.actor.name, title=assessment.title),
+                    _("{name} scheduled {title}").format(name=request.actor.name, title=assessment.shown_title),
                     _("It starts {when}: the first question opens then, and Accord says so here.").format(
                         when=presenters.local_time(starts_at, self._clock_of(uow, request.actor.identity, None))
                     ),
@@ -510,7 +510,7 @@ class Accord:
         questions = len(framework.question_ids)
         intro = presenters.notice(
             None,
-            _("{name} started {title}").format(name=request.actor.name, title=assessment.title),
+            _("{name} started {title}").format(name=request.actor.name, title=assessment.shown_title),
             _(
                 "{questions} questions in {themes} themes. For each one, every member votes privately: where we are "
                 "now and where we aim to be in 18-24 months, on a {scale} scale ({labels})."
@@ -666,7 +666,7 @@ class Accord:
                     request.actor.identity,
                     _("Report"),
                     _("Your {format} report on {title} is on its way.").format(
-                        format=fmt.upper() if fmt != "markdown" else "Markdown", title=assessment.title
+                        format=fmt.upper() if fmt != "markdown" else "Markdown", title=assessment.shown_title
                     ),
                 )
             ],
@@ -695,7 +695,7 @@ class Accord:
                 asked = [
                     self._say(uow, lambda: presenters.notice(
                         super_user.identity,
-                        _("{name} asks to join {title}").format(name=request.actor.name, title=assessment.title),
+                        _("{name} asks to join {title}").format(name=request.actor.name, title=assessment.shown_title),
                         _("Say `approve @{name}` to let them vote, or leave it: until then they cannot vote.").format(
                             name=request.actor.name
                         ),
@@ -752,7 +752,7 @@ class Accord:
             )
             told = self._say(uow, lambda: presenters.notice(
                 member.identity,
-                _("You were removed from {title}").format(title=assessment.title),
+                _("You were removed from {title}").format(title=assessment.shown_title),
                 _("{name} removed you, so you no longer vote in it.").format(name=request.actor.name)
                 + (" " + _("Your vote on the open question was withdrawn.") if withdrawn else "")
                 + " "

@@ -39,7 +39,7 @@ from engine.audit import AuditAction, AuditEvent
 from engine.disagreement import Disagreement, Thresholds, Verdict, measure
 from engine.errors import DomainError, InvalidTransition, NotFound, NotPermitted, RatingOffScale
 from engine.framework import Framework, Question
-from engine.language import N_, _, ngettext
+from engine.language import LANGUAGES, N_, _, ngettext
 from engine.permissions import REFUSALS, SUPER_USERS, Action, Role, may
 from engine.text import clean
 from engine.reminders import ScheduleOverrides
@@ -299,6 +299,18 @@ class Assessment:
         assessment._open_round(first.id, now)
         audit.record_start(assessment, starter.identity, now)
         return assessment
+
+    @property
+    def shown_title(self) -> str:
+        """The title as read in the language speaking.
+
+        An assessment named after its framework (as most are) reads the framework's title in that
+        language, whichever language its starter spoke; a title given on purpose is shown as given.
+        """
+        framework = self.framework
+        if any(self.title == framework.in_language(language).title for language in LANGUAGES):
+            return framework.in_speaking_language().title
+        return self.title
 
     def copy(self) -> Assessment:
         """A copy that can be changed without changing this one.

@@ -103,7 +103,7 @@ def channel_digest(assessment: Assessment, now: datetime, zone: tzinfo, facts: S
     return Message(
         kind=Kind.NOTICE,
         audience=CHANNEL,
-        heading=_("Digest: {title}, {date}").format(title=assessment.title, date=long_date(now.astimezone(zone))),
+        heading=_("Digest: {title}, {date}").format(title=assessment.shown_title, date=long_date(now.astimezone(zone))),
         text=tuple(_next_steps(assessment, facts, zone)),
         fields=tuple(_fields(facts)),
     )
@@ -120,7 +120,7 @@ def super_user_digest(
     return Message(
         kind=Kind.NOTICE,
         audience=only(super_user.identity),
-        heading=_("Digest for super-users: {title}, {date}").format(title=assessment.title, date=long_date(now.astimezone(zone))),
+        heading=_("Digest for super-users: {title}, {date}").format(title=assessment.shown_title, date=long_date(now.astimezone(zone))),
         text=(_("Only super-users get this version, with the names of who is waiting."), *_next_steps(assessment, facts, zone)),
         fields=tuple(fields),
     )
@@ -132,7 +132,7 @@ def ambition_digest(assessment: Assessment, now: datetime, zone: tzinfo) -> Mess
     completed = assessment.completed_at or now
     start, end = add_months(completed, AMBITION_FROM_MONTHS), add_months(completed, AMBITION_HORIZON_MONTHS)
     dates = {
-        "title": assessment.title,
+        "title": assessment.shown_title,
         "completed": long_date(completed.astimezone(zone)),
         "start": long_date(start.astimezone(zone)),
         "end": long_date(end.astimezone(zone)),
@@ -192,7 +192,7 @@ def ambition_digest(assessment: Assessment, now: datetime, zone: tzinfo) -> Mess
     return Message(
         kind=Kind.NOTICE,
         audience=CHANNEL,
-        heading=_("Progress against ambition: {title}, {date}").format(title=assessment.title, date=long_date(now.astimezone(zone))),
+        heading=_("Progress against ambition: {title}, {date}").format(title=assessment.shown_title, date=long_date(now.astimezone(zone))),
         text=tuple(text),
         fields=tuple(fields),
     )

@@ -290,7 +290,7 @@ def score(assessment: Assessment) -> Scorecard:
     )
     most_contested = tuple(q for q in contested if q.measures.needs_discussion)[:TOP]
     return Scorecard(
-        title=assessment.title,
+        title=assessment.shown_title,
         themes=themes,
         questions=questions,
         strengths=strengths,

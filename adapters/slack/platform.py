@@ -288,8 +288,8 @@ class SlackPlatform:
         """
         export = await self.runtime.door.export(assessment.id, fmt, person)
         with speaking(await self.runtime.door.language_of(person)):  # the words around the file, in the person's language
-            title = _("{title}: report").format(title=assessment.title)
-            comment = _("The report on {title}. Only you received it.").format(title=assessment.title)
+            title = _("{title}: report").format(title=assessment.shown_title)
+            comment = _("The report on {title}. Only you received it.").format(title=assessment.shown_title)
         try:
             opened = await client.conversations_open(users=person.user_id)
             await client.files_upload_v2(

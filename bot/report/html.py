@@ -127,7 +127,7 @@ def render_bilingual_html(reports: Sequence[tuple[str, Report]], image: Callable
 
 def _page(report: Report, lang: str, body: str, *, bilingual: bool = False) -> str:
     assessment = report.assessment
-    title = assessment.title
+    title = assessment.shown_title
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{lang}">',
@@ -188,7 +188,7 @@ def _h_masthead(report: Report) -> str:
     return (
         '<header class="masthead">'
         f'<p class="eyebrow">{_e(eyebrow)}</p>'
-        f"<h1>{_e(assessment.title)}</h1>"
+        f"<h1>{_e(assessment.shown_title)}</h1>"
         '<dl class="facts">'
         + "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in facts)
         + "</dl>"

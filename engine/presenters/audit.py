@@ -44,9 +44,9 @@ def audit_message(assessment: Assessment, actor: Identity, records: Sequence[Aud
     return Message(
         kind=Kind.AUDIT,
         audience=only(actor),
-        heading=_("Audit trail of {title} on question {number}").format(title=assessment.title, number=number)
+        heading=_("Audit trail of {title} on question {number}").format(title=assessment.shown_title, number=number)
         if number
-        else _("Audit trail of {title}").format(title=assessment.title),
+        else _("Audit trail of {title}").format(title=assessment.shown_title),
         text=tuple(text),
         fields=fields or (Field(_("Entries"), _("nothing recorded yet")),),
     )

@@ -103,7 +103,7 @@ def contributions_message(assessment: Assessment, actor: Identity) -> Message:
     return Message(
         kind=Kind.INDIVIDUAL_VOTES,
         audience=only(actor),
-        heading=_("Who contributed what: {title}").format(title=assessment.title),
+        heading=_("Who contributed what: {title}").format(title=assessment.shown_title),
         text=(_("Only you can see this: each member's current position → ambition, and their comment."),),
         fields=tuple(fields) or (Field(_("Votes"), _("nobody has voted yet")),),
     )

@@ -26,7 +26,7 @@ def reminder_message(
     options = scale_options(assessment, question)
     text = [
         _("{title}: the team is waiting for your vote on {question} · {theme}.").format(
-            title=assessment.title, question=question_label(assessment, question).lower(), theme=theme.title
+            title=assessment.shown_title, question=question_label(assessment, question).lower(), theme=theme.title
         ),
         question.prompt,
     ]

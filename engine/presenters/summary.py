@@ -49,7 +49,7 @@ def status_message(assessment: Assessment, actor: Identity) -> Message:
         else _("{agreed} of {total}").format(agreed=agreed, total=total)
     )
     fields = [
-        Field(_("Assessment"), assessment.title),
+        Field(_("Assessment"), assessment.shown_title),
         Field(_("Questions agreed"), agreed_text),
         Field(_("Members"), _("{count} voting").format(count=len(assessment.voters())) + _observer_text(assessment)),
         Field(_("Super-user"), ", ".join(sorted(m.name for m in assessment.super_users()))),

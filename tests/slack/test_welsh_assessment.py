@@ -231,8 +231,8 @@ async def test_a_bilingual_organisations_channel_reads_welsh_first_then_english(
     async with running_accord(slack, db_url, extra_yaml="organisation:\n  language: bilingual\n", framework=WELSH_FRAMEWORK) as accord:
         await accord.command(SAM, "start mini-council")
         intro, question = slack.in_channel(CHANNEL)
-        heading = intro.blocks[0]["text"]["text"]  # the title as Sam, whose Slack speaks English, started it
-        assert heading == "Mae Sam wedi dechrau A short council self-assessment / Sam started A short council self-assessment"
+        heading = intro.blocks[0]["text"]["text"]  # Sam's Slack speaks English; the framework's title reads in each language
+        assert heading == "Mae Sam wedi dechrau Hunanasesiad byr i gyngor / Sam started A short council self-assessment"
         assert intro.all_text().index("Aelodau: Amira") < intro.all_text().index("Members: Amira")
         assert question.blocks[0]["text"]["text"].startswith("Cwestiwn 1.1 (1 o 3)")
         assert "Question 1.1 (1 of 3)" in question.blocks[0]["text"]["text"]

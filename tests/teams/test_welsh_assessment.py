@@ -193,7 +193,7 @@ async def test_in_an_english_organisation_a_member_who_chose_welsh_reads_welsh_a
     teams = await make_teams()
     teams.locales.update({member.teams_id: "en-GB" for member in TEAM_MEMBERS})
     await said(teams, SAM, "start")
-    in_welsh(await said(teams, AMIRA, "language cy"), "Cymraeg")
+    in_welsh(await said(teams, AMIRA, "language cy"), "yn Gymraeg")
     card = question_card(teams)
     question = card["actions"][0]["data"]["question"]
     assert card["actions"][0]["title"] == "Vote"
