@@ -56,7 +56,7 @@ test: $(STAMP)-e2e
 	@if [ -z "$${ACCORD_TEST_DATABASE_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
 	    export ACCORD_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:5432/test"; fi; \
 	echo "make test: storage tests on SQLite$${ACCORD_TEST_DATABASE_URL:+ and $${ACCORD_TEST_DATABASE_URL}}"; \
-	$(BIN)/python -m pytest -n 2 -m "not serial" && $(BIN)/python -m pytest -m serial
+	$(BIN)/python -m pytest -n 3 -m "not serial" && $(BIN)/python -m pytest -m serial
 
 # Benchmarks measure PostgreSQL too when the local server answers, as CI's tests do.
 bench: $(STAMP)-test

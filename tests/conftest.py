@@ -39,6 +39,19 @@ def pytest_report_header(config) -> str:
     return f"storage tests run on: {_databases()}"
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Storage tests run on both databases; a `wire` module's tests run on SQLite alone.
+
+    A `wire` module tests what an adapter does at its edge (a signature refused, local mode, a
+    payload within the platform's limits, the words in Welsh): the database under it is not what
+    it checks, so running it twice would only lengthen CI, which must stay well under ten minutes.
+    """
+    twice = [item for item in items if item.get_closest_marker("wire") and item.get_closest_marker("postgres")]
+    if twice:
+        config.hook.pytest_deselected(items=twice)
+        items[:] = [item for item in items if item not in twice]
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     terminalreporter.write_line(f"storage tests ran on: {_databases()}")
 

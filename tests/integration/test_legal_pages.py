@@ -21,6 +21,8 @@ from bot.catalogue import FrameworkCatalogue
 from bot.config import ConfigError, parse_config
 from bot.server import build_runtime, create_web_app
 
+pytestmark = pytest.mark.wire  # an adapter's edge, not storage: SQLite alone (tests/conftest.py)
+
 APP_ID = "11111111-2222-3333-4444-555555555555"
 NORTHSHIRE = f"""
 organisation:

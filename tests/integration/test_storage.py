@@ -166,7 +166,8 @@ def test_the_migrations_build_exactly_the_schema_the_models_declare(db_engine):
         if db_engine.dialect.name == "sqlite":
             sql = "SELECT sql FROM sqlite_master WHERE name = 'uq_assessment_active_conversation'"
         else:
-            sql = "SELECT indexdef FROM pg_indexes WHERE indexname = 'uq_assessment_active_conversation'"
+            # This test's own schema only: another worker's schema may be dropped while this reads.
+            sql = "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'uq_assessment_active_conversation'"
         definition = connection.exec_driver_sql(sql).scalar()
     assert "UNIQUE" in definition.upper() and "WHERE" in definition.upper() and "active" in definition
 

@@ -26,6 +26,8 @@ from tests.limits import long_comment, long_name, normalised, slack_problems
 from tests.slack.conftest import CHANNEL, SECRET, SECRET_KEY, TEAM, Accord, Clock
 from tests.slack.fake_slack import FakeSlack
 
+pytestmark = pytest.mark.wire  # an adapter's edge, not storage: SQLite alone (tests/conftest.py)
+
 FRAMEWORK = Path(__file__).resolve().parent.parent / "worst-case-framework.yaml"
 QUESTIONS = ("evidence", "medium-term")
 

@@ -18,6 +18,8 @@ from storage.tables import AssessmentRow, OutboxRow, RoundRow, VoteRow
 from storage.unit_of_work import SqlUnitOfWork
 from tests.slack.conftest import AMIRA, BEN, CHANNEL, SAM
 
+pytestmark = pytest.mark.wire  # an adapter's edge, not storage: SQLite alone (tests/conftest.py)
+
 
 def count(accord, table) -> int:
     with SqlUnitOfWork(accord.application.database, read_only=True) as uow:

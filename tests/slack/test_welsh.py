@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.slack.conftest import AMIRA, BEN, SAM
+
+pytestmark = pytest.mark.wire  # an adapter's edge, not storage: SQLite alone (tests/conftest.py)
 
 
 async def test_a_member_whose_slack_locale_is_welsh_gets_their_vote_confirmed_in_welsh(slack, accord):

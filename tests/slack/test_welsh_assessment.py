@@ -18,6 +18,8 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from adapters.slack import blocks as block_kit
 from adapters.slack.membership import ChannelMembers
 from bot import i18n
@@ -25,6 +27,8 @@ from engine.language import ENGLISH, WELSH
 from engine.presenters import notice
 from tests.slack.conftest import AMIRA, BEN, CHANNEL, CHLOE, SAM, running_accord
 from tests.slack.fake_slack import Failure, _block_text
+
+pytestmark = pytest.mark.wire  # an adapter's edge, not storage: SQLite alone (tests/conftest.py)
 
 WELSH_FRAMEWORK = Path(__file__).with_name("mini-framework-cy.yaml")
 TEAM = (AMIRA, BEN, CHLOE, SAM)

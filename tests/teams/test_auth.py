@@ -24,6 +24,8 @@ from engine.assessment import Conversation
 from storage.unit_of_work import SqlUnitOfWork
 from tests.teams.conftest import CHANNEL, SAM, TENANT
 
+pytestmark = pytest.mark.wire  # an adapter's edge, not storage: SQLite alone (tests/conftest.py)
+
 APP_ID = "11111111-2222-3333-4444-555555555555"
 KEY_ID = "test-key-1"
 

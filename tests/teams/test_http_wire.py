@@ -18,6 +18,8 @@ from engine.views import Chart, ChartKind, Series
 from storage.unit_of_work import SqlUnitOfWork
 from tests.teams.conftest import AMIRA, BEN, CHANNEL, SAM, TENANT, TeamsHarness
 
+pytestmark = pytest.mark.wire  # an adapter's edge, not storage: SQLite alone (tests/conftest.py)
+
 CONVERSATION = Conversation("msteams", TENANT, CHANNEL)
 
 

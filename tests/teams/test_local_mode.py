@@ -21,6 +21,8 @@ from storage.migrate import upgrade
 from storage.unit_of_work import SqlUnitOfWork
 from tests.teams.conftest import CHANNEL, SAM, TENANT, config_text
 
+pytestmark = pytest.mark.wire  # an adapter's edge, not storage: SQLite alone (tests/conftest.py)
+
 CONVERSATION = Conversation("msteams", TENANT, CHANNEL)
 
 

@@ -33,6 +33,8 @@ from tests.limits import TEAMS, activity_size, card_problems, long_comment, long
 from tests.teams.conftest import CHANNEL, TeamsHarness, _free_port
 from tests.teams.fake_connector import FakeConnector, Sent
 
+pytestmark = pytest.mark.wire  # an adapter's edge, not storage: SQLite alone (tests/conftest.py)
+
 FRAMEWORK = Path(__file__).resolve().parent.parent / "worst-case-framework.yaml"
 
 

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.teams.conftest import AMIRA, SAM, TeamsHarness
+
+pytestmark = pytest.mark.wire  # an adapter's edge, not storage: SQLite alone (tests/conftest.py)
 
 
 async def test_a_vote_from_a_welsh_teams_client_is_confirmed_in_welsh(teams: TeamsHarness):

@@ -15,7 +15,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from tests.teams.conftest import AMIRA, BEN, CHANNEL, CHLOE, SAM, TEAM_MEMBERS, Member, TeamsHarness
+
+pytestmark = pytest.mark.wire  # an adapter's edge, not storage: SQLite alone (tests/conftest.py)
 
 WELSH_ORGANISATION = "organisation:\n  language: cy\n"
 BILINGUAL_ORGANISATION = "organisation:\n  language: bilingual\n"
