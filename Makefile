@@ -47,11 +47,11 @@ catalogues: $(STAMP)
 	$(BIN)/python -m bot.i18n compile
 
 # Storage tests run on PostgreSQL too when a local server answers, as CI's do (.ci/run); the
-# line before and pytest's summary (tests/conftest.py) name the databases used. Two workers
-# (pytest-xdist), one per core: about half the suite's time is spent waiting on subprocesses and
-# sockets, so two take it from about 8.5 to 5.5 minutes here. Tests that kill and restart server
-# processes against a clock (marked `serial`) run afterwards, alone, so the other worker's load
-# never decides whether they pass.
+# line before and pytest's summary (tests/conftest.py) name the databases used. Three workers
+# (pytest-xdist) on two cores: much of the suite's time is spent waiting on subprocesses and
+# sockets, so a third keeps both cores busy (on a slow hour: 8 min 56 s with three against 9 min
+# 59 s with two). Tests that kill and restart server processes against a clock (marked `serial`)
+# run afterwards, alone, so the other workers' load never decides whether they pass.
 test: $(STAMP)-e2e
 	@if [ -z "$${ACCORD_TEST_DATABASE_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then \
 	    export ACCORD_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:5432/test"; fi; \
