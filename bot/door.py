@@ -20,6 +20,7 @@ So a vote reads: adapter, `Door.run`, `Accord._vote`, `SqlUnitOfWork`, `Assessme
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -31,6 +32,7 @@ from bot.service import Accord, Directory, NoOne, Reply, Request
 from bot.views import AssessmentLine, OwnView, WaitingVote
 from engine import presenters
 from engine.assessment import Conversation, Identity
+from engine.language import ENGLISH, language_of_locale
 from engine.presenters.bilingual import in_languages
 from engine.views import Message
 from storage.database_work import DatabaseWork
@@ -38,6 +40,7 @@ from storage.receipts import Receipt, Replayed
 from storage.unit_of_work import SqlUnitOfWork
 
 NO_ONE = NoOne()
+log = logging.getLogger("accord.door")
 
 
 class Door:
@@ -107,7 +110,14 @@ class Door:
         return await self._read(self._accord.own_view, conversation, actor, question, locale)
 
     async def language_of(self, person: Identity, locale: str | None = None) -> str:
-        return await self._read(self._accord.language_of, person, locale)
+        """The language a person reads Accord's words in: their choice, their platform's, the
+        organisation's. If the database cannot be read (what just failed, often), what the
+        platform said, else English: an error must still reach the person, in some language."""
+        try:
+            return await self._read(self._accord.language_of, person, locale)
+        except Exception:  # noqa: BLE001 - logged; the answer is what matters here
+            log.warning("could not read the language of %s", person.key, exc_info=True)
+            return language_of_locale(locale) or ENGLISH
 
     async def overview(self, person: Identity) -> tuple[list[WaitingVote], list[AssessmentLine]]:
         return await self._read(self._accord.overview, person)

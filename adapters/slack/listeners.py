@@ -295,12 +295,7 @@ class Listeners:
         await self._answer(respond, client, channel_id, actor.user_id, [_error(actor, language, lambda: _(words))])
 
     async def _language(self, person: Identity, locale: str | None = None) -> str:
-        """The language the person reads Accord's words to them in; English when it cannot be read (logged)."""
-        try:
-            return await self.w.door.language_of(person, locale)
-        except Exception as broken:  # noqa: BLE001 - an error must still reach the person, if in English
-            log.warning("could not read the language of %s: %s: %s", person.user_id, type(broken).__name__, broken)
-            return ENGLISH
+        return await self.w.door.language_of(person, locale)
 
     # ------------------------------------------------------------------------ voting
 

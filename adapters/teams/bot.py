@@ -23,7 +23,7 @@ dispatcher is woken to post it.
 Languages: what Accord says in a message is already in its readers' language(s) (`bot.readers`);
 the words a card adds around a message (Resources, Refresh, "part 2 of 3") follow the message's
 (`cards.render`). Words of the adapter's own that belong to no message (an unknown card action,
-a failure, the hello in a private chat) are in the person's language (`language_for`); the hello
+a failure, the hello in a private chat) are in the person's language (`Door.language_of`); the hello
 in a channel is in the channel's, Welsh first when the organisation is bilingual.
 
 Pitfall avoided: `ActivityHandler.on_invoke_activity` serialises an `AdaptiveCardInvokeResponse`
@@ -333,7 +333,7 @@ class AccordTeamsBot(TeamsActivityHandler):
 
     async def _language(self, request: Request) -> str:
         """The asker's language, for words of Accord's not tied to a message (an error to them alone)."""
-        return await language_for(self._s.door, request.actor.identity, request.locale)
+        return await self._s.door.language_of(request.actor.identity, request.locale)
 
     def _request(self, turn_context: TurnContext) -> Request:
         activity = turn_context.activity
@@ -435,16 +435,6 @@ def _score(value: Any, which: str) -> tuple[int | None, Callable[[], str] | None
 
 def _unknown_action(actor: Identity, verb: str) -> Message:
     return presenters.error_message(actor, _("Accord does not know the card action '{verb}'.").format(verb=verb))
-
-
-async def language_for(door: Door, person: Identity, locale: str | None) -> str:
-    """A person's language, for words not tied to a message: their choice, their client's, the
-    organisation's. When it cannot be read (the database is what failed), their client's, else English."""
-    try:
-        return await door.language_of(person, locale)
-    except Exception:  # noqa: BLE001 - an answer in some language beats none
-        log.warning("could not read the language of %s", person.key, exc_info=True)
-        return language_of_locale(locale) or ENGLISH
 
 
 def in_each(languages: tuple[str, ...], make: Callable[[], str]) -> str:

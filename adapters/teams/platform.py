@@ -46,7 +46,7 @@ from botframework.connector.auth import ServiceClientCredentialsFactory
 from msrest.serialization import Model
 
 from adapters.teams import images as chart_links
-from adapters.teams.bot import AccordTeamsBot, Services, language_for
+from adapters.teams.bot import AccordTeamsBot, Services
 from adapters.teams.connector import build_authentication
 from adapters.teams.delivery import TeamsDeliverer
 from adapters.teams.directory import PLATFORM, person_of, tenant_of
@@ -277,7 +277,7 @@ class TeamsPlatform:
         if activity.type == "message":
             try:
                 sender = activity.from_property or ChannelAccount(id="unknown")
-                language = await language_for(self.runtime.door, person_of(sender, tenant_of(activity)), activity.locale)
+                language = await self.runtime.door.language_of(person_of(sender, tenant_of(activity)), activity.locale)
                 with speaking(language):
                     await turn_context.send_activity(_("Sorry, something went wrong on my side and nothing was changed. Please try again."))
             except Exception:  # noqa: BLE001 - the connector may be what failed
